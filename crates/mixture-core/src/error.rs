@@ -1,0 +1,139 @@
+//! The library's one error type.
+
+use thiserror::Error;
+
+/// Everything that can go wrong in fitting or using a mixture.
+///
+/// Every message names the offending value, row, column or component and says what to do.
+#[derive(Debug, Clone, PartialEq, Error)]
+#[non_exhaustive]
+pub enum MixtureError {
+    /// A flat buffer that is not a whole number of rows.
+    #[error(
+        "data of length {len} is not a whole number of rows of {n_cols} columns; pass a buffer whose length is a multiple of the column count (and at least one column)"
+    )]
+    Shape {
+        /// Length of the buffer.
+        len: usize,
+        /// Requested number of columns.
+        n_cols: usize,
+    },
+    /// Rows of unequal length.
+    #[error("row {row} has {len} values but the first row has {expected}; every row needs the same length")]
+    RaggedRow {
+        /// Offending row (0-based).
+        row: usize,
+        /// Its length.
+        len: usize,
+        /// Length of the first row.
+        expected: usize,
+    },
+    /// No rows or no columns.
+    #[error("the data are empty ({n_rows} rows × {n_cols} columns); pass at least one row and one column")]
+    EmptyData {
+        /// Number of rows given.
+        n_rows: usize,
+        /// Number of columns given.
+        n_cols: usize,
+    },
+    /// A NaN or infinite value in the data.
+    #[error("row {row}, column {col} holds {value}; remove or impute non-finite values first")]
+    NonFinite {
+        /// Offending row (0-based).
+        row: usize,
+        /// Offending column (0-based).
+        col: usize,
+        /// The value (NaN or ±inf).
+        value: f64,
+    },
+    /// A value outside the family's support.
+    #[error("row {row}, column {col} holds {value}, outside the {family} family's domain ({domain})")]
+    OutOfDomain {
+        /// Offending row (0-based).
+        row: usize,
+        /// Offending column (0-based).
+        col: usize,
+        /// The value.
+        value: f64,
+        /// Family name.
+        family: &'static str,
+        /// The allowed values, in words.
+        domain: &'static str,
+    },
+    /// Data whose column count differs from the model's.
+    #[error("the data have {found} columns but the model has {expected}; pass data of the dimension the model was fitted on")]
+    DimensionMismatch {
+        /// The model's dimension.
+        expected: usize,
+        /// The data's dimension.
+        found: usize,
+    },
+    /// Zero components requested.
+    #[error("n_components is 0; a mixture needs at least one component")]
+    ZeroComponents,
+    /// More components than rows.
+    #[error("{n_components} components but only {n_rows} rows; use at most {n_rows} components or more data")]
+    TooFewRows {
+        /// Requested number of components.
+        n_components: usize,
+        /// Rows in the data.
+        n_rows: usize,
+    },
+    /// Fewer distinct rows than components, for an initialisation that needs distinct centres.
+    #[error("{n_components} components but only {n_distinct} distinct rows; use at most {n_distinct} components, or initialise from given parameters")]
+    TooFewDistinctRows {
+        /// Requested number of components.
+        n_components: usize,
+        /// Distinct rows found.
+        n_distinct: usize,
+    },
+    /// An option outside its valid range.
+    #[error("option `{name}` = {value} is invalid: {expected}")]
+    InvalidOption {
+        /// Option name.
+        name: &'static str,
+        /// The value given, as text.
+        value: String,
+        /// What is allowed.
+        expected: &'static str,
+    },
+    /// Model parameters that do not describe a valid mixture.
+    #[error("invalid parameters: {reason}")]
+    InvalidParameters {
+        /// What is wrong, naming the component and value.
+        reason: String,
+    },
+    /// A covariance that cannot be Cholesky-factored.
+    #[error(
+        "component {component}: covariance is not positive definite (non-positive pivot at index {pivot}); raise reg_covar (now {reg_covar:e}), use fewer components, or remove duplicate or constant columns"
+    )]
+    NotPositiveDefinite {
+        /// Component index (0-based).
+        component: usize,
+        /// Pivot at which the factorisation failed.
+        pivot: usize,
+        /// Regularisation that was added to the diagonal.
+        reg_covar: f64,
+    },
+    /// A component that received no responsibility.
+    #[error(
+        "component {component} lost all its rows at iteration {iteration}; use fewer components, another seed, or another initialisation"
+    )]
+    EmptyComponent {
+        /// Component index (0-based).
+        component: usize,
+        /// E-M iteration (0-based) at which it happened.
+        iteration: usize,
+    },
+    /// A row with zero density under every component, or a non-finite computed value.
+    #[error("row {row} has log-density {value} under every component; the model cannot explain it (check the data's scale, or raise reg_covar)")]
+    ZeroDensity {
+        /// Offending row (0-based).
+        row: usize,
+        /// Its log-density.
+        value: f64,
+    },
+}
+
+/// Shorthand for results of this library.
+pub type Result<T, E = MixtureError> = std::result::Result<T, E>;

@@ -1,0 +1,99 @@
+//! Small numeric kernels shared by the engine and the families.
+
+use crate::scalar::Scalar;
+
+/// `ln Σ exp(v_i)`, computed stably with one `exp` per entry.
+///
+/// Returns `-inf` for an empty slice or when every entry is `-inf`, and NaN when any entry is
+/// NaN or `+inf` meets `+inf`.
+///
+/// # Examples
+/// ```
+/// use mixture_core::logsumexp;
+/// let v = [1000.0_f64, 1000.0];
+/// assert!((logsumexp(&v) - (1000.0 + 2f64.ln())).abs() < 1e-12);
+/// ```
+pub fn logsumexp<T: Scalar>(v: &[T]) -> T {
+    let max = v.iter().copied().fold(T::neg_infinity(), |m, x| {
+        if x > m || x.is_nan() { x } else { m }
+    });
+    if !max.is_finite() {
+        // -inf: all entries -inf (or empty); +inf or NaN propagate.
+        return max;
+    }
+    let sum = v.iter().fold(T::zero(), |s, &x| s + (x - max).exp());
+    max + sum.ln()
+}
+
+/// Replaces each row of `joint` (rows of `k` log-joint values `ln w_k + ln p(x | k)`) by its
+/// responsibilities `exp(v - lse)` and returns the row's `lse = ln p(x)`.
+#[inline]
+pub(crate) fn normalise_row<T: Scalar>(row: &mut [T]) -> T {
+    let lse = logsumexp(row);
+    if lse.is_finite() {
+        for v in row.iter_mut() {
+            *v = (*v - lse).exp();
+        }
+    }
+    lse
+}
+
+/// Squared Euclidean distance in `f64`.
+#[inline]
+pub(crate) fn squared_distance<T: Scalar>(a: &[T], b: &[T]) -> f64 {
+    a.iter()
+        .zip(b)
+        .map(|(&x, &y)| {
+            let d = x.as_f64() - y.as_f64();
+            d * d
+        })
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn naive(v: &[f64]) -> f64 {
+        v.iter().map(|x| x.exp()).sum::<f64>().ln()
+    }
+
+    #[test]
+    fn edge_cases() {
+        assert_eq!(logsumexp::<f64>(&[]), f64::NEG_INFINITY);
+        assert_eq!(logsumexp(&[f64::NEG_INFINITY; 3]), f64::NEG_INFINITY);
+        assert!(logsumexp(&[0.0, f64::NAN]).is_nan());
+        assert_eq!(logsumexp(&[f64::NEG_INFINITY, 2.5]), 2.5);
+        // No overflow or underflow far from zero.
+        assert!((logsumexp(&[-1e4_f32, -1e4]) - (-1e4 + 2f32.ln())).abs() < 1e-2);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        #[test]
+        fn matches_naive_formula(v in prop::collection::vec(-30.0..30.0f64, 1..20)) {
+            let got = logsumexp(&v);
+            prop_assert!((got - naive(&v)).abs() <= 1e-12 * got.abs().max(1.0));
+        }
+
+        #[test]
+        fn shift_invariance(v in prop::collection::vec(-50.0..50.0f64, 1..20), c in -1e3..1e3f64) {
+            let shifted: Vec<f64> = v.iter().map(|x| x + c).collect();
+            let lhs = logsumexp(&shifted);
+            let rhs = logsumexp(&v) + c;
+            prop_assert!((lhs - rhs).abs() <= 1e-12 * lhs.abs().max(1.0) * 4.0);
+        }
+
+        #[test]
+        fn responsibilities_sum_to_one(v in prop::collection::vec(-700.0..700.0f64, 1..20)) {
+            let mut row = v.clone();
+            let lse = normalise_row(&mut row);
+            prop_assert!(lse.is_finite());
+            let s: f64 = row.iter().sum();
+            prop_assert!((s - 1.0).abs() < 1e-12 * v.len() as f64);
+            prop_assert!(row.iter().all(|&r| (0.0..=1.0).contains(&r)));
+        }
+    }
+}

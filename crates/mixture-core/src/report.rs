@@ -1,0 +1,146 @@
+//! What a fit reports: per-iteration records, a summary, and observers that watch it happen.
+
+use std::io::Write;
+
+/// One E-M iteration, as the observer and the report see it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct IterationRecord {
+    /// Which initialisation run (0-based; see `n_init`).
+    pub run: usize,
+    /// Iteration within the run (0-based).
+    pub iteration: usize,
+    /// `ln p(X)` in nats (total over rows) of the parameters this iteration started from.
+    pub log_likelihood: f64,
+    /// `log_likelihood / N`.
+    pub mean_log_likelihood: f64,
+    /// Change of `mean_log_likelihood` from the previous iteration (`+inf` at iteration 0).
+    pub change: f64,
+    /// Frobenius norm of the change of the component means made by this iteration's M-step.
+    pub mean_shift: f64,
+}
+
+/// The end of one initialisation run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RunSummary {
+    /// Which run (0-based).
+    pub run: usize,
+    /// Iterations performed.
+    pub n_iter: usize,
+    /// Whether the stop rule was met before `max_iter`.
+    pub converged: bool,
+    /// `ln p(X)` in nats of the run's final parameters.
+    pub log_likelihood: f64,
+}
+
+/// How a fit went.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FitReport {
+    /// Iterations performed by the returned (best) run.
+    pub n_iter: usize,
+    /// Whether that run met its stop rule before `max_iter`. Not converging is not an error.
+    pub converged: bool,
+    /// `ln p(X)` in nats of the returned parameters on the training data.
+    pub log_likelihood: f64,
+    /// `log_likelihood / n_samples`.
+    pub mean_log_likelihood: f64,
+    /// Rows in the training data.
+    pub n_samples: usize,
+    /// Index of the returned run among the `n_init` runs.
+    pub best_run: usize,
+    /// Every run's outcome.
+    pub runs: Vec<RunSummary>,
+    /// The returned run's iterations.
+    pub history: Vec<IterationRecord>,
+}
+
+/// Watches a fit: called after every iteration and at the end of every run.
+///
+/// Closures taking an [`IterationRecord`] are observers too.
+pub trait FitObserver {
+    /// Called after each iteration's M-step.
+    fn on_iteration(&mut self, record: &IterationRecord);
+
+    /// Called when a run stops (converged or at `max_iter`).
+    fn on_run_end(&mut self, summary: &RunSummary) {
+        let _ = summary;
+    }
+}
+
+impl<F: FnMut(&IterationRecord)> FitObserver for F {
+    fn on_iteration(&mut self, record: &IterationRecord) {
+        self(record)
+    }
+}
+
+/// An observer that does nothing.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Silent;
+
+impl FitObserver for Silent {
+    fn on_iteration(&mut self, _: &IterationRecord) {}
+}
+
+/// Prints the lesson's trace to a writer:
+///
+/// ```text
+/// 0: Mean-diff = 1.414789 log(p(X)) = -1706.0753 nats
+/// ...
+/// Converged after 51 iterations.
+/// ```
+///
+/// Write errors are ignored: a closed pipe must not stop a fit.
+#[derive(Debug)]
+pub struct TraceWriter<W: Write> {
+    out: W,
+}
+
+impl<W: Write> TraceWriter<W> {
+    /// Traces to `out` (for example `std::io::stderr()` or a `Vec<u8>`).
+    pub fn new(out: W) -> Self {
+        Self { out }
+    }
+
+    /// Gives the writer back.
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+}
+
+impl<W: Write> FitObserver for TraceWriter<W> {
+    fn on_iteration(&mut self, r: &IterationRecord) {
+        if r.iteration == 0 && r.run > 0 {
+            let _ = writeln!(self.out, "Initialisation run {}:", r.run);
+        }
+        let _ = writeln!(
+            self.out,
+            "{}: Mean-diff = {:.6} log(p(X)) = {:.4} nats",
+            r.iteration, r.mean_shift, r.log_likelihood
+        );
+    }
+
+    fn on_run_end(&mut self, s: &RunSummary) {
+        let _ = if s.converged {
+            writeln!(self.out, "Converged after {} iterations.", s.n_iter)
+        } else {
+            writeln!(
+                self.out,
+                "Stopped after {} iterations without converging; the model is the last iterate.",
+                s.n_iter
+            )
+        };
+    }
+}
+
+/// Feeds two observers.
+pub(crate) struct Both<'a, 'b>(pub &'a mut dyn FitObserver, pub &'b mut dyn FitObserver);
+
+impl FitObserver for Both<'_, '_> {
+    fn on_iteration(&mut self, r: &IterationRecord) {
+        self.0.on_iteration(r);
+        self.1.on_iteration(r);
+    }
+    fn on_run_end(&mut self, s: &RunSummary) {
+        self.0.on_run_end(s);
+        self.1.on_run_end(s);
+    }
+}

@@ -1,0 +1,257 @@
+//! Row-major data: a borrowed view ([`Rows`]) and an owned matrix ([`RowMatrix`]).
+//!
+//! Data are N×D with one observation per row, stored row-major and contiguous, so a block of
+//! rows is a sub-slice and faer sees it without a copy (`MatRef::from_row_major_slice`).
+
+use crate::error::MixtureError;
+use crate::scalar::Scalar;
+use faer::MatRef;
+
+/// A borrowed N×D row-major matrix: one observation per row.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rows<'a, T> {
+    data: &'a [T],
+    n_rows: usize,
+    n_cols: usize,
+}
+
+impl<'a, T> Rows<'a, T> {
+    /// Views `data` as rows of `n_cols` values each.
+    ///
+    /// # Errors
+    /// [`MixtureError::Shape`] when `n_cols` is 0 or `data.len()` is not a multiple of it.
+    ///
+    /// # Examples
+    /// ```
+    /// use mixture_core::Rows;
+    /// let data = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
+    /// let x = Rows::new(&data, 2)?;
+    /// assert_eq!((x.n_rows(), x.n_cols()), (3, 2));
+    /// assert_eq!(x.row(1), &[3.0, 4.0]);
+    /// # Ok::<(), mixture_core::MixtureError>(())
+    /// ```
+    pub fn new(data: &'a [T], n_cols: usize) -> Result<Self, MixtureError> {
+        if n_cols == 0 || data.len() % n_cols != 0 {
+            return Err(MixtureError::Shape {
+                len: data.len(),
+                n_cols,
+            });
+        }
+        Ok(Self {
+            data,
+            n_rows: data.len() / n_cols,
+            n_cols,
+        })
+    }
+
+    /// Number of rows (observations).
+    pub fn n_rows(&self) -> usize {
+        self.n_rows
+    }
+
+    /// Number of columns (features).
+    pub fn n_cols(&self) -> usize {
+        self.n_cols
+    }
+
+    /// The whole buffer, row after row.
+    pub fn as_slice(&self) -> &'a [T] {
+        self.data
+    }
+
+    /// Row `i`.
+    ///
+    /// # Panics
+    /// When `i >= n_rows()`.
+    pub fn row(&self, i: usize) -> &'a [T] {
+        &self.data[i * self.n_cols..(i + 1) * self.n_cols]
+    }
+
+    /// Rows `start..end` as a view of their own.
+    ///
+    /// # Panics
+    /// When the range is out of bounds.
+    pub fn slice_rows(&self, start: usize, end: usize) -> Rows<'a, T> {
+        Rows {
+            data: &self.data[start * self.n_cols..end * self.n_cols],
+            n_rows: end - start,
+            n_cols: self.n_cols,
+        }
+    }
+
+    /// An iterator over the rows.
+    pub fn iter(&self) -> std::slice::ChunksExact<'a, T> {
+        self.data.chunks_exact(self.n_cols)
+    }
+}
+
+impl<'a, T: Scalar> Rows<'a, T> {
+    /// The same data as a faer matrix view (no copy).
+    pub fn as_mat(&self) -> MatRef<'a, T> {
+        MatRef::from_row_major_slice(self.data, self.n_rows, self.n_cols)
+    }
+}
+
+/// An owned N×D row-major matrix.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowMatrix<T> {
+    data: Vec<T>,
+    n_rows: usize,
+    n_cols: usize,
+}
+
+impl<T> RowMatrix<T> {
+    /// Takes ownership of `data`, read as rows of `n_cols` values each.
+    ///
+    /// # Errors
+    /// [`MixtureError::Shape`] when `n_cols` is 0 or `data.len()` is not a multiple of it.
+    ///
+    /// # Examples
+    /// ```
+    /// use mixture_core::RowMatrix;
+    /// let m = RowMatrix::new(vec![1.0_f32, 2.0, 3.0, 4.0], 2)?;
+    /// assert_eq!(m.get(1, 0), 3.0);
+    /// # Ok::<(), mixture_core::MixtureError>(())
+    /// ```
+    pub fn new(data: Vec<T>, n_cols: usize) -> Result<Self, MixtureError> {
+        let n_rows = Rows::new(&data, n_cols)?.n_rows();
+        Ok(Self {
+            data,
+            n_rows,
+            n_cols,
+        })
+    }
+
+    /// Builds a matrix from equal-length rows.
+    ///
+    /// # Errors
+    /// [`MixtureError::Shape`] when there are no rows, the rows are empty, or a row's length
+    /// differs from the first row's (the error names the first offending row's length).
+    ///
+    /// # Examples
+    /// ```
+    /// use mixture_core::RowMatrix;
+    /// let m = RowMatrix::from_rows(&[[1.0, 2.0], [3.0, 4.0]])?;
+    /// assert_eq!(m.n_rows(), 2);
+    /// # Ok::<(), mixture_core::MixtureError>(())
+    /// ```
+    pub fn from_rows<R: AsRef<[T]>>(rows: &[R]) -> Result<Self, MixtureError>
+    where
+        T: Clone,
+    {
+        let n_cols = rows.first().map_or(0, |r| r.as_ref().len());
+        let mut data = Vec::with_capacity(rows.len() * n_cols);
+        for (i, r) in rows.iter().enumerate() {
+            let r = r.as_ref();
+            if r.len() != n_cols {
+                return Err(MixtureError::RaggedRow {
+                    row: i,
+                    len: r.len(),
+                    expected: n_cols,
+                });
+            }
+            data.extend_from_slice(r);
+        }
+        Self::new(data, n_cols)
+    }
+
+    /// A zero-filled `n_rows`×`n_cols` matrix.
+    pub fn zeros(n_rows: usize, n_cols: usize) -> Self
+    where
+        T: Clone + Default,
+    {
+        Self {
+            data: vec![T::default(); n_rows * n_cols],
+            n_rows,
+            n_cols,
+        }
+    }
+
+    /// Number of rows.
+    pub fn n_rows(&self) -> usize {
+        self.n_rows
+    }
+
+    /// Number of columns.
+    pub fn n_cols(&self) -> usize {
+        self.n_cols
+    }
+
+    /// The element at row `i`, column `j`.
+    ///
+    /// # Panics
+    /// When out of bounds.
+    pub fn get(&self, i: usize, j: usize) -> T
+    where
+        T: Copy,
+    {
+        assert!(j < self.n_cols, "column {j} out of bounds");
+        self.data[i * self.n_cols + j]
+    }
+
+    /// Row `i`.
+    ///
+    /// # Panics
+    /// When `i >= n_rows()`.
+    pub fn row(&self, i: usize) -> &[T] {
+        &self.data[i * self.n_cols..(i + 1) * self.n_cols]
+    }
+
+    /// Row `i`, mutable.
+    ///
+    /// # Panics
+    /// When `i >= n_rows()`.
+    pub fn row_mut(&mut self, i: usize) -> &mut [T] {
+        &mut self.data[i * self.n_cols..(i + 1) * self.n_cols]
+    }
+
+    /// The whole buffer, row after row.
+    pub fn as_slice(&self) -> &[T] {
+        &self.data
+    }
+
+    /// The whole buffer, mutable.
+    pub fn as_mut_slice(&mut self) -> &mut [T] {
+        &mut self.data
+    }
+
+    /// The buffer, row after row, giving up ownership.
+    pub fn into_vec(self) -> Vec<T> {
+        self.data
+    }
+
+    /// A borrowed view.
+    pub fn view(&self) -> Rows<'_, T> {
+        Rows {
+            data: &self.data,
+            n_rows: self.n_rows,
+            n_cols: self.n_cols,
+        }
+    }
+
+    /// An iterator over the rows.
+    pub fn iter(&self) -> std::slice::ChunksExact<'_, T> {
+        self.data.chunks_exact(self.n_cols.max(1))
+    }
+
+    /// The same values converted element by element (for example `f64` to `f32`).
+    pub fn map<U>(&self, f: impl FnMut(&T) -> U) -> RowMatrix<U> {
+        RowMatrix {
+            data: self.data.iter().map(f).collect(),
+            n_rows: self.n_rows,
+            n_cols: self.n_cols,
+        }
+    }
+}
+
+impl<'a, T> From<&'a RowMatrix<T>> for Rows<'a, T> {
+    fn from(m: &'a RowMatrix<T>) -> Self {
+        m.view()
+    }
+}
+
+impl<'a, T> From<&'a mut RowMatrix<T>> for Rows<'a, T> {
+    fn from(m: &'a mut RowMatrix<T>) -> Self {
+        m.view()
+    }
+}

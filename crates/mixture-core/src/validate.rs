@@ -1,0 +1,52 @@
+//! Checks shared by every public entry point that takes data.
+
+use crate::error::{MixtureError, Result};
+use crate::rows::Rows;
+use crate::scalar::Scalar;
+
+/// Checks that `x` is non-empty, finite and, when `expected_cols` is given, of that width.
+///
+/// # Errors
+/// [`MixtureError::EmptyData`], [`MixtureError::DimensionMismatch`] or
+/// [`MixtureError::NonFinite`] naming the first offending row and column.
+pub fn check_finite_data<T: Scalar>(x: Rows<'_, T>, expected_cols: Option<usize>) -> Result<()> {
+    if x.n_rows() == 0 || x.n_cols() == 0 {
+        return Err(MixtureError::EmptyData {
+            n_rows: x.n_rows(),
+            n_cols: x.n_cols(),
+        });
+    }
+    if let Some(expected) = expected_cols
+        && expected != x.n_cols()
+    {
+        return Err(MixtureError::DimensionMismatch {
+            expected,
+            found: x.n_cols(),
+        });
+    }
+    if let Some(pos) = x.as_slice().iter().position(|v| !v.is_finite()) {
+        return Err(MixtureError::NonFinite {
+            row: pos / x.n_cols(),
+            col: pos % x.n_cols(),
+            value: x.as_slice()[pos].as_f64(),
+        });
+    }
+    Ok(())
+}
+
+/// Checks a component count against the data: at least one, at most one per row.
+///
+/// # Errors
+/// [`MixtureError::ZeroComponents`] or [`MixtureError::TooFewRows`].
+pub fn check_n_components(n_components: usize, n_rows: usize) -> Result<()> {
+    if n_components == 0 {
+        return Err(MixtureError::ZeroComponents);
+    }
+    if n_components > n_rows {
+        return Err(MixtureError::TooFewRows {
+            n_components,
+            n_rows,
+        });
+    }
+    Ok(())
+}
