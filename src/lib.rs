@@ -1,1 +1,33 @@
-//! placeholder
+//! # mixture
+//!
+//! Finite mixture models fitted by expectation-maximisation, for `f32` and `f64`: the facade
+//! over the workspace's crates.
+//!
+//! - [`core`]: the engine ([`core::Estimator`]), [`core::Mixture`] and the traits a family
+//!   implements;
+//! - [`gauss`]: Gaussian mixtures with full covariance;
+//! - [`datagen`]: seeded synthetic data with known truth.
+//!
+//! # Examples
+//! The lesson this project grew from, in a few lines:
+//! ```
+//! use mixture::core::{Estimator, Init};
+//! use mixture::gauss::Gaussian;
+//! use mixture::core::rand::{SeedableRng, rngs::ChaCha8Rng};
+//!
+//! let blobs = mixture::datagen::lesson_blobs::<f64>(200, 69)?;
+//! let model = Estimator::new(Gaussian::full(), 3)
+//!     .max_iter(100)
+//!     .tol(1e-3)
+//!     .init(Init::RandomRows)
+//!     .seed(1)
+//!     .fit(&blobs.data)?;
+//! println!("log[p(X)] = {:.4} nats", model.log_likelihood(&blobs.data)?);
+//! let (samples, labels) = model.sample(600, &mut ChaCha8Rng::seed_from_u64(2))?;
+//! assert_eq!((samples.n_rows(), labels.len()), (600, 600));
+//! # Ok::<(), mixture::core::MixtureError>(())
+//! ```
+
+pub use datagen;
+pub use mixture_core as core;
+pub use mixture_gauss as gauss;
