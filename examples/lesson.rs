@@ -57,7 +57,9 @@ fn run() -> Result<(), mixture::core::MixtureError> {
             .map(|(r, _)| r)
             .collect();
         let n = rows.len().max(1) as f64;
-        let sample_mean: Vec<f64> = (0..2).map(|j| rows.iter().map(|r| r[j]).sum::<f64>() / n).collect();
+        let sample_mean: Vec<f64> = (0..2)
+            .map(|j| rows.iter().map(|r| r[j]).sum::<f64>() / n)
+            .collect();
         println!(
             "{k:>9}  {:>6.3}  {:>7}  ({:>7.4}, {:>7.4})     ({:>7.4}, {:>7.4})",
             weights[k],
@@ -77,6 +79,9 @@ fn run() -> Result<(), mixture::core::MixtureError> {
     // Pictures of the density over the data and over the samples (gmm_fit.png,
     // gmm_samples.png) come with the plotting crate.
 
-    eprintln!("(finished in {:.1} ms)", start.elapsed().as_secs_f64() * 1e3);
+    eprintln!(
+        "(finished in {:.1} ms)",
+        start.elapsed().as_secs_f64() * 1e3
+    );
     Ok(())
 }

@@ -77,10 +77,18 @@ fn check_case<T: Scalar>(case: &Case, rtol: f64) {
     let data: Vec<T> = flat(&case.data);
     let x = Rows::new(&data, d).unwrap();
     let start_means: Vec<T> = flat(&case.start.means);
-    let start_covs: Vec<T> = case.start.covariances.iter().flat_map(|c| flat::<T>(c)).collect();
-    let start: GaussianMixture<T> =
-        gaussian_mixture(&case.start.weights, Rows::new(&start_means, d).unwrap(), &start_covs)
-            .unwrap();
+    let start_covs: Vec<T> = case
+        .start
+        .covariances
+        .iter()
+        .flat_map(|c| flat::<T>(c))
+        .collect();
+    let start: GaussianMixture<T> = gaussian_mixture(
+        &case.start.weights,
+        Rows::new(&start_means, d).unwrap(),
+        &start_covs,
+    )
+    .unwrap();
     let model = Estimator::new(Gaussian::full().with_reg_covar(case.reg_covar), k)
         .max_iter(case.n_iter)
         .tol(0.0)
@@ -88,29 +96,71 @@ fn check_case<T: Scalar>(case: &Case, rtol: f64) {
         .unwrap();
     let report = model.fit_report().unwrap();
     let name = &case.name;
-    assert_eq!(report.n_iter, case.n_iter, "{name}: tol 0 runs every iteration");
+    assert_eq!(
+        report.n_iter, case.n_iter,
+        "{name}: tol 0 runs every iteration"
+    );
     assert!(!report.converged);
 
-    let trace: Vec<f64> = report.history.iter().map(|r| r.mean_log_likelihood).collect();
-    for (i, (g, w)) in trace.iter().zip(&case.mean_log_likelihood_per_iteration).enumerate() {
+    let trace: Vec<f64> = report
+        .history
+        .iter()
+        .map(|r| r.mean_log_likelihood)
+        .collect();
+    for (i, (g, w)) in trace
+        .iter()
+        .zip(&case.mean_log_likelihood_per_iteration)
+        .enumerate()
+    {
         assert!(
             (g - w).abs() <= rtol * w.abs(),
             "{name}: mean log-likelihood at iteration {i}: ours {g}, sklearn {w}"
         );
     }
     let f = &case.final_;
-    assert_close(&format!("{name} weights"), &model.weights(), &f.params.weights, rtol);
-    assert_close(&format!("{name} means"), model.means().as_slice(), &flat::<f64>(&f.params.means), rtol);
-    let covs: Vec<f64> = f.params.covariances.iter().flat_map(|c| flat::<f64>(c)).collect();
-    assert_close(&format!("{name} covariances"), model.components().covariances(), &covs, rtol);
+    assert_close(
+        &format!("{name} weights"),
+        &model.weights(),
+        &f.params.weights,
+        rtol,
+    );
+    assert_close(
+        &format!("{name} means"),
+        model.means().as_slice(),
+        &flat::<f64>(&f.params.means),
+        rtol,
+    );
+    let covs: Vec<f64> = f
+        .params
+        .covariances
+        .iter()
+        .flat_map(|c| flat::<f64>(c))
+        .collect();
+    assert_close(
+        &format!("{name} covariances"),
+        model.components().covariances(),
+        &covs,
+        rtol,
+    );
 
     let score = model.score(x).unwrap();
     assert!((score - f.mean_log_likelihood).abs() <= rtol * f.mean_log_likelihood.abs());
-    assert!((report.mean_log_likelihood - f.mean_log_likelihood).abs() <= rtol * f.mean_log_likelihood.abs());
+    assert!(
+        (report.mean_log_likelihood - f.mean_log_likelihood).abs()
+            <= rtol * f.mean_log_likelihood.abs()
+    );
     let bic = model.bic(x).unwrap();
     let aic = model.aic(x).unwrap();
-    assert!((bic - f.bic).abs() <= rtol * f.bic.abs(), "{name}: BIC {bic} vs {}", f.bic);
-    assert!((aic - f.aic).abs() <= rtol * f.aic.abs(), "{name}: AIC {aic} vs {}", f.aic);
+    assert!(
+        (bic - f.bic).abs() <= rtol * f.bic.abs(),
+        "{name}: BIC {bic} vs {}",
+        f.bic
+    );
+    assert!(
+        (aic - f.aic).abs() <= rtol * f.aic.abs(),
+        "{name}: AIC {aic} vs {}",
+        f.aic
+    );
 
     let first = x.slice_rows(0, 10);
     assert_close(

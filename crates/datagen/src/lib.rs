@@ -158,7 +158,11 @@ impl GaussianMixtureGenerator {
             return bad("n_features", "0".into(), "must be at least 1");
         }
         if !(separation.is_finite() && separation >= 0.0) {
-            return bad("separation", separation.to_string(), "must be finite and at least 0");
+            return bad(
+                "separation",
+                separation.to_string(),
+                "must be finite and at least 0",
+            );
         }
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let normal = |rng: &mut ChaCha8Rng| f64::standard_normal(rng);
@@ -180,7 +184,10 @@ impl GaussianMixtureGenerator {
         while means.len() < k * d {
             let candidate: Vec<f64> = (0..d).map(|_| normal(&mut rng) * spread).collect();
             let far = means.chunks_exact(d).all(|m| {
-                m.iter().zip(&candidate).map(|(a, b)| (a - b) * (a - b)).sum::<f64>()
+                m.iter()
+                    .zip(&candidate)
+                    .map(|(a, b)| (a - b) * (a - b))
+                    .sum::<f64>()
                     >= separation * separation
             });
             if far {
@@ -254,7 +261,14 @@ mod tests {
         let one = Rows::new(&[0.0], 1).unwrap();
         assert!(GaussianMixtureGenerator::new(&[1.0], one, &[f64::NAN]).is_err());
         assert!(GaussianMixtureGenerator::new(&[0.5], one, &[1.0]).is_err());
-        assert!(GaussianMixtureGenerator::new(&[-1.0, 2.0], Rows::new(&[0.0, 1.0], 1).unwrap(), &[1.0, 1.0]).is_err());
+        assert!(
+            GaussianMixtureGenerator::new(
+                &[-1.0, 2.0],
+                Rows::new(&[0.0, 1.0], 1).unwrap(),
+                &[1.0, 1.0]
+            )
+            .is_err()
+        );
         let two = Rows::new(&[0.0, 0.0], 2).unwrap();
         assert!(matches!(
             GaussianMixtureGenerator::new(&[1.0], two, &[1.0, 2.0, 2.0, 1.0]),
@@ -271,7 +285,12 @@ mod tests {
         let m = g.truth().means();
         for i in 0..6 {
             for j in 0..i {
-                let d2: f64 = m.row(i).iter().zip(m.row(j)).map(|(a, b)| (a - b) * (a - b)).sum();
+                let d2: f64 = m
+                    .row(i)
+                    .iter()
+                    .zip(m.row(j))
+                    .map(|(a, b)| (a - b) * (a - b))
+                    .sum();
                 assert!(d2.sqrt() >= 4.0);
             }
         }

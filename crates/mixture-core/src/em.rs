@@ -12,7 +12,9 @@ use crate::family::{Components, Family, SufficientStats};
 use crate::init::{Init, choose_centres, nearest_centre_labels};
 use crate::mixture::{DEFAULT_BLOCK_ROWS, Mixture};
 use crate::numeric::normalise_row;
-use crate::report::{Both, FitObserver, FitReport, IterationRecord, RunSummary, Silent, TraceWriter};
+use crate::report::{
+    Both, FitObserver, FitReport, IterationRecord, RunSummary, Silent, TraceWriter,
+};
 use crate::rows::Rows;
 use crate::scalar::Scalar;
 use crate::validate::{check_finite_data, check_n_components};
@@ -236,7 +238,7 @@ impl<F> Estimator<F> {
         let x = x.into();
         self.check(x)?;
         let mut engine = Engine::new(&self.family, x, self.n_components, &self.options);
-        let mut best: Option<(Mixture<T, F::Components>, Vec<IterationRecord>, usize)> = None;
+        let mut best: Option<RunOutcome<T, F::Components>> = None;
         let mut runs = Vec::with_capacity(self.options.n_init);
         for run in 0..self.options.n_init {
             let mut rng = ChaCha8Rng::seed_from_u64(self.options.seed);
@@ -245,18 +247,18 @@ impl<F> Estimator<F> {
             let labels = nearest_centre_labels(x, &centres);
             engine.pass(Responsibilities::Hard(&labels), true)?;
             let start = engine.m_step(0)?;
-            let (model, summary, history) =
-                self.observe(|obs| engine.run(start, run, obs), observer)?;
-            runs.push(summary);
+            let outcome = self.observe(|obs| engine.run(start, run, obs), observer)?;
+            runs.push(outcome.summary);
             if best
                 .as_ref()
-                .is_none_or(|(_, _, b)| summary.log_likelihood > runs[*b].log_likelihood)
+                .is_none_or(|b| outcome.summary.log_likelihood > b.summary.log_likelihood)
             {
-                best = Some((model, history, run));
+                best = Some(outcome);
             }
         }
-        let (mut model, history, best_run) = best.expect("n_init >= 1");
-        model.set_report(report(&runs, best_run, history, x.n_rows()));
+        let best = best.expect("n_init >= 1");
+        let mut model = best.model;
+        model.set_report(report(&runs, best.summary.run, best.history, x.n_rows()));
         Ok(model)
     }
 
@@ -310,9 +312,9 @@ impl<F> Estimator<F> {
             });
         }
         let mut engine = Engine::new(&self.family, x, self.n_components, &self.options);
-        let (mut model, summary, history) =
-            self.observe(|obs| engine.run(start.clone(), 0, obs), observer)?;
-        model.set_report(report(&[summary], 0, history, x.n_rows()));
+        let outcome = self.observe(|obs| engine.run(start.clone(), 0, obs), observer)?;
+        let mut model = outcome.model;
+        model.set_report(report(&[outcome.summary], 0, outcome.history, x.n_rows()));
         Ok(model)
     }
 
@@ -359,6 +361,13 @@ fn report(
         runs: runs.to_vec(),
         history,
     }
+}
+
+/// What one initialisation run produced.
+struct RunOutcome<T, C> {
+    model: Mixture<T, C>,
+    summary: RunSummary,
+    history: Vec<IterationRecord>,
 }
 
 /// Where a pass takes its responsibilities from.
@@ -499,7 +508,7 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
         mut model: Mixture<T, F::Components>,
         run: usize,
         observer: &mut dyn FitObserver,
-    ) -> Result<(Mixture<T, F::Components>, RunSummary, Vec<IterationRecord>)> {
+    ) -> Result<RunOutcome<T, F::Components>> {
         let n = self.x.n_rows() as f64;
         let kd = self.k * self.x.n_cols();
         let (mut means_old, mut means_new) = (vec![T::zero(); kd], vec![T::zero(); kd]);
@@ -549,7 +558,11 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
             log_likelihood: self.total.log_likelihood,
         };
         observer.on_run_end(&summary);
-        Ok((model, summary, history))
+        Ok(RunOutcome {
+            model,
+            summary,
+            history,
+        })
     }
 }
 

@@ -19,7 +19,9 @@ pub enum MixtureError {
         n_cols: usize,
     },
     /// Rows of unequal length.
-    #[error("row {row} has {len} values but the first row has {expected}; every row needs the same length")]
+    #[error(
+        "row {row} has {len} values but the first row has {expected}; every row needs the same length"
+    )]
     RaggedRow {
         /// Offending row (0-based).
         row: usize,
@@ -29,7 +31,9 @@ pub enum MixtureError {
         expected: usize,
     },
     /// No rows or no columns.
-    #[error("the data are empty ({n_rows} rows × {n_cols} columns); pass at least one row and one column")]
+    #[error(
+        "the data are empty ({n_rows} rows × {n_cols} columns); pass at least one row and one column"
+    )]
     EmptyData {
         /// Number of rows given.
         n_rows: usize,
@@ -47,7 +51,9 @@ pub enum MixtureError {
         value: f64,
     },
     /// A value outside the family's support.
-    #[error("row {row}, column {col} holds {value}, outside the {family} family's domain ({domain})")]
+    #[error(
+        "row {row}, column {col} holds {value}, outside the {family} family's domain ({domain})"
+    )]
     OutOfDomain {
         /// Offending row (0-based).
         row: usize,
@@ -61,7 +67,9 @@ pub enum MixtureError {
         domain: &'static str,
     },
     /// Data whose column count differs from the model's.
-    #[error("the data have {found} columns but the model has {expected}; pass data of the dimension the model was fitted on")]
+    #[error(
+        "the data have {found} columns but the model has {expected}; pass data of the dimension the model was fitted on"
+    )]
     DimensionMismatch {
         /// The model's dimension.
         expected: usize,
@@ -72,7 +80,9 @@ pub enum MixtureError {
     #[error("n_components is 0; a mixture needs at least one component")]
     ZeroComponents,
     /// More components than rows.
-    #[error("{n_components} components but only {n_rows} rows; use at most {n_rows} components or more data")]
+    #[error(
+        "{n_components} components but only {n_rows} rows; use at most {n_rows} components or more data"
+    )]
     TooFewRows {
         /// Requested number of components.
         n_components: usize,
@@ -80,7 +90,9 @@ pub enum MixtureError {
         n_rows: usize,
     },
     /// Fewer distinct rows than components, for an initialisation that needs distinct centres.
-    #[error("{n_components} components but only {n_distinct} distinct rows; use at most {n_distinct} components, or initialise from given parameters")]
+    #[error(
+        "{n_components} components but only {n_distinct} distinct rows; use at most {n_distinct} components, or initialise from given parameters"
+    )]
     TooFewDistinctRows {
         /// Requested number of components.
         n_components: usize,
@@ -126,7 +138,9 @@ pub enum MixtureError {
         iteration: usize,
     },
     /// A row with zero density under every component, or a non-finite computed value.
-    #[error("row {row} has log-density {value} under every component; the model cannot explain it (check the data's scale, or raise reg_covar)")]
+    #[error(
+        "row {row} has log-density {value} under every component; the model cannot explain it (check the data's scale, or raise reg_covar)"
+    )]
     ZeroDensity {
         /// Offending row (0-based).
         row: usize,

@@ -1,10 +1,10 @@
 //! [`Mixture`]: mixing weights plus the components of one family, and everything a fitted
 //! model is used for.
 
-use crate::report::FitReport;
 use crate::error::{MixtureError, Result};
 use crate::family::Components;
 use crate::numeric::{logsumexp, normalise_row};
+use crate::report::FitReport;
 use crate::rows::{RowMatrix, Rows};
 use crate::scalar::Scalar;
 use crate::validate::check_finite_data;
@@ -34,10 +34,7 @@ impl<T: Scalar, C: Components<T>> Mixture<T, C> {
     /// # Errors
     /// [`MixtureError::InvalidParameters`] when the number of weights differs from the number of
     /// components, or a weight is not positive and finite, or they do not sum to one.
-    pub fn from_parts(
-        weights: &[f64],
-        components: C,
-    ) -> Result<Self> {
+    pub fn from_parts(weights: &[f64], components: C) -> Result<Self> {
         let k = components.n_components();
         if weights.len() != k {
             return Err(MixtureError::InvalidParameters {
@@ -50,7 +47,9 @@ impl<T: Scalar, C: Components<T>> Mixture<T, C> {
             .find(|(_, w)| !(w.is_finite() && **w > 0.0))
         {
             return Err(MixtureError::InvalidParameters {
-                reason: format!("weight of component {j} is {w}; weights must be positive and finite"),
+                reason: format!(
+                    "weight of component {j} is {w}; weights must be positive and finite"
+                ),
             });
         }
         let total: f64 = weights.iter().sum();
@@ -257,11 +256,16 @@ impl<T: Scalar, C: Components<T>> Mixture<T, C> {
     /// # Errors
     /// [`MixtureError::InvalidParameters`] if the weights cannot form a distribution (not
     /// possible for a mixture built through this crate).
-    pub fn sample<R: Rng + ?Sized>(&self, n: usize, rng: &mut R) -> Result<(RowMatrix<T>, Vec<usize>)> {
+    pub fn sample<R: Rng + ?Sized>(
+        &self,
+        n: usize,
+        rng: &mut R,
+    ) -> Result<(RowMatrix<T>, Vec<usize>)> {
         let weights: Vec<f64> = self.log_weights.iter().map(|w| w.as_f64().exp()).collect();
-        let chooser = WeightedIndex::new(&weights).map_err(|e| MixtureError::InvalidParameters {
-            reason: format!("mixing weights {weights:?} cannot be sampled: {e}"),
-        })?;
+        let chooser =
+            WeightedIndex::new(&weights).map_err(|e| MixtureError::InvalidParameters {
+                reason: format!("mixing weights {weights:?} cannot be sampled: {e}"),
+            })?;
         let d = self.n_features();
         let mut points = RowMatrix::zeros(n, d);
         let mut labels = Vec::with_capacity(n);

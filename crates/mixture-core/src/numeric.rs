@@ -14,9 +14,12 @@ use crate::scalar::Scalar;
 /// assert!((logsumexp(&v) - (1000.0 + 2f64.ln())).abs() < 1e-12);
 /// ```
 pub fn logsumexp<T: Scalar>(v: &[T]) -> T {
-    let max = v.iter().copied().fold(T::neg_infinity(), |m, x| {
-        if x > m || x.is_nan() { x } else { m }
-    });
+    let max = v.iter().copied().fold(
+        T::neg_infinity(),
+        |m, x| {
+            if x > m || x.is_nan() { x } else { m }
+        },
+    );
     if !max.is_finite() {
         // -inf: all entries -inf (or empty); +inf or NaN propagate.
         return max;

@@ -31,7 +31,7 @@ impl<'a, T> Rows<'a, T> {
     /// # Ok::<(), mixture_core::MixtureError>(())
     /// ```
     pub fn new(data: &'a [T], n_cols: usize) -> Result<Self, MixtureError> {
-        if n_cols == 0 || data.len() % n_cols != 0 {
+        if n_cols == 0 || !data.len().is_multiple_of(n_cols) {
             return Err(MixtureError::Shape {
                 len: data.len(),
                 n_cols,

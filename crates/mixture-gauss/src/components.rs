@@ -68,7 +68,11 @@ impl<T: Scalar> GaussianComponents<T> {
             ));
         }
         if let Some(p) = means.as_slice().iter().position(|v| !v.is_finite()) {
-            return invalid(format!("mean of component {} is not finite in coordinate {}", p / d, p % d));
+            return invalid(format!(
+                "mean of component {} is not finite in coordinate {}",
+                p / d,
+                p % d
+            ));
         }
         let mut cov64 = Vec::with_capacity(k * d * d);
         for c in 0..k {
@@ -77,7 +81,9 @@ impl<T: Scalar> GaussianComponents<T> {
                 for j in 0..d {
                     let (a, b) = (cov[i * d + j].as_f64(), cov[j * d + i].as_f64());
                     if !a.is_finite() {
-                        return invalid(format!("covariance of component {c} holds {a} at ({i}, {j})"));
+                        return invalid(format!(
+                            "covariance of component {c} holds {a} at ({i}, {j})"
+                        ));
                     }
                     if (a - b).abs() > 1e-6 * (a.abs() + b.abs()).max(f64::MIN_POSITIVE) {
                         return invalid(format!(

@@ -228,7 +228,8 @@ impl<T: Scalar> Family<T> for Gaussian {
             }
             for i in 0..d {
                 for j in 0..d {
-                    scatter64[i * d + j] = scatter[i * d + j].as_f64() - n_b * residual[i] * residual[j];
+                    scatter64[i * d + j] =
+                        scatter[i * d + j].as_f64() - n_b * residual[i] * residual[j];
                 }
             }
             stats.merge_component(c, n_b, mean, scatter64);

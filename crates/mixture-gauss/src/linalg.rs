@@ -49,7 +49,9 @@ mod tests {
 
     #[test]
     fn factor_and_inverse() {
-        let a = Mat::from_fn(3, 3, |i, j| [[4.0, 2.0, 0.4], [2.0, 5.0, 1.0], [0.4, 1.0, 3.0]][i][j]);
+        let a = Mat::from_fn(3, 3, |i, j| {
+            [[4.0, 2.0, 0.4], [2.0, 5.0, 1.0], [0.4, 1.0, 3.0]][i][j]
+        });
         let l = cholesky_lower(a.as_ref()).unwrap();
         let back = &l * l.transpose();
         let inv = invert_lower(l.as_ref());

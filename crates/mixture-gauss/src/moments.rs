@@ -52,7 +52,13 @@ impl GaussianStats {
 
     /// Merges one component's moments of later rows: count `n_b`, mean `mean_b`, centred
     /// scatter `scatter_b`.
-    pub(crate) fn merge_component(&mut self, k: usize, n_b: f64, mean_b: &[f64], scatter_b: &[f64]) {
+    pub(crate) fn merge_component(
+        &mut self,
+        k: usize,
+        n_b: f64,
+        mean_b: &[f64],
+        scatter_b: &[f64],
+    ) {
         if n_b <= 0.0 {
             return;
         }
@@ -129,7 +135,13 @@ mod tests {
 
     #[test]
     fn merging_parts_equals_the_whole() {
-        let x = [[1.0, 2.0], [3.0, -1.0], [0.5, 0.5], [10.0, 4.0], [-2.0, 7.0]];
+        let x = [
+            [1.0, 2.0],
+            [3.0, -1.0],
+            [0.5, 0.5],
+            [10.0, 4.0],
+            [-2.0, 7.0],
+        ];
         let r = [0.2, 1.0, 0.7, 0.1, 0.9];
         let (n, m, s) = naive(&x, &r);
         let mut stats = GaussianStats::new(1, 2);

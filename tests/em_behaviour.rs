@@ -1,0 +1,340 @@
+//! The E-M driver on Gaussian mixtures: the lesson's fit, stop rules, trace, determinism,
+//! and typed errors for bad input.
+
+mod common;
+
+use common::*;
+use mixture::core::{Estimator, Init, MixtureError, RowMatrix, Rows, StopRule, TraceWriter};
+use mixture::datagen::{GaussianMixtureGenerator, lesson_blobs};
+use mixture::gauss::Gaussian;
+
+#[test]
+fn lesson_fit_reaches_the_maximum_and_recovers_the_means() {
+    let blobs = lesson_blobs::<f64>(200, 69).unwrap();
+    let x = &blobs.data;
+    for init in [Init::RandomRows, Init::KMeansPlusPlus] {
+        let est = Estimator::new(Gaussian::full(), 3)
+            .init(init)
+            .seed(69)
+            .max_iter(1000)
+            .tol(1e-12);
+        let model = est.fit(x).unwrap();
+        let report = model.fit_report().unwrap();
+        assert!(report.converged, "{init:?}");
+        let ll = model.log_likelihood(x).unwrap();
+        assert_eq!(ll, report.log_likelihood);
+        // Refitting from the converged parameters stays put: a maximum of the likelihood.
+        let again = est.fit_from(&model, x).unwrap();
+        let ll2 = again.log_likelihood(x).unwrap();
+        assert!((ll2 - ll).abs() < 1e-6, "{init:?}: {ll} then {ll2}");
+        // The recovered means lie within 0.1 of the generating ones.
+        let truth = blobs.truth.means();
+        let fitted = model.means();
+        let p = match_components(fitted.view(), truth.view());
+        for k in 0..3 {
+            for j in 0..2 {
+                let err = (fitted.get(k, j) - truth.get(p[k], j)).abs();
+                assert!(err < 0.1, "{init:?}: mean {k}[{j}] off by {err}");
+            }
+        }
+        // And the labels agree with the truth for almost every row.
+        let labels = model.predict(x).unwrap();
+        let agree = labels
+            .iter()
+            .zip(&blobs.labels)
+            .filter(|(l, t)| p[**l] == **t)
+            .count();
+        assert!(agree >= 570, "{init:?}: only {agree} of 600 labels agree");
+    }
+}
+
+#[test]
+fn the_log_likelihood_never_decreases() {
+    let g = GaussianMixtureGenerator::random(4, 3, 2.0, 5).unwrap();
+    let data = g.generate::<f64>(2000, 6).unwrap();
+    let model = Estimator::new(Gaussian::full().with_reg_covar(0.0), 4)
+        .init(Init::RandomRows)
+        .tol(0.0)
+        .max_iter(60)
+        .fit(&data.data)
+        .unwrap();
+    let history = &model.fit_report().unwrap().history;
+    for w in history.windows(2) {
+        assert!(
+            w[1].log_likelihood >= w[0].log_likelihood - 1e-9 * w[0].log_likelihood.abs(),
+            "iteration {}: {} after {}",
+            w[1].iteration,
+            w[1].log_likelihood,
+            w[0].log_likelihood
+        );
+    }
+}
+
+#[test]
+fn trace_lines_follow_the_lesson() {
+    let blobs = lesson_blobs::<f32>(200, 69).unwrap();
+    let mut trace = TraceWriter::new(Vec::new());
+    let model = Estimator::new(Gaussian::full(), 3)
+        .init(Init::RandomRows)
+        .seed(3)
+        .fit_observed(&blobs.data, &mut trace)
+        .unwrap();
+    let text = String::from_utf8(trace.into_inner()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let report = model.fit_report().unwrap();
+    assert_eq!(lines.len(), report.n_iter + 1);
+    for (i, line) in lines[..report.n_iter].iter().enumerate() {
+        let rest = line
+            .strip_prefix(&format!("{i}: Mean-diff = "))
+            .unwrap_or_else(|| panic!("{line}"));
+        let (shift, rest) = rest.split_once(" log(p(X)) = ").unwrap();
+        let ll = rest.strip_suffix(" nats").unwrap();
+        let record = &report.history[i];
+        assert!((shift.parse::<f64>().unwrap() - record.mean_shift).abs() < 1e-6);
+        assert!((ll.parse::<f64>().unwrap() - record.log_likelihood).abs() < 1e-4);
+    }
+    assert!(report.converged);
+    assert_eq!(
+        lines[report.n_iter],
+        format!("Converged after {} iterations.", report.n_iter)
+    );
+}
+
+#[test]
+fn observer_sees_every_iteration_and_max_iter_is_not_an_error() {
+    let blobs = lesson_blobs::<f64>(100, 1).unwrap();
+    let mut seen = Vec::new();
+    let model = Estimator::new(Gaussian::full(), 3)
+        .tol(0.0)
+        .max_iter(7)
+        .fit_observed(&blobs.data, &mut |r: &mixture::core::IterationRecord| {
+            seen.push(r.iteration)
+        })
+        .unwrap();
+    let report = model.fit_report().unwrap();
+    assert_eq!(seen, (0..7).collect::<Vec<_>>());
+    assert_eq!(report.n_iter, 7);
+    assert!(!report.converged);
+    // max_iter 0 returns the initialisation.
+    let init_only = Estimator::new(Gaussian::full(), 3)
+        .max_iter(0)
+        .fit(&blobs.data)
+        .unwrap();
+    assert_eq!(init_only.fit_report().unwrap().n_iter, 0);
+}
+
+#[test]
+fn stop_rules_mean_what_they_say() {
+    let blobs = lesson_blobs::<f64>(200, 69).unwrap();
+    let tol = 1e-3;
+    let by_shift = Estimator::new(Gaussian::full(), 3)
+        .init(Init::RandomRows)
+        .seed(5)
+        .stop_rule(StopRule::MeanShift)
+        .tol(tol)
+        .fit(&blobs.data)
+        .unwrap();
+    let h = &by_shift.fit_report().unwrap().history;
+    assert!(h.last().unwrap().mean_shift < tol);
+    assert!(h[..h.len() - 1].iter().all(|r| r.mean_shift >= tol));
+    let by_ll = Estimator::new(Gaussian::full(), 3)
+        .init(Init::RandomRows)
+        .seed(5)
+        .tol(tol)
+        .fit(&blobs.data)
+        .unwrap();
+    let h = &by_ll.fit_report().unwrap().history;
+    assert!(h.last().unwrap().change.abs() < tol);
+    assert!(h[..h.len() - 1].iter().all(|r| r.change.abs() >= tol));
+    assert_eq!(h[0].change, f64::INFINITY);
+}
+
+#[test]
+fn n_init_keeps_the_best_run() {
+    let g = GaussianMixtureGenerator::random(5, 2, 1.5, 8).unwrap();
+    let data = g.generate::<f64>(1500, 9).unwrap();
+    let model = Estimator::new(Gaussian::full(), 5)
+        .init(Init::RandomRows)
+        .n_init(4)
+        .seed(1)
+        .fit(&data.data)
+        .unwrap();
+    let report = model.fit_report().unwrap();
+    assert_eq!(report.runs.len(), 4);
+    let best = report
+        .runs
+        .iter()
+        .map(|r| r.log_likelihood)
+        .fold(f64::NEG_INFINITY, f64::max);
+    assert_eq!(report.log_likelihood, best);
+    assert_eq!(report.runs[report.best_run].log_likelihood, best);
+}
+
+fn fit_with_threads(threads: usize, x: &RowMatrix<f64>) -> (Vec<f64>, Vec<f64>, f64) {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap();
+    pool.install(|| {
+        let m = Estimator::new(Gaussian::full(), 4)
+            .seed(11)
+            .tol(0.0)
+            .max_iter(15)
+            .fit(x)
+            .unwrap();
+        (
+            m.means().into_vec(),
+            m.components().covariances().to_vec(),
+            m.fit_report().unwrap().log_likelihood,
+        )
+    })
+}
+
+#[test]
+fn one_and_two_threads_give_bit_identical_fits() {
+    // Enough rows for many chunks and several waves.
+    let g = GaussianMixtureGenerator::random(4, 5, 3.0, 21).unwrap();
+    let data = g.generate::<f64>(30_000, 22).unwrap();
+    let one = fit_with_threads(1, &data.data);
+    let two = fit_with_threads(2, &data.data);
+    assert_eq!(one.0, two.0);
+    assert_eq!(one.1, two.1);
+    assert_eq!(one.2.to_bits(), two.2.to_bits());
+}
+
+#[test]
+fn the_same_seed_gives_the_same_fit_and_another_seed_another_start() {
+    let blobs = lesson_blobs::<f64>(200, 69).unwrap();
+    let est = Estimator::new(Gaussian::full(), 3)
+        .init(Init::RandomRows)
+        .max_iter(2)
+        .tol(0.0);
+    let a = est.clone().seed(4).fit(&blobs.data).unwrap();
+    let b = est.clone().seed(4).fit(&blobs.data).unwrap();
+    let c = est.seed(5).fit(&blobs.data).unwrap();
+    assert_eq!(a.means(), b.means());
+    assert_ne!(a.means(), c.means());
+}
+
+#[test]
+fn bad_input_gives_typed_errors() {
+    let est = Estimator::new(Gaussian::full(), 2);
+    let ok = [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0];
+    let x = Rows::new(&ok, 2).unwrap();
+
+    assert_eq!(
+        Rows::new(&ok, 3),
+        Err(MixtureError::Shape { len: 8, n_cols: 3 })
+    );
+    let empty: [f64; 0] = [];
+    assert!(matches!(
+        est.fit(Rows::new(&empty, 2).unwrap()),
+        Err(MixtureError::EmptyData { n_rows: 0, .. })
+    ));
+    let mut bad = ok;
+    bad[5] = f64::NAN;
+    let err = est.fit(Rows::new(&bad, 2).unwrap()).unwrap_err();
+    assert!(
+        matches!(err, MixtureError::NonFinite { row: 2, col: 1, .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("row 2, column 1"));
+    bad[5] = f64::NEG_INFINITY;
+    assert!(matches!(
+        est.fit(Rows::new(&bad, 2).unwrap()),
+        Err(MixtureError::NonFinite { row: 2, col: 1, .. })
+    ));
+
+    assert_eq!(
+        Estimator::new(Gaussian::full(), 0).fit(x).unwrap_err(),
+        MixtureError::ZeroComponents
+    );
+    assert_eq!(
+        Estimator::new(Gaussian::full(), 5).fit(x).unwrap_err(),
+        MixtureError::TooFewRows {
+            n_components: 5,
+            n_rows: 4
+        }
+    );
+    let dup = [1.0, 1.0, 1.0, 1.0, 2.0, 2.0];
+    for init in [Init::RandomRows, Init::KMeansPlusPlus] {
+        assert_eq!(
+            Estimator::new(Gaussian::full(), 3)
+                .init(init)
+                .fit(Rows::new(&dup, 2).unwrap())
+                .unwrap_err(),
+            MixtureError::TooFewDistinctRows {
+                n_components: 3,
+                n_distinct: 2
+            }
+        );
+    }
+    for (e, name) in [
+        (est.clone().tol(-1.0), "tol"),
+        (est.clone().tol(f64::NAN), "tol"),
+        (est.clone().n_init(0), "n_init"),
+        (est.clone().block_rows(0), "block_rows"),
+    ] {
+        assert!(matches!(e.fit(x), Err(MixtureError::InvalidOption { name: n, .. }) if n == name));
+    }
+    let neg_reg = Estimator::new(Gaussian::full().with_reg_covar(-1e-3), 2);
+    assert!(matches!(
+        neg_reg.fit(x),
+        Err(MixtureError::InvalidOption {
+            name: "reg_covar",
+            ..
+        })
+    ));
+
+    // A fitted model refuses data of another dimension, and NaN.
+    let model = est.fit(x).unwrap();
+    let three = [1.0, 2.0, 3.0];
+    assert_eq!(
+        model
+            .log_likelihood(Rows::new(&three, 3).unwrap())
+            .unwrap_err(),
+        MixtureError::DimensionMismatch {
+            expected: 2,
+            found: 3
+        }
+    );
+    assert!(matches!(
+        model.predict(Rows::new(&[f64::NAN, 0.0], 2).unwrap()),
+        Err(MixtureError::NonFinite { .. })
+    ));
+    assert!(matches!(
+        model.predict_proba(Rows::new(&empty, 2).unwrap()),
+        Err(MixtureError::EmptyData { .. })
+    ));
+}
+
+#[test]
+fn a_singular_covariance_names_the_component_and_reg_covar() {
+    // A constant column makes every covariance singular when nothing is added.
+    let data: Vec<f64> = (0..40).flat_map(|i| [i as f64, 1.0]).collect();
+    let err = Estimator::new(Gaussian::full().with_reg_covar(0.0), 2)
+        .fit(Rows::new(&data, 2).unwrap())
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            MixtureError::NotPositiveDefinite {
+                pivot: 1,
+                reg_covar: 0.0,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("raise reg_covar"));
+    // The default reg_covar makes the same data fit.
+    let model = Estimator::new(Gaussian::full(), 2)
+        .fit(Rows::new(&data, 2).unwrap())
+        .unwrap();
+    assert!(
+        model
+            .log_likelihood(Rows::new(&data, 2).unwrap())
+            .unwrap()
+            .is_finite()
+    );
+}
