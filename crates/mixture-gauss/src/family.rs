@@ -1,0 +1,198 @@
+//! [`Gaussian`]: the family's settings, its statistics kernel and its M-step.
+
+use crate::components::GaussianComponents;
+use crate::moments::GaussianStats;
+use faer::linalg::matmul::matmul;
+use faer::{Accum, MatMut, MatRef, Par};
+use mixture_core::{Family, MixtureError, Result, Rows, Scalar};
+
+/// The Gaussian family with full covariance matrices, and its estimation settings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Gaussian {
+    reg_covar: f64,
+}
+
+impl Default for Gaussian {
+    fn default() -> Self {
+        Self::full()
+    }
+}
+
+impl Gaussian {
+    /// Full covariance matrices, `reg_covar` 1e-6.
+    ///
+    /// # Examples
+    /// ```
+    /// let g = mixture_gauss::Gaussian::full().with_reg_covar(1e-4);
+    /// assert_eq!(g.reg_covar(), 1e-4);
+    /// ```
+    pub fn full() -> Self {
+        Self { reg_covar: 1e-6 }
+    }
+
+    /// Sets the value added to every covariance's diagonal before factoring. It is absolute
+    /// (in squared data units): for data of scale s, a useful value is about 1e-6·s².
+    /// Checked when fitting (finite, at least 0).
+    pub fn with_reg_covar(mut self, reg_covar: f64) -> Self {
+        self.reg_covar = reg_covar;
+        self
+    }
+
+    /// The regularisation added to covariance diagonals.
+    pub fn reg_covar(&self) -> f64 {
+        self.reg_covar
+    }
+}
+
+/// Working memory of the Gaussian statistics kernel, reused across blocks.
+#[derive(Debug, Default)]
+pub struct AccumulateScratch<T> {
+    sums: Vec<T>,
+    counts: Vec<f64>,
+    augmented: Vec<T>,
+    gram: Vec<T>,
+    shift: Vec<T>,
+    mean: Vec<f64>,
+    scatter: Vec<f64>,
+}
+
+impl<T: Scalar> AccumulateScratch<T> {
+    fn resize(&mut self, b: usize, k: usize, d: usize) {
+        self.sums.resize(k * d, T::zero());
+        self.counts.resize(k, 0.0);
+        self.augmented.resize(b * (d + 1), T::zero());
+        self.gram.resize((d + 1) * (d + 1), T::zero());
+        self.shift.resize(d, T::zero());
+        self.mean.resize(d, 0.0);
+        self.scatter.resize(d * d, 0.0);
+    }
+}
+
+impl<T: Scalar> Family<T> for Gaussian {
+    type Components = GaussianComponents<T>;
+    type Stats = GaussianStats;
+    type Scratch = AccumulateScratch<T>;
+
+    fn name(&self) -> &'static str {
+        "gaussian"
+    }
+
+    fn check_options(&self) -> Result<()> {
+        if !(self.reg_covar.is_finite() && self.reg_covar >= 0.0) {
+            return Err(MixtureError::InvalidOption {
+                name: "reg_covar",
+                value: self.reg_covar.to_string(),
+                expected: "must be finite and at least 0",
+            });
+        }
+        Ok(())
+    }
+
+    fn new_stats(&self, n_components: usize, n_features: usize) -> GaussianStats {
+        GaussianStats::new(n_components, n_features)
+    }
+
+    fn accumulate(
+        &self,
+        block: Rows<'_, T>,
+        resp: &[T],
+        stats: &mut GaussianStats,
+        scratch: &mut AccumulateScratch<T>,
+    ) {
+        let (b, d) = (block.n_rows(), block.n_cols());
+        let k = stats.n_components();
+        scratch.resize(b, k, d);
+        let AccumulateScratch {
+            sums,
+            counts,
+            augmented,
+            gram,
+            shift,
+            mean,
+            scatter,
+        } = scratch;
+        // sums[c] = Σ_i r_ic x_i for all components in one GEMM; counts in f64.
+        matmul(
+            MatMut::from_row_major_slice_mut(sums, k, d),
+            Accum::Replace,
+            MatRef::from_row_major_slice(resp, b, k).transpose(),
+            block.as_mat(),
+            T::one(),
+            Par::Seq,
+        );
+        counts.fill(0.0);
+        for row in resp.chunks_exact(k) {
+            for (n, r) in counts.iter_mut().zip(row) {
+                *n += r.as_f64();
+            }
+        }
+        let w = d + 1;
+        for c in 0..k {
+            let n_b = counts[c];
+            if n_b <= 0.0 {
+                continue;
+            }
+            // Centre on the block's (rounded) weighted mean; the rounding is corrected below.
+            for (s, &v) in shift.iter_mut().zip(&sums[c * d..(c + 1) * d]) {
+                *s = T::cast(v.as_f64() / n_b);
+            }
+            // Rows of [√r (x − shift) | √r]; rows with r = 0 add nothing and are left out.
+            let mut rows = 0;
+            for (x, row_resp) in block.iter().zip(resp.chunks_exact(k)) {
+                let r = row_resp[c];
+                if r > T::zero() {
+                    let sqrt_r = r.sqrt();
+                    let dst = &mut augmented[rows * w..(rows + 1) * w];
+                    for ((o, &xj), &sj) in dst.iter_mut().zip(x).zip(shift.iter()) {
+                        *o = sqrt_r * (xj - sj);
+                    }
+                    dst[d] = sqrt_r;
+                    rows += 1;
+                }
+            }
+            // One GEMM gives Σ r (x − shift)(x − shift)ᵀ and, in its last row, Σ r (x − shift).
+            let a = MatRef::from_row_major_slice(&augmented[..rows * w], rows, w);
+            matmul(
+                MatMut::from_row_major_slice_mut(gram, w, w),
+                Accum::Replace,
+                a.transpose(),
+                a,
+                T::one(),
+                Par::Seq,
+            );
+            // Exact mean = shift + δ with δ = Σ r (x − shift) / n; scatter about it loses n δδᵀ.
+            for j in 0..d {
+                let delta = gram[d * w + j].as_f64() / n_b;
+                mean[j] = shift[j].as_f64() + delta;
+            }
+            for i in 0..d {
+                let delta_i = mean[i] - shift[i].as_f64();
+                for j in 0..d {
+                    let delta_j = mean[j] - shift[j].as_f64();
+                    scatter[i * d + j] = gram[i * w + j].as_f64() - n_b * delta_i * delta_j;
+                }
+            }
+            stats.merge_component(c, n_b, mean, scatter);
+        }
+    }
+
+    fn estimate(&self, stats: &GaussianStats) -> Result<GaussianComponents<T>> {
+        let k = stats.n_components();
+        let d = stats.mean(0).len();
+        let mut means = Vec::with_capacity(k * d);
+        let mut covariances = Vec::with_capacity(k * d * d);
+        for c in 0..k {
+            let n = stats.count(c);
+            means.extend_from_slice(stats.mean(c));
+            let s = stats.scatter(c);
+            for i in 0..d {
+                for j in 0..d {
+                    // Symmetrise: GEMM need not round (i, j) and (j, i) alike.
+                    let v = 0.5 * (s[i * d + j] + s[j * d + i]) / n;
+                    covariances.push(if i == j { v + self.reg_covar } else { v });
+                }
+            }
+        }
+        GaussianComponents::from_f64(k, d, &means, &covariances, Some(self.reg_covar))
+    }
+}
