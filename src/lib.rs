@@ -31,3 +31,8 @@
 pub use datagen;
 pub use mixture_core as core;
 pub use mixture_gauss as gauss;
+
+/// The README's Rust examples, compiled and run as doc-tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
