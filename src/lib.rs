@@ -6,6 +6,8 @@
 //! - [`core`]: the engine ([`core::Estimator`]), [`core::Mixture`] and the traits a family
 //!   implements;
 //! - [`gauss`]: Gaussian mixtures with full covariance;
+//! - [`bern`]: Bernoulli mixtures (binary or [0, 1] features);
+//! - [`exp`]: exponential mixtures (non-negative features);
 //! - [`datagen`]: seeded synthetic data with known truth.
 //!
 //! # Examples
@@ -29,7 +31,9 @@
 //! ```
 
 pub use datagen;
+pub use mixture_bern as bern;
 pub use mixture_core as core;
+pub use mixture_exp as exp;
 pub use mixture_gauss as gauss;
 
 /// The README's Rust examples, compiled and run as doc-tests.

@@ -16,12 +16,62 @@
 //! # Ok::<(), mixture_core::MixtureError>(())
 //! ```
 
+mod binary;
+mod exponential;
+
+pub use binary::{BernoulliMixtureGenerator, DIGITS_8X8};
+pub use exponential::ExponentialMixtureGenerator;
+
 use mixture_core::rand::SeedableRng;
 use mixture_core::rand::rngs::ChaCha8Rng;
-use mixture_core::{Components, MixtureError, Result, RowMatrix, Rows, Scalar};
+use mixture_core::{Components, Mixture, MixtureError, Result, RowMatrix, Rows, Scalar};
 use mixture_gauss::{GaussianMixture, gaussian_mixture};
 use rand::RngExt;
 use rand::seq::SliceRandom;
+
+/// `n` rows drawn from `truth` with their components, in random order, rounded to `T`.
+///
+/// # Errors
+/// [`MixtureError::InvalidOption`] when `n` is 0.
+pub fn sample_labelled<T: Scalar, C: Components<f64>>(
+    truth: &Mixture<f64, C>,
+    n: usize,
+    seed: u64,
+) -> Result<Labelled<T, Mixture<f64, C>>> {
+    if n == 0 {
+        return Err(MixtureError::InvalidOption {
+            name: "n_samples",
+            value: "0".into(),
+            expected: "must be at least 1",
+        });
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let (data, labels) = truth.sample(n, &mut rng)?;
+    Ok(Labelled {
+        data: data.map(|&v| T::cast(v)),
+        labels,
+        truth: truth.clone(),
+    })
+}
+
+/// Random mixing weights: uniform in [0.5, 1.5) before normalising.
+fn random_weights(k: usize, rng: &mut ChaCha8Rng) -> Vec<f64> {
+    let raw: Vec<f64> = (0..k).map(|_| rng.random_range(0.5..1.5)).collect();
+    let total: f64 = raw.iter().sum();
+    raw.iter().map(|w| w / total).collect()
+}
+
+/// `Err(InvalidOption)` unless `value` is at least 1.
+fn check_positive_count(name: &'static str, value: usize) -> Result<()> {
+    if value == 0 {
+        return Err(MixtureError::InvalidOption {
+            name,
+            value: "0".into(),
+            expected: "must be at least 1",
+        });
+    }
+    Ok(())
+}
 
 /// Data with the true component of every row and the true mixture.
 #[derive(Debug, Clone)]
@@ -72,13 +122,7 @@ pub fn lesson_truth() -> GaussianMixture<f64> {
 /// # Errors
 /// [`MixtureError::InvalidOption`] when `n_per_mode` is 0.
 pub fn lesson_blobs<T: Scalar>(n_per_mode: usize, seed: u64) -> Result<GaussianData<T>> {
-    if n_per_mode == 0 {
-        return Err(MixtureError::InvalidOption {
-            name: "n_per_mode",
-            value: "0".into(),
-            expected: "must be at least 1",
-        });
-    }
+    check_positive_count("n_per_mode", n_per_mode)?;
     let truth = lesson_truth();
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut rows: Vec<(usize, [f64; 2])> = Vec::with_capacity(3 * n_per_mode);
@@ -199,9 +243,7 @@ impl GaussianMixtureGenerator {
                 }
             }
         }
-        let raw: Vec<f64> = (0..k).map(|_| rng.random_range(0.5..1.5)).collect();
-        let total: f64 = raw.iter().sum();
-        let weights: Vec<f64> = raw.iter().map(|w| w / total).collect();
+        let weights = random_weights(k, &mut rng);
         Self::new(&weights, Rows::new(&means, d)?, &covariances)
     }
 
@@ -215,20 +257,7 @@ impl GaussianMixtureGenerator {
     /// # Errors
     /// [`MixtureError::InvalidOption`] when `n` is 0.
     pub fn generate<T: Scalar>(&self, n: usize, seed: u64) -> Result<GaussianData<T>> {
-        if n == 0 {
-            return Err(MixtureError::InvalidOption {
-                name: "n_samples",
-                value: "0".into(),
-                expected: "must be at least 1",
-            });
-        }
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let (data, labels) = self.truth.sample(n, &mut rng)?;
-        Ok(Labelled {
-            data: data.map(|&v| T::cast(v)),
-            labels,
-            truth: self.truth.clone(),
-        })
+        sample_labelled(&self.truth, n, seed)
     }
 }
 

@@ -1,0 +1,83 @@
+//! Non-negative data from 3 exponential components in 4 dimensions: fit an exponential mixture
+//! and print the true rates and weights next to the fitted ones.
+//!
+//! Run with `cargo run --release --example exponential`.
+
+use mixture::core::{Estimator, MixtureError, Rows};
+use mixture::datagen::ExponentialMixtureGenerator;
+use mixture::exp::Exponential;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("exponential: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), MixtureError> {
+    let rates = [
+        0.5, 5.0, 1.0, 20.0, //
+        10.0, 0.2, 1.0, 2.0, //
+        2.0, 2.0, 50.0, 0.1,
+    ];
+    let weights = [0.5, 0.3, 0.2];
+    let generator = ExponentialMixtureGenerator::new(&weights, Rows::new(&rates, 4)?)?;
+    let sample = generator.generate::<f64>(20_000, 7)?;
+    let x = &sample.data;
+
+    let model = Estimator::new(Exponential::new(), 3)
+        .seed(1)
+        .n_init(3)
+        .tol(1e-6)
+        .fit(x)?;
+    let report = model.fit_report().expect("fitted");
+    println!(
+        "{} rows, 4 features, 3 components: {} after {} iterations, log p(X) = {:.2} nats",
+        x.n_rows(),
+        if report.converged {
+            "converged"
+        } else {
+            "stopped"
+        },
+        report.n_iter,
+        report.log_likelihood
+    );
+    println!(
+        "true model's log p(X) = {:.2} nats",
+        generator.truth().log_likelihood(x)?
+    );
+    let fitted = model.components().rates();
+    let fitted_weights = model.weights();
+    println!();
+    println!(
+        "{:<10} {:>7} {:>7}   rates (true / fitted)",
+        "component", "weight", "fitted"
+    );
+    for k in 0..3 {
+        // The fitted component with the closest log-rates.
+        let best = (0..3)
+            .min_by(|&a, &b| {
+                log_distance(fitted.row(a), &rates[k * 4..k * 4 + 4])
+                    .total_cmp(&log_distance(fitted.row(b), &rates[k * 4..k * 4 + 4]))
+            })
+            .expect("3 components");
+        let pairs: Vec<String> = (0..4)
+            .map(|j| format!("{:>6.2} / {:<7.3}", rates[k * 4 + j], fitted.row(best)[j]))
+            .collect();
+        println!(
+            "{k:<10} {:>7.3} {:>7.3}   {}",
+            weights[k],
+            fitted_weights[best],
+            pairs.join("  ")
+        );
+    }
+    Ok(())
+}
+
+fn log_distance(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| (x.ln() - y.ln()).abs()).sum()
+}
