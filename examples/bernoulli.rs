@@ -1,11 +1,13 @@
 //! Binary codes from 10 prototype digits of 8×8 pixels with 5 % of the bits flipped: fit a
 //! 10-component Bernoulli mixture and print the learnt prototypes next to the true ones.
 //!
-//! Run with `cargo run --release --example bernoulli`.
+//! Run with `cargo run --release --example bernoulli [OUT_DIR]`; the learnt prototypes are also
+//! drawn to OUT_DIR/bernoulli_prototypes.png (default: the current directory).
 
 use mixture::bern::Bernoulli;
-use mixture::core::{Estimator, MixtureError, Rows};
+use mixture::core::{Estimator, Rows};
 use mixture::datagen::{BernoulliMixtureGenerator, DIGITS_8X8};
+use mixture::plot::prototype_figure;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -29,7 +31,8 @@ fn shade(p: f64) -> char {
     }
 }
 
-fn run() -> Result<(), MixtureError> {
+fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let out_dir = std::path::PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| ".".into()));
     let prototypes = BernoulliMixtureGenerator::glyphs(&DIGITS_8X8)?;
     let generator = BernoulliMixtureGenerator::from_prototypes(prototypes.view(), 0.05, None, 1)?;
     let sample = generator.generate::<f64>(3000, 2)?;
@@ -76,6 +79,10 @@ fn run() -> Result<(), MixtureError> {
             println!("{:>37}   {}", row(learnt, k), row(truth, best));
         }
     }
+    let path = out_dir.join("bernoulli_prototypes.png");
+    prototype_figure(learnt, &weights, (8, 8), "Learnt Bernoulli prototypes")?.save(&path)?;
+    println!();
+    println!("wrote {}", path.display());
     Ok(())
 }
 

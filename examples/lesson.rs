@@ -2,12 +2,16 @@
 //! 600 synthetic 2-D latent codes, print the fitting trace and log p(X), then draw 600 samples
 //! and compare them with the fit.
 //!
-//! Run with `cargo run --release --example lesson`.
+//! Run with `cargo run --release --example lesson [OUT_DIR]`: the two pictures, `gmm_fit.png`
+//! (the learnt density over the data) and `gmm_samples.png` (over the samples), are written to
+//! OUT_DIR (default: the current directory).
 
 use mixture::core::rand::SeedableRng;
 use mixture::core::rand::rngs::ChaCha8Rng;
 use mixture::core::{Estimator, Init, TraceWriter};
 use mixture::gauss::Gaussian;
+use mixture::plot::{DensityOptions, fit_figure, samples_figure};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -20,7 +24,8 @@ fn main() -> ExitCode {
     }
 }
 
-fn run() -> Result<(), mixture::core::MixtureError> {
+fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let out_dir = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| ".".into()));
     let start = std::time::Instant::now();
     // The "latent codes": 200 points from each of three unobserved Gaussians, shuffled.
     let blobs = mixture::datagen::lesson_blobs::<f64>(200, 69)?;
@@ -76,8 +81,18 @@ fn run() -> Result<(), mixture::core::MixtureError> {
         model.score(x)?
     );
 
-    // Pictures of the density over the data and over the samples (gmm_fit.png,
-    // gmm_samples.png) come with the plotting crate.
+    // The learnt density over the data, and over the samples.
+    let fit_path = out_dir.join("gmm_fit.png");
+    let samples_path = out_dir.join("gmm_samples.png");
+    fit_figure(&model, x.view(), &DensityOptions::fit())?.save(&fit_path)?;
+    samples_figure(&model, x.view(), samples.view(), &DensityOptions::samples())?
+        .save(&samples_path)?;
+    println!();
+    println!(
+        "wrote {} and {}",
+        fit_path.display(),
+        samples_path.display()
+    );
 
     eprintln!(
         "(finished in {:.1} ms)",

@@ -8,6 +8,8 @@
 //! - [`gauss`]: Gaussian mixtures with full covariance;
 //! - [`bern`]: Bernoulli mixtures (binary or [0, 1] features);
 //! - [`exp`]: exponential mixtures (non-negative features);
+//! - [`plot`]: PNG figures (density contours over data or samples, prototypes, histograms,
+//!   fit traces);
 //! - [`datagen`]: seeded synthetic data with known truth.
 //!
 //! # Examples
@@ -35,6 +37,7 @@ pub use mixture_bern as bern;
 pub use mixture_core as core;
 pub use mixture_exp as exp;
 pub use mixture_gauss as gauss;
+pub use mixture_plot as plot;
 
 /// The README's Rust examples, compiled and run as doc-tests.
 #[cfg(doctest)]

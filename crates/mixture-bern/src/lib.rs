@@ -257,6 +257,17 @@ impl<T: Scalar> Components<T> for BernoulliComponents<T> {
     fn write_means(&self, out: &mut [T]) {
         out.copy_from_slice(&self.probabilities);
     }
+
+    fn marginal(&self, dims: &[usize]) -> Result<Self> {
+        // Independent features: the marginal keeps the chosen columns.
+        let p: Vec<f64> = (0..self.k)
+            .flat_map(|c| {
+                dims.iter()
+                    .map(move |&j| self.probabilities[c * self.d + j].as_f64())
+            })
+            .collect();
+        Ok(Self::from_f64(self.k, dims.len(), &p))
+    }
 }
 
 impl<T: Scalar> Family<T> for Bernoulli {

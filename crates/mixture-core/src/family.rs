@@ -57,6 +57,14 @@ pub trait Components<T: Scalar>: Clone + Send + Sync + std::fmt::Debug {
     /// Writes the mean of every component into `out` (K×D, row-major). The engine's mean-shift
     /// trace and stop rule use it.
     fn write_means(&self, out: &mut [T]);
+
+    /// The components' exact marginal distributions over the features `dims` (distinct, each
+    /// below D, already checked by [`crate::Mixture::marginal`]).
+    ///
+    /// # Errors
+    /// A typed error if the marginal parameters cannot be formed (for example a covariance
+    /// block that no longer factors numerically).
+    fn marginal(&self, dims: &[usize]) -> Result<Self>;
 }
 
 /// A family of component distributions and its estimation settings.

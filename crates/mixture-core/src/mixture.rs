@@ -116,6 +116,37 @@ impl<T: Scalar, C: Components<T>> Mixture<T, C> {
         self.report.as_ref()
     }
 
+    /// The exact marginal mixture over the features `dims` (same weights; each component
+    /// marginalised), for example two dimensions of a D-dimensional model to draw its density.
+    ///
+    /// # Errors
+    /// [`MixtureError::InvalidOption`] when `dims` is empty, repeats a feature or names one at
+    /// or beyond D; or the family's error if a marginal cannot be formed.
+    pub fn marginal(&self, dims: &[usize]) -> Result<Self> {
+        let d = self.n_features();
+        let bad = |expected| MixtureError::InvalidOption {
+            name: "dims",
+            value: format!("{dims:?}"),
+            expected,
+        };
+        if dims.is_empty() {
+            return Err(bad("name at least one feature"));
+        }
+        if dims.iter().any(|&j| j >= d) {
+            return Err(bad(
+                "every feature index must be below the model's dimension",
+            ));
+        }
+        if dims.iter().enumerate().any(|(i, a)| dims[..i].contains(a)) {
+            return Err(bad("name each feature once"));
+        }
+        Ok(Self {
+            log_weights: self.log_weights.clone(),
+            components: self.components.marginal(dims)?,
+            report: None,
+        })
+    }
+
     /// Number of free parameters: the components' plus K − 1 mixing weights.
     pub fn n_parameters(&self) -> usize {
         self.components.n_parameters() + self.n_components() - 1

@@ -236,6 +236,17 @@ impl<T: Scalar> Components<T> for ExponentialComponents<T> {
             *o = T::one() / r;
         }
     }
+
+    fn marginal(&self, dims: &[usize]) -> Result<Self> {
+        // Independent features: the marginal keeps the chosen columns.
+        let r: Vec<f64> = (0..self.k)
+            .flat_map(|c| {
+                dims.iter()
+                    .map(move |&j| self.rates[c * self.d + j].as_f64())
+            })
+            .collect();
+        Ok(Self::from_f64(self.k, dims.len(), &r))
+    }
 }
 
 impl<T: Scalar> Family<T> for Exponential {

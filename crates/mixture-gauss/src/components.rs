@@ -285,4 +285,20 @@ impl<T: Scalar> Components<T> for GaussianComponents<T> {
     fn write_means(&self, out: &mut [T]) {
         out.copy_from_slice(&self.means);
     }
+
+    fn marginal(&self, dims: &[usize]) -> Result<Self> {
+        // A Gaussian's marginal keeps the chosen entries of the mean and the chosen block of
+        // the covariance.
+        let (d, m) = (self.d, dims.len());
+        let mut means = Vec::with_capacity(self.k * m);
+        let mut covariances = Vec::with_capacity(self.k * m * m);
+        for c in 0..self.k {
+            means.extend(dims.iter().map(|&j| self.means[c * d + j].as_f64()));
+            let cov = self.covariance(c);
+            for &i in dims {
+                covariances.extend(dims.iter().map(|&j| cov[i * d + j].as_f64()));
+            }
+        }
+        Self::from_f64(self.k, m, &means, &covariances, None)
+    }
 }
