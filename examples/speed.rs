@@ -50,7 +50,7 @@ fn cast(m: &GaussianMixture<f64>) -> Result<GaussianMixture<f32>, MixtureError> 
         .map(|&v| v as f32)
         .collect();
     gaussian_mixture(
-        &m.weights(),
+        m.weights(),
         mixture::core::Rows::new(&means, m.n_features())?,
         &covs,
     )

@@ -70,7 +70,7 @@ fn assert_close<T: Scalar>(what: &str, got: &[T], want: &[f64], rtol: f64, floor
 
 struct Outcome<T> {
     trace: Vec<f64>,
-    weights: Vec<T>,
+    weights: Vec<f64>,
     params: Vec<T>,
     mean_log_likelihood: f64,
 }
@@ -129,7 +129,7 @@ fn run_bernoulli<T: Scalar>(rtol: f64) {
                 .iter()
                 .map(|r| r.mean_log_likelihood)
                 .collect(),
-            weights: model.weights(),
+            weights: model.weights().to_vec(),
             params: model.components().probabilities().as_slice().to_vec(),
             mean_log_likelihood: report.mean_log_likelihood,
         },
@@ -157,7 +157,7 @@ fn run_exponential<T: Scalar>(rtol: f64) {
                 .iter()
                 .map(|r| r.mean_log_likelihood)
                 .collect(),
-            weights: model.weights(),
+            weights: model.weights().to_vec(),
             params: model.components().rates().as_slice().to_vec(),
             mean_log_likelihood: report.mean_log_likelihood,
         },

@@ -236,7 +236,7 @@ fn higher_dimensional_models_draw_the_exact_marginal() {
             [c[2 * 4 + 2], c[2 * 4], c[2], c[0]]
         })
         .collect();
-    let weights: Vec<f64> = model.weights().iter().map(|&w| f64::from(w)).collect();
+    let weights: Vec<f64> = model.weights().to_vec();
     let direct = gaussian_mixture(&weights, Rows::new(&means, 2).unwrap(), &covs).unwrap();
     let pts = [0.3f32, -1.0, 2.0, 4.0];
     let a = marginal

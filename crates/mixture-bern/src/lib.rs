@@ -40,7 +40,8 @@ use rand::{Rng, RngExt};
 
 /// Probabilities are kept in [ε, 1 − ε] with ε = 1e-10, so that `ln μ` and `ln(1 − μ)` stay
 /// finite (about −23 at worst) whatever the data, e.g. for a column that is all 0 in a
-/// component. The logarithms are taken in `f64`, so the floor works for `f32` too.
+/// component. The logarithms are taken in `f64`; in `f32`, where 1 − 1e-10 rounds to 1, the
+/// upper bound is the largest `f32` below 1 (1 − 2⁻²⁴), so `ln(1 − μ)` stays finite there too.
 pub const PROBABILITY_FLOOR: f64 = 1e-10;
 
 /// A mixture of Bernoulli distributions.
@@ -164,18 +165,25 @@ impl<T: Scalar> BernoulliComponents<T> {
         Ok(Self::from_f64(probabilities.n_rows(), d, &p64))
     }
 
+    /// Clamps, rounds to `T`, and derives the log-odds from the rounded values, so the
+    /// components are a function of the probabilities they report (saving and reloading them
+    /// reproduces every bit).
     fn from_f64(k: usize, d: usize, probabilities: &[f64]) -> Self {
+        // In f32, 1 − 1e-10 rounds to 1: the upper bound is then the largest f32 below 1.
+        let below_one = T::one() - T::epsilon() / T::cast(2.0);
         let mut log_odds_t = vec![T::zero(); d * k];
         let mut log_complement_sums = vec![T::zero(); k];
         let mut clamped = Vec::with_capacity(k * d);
         for c in 0..k {
             let mut complement = 0.0;
             for j in 0..d {
-                let p = probabilities[c * d + j].clamp(PROBABILITY_FLOOR, 1.0 - PROBABILITY_FLOOR);
+                let p_t = T::cast(probabilities[c * d + j].clamp(PROBABILITY_FLOOR, 1.0 - PROBABILITY_FLOOR));
+                let p_t = if p_t >= T::one() { below_one } else { p_t };
+                let p = p_t.as_f64();
                 let ln_q = (-p).ln_1p();
                 complement += ln_q;
                 log_odds_t[j * k + c] = T::cast(p.ln() - ln_q);
-                clamped.push(T::cast(p));
+                clamped.push(p_t);
             }
             log_complement_sums[c] = T::cast(complement);
         }

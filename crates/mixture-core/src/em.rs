@@ -497,9 +497,9 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
             });
         }
         let total: f64 = counts.iter().sum();
-        let log_weights = counts.iter().map(|&c| T::cast((c / total).ln())).collect();
+        let weights = counts.iter().map(|&c| c / total).collect();
         let components = self.family.estimate(&self.total.stats)?;
-        Ok(Mixture::from_log_weights(log_weights, components))
+        Ok(Mixture::from_normalised_weights(weights, components))
     }
 
     /// E-M iterations from `model` until the stop rule or `max_iter`.

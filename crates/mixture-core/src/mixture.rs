@@ -22,6 +22,10 @@ pub(crate) const DEFAULT_BLOCK_ROWS: usize = 256;
 /// family's domain) and returns a typed error instead of panicking.
 #[derive(Debug, Clone)]
 pub struct Mixture<T, C> {
+    /// The mixing weights, the canonical parameter (f64 whatever `T`: they come from f64
+    /// counts).
+    weights: Vec<f64>,
+    /// `ln w_k` rounded to `T`, for the E-step.
     log_weights: Vec<T>,
     components: C,
     report: Option<FitReport>,
@@ -29,7 +33,8 @@ pub struct Mixture<T, C> {
 
 impl<T: Scalar, C: Components<T>> Mixture<T, C> {
     /// A mixture of `components` with mixing `weights` (one per component, positive, summing
-    /// to one within 1e-6; they are renormalised).
+    /// to one within 1e-6; they are renormalised unless they already sum to one within
+    /// rounding, so weights read back from a saved model keep every bit).
     ///
     /// # Errors
     /// [`MixtureError::InvalidParameters`] when the number of weights differs from the number of
@@ -58,18 +63,22 @@ impl<T: Scalar, C: Components<T>> Mixture<T, C> {
                 reason: format!("weights sum to {total}, not 1"),
             });
         }
-        let log_weights = weights.iter().map(|w| T::cast((w / total).ln())).collect();
-        Ok(Self {
-            log_weights,
+        let scale = if (total - 1.0).abs() <= 4.0 * k as f64 * f64::EPSILON {
+            1.0
+        } else {
+            total
+        };
+        Ok(Self::from_normalised_weights(
+            weights.iter().map(|w| w / scale).collect(),
             components,
-            report: None,
-        })
+        ))
     }
 
-    /// Internal constructor from already-valid log weights (the M-step's).
-    pub(crate) fn from_log_weights(log_weights: Vec<T>, components: C) -> Self {
+    /// Internal constructor from weights that are positive and sum to one (the M-step's).
+    pub(crate) fn from_normalised_weights(weights: Vec<f64>, components: C) -> Self {
         Self {
-            log_weights,
+            log_weights: weights.iter().map(|w| T::cast(w.ln())).collect(),
+            weights,
             components,
             report: None,
         }
@@ -89,9 +98,9 @@ impl<T: Scalar, C: Components<T>> Mixture<T, C> {
         self.components.n_features()
     }
 
-    /// The mixing weights.
-    pub fn weights(&self) -> Vec<T> {
-        self.log_weights.iter().map(|w| w.exp()).collect()
+    /// The mixing weights (in `f64`, whatever `T`: they are ratios of `f64` counts).
+    pub fn weights(&self) -> &[f64] {
+        &self.weights
     }
 
     /// The natural logarithms of the mixing weights.
@@ -141,6 +150,7 @@ impl<T: Scalar, C: Components<T>> Mixture<T, C> {
             return Err(bad("name each feature once"));
         }
         Ok(Self {
+            weights: self.weights.clone(),
             log_weights: self.log_weights.clone(),
             components: self.components.marginal(dims)?,
             report: None,

@@ -151,22 +151,26 @@ impl<T: Scalar> ExponentialComponents<T> {
         Ok(Self::from_f64(rates.n_rows(), d, &r64))
     }
 
+    /// Rounds the rates to `T` and derives the kernel's terms from the rounded values, so the
+    /// components are a function of the rates they report (saving and reloading them
+    /// reproduces every bit).
     fn from_f64(k: usize, d: usize, rates: &[f64]) -> Self {
+        let rates_t: Vec<T> = rates.iter().map(|&r| T::cast(r)).collect();
         let mut neg_rates_t = vec![T::zero(); d * k];
         let mut log_rate_sums = vec![T::zero(); k];
         for c in 0..k {
             let mut s = 0.0;
             for j in 0..d {
-                let r = rates[c * d + j];
-                s += r.ln();
-                neg_rates_t[j * k + c] = T::cast(-r);
+                let r = rates_t[c * d + j];
+                s += r.as_f64().ln();
+                neg_rates_t[j * k + c] = -r;
             }
             log_rate_sums[c] = T::cast(s);
         }
         Self {
             k,
             d,
-            rates: rates.iter().map(|&r| T::cast(r)).collect(),
+            rates: rates_t,
             neg_rates_t,
             log_rate_sums,
         }

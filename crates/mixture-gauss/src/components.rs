@@ -100,6 +100,10 @@ impl<T: Scalar> GaussianComponents<T> {
 
     /// Builds the components from `f64` means and symmetric covariances; `reg_covar` (when
     /// fitting) is only used to name it in an error, having been added already.
+    ///
+    /// The parameters are rounded to `T` first and everything else is derived from the rounded
+    /// values, so the components are a function of the `T` parameters they report: saving and
+    /// reloading them reproduces every bit.
     pub(crate) fn from_f64(
         k: usize,
         d: usize,
@@ -108,6 +112,10 @@ impl<T: Scalar> GaussianComponents<T> {
         reg_covar: Option<f64>,
     ) -> Result<Self> {
         let dd = d * d;
+        let means_t: Vec<T> = means.iter().map(|&v| T::cast(v)).collect();
+        let covariances_t: Vec<T> = covariances.iter().map(|&v| T::cast(v)).collect();
+        let means: Vec<f64> = means_t.iter().map(|v| v.as_f64()).collect();
+        let covariances: Vec<f64> = covariances_t.iter().map(|v| v.as_f64()).collect();
         let mut centre = vec![0.0; d];
         for m in means.chunks_exact(d) {
             for (c, v) in centre.iter_mut().zip(m) {
@@ -145,8 +153,8 @@ impl<T: Scalar> GaussianComponents<T> {
         Ok(Self {
             k,
             d,
-            means: means.iter().map(|&v| T::cast(v)).collect(),
-            covariances: covariances.iter().map(|&v| T::cast(v)).collect(),
+            means: means_t,
+            covariances: covariances_t,
             cholesky,
             precision_factors_t,
             shifted_means,

@@ -1,0 +1,290 @@
+//! Reading data (CSV, NPY) and writing results without ever leaving a half-written file.
+
+use crate::error::CliError;
+use mixture_core::{RowMatrix, Scalar};
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+/// Whether the first CSV row is a header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Header {
+    /// A first row that is not all numbers is a header.
+    #[default]
+    Detect,
+    /// The first row is a header.
+    Present,
+}
+
+/// A numeric type the readers produce: `f32` or `f64`, parsed directly (correctly rounded).
+pub trait Value: Scalar + FromStr + npyz::Deserialize {}
+impl Value for f32 {}
+impl Value for f64 {}
+
+fn is_npy(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("npy"))
+}
+
+/// Reads an N×D matrix from a `.npy` file (by extension) or a CSV file (otherwise).
+///
+/// # Errors
+/// [`CliError::input`] naming the file, and the line and column for CSV: unreadable file,
+/// non-numeric or non-finite value, ragged row, unsupported NPY type or shape, no data.
+pub fn read_matrix<T: Value>(path: &Path, header: Header) -> Result<RowMatrix<T>, CliError> {
+    let file = File::open(path).map_err(|e| CliError::input(format!("cannot open {}: {e}", path.display())))?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let reader = BufReader::new(file);
+    let result = if is_npy(path) {
+        read_npy(reader, size)
+    } else {
+        read_csv(reader, header)
+    };
+    result.map_err(|e| e.context(path.display()))
+}
+
+/// Reads CSV: comma-separated numbers, one row per line, rows streamed into one buffer.
+///
+/// # Errors
+/// As [`read_matrix`], without the file name.
+pub fn read_csv<T: Value, R: Read>(reader: R, header: Header) -> Result<RowMatrix<T>, CliError> {
+    let mut csv = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(reader);
+    let mut record = csv::StringRecord::new();
+    let mut values: Vec<T> = Vec::new();
+    let mut n_cols = 0;
+    let mut first = true;
+    loop {
+        match csv.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                let line = e.position().map_or(String::new(), |p| format!("line {}: ", p.line()));
+                return Err(CliError::input(format!("{line}not readable as CSV: {e}")));
+            }
+        }
+        let line = record.position().map_or(0, |p| p.line());
+        if record.len() == 1 && record[0].is_empty() {
+            continue; // a blank line
+        }
+        if first {
+            first = false;
+            let numeric = record.iter().all(|f| f.parse::<T>().is_ok());
+            if header == Header::Present || !numeric {
+                continue;
+            }
+        }
+        if n_cols == 0 {
+            n_cols = record.len();
+        } else if record.len() != n_cols {
+            return Err(CliError::input(format!(
+                "line {line} has {} values but the first data row has {n_cols}; every row needs the same number",
+                record.len()
+            )));
+        }
+        for (col, field) in record.iter().enumerate() {
+            let value: T = field.parse().map_err(|_| {
+                CliError::input(format!("line {line}, column {}: {field:?} is not a number", col + 1))
+            })?;
+            if !value.is_finite() {
+                return Err(CliError::input(format!(
+                    "line {line}, column {}: {field} is not finite; remove or impute it",
+                    col + 1
+                )));
+            }
+            values.push(value);
+        }
+    }
+    if values.is_empty() {
+        return Err(CliError::input("no data rows"));
+    }
+    Ok(RowMatrix::new(values, n_cols)?)
+}
+
+/// Reads a 1-D (one feature) or 2-D `f4` or `f8` NPY array, C or Fortran order. `file_size`
+/// bounds what is allocated before the data are read, whatever the header claims.
+///
+/// # Errors
+/// As [`read_matrix`], without the file name.
+pub fn read_npy<T: Value, R: Read>(reader: R, file_size: u64) -> Result<RowMatrix<T>, CliError> {
+    let npy = npyz::NpyFile::new(reader).map_err(|e| CliError::input(format!("not a readable NPY file: {e}")))?;
+    let dtype = match npy.dtype() {
+        npyz::DType::Plain(t) => t.to_string(),
+        other => return Err(CliError::input(format!("NPY type {other:?} is not supported; use float32 or float64"))),
+    };
+    let (n, d) = match *npy.shape() {
+        [n] => (n, 1),
+        [n, d] => (n, d),
+        ref s => return Err(CliError::input(format!("NPY array of shape {s:?}; pass a 1-D or 2-D array"))),
+    };
+    let fortran = npy.order() == npyz::Order::Fortran && d > 1;
+    let total = n.checked_mul(d).filter(|&t| t > 0).ok_or_else(|| {
+        CliError::input(format!("NPY array of shape ({n}, {d}) holds no data"))
+    })?;
+    let elem = match dtype.as_str() {
+        "<f8" | ">f8" => 8,
+        "<f4" | ">f4" => 4,
+        _ => return Err(CliError::input(format!("NPY dtype {dtype} is not supported; use float32 (f4) or float64 (f8)"))),
+    };
+    if file_size > 0 && total.saturating_mul(elem) > file_size {
+        return Err(CliError::input(format!(
+            "NPY header declares ({n}, {d}) values but the file holds only {file_size} bytes"
+        )));
+    }
+    let (n, d) = (usize::try_from(n).map_err(|_| CliError::input("NPY array too large"))?, d as usize);
+    let mut values: Vec<T> = Vec::with_capacity(n * d);
+    let bad = |e: std::io::Error| CliError::input(format!("NPY data truncated or unreadable: {e}"));
+    if elem == 8 {
+        for v in npy.data::<f64>().map_err(|e| CliError::input(e.to_string()))? {
+            values.push(T::cast(v.map_err(bad)?));
+        }
+    } else {
+        for v in npy.data::<f32>().map_err(|e| CliError::input(e.to_string()))? {
+            values.push(T::cast(f64::from(v.map_err(bad)?)));
+        }
+    }
+    if values.len() != n * d {
+        return Err(CliError::input(format!("NPY data hold {} values, the header says {}", values.len(), n * d)));
+    }
+    if fortran {
+        let mut row_major = vec![T::zero(); n * d];
+        for (i, v) in values.iter().enumerate() {
+            let (row, col) = (i % n, i / n);
+            row_major[row * d + col] = *v;
+        }
+        values = row_major;
+    }
+    if let Some(p) = values.iter().position(|v| !v.is_finite()) {
+        return Err(CliError::input(format!("row {}, column {} is not finite; remove or impute it", p / d, p % d)));
+    }
+    Ok(RowMatrix::new(values, d)?)
+}
+
+/// A file written under a temporary name in the destination's directory and renamed into place
+/// by [`AtomicFile::commit`]; dropped uncommitted, it removes the temporary file. A failure thus
+/// never leaves a partial file and never clobbers a good one.
+pub struct AtomicFile {
+    dest: PathBuf,
+    tmp: PathBuf,
+    writer: Option<BufWriter<File>>,
+}
+
+impl AtomicFile {
+    /// Starts writing `dest`.
+    ///
+    /// # Errors
+    /// [`CliError::input`] when the directory does not exist or is not writable.
+    pub fn create(dest: &Path) -> Result<Self, CliError> {
+        let dir = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let name = dest
+            .file_name()
+            .ok_or_else(|| CliError::input(format!("{} is not a file name", dest.display())))?;
+        let tmp = dir.join(format!(".{}.{}.tmp", name.to_string_lossy(), std::process::id()));
+        let file = File::create(&tmp).map_err(|e| CliError::input(format!("cannot write {}: {e}", dest.display())))?;
+        Ok(Self {
+            dest: dest.to_path_buf(),
+            tmp,
+            writer: Some(BufWriter::new(file)),
+        })
+    }
+
+    /// The writer.
+    pub fn writer(&mut self) -> &mut BufWriter<File> {
+        self.writer.as_mut().expect("present until commit")
+    }
+
+    /// Flushes and renames into place.
+    ///
+    /// # Errors
+    /// [`CliError::input`] naming the destination when flushing or renaming fails.
+    pub fn commit(mut self) -> Result<(), CliError> {
+        let err = |e: std::io::Error| CliError::input(format!("cannot write {}: {e}", self.dest.display()));
+        let writer = self.writer.take().expect("present until commit");
+        let file = writer.into_inner().map_err(|e| err(e.into_error()))?;
+        file.sync_all().map_err(err)?;
+        std::fs::rename(&self.tmp, &self.dest).map_err(err)
+    }
+
+    /// Writes `bytes` to `dest` atomically.
+    ///
+    /// # Errors
+    /// As [`AtomicFile::create`] and [`AtomicFile::commit`].
+    pub fn write_all(dest: &Path, bytes: &[u8]) -> Result<(), CliError> {
+        let mut f = Self::create(dest)?;
+        f.writer()
+            .write_all(bytes)
+            .map_err(|e| CliError::input(format!("cannot write {}: {e}", dest.display())))?;
+        f.commit()
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if self.writer.take().is_some() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// Writes a matrix as CSV (shortest round-trip decimals, optional header) or NPY (by
+/// extension).
+///
+/// # Errors
+/// [`CliError::input`] naming the file when it cannot be written.
+pub fn write_matrix<T: Scalar + npyz::AutoSerialize>(
+    path: &Path,
+    m: &RowMatrix<T>,
+    header: Option<&[String]>,
+) -> Result<(), CliError> {
+    let mut f = AtomicFile::create(path)?;
+    let io = |e: std::io::Error| CliError::input(format!("cannot write {}: {e}", path.display()));
+    if is_npy(path) {
+        use npyz::WriterBuilder;
+        let mut w = npyz::WriteOptions::new()
+            .default_dtype()
+            .shape(&[m.n_rows() as u64, m.n_cols() as u64])
+            .writer(f.writer())
+            .begin_nd()
+            .map_err(io)?;
+        w.extend(m.as_slice().iter().copied()).map_err(io)?;
+        w.finish().map_err(io)?;
+    } else {
+        let w = f.writer();
+        if let Some(h) = header {
+            writeln!(w, "{}", h.join(",")).map_err(io)?;
+        }
+        for row in m.iter() {
+            write_row(w, row).map_err(io)?;
+        }
+    }
+    f.commit()
+}
+
+/// One CSV line of numbers.
+pub fn write_row<W: Write, T: std::fmt::Display>(w: &mut W, row: &[T]) -> std::io::Result<()> {
+    for (j, v) in row.iter().enumerate() {
+        if j > 0 {
+            w.write_all(b",")?;
+        }
+        write!(w, "{v}")?;
+    }
+    w.write_all(b"\n")
+}
+
+/// Writes one column of values under a header, as CSV.
+///
+/// # Errors
+/// [`CliError::input`] naming the file when it cannot be written.
+pub fn write_column<T: std::fmt::Display>(path: &Path, name: &str, values: &[T]) -> Result<(), CliError> {
+    let mut f = AtomicFile::create(path)?;
+    let io = |e: std::io::Error| CliError::input(format!("cannot write {}: {e}", path.display()));
+    let w = f.writer();
+    writeln!(w, "{name}").map_err(io)?;
+    for v in values {
+        writeln!(w, "{v}").map_err(io)?;
+    }
+    f.commit()
+}
