@@ -80,7 +80,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     let path = out_dir.join("bernoulli_prototypes.png");
-    prototype_figure(learnt, &weights, (8, 8), "Learnt Bernoulli prototypes")?.save(&path)?;
+    prototype_figure(learnt, weights, (8, 8), "Learnt Bernoulli prototypes")?.save(&path)?;
     println!();
     println!("wrote {}", path.display());
     Ok(())

@@ -120,7 +120,7 @@ fn check_case<T: Scalar>(case: &Case, rtol: f64) {
     let f = &case.final_;
     assert_close(
         &format!("{name} weights"),
-        &model.weights(),
+        model.weights(),
         &f.params.weights,
         rtol,
     );

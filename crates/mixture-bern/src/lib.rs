@@ -177,7 +177,9 @@ impl<T: Scalar> BernoulliComponents<T> {
         for c in 0..k {
             let mut complement = 0.0;
             for j in 0..d {
-                let p_t = T::cast(probabilities[c * d + j].clamp(PROBABILITY_FLOOR, 1.0 - PROBABILITY_FLOOR));
+                let p_t = T::cast(
+                    probabilities[c * d + j].clamp(PROBABILITY_FLOOR, 1.0 - PROBABILITY_FLOOR),
+                );
                 let p_t = if p_t >= T::one() { below_one } else { p_t };
                 let p = p_t.as_f64();
                 let ln_q = (-p).ln_1p();

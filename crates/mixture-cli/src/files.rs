@@ -17,13 +17,15 @@ pub enum Header {
     Present,
 }
 
-/// A numeric type the readers produce: `f32` or `f64`, parsed directly (correctly rounded).
-pub trait Value: Scalar + FromStr + npyz::Deserialize {}
+/// A numeric type the readers produce and the writers write: `f32` or `f64`, parsed directly
+/// (correctly rounded).
+pub trait Value: Scalar + FromStr + npyz::Deserialize + npyz::AutoSerialize {}
 impl Value for f32 {}
 impl Value for f64 {}
 
 fn is_npy(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("npy"))
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("npy"))
 }
 
 /// Reads an N×D matrix from a `.npy` file (by extension) or a CSV file (otherwise).
@@ -32,7 +34,8 @@ fn is_npy(path: &Path) -> bool {
 /// [`CliError::input`] naming the file, and the line and column for CSV: unreadable file,
 /// non-numeric or non-finite value, ragged row, unsupported NPY type or shape, no data.
 pub fn read_matrix<T: Value>(path: &Path, header: Header) -> Result<RowMatrix<T>, CliError> {
-    let file = File::open(path).map_err(|e| CliError::input(format!("cannot open {}: {e}", path.display())))?;
+    let file = File::open(path)
+        .map_err(|e| CliError::input(format!("cannot open {}: {e}", path.display())))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     let reader = BufReader::new(file);
     let result = if is_npy(path) {
@@ -62,7 +65,9 @@ pub fn read_csv<T: Value, R: Read>(reader: R, header: Header) -> Result<RowMatri
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                let line = e.position().map_or(String::new(), |p| format!("line {}: ", p.line()));
+                let line = e
+                    .position()
+                    .map_or(String::new(), |p| format!("line {}: ", p.line()));
                 return Err(CliError::input(format!("{line}not readable as CSV: {e}")));
             }
         }
@@ -87,7 +92,10 @@ pub fn read_csv<T: Value, R: Read>(reader: R, header: Header) -> Result<RowMatri
         }
         for (col, field) in record.iter().enumerate() {
             let value: T = field.parse().map_err(|_| {
-                CliError::input(format!("line {line}, column {}: {field:?} is not a number", col + 1))
+                CliError::input(format!(
+                    "line {line}, column {}: {field:?} is not a number",
+                    col + 1
+                ))
             })?;
             if !value.is_finite() {
                 return Err(CliError::input(format!(
@@ -110,44 +118,78 @@ pub fn read_csv<T: Value, R: Read>(reader: R, header: Header) -> Result<RowMatri
 /// # Errors
 /// As [`read_matrix`], without the file name.
 pub fn read_npy<T: Value, R: Read>(reader: R, file_size: u64) -> Result<RowMatrix<T>, CliError> {
-    let npy = npyz::NpyFile::new(reader).map_err(|e| CliError::input(format!("not a readable NPY file: {e}")))?;
+    let npy = npyz::NpyFile::new(reader)
+        .map_err(|e| CliError::input(format!("not a readable NPY file: {e}")))?;
     let dtype = match npy.dtype() {
         npyz::DType::Plain(t) => t.to_string(),
-        other => return Err(CliError::input(format!("NPY type {other:?} is not supported; use float32 or float64"))),
+        other => {
+            return Err(CliError::input(format!(
+                "NPY type {other:?} is not supported; use float32 or float64"
+            )));
+        }
     };
     let (n, d) = match *npy.shape() {
         [n] => (n, 1),
         [n, d] => (n, d),
-        ref s => return Err(CliError::input(format!("NPY array of shape {s:?}; pass a 1-D or 2-D array"))),
+        ref s => {
+            return Err(CliError::input(format!(
+                "NPY array of shape {s:?}; pass a 1-D or 2-D array"
+            )));
+        }
     };
     let fortran = npy.order() == npyz::Order::Fortran && d > 1;
-    let total = n.checked_mul(d).filter(|&t| t > 0).ok_or_else(|| {
-        CliError::input(format!("NPY array of shape ({n}, {d}) holds no data"))
-    })?;
+    let total = n
+        .checked_mul(d)
+        .filter(|&t| t > 0)
+        .ok_or_else(|| CliError::input(format!("NPY array of shape ({n}, {d}) holds no data")))?;
     let elem = match dtype.as_str() {
         "<f8" | ">f8" => 8,
         "<f4" | ">f4" => 4,
-        _ => return Err(CliError::input(format!("NPY dtype {dtype} is not supported; use float32 (f4) or float64 (f8)"))),
+        _ => {
+            return Err(CliError::input(format!(
+                "NPY dtype {dtype} is not supported; use float32 (f4) or float64 (f8)"
+            )));
+        }
     };
     if file_size > 0 && total.saturating_mul(elem) > file_size {
         return Err(CliError::input(format!(
             "NPY header declares ({n}, {d}) values but the file holds only {file_size} bytes"
         )));
     }
-    let (n, d) = (usize::try_from(n).map_err(|_| CliError::input("NPY array too large"))?, d as usize);
-    let mut values: Vec<T> = Vec::with_capacity(n * d);
+    let (n, d) = (
+        usize::try_from(n).map_err(|_| CliError::input("NPY array too large"))?,
+        usize::try_from(d).map_err(|_| CliError::input("NPY array too large"))?,
+    );
+    // Reserve no more than the file can hold (or a modest start when its size is unknown):
+    // a header's claim alone never makes us allocate.
+    let known = if file_size > 0 {
+        (file_size / elem) as usize
+    } else {
+        1 << 16
+    };
+    let mut values: Vec<T> = Vec::with_capacity((n * d).min(known));
     let bad = |e: std::io::Error| CliError::input(format!("NPY data truncated or unreadable: {e}"));
     if elem == 8 {
-        for v in npy.data::<f64>().map_err(|e| CliError::input(e.to_string()))? {
+        for v in npy
+            .data::<f64>()
+            .map_err(|e| CliError::input(e.to_string()))?
+        {
             values.push(T::cast(v.map_err(bad)?));
         }
     } else {
-        for v in npy.data::<f32>().map_err(|e| CliError::input(e.to_string()))? {
+        for v in npy
+            .data::<f32>()
+            .map_err(|e| CliError::input(e.to_string()))?
+        {
             values.push(T::cast(f64::from(v.map_err(bad)?)));
         }
     }
     if values.len() != n * d {
-        return Err(CliError::input(format!("NPY data hold {} values, the header says {}", values.len(), n * d)));
+        return Err(CliError::input(format!(
+            "NPY data hold {} values, the header says {}",
+            values.len(),
+            n * d
+        )));
     }
     if fortran {
         let mut row_major = vec![T::zero(); n * d];
@@ -158,7 +200,11 @@ pub fn read_npy<T: Value, R: Read>(reader: R, file_size: u64) -> Result<RowMatri
         values = row_major;
     }
     if let Some(p) = values.iter().position(|v| !v.is_finite()) {
-        return Err(CliError::input(format!("row {}, column {} is not finite; remove or impute it", p / d, p % d)));
+        return Err(CliError::input(format!(
+            "row {}, column {} is not finite; remove or impute it",
+            p / d,
+            p % d
+        )));
     }
     Ok(RowMatrix::new(values, d)?)
 }
@@ -178,12 +224,20 @@ impl AtomicFile {
     /// # Errors
     /// [`CliError::input`] when the directory does not exist or is not writable.
     pub fn create(dest: &Path) -> Result<Self, CliError> {
-        let dir = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let dir = dest
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
         let name = dest
             .file_name()
             .ok_or_else(|| CliError::input(format!("{} is not a file name", dest.display())))?;
-        let tmp = dir.join(format!(".{}.{}.tmp", name.to_string_lossy(), std::process::id()));
-        let file = File::create(&tmp).map_err(|e| CliError::input(format!("cannot write {}: {e}", dest.display())))?;
+        let tmp = dir.join(format!(
+            ".{}.{}.tmp",
+            name.to_string_lossy(),
+            std::process::id()
+        ));
+        let file = File::create(&tmp)
+            .map_err(|e| CliError::input(format!("cannot write {}: {e}", dest.display())))?;
         Ok(Self {
             dest: dest.to_path_buf(),
             tmp,
@@ -201,7 +255,9 @@ impl AtomicFile {
     /// # Errors
     /// [`CliError::input`] naming the destination when flushing or renaming fails.
     pub fn commit(mut self) -> Result<(), CliError> {
-        let err = |e: std::io::Error| CliError::input(format!("cannot write {}: {e}", self.dest.display()));
+        let err = |e: std::io::Error| {
+            CliError::input(format!("cannot write {}: {e}", self.dest.display()))
+        };
         let writer = self.writer.take().expect("present until commit");
         let file = writer.into_inner().map_err(|e| err(e.into_error()))?;
         file.sync_all().map_err(err)?;
@@ -263,28 +319,59 @@ pub fn write_matrix<T: Scalar + npyz::AutoSerialize>(
     f.commit()
 }
 
+/// Writes `v` in shortest round-trip form: plain decimals for ordinary magnitudes, an
+/// exponent for very small or large ones (Rust's `Display` alone would write 1e-300 with 300
+/// zeros).
+pub fn write_value<W: Write, T: Scalar>(w: &mut W, v: T) -> std::io::Result<()> {
+    let a = v.abs().as_f64();
+    if a == 0.0 || (1e-5..1e16).contains(&a) {
+        write!(w, "{v}")
+    } else {
+        write!(w, "{v:e}")
+    }
+}
+
 /// One CSV line of numbers.
-pub fn write_row<W: Write, T: std::fmt::Display>(w: &mut W, row: &[T]) -> std::io::Result<()> {
+pub fn write_row<W: Write, T: Scalar>(w: &mut W, row: &[T]) -> std::io::Result<()> {
     for (j, v) in row.iter().enumerate() {
         if j > 0 {
             w.write_all(b",")?;
         }
-        write!(w, "{v}")?;
+        write_value(w, *v)?;
     }
     w.write_all(b"\n")
 }
 
-/// Writes one column of values under a header, as CSV.
+/// Writes one column of numbers under a header, as CSV.
 ///
 /// # Errors
 /// [`CliError::input`] naming the file when it cannot be written.
-pub fn write_column<T: std::fmt::Display>(path: &Path, name: &str, values: &[T]) -> Result<(), CliError> {
+pub fn write_column<T: Scalar>(path: &Path, name: &str, values: &[T]) -> Result<(), CliError> {
+    write_lines(path, name, values, |w, v| {
+        write_row(w, std::slice::from_ref(v))
+    })
+}
+
+/// Writes one column of labels under a header, as CSV.
+///
+/// # Errors
+/// [`CliError::input`] naming the file when it cannot be written.
+pub fn write_labels(path: &Path, name: &str, labels: &[usize]) -> Result<(), CliError> {
+    write_lines(path, name, labels, |w, v| writeln!(w, "{v}"))
+}
+
+fn write_lines<V>(
+    path: &Path,
+    name: &str,
+    values: &[V],
+    mut line: impl FnMut(&mut BufWriter<File>, &V) -> std::io::Result<()>,
+) -> Result<(), CliError> {
     let mut f = AtomicFile::create(path)?;
     let io = |e: std::io::Error| CliError::input(format!("cannot write {}: {e}", path.display()));
     let w = f.writer();
     writeln!(w, "{name}").map_err(io)?;
     for v in values {
-        writeln!(w, "{v}").map_err(io)?;
+        line(w, v).map_err(io)?;
     }
     f.commit()
 }

@@ -47,7 +47,12 @@ pub struct FitRecord {
 
 impl FitRecord {
     /// The record of a fit with `report`.
-    pub fn new(report: &FitReport, input: Option<String>, seed: u64, options: serde_json::Map<String, serde_json::Value>) -> Self {
+    pub fn new(
+        report: &FitReport,
+        input: Option<String>,
+        seed: u64,
+        options: serde_json::Map<String, serde_json::Value>,
+    ) -> Self {
         Self {
             n_iter: report.n_iter,
             converged: report.converged,
@@ -133,15 +138,16 @@ impl<T: Scalar> Model<T> {
 }
 
 fn rows<T: Scalar>(r: Rows<'_, T>) -> Vec<Vec<f64>> {
-    r.iter().map(|row| row.iter().map(|v| v.as_f64()).collect()).collect()
+    r.iter()
+        .map(|row| row.iter().map(|v| v.as_f64()).collect())
+        .collect()
 }
 
 fn weights<T: Scalar, C: mixture_core::Components<T>>(m: &Mixture<T, C>) -> Vec<f64> {
     m.weights().to_vec()
 }
 
-/// Serialises `model` with its fit record.
-pub fn to_json<T: Scalar>(model: &Model<T>, fit: Option<FitRecord>) -> String {
+fn to_file<T: Scalar>(model: &Model<T>, fit: Option<FitRecord>) -> ModelFile {
     let (k, d) = with_mixture!(model, m => (m.n_components(), m.n_features()));
     let mut file = ModelFile {
         format: FORMAT.into(),
@@ -172,16 +178,38 @@ pub fn to_json<T: Scalar>(model: &Model<T>, fit: Option<FitRecord>) -> String {
         Model::Bernoulli(m) => file.probabilities = Some(rows(m.components().probabilities())),
         Model::Exponential(m) => file.rates = Some(rows(m.components().rates())),
     }
-    let mut text = serde_json::to_string_pretty(&file).expect("a model serialises");
+    file
+}
+
+/// Serialises `model` with its fit record.
+pub fn to_json<T: Scalar>(model: &Model<T>, fit: Option<FitRecord>) -> String {
+    let mut text = serde_json::to_string_pretty(&to_file(model, fit)).expect("a model serialises");
     text.push('\n');
     text
+}
+
+/// The same model in precision `T` (parameters rounded when narrowing).
+///
+/// # Errors
+/// [`CliError::input`] if the rounded parameters no longer form a valid mixture (for example
+/// a covariance that stops being positive definite in `f32`).
+pub fn as_precision<T: Scalar>(model: &AnyModel) -> Result<Model<T>, CliError> {
+    let file = match model {
+        AnyModel::F64(m) => to_file(m, None),
+        AnyModel::F32(m) => to_file(m, None),
+    };
+    build(&file)
 }
 
 /// Writes `model` to `path` atomically.
 ///
 /// # Errors
 /// [`CliError::input`] naming the file when it cannot be written.
-pub fn save<T: Scalar>(path: &Path, model: &Model<T>, fit: Option<FitRecord>) -> Result<(), CliError> {
+pub fn save<T: Scalar>(
+    path: &Path,
+    model: &Model<T>,
+    fit: Option<FitRecord>,
+) -> Result<(), CliError> {
     AtomicFile::write_all(path, to_json(model, fit).as_bytes())
 }
 
@@ -196,9 +224,12 @@ pub fn load(path: &Path) -> Result<AnyModel, CliError> {
         .map_err(|e| CliError::input(format!("cannot open {}: {e}", path.display())))?
         .len();
     if size > MAX_MODEL_BYTES {
-        return Err(ctx(CliError::input(format!("{size} bytes is too large for a model file"))));
+        return Err(ctx(CliError::input(format!(
+            "{size} bytes is too large for a model file"
+        ))));
     }
-    let text = std::fs::read(path).map_err(|e| CliError::input(format!("cannot read {}: {e}", path.display())))?;
+    let text = std::fs::read(path)
+        .map_err(|e| CliError::input(format!("cannot read {}: {e}", path.display())))?;
     from_json(&text).map_err(ctx)
 }
 
@@ -208,8 +239,8 @@ pub fn load(path: &Path) -> Result<AnyModel, CliError> {
 /// As [`load`], without the file name.
 pub fn from_json(bytes: &[u8]) -> Result<AnyModel, CliError> {
     // Look at format and version first, so another file gets the right message.
-    let value: serde_json::Value =
-        serde_json::from_slice(bytes).map_err(|e| CliError::input(format!("not a JSON model file: {e}")))?;
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| CliError::input(format!("not a JSON model file: {e}")))?;
     let format = value.get("format").and_then(|f| f.as_str()).unwrap_or("");
     if format != FORMAT {
         return Err(CliError::input(format!(
@@ -225,19 +256,28 @@ pub fn from_json(bytes: &[u8]) -> Result<AnyModel, CliError> {
             )));
         }
     }
-    let file: ModelFile =
-        serde_json::from_value(value).map_err(|e| CliError::input(format!("malformed model file: {e}")))?;
+    let file: ModelFile = serde_json::from_value(value)
+        .map_err(|e| CliError::input(format!("malformed model file: {e}")))?;
     match file.precision.as_str() {
         "f64" => Ok(AnyModel::F64(build(&file)?)),
         "f32" => Ok(AnyModel::F32(build(&file)?)),
-        p => Err(CliError::input(format!("precision {p:?} is not supported; use \"f64\" or \"f32\""))),
+        p => Err(CliError::input(format!(
+            "precision {p:?} is not supported; use \"f64\" or \"f32\""
+        ))),
     }
 }
 
 /// Flattens `rows` after checking they are `n` rows of `d` values.
-fn flatten<T: Scalar>(name: &str, rows: &[Vec<f64>], n: usize, d: usize) -> Result<Vec<T>, CliError> {
+fn flatten<T: Scalar>(
+    name: &str,
+    rows: &[Vec<f64>],
+    n: usize,
+    d: usize,
+) -> Result<Vec<T>, CliError> {
     if rows.len() != n || rows.iter().any(|r| r.len() != d) {
-        return Err(CliError::input(format!("`{name}` must be {n} rows of {d} values")));
+        return Err(CliError::input(format!(
+            "`{name}` must be {n} rows of {d} values"
+        )));
     }
     Ok(rows.iter().flatten().map(|&v| T::cast(v)).collect())
 }
@@ -245,10 +285,15 @@ fn flatten<T: Scalar>(name: &str, rows: &[Vec<f64>], n: usize, d: usize) -> Resu
 fn build<T: Scalar>(f: &ModelFile) -> Result<Model<T>, CliError> {
     let (k, d) = (f.n_components, f.n_features);
     if k == 0 || d == 0 {
-        return Err(CliError::input("n_components and n_features must be at least 1"));
+        return Err(CliError::input(
+            "n_components and n_features must be at least 1",
+        ));
     }
     if f.weights.len() != k {
-        return Err(CliError::input(format!("{} weights for {k} components", f.weights.len())));
+        return Err(CliError::input(format!(
+            "{} weights for {k} components",
+            f.weights.len()
+        )));
     }
     let missing = |name: &str| CliError::input(format!("a {} model needs `{name}`", f.family));
     Ok(match f.family.as_str() {
@@ -256,13 +301,25 @@ fn build<T: Scalar>(f: &ModelFile) -> Result<Model<T>, CliError> {
             match f.covariance.as_deref() {
                 Some("full") | None => {}
                 Some(c) => {
-                    return Err(CliError::input(format!("covariance type {c:?} is not supported by this version; use \"full\"")));
+                    return Err(CliError::input(format!(
+                        "covariance type {c:?} is not supported by this version; use \"full\""
+                    )));
                 }
             }
-            let means = flatten::<T>("means", f.means.as_ref().ok_or_else(|| missing("means"))?, k, d)?;
-            let covs = f.covariances.as_ref().ok_or_else(|| missing("covariances"))?;
+            let means = flatten::<T>(
+                "means",
+                f.means.as_ref().ok_or_else(|| missing("means"))?,
+                k,
+                d,
+            )?;
+            let covs = f
+                .covariances
+                .as_ref()
+                .ok_or_else(|| missing("covariances"))?;
             if covs.len() != k {
-                return Err(CliError::input(format!("`covariances` must hold {k} matrices")));
+                return Err(CliError::input(format!(
+                    "`covariances` must hold {k} matrices"
+                )));
             }
             let mut flat = Vec::with_capacity(k * d * d);
             for c in covs {
@@ -271,11 +328,23 @@ fn build<T: Scalar>(f: &ModelFile) -> Result<Model<T>, CliError> {
             Model::Gaussian(gaussian_mixture(&f.weights, Rows::new(&means, d)?, &flat)?)
         }
         "bernoulli" => {
-            let p = flatten::<T>("probabilities", f.probabilities.as_ref().ok_or_else(|| missing("probabilities"))?, k, d)?;
+            let p = flatten::<T>(
+                "probabilities",
+                f.probabilities
+                    .as_ref()
+                    .ok_or_else(|| missing("probabilities"))?,
+                k,
+                d,
+            )?;
             Model::Bernoulli(bernoulli_mixture(&f.weights, Rows::new(&p, d)?)?)
         }
         "exponential" => {
-            let r = flatten::<T>("rates", f.rates.as_ref().ok_or_else(|| missing("rates"))?, k, d)?;
+            let r = flatten::<T>(
+                "rates",
+                f.rates.as_ref().ok_or_else(|| missing("rates"))?,
+                k,
+                d,
+            )?;
             Model::Exponential(exponential_mixture(&f.weights, Rows::new(&r, d)?)?)
         }
         other => {

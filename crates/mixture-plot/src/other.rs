@@ -17,7 +17,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 /// not K, a value lies outside [0, 1], or the title is empty of images.
 pub fn prototype_figure<T: Scalar>(
     values: Rows<'_, T>,
-    weights: &[T],
+    weights: &[f64],
     shape: (usize, usize),
     title: &str,
 ) -> Result<Figure, PlotError> {
@@ -74,7 +74,7 @@ pub fn prototype_figure<T: Scalar>(
             let x0 = 10 + (c % grid_cols) as i32 * cell_w + 12;
             let y0 = top + (c / grid_cols) as i32 * cell_h + 28;
             root.draw(&Text::new(
-                format!("w = {}", format_number(weights[c].as_f64())),
+                format!("w = {}", format_number(weights[c])),
                 (x0 + img_w / 2, y0 - 12),
                 centred(13),
             ))?;

@@ -1,0 +1,904 @@
+//! The subcommands.
+
+use crate::error::CliError;
+use crate::files::{Header, Value, read_matrix, write_column, write_labels, write_matrix};
+use crate::model_file::{self, AnyModel, FitRecord, Model, as_precision};
+use crate::progress::Progress;
+use crate::with_mixture;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use mixture_bern::Bernoulli;
+use mixture_core::rand::{RngExt, SeedableRng, rngs::ChaCha8Rng};
+use mixture_core::{
+    Estimator, Family, FitObserver, Init, IterationRecord, Mixture, RowMatrix, Rows, RunSummary,
+    Scalar, StopRule, TraceWriter,
+};
+use mixture_exp::Exponential;
+use mixture_gauss::Gaussian;
+use mixture_plot::{
+    DensityOptions, fit_figure, histogram_figure, prototype_figure, samples_figure,
+};
+use serde_json::json;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Fit finite mixture models by expectation-maximisation and use them: score, predict,
+/// sample, plot. Data are CSV (numbers separated by commas, an optional header row) or NPY
+/// (float32/float64, 1-D or 2-D).
+#[derive(Debug, Parser)]
+#[command(name = "mixture", version, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Fit a mixture to a data file and report log p(X), BIC and AIC.
+    Fit(FitArgs),
+    /// Log-likelihood of data under a saved model.
+    Score(ScoreArgs),
+    /// Most likely component (or responsibilities) of every row.
+    Predict(PredictArgs),
+    /// Draw samples from a saved model.
+    Sample(SampleArgs),
+    /// Draw a saved model over data: density contours (Gaussian), prototypes (Bernoulli),
+    /// histograms (exponential).
+    Plot(PlotArgs),
+    /// Write synthetic data with known truth.
+    Generate(GenerateArgs),
+    /// The lesson end to end: data, fit, trace, log p(X), model file and two pictures.
+    Demo(DemoArgs),
+}
+
+/// Component family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FamilyArg {
+    /// Gaussian components with full covariance.
+    Gaussian,
+    /// Bernoulli components (values in [0, 1]).
+    Bernoulli,
+    /// Exponential components (values of at least 0).
+    Exponential,
+}
+
+/// Stop rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StopArg {
+    /// Change of the mean log-likelihood per row below --tol (scikit-learn's rule).
+    Loglik,
+    /// Frobenius norm of the change of the means below --tol (the lesson's rule; data units).
+    MeanShift,
+}
+
+/// Initialisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InitArg {
+    /// k-means++ seeding.
+    #[value(name = "kmeans++")]
+    KMeansPlusPlus,
+    /// K distinct random data rows as centres (the lesson's).
+    RandomRows,
+}
+
+/// Floating-point precision of the computation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PrecisionArg {
+    /// 64-bit.
+    F64,
+    /// 32-bit (statistics and totals still accumulate in 64-bit).
+    F32,
+}
+
+/// Options of `mixture fit`.
+#[derive(Debug, Args)]
+pub struct FitArgs {
+    /// Data file (.csv, or .npy).
+    #[arg(long, short)]
+    pub input: PathBuf,
+    /// Number of components K.
+    #[arg(long, short = 'k')]
+    pub components: usize,
+    /// Component family.
+    #[arg(long, value_enum, default_value = "gaussian")]
+    pub family: FamilyArg,
+    /// Most E-M iterations per run.
+    #[arg(long, default_value_t = 100)]
+    pub max_iter: usize,
+    /// Stop threshold (0 runs exactly --max-iter iterations).
+    #[arg(long, default_value_t = 1e-3)]
+    pub tol: f64,
+    /// Stop rule.
+    #[arg(long, value_enum, default_value = "loglik")]
+    pub stop: StopArg,
+    /// Initialisation.
+    #[arg(long, value_enum, default_value = "kmeans++")]
+    pub init: InitArg,
+    /// Number of initialisations; the best log-likelihood wins.
+    #[arg(long, default_value_t = 1)]
+    pub n_init: usize,
+    /// Seed of the random stream.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Added to every covariance's diagonal (Gaussian only; default 1e-6).
+    #[arg(long)]
+    pub reg_covar: Option<f64>,
+    /// Precision of the computation.
+    #[arg(long, value_enum, default_value = "f64")]
+    pub precision: PrecisionArg,
+    /// Start E-M from this model file's parameters (no initialisation step).
+    #[arg(long)]
+    pub init_model: Option<PathBuf>,
+    /// Write the fitted model here (JSON).
+    #[arg(long, short)]
+    pub model: Option<PathBuf>,
+    /// Print the lesson's per-iteration trace to standard error.
+    #[arg(long, short)]
+    pub verbose: bool,
+    /// Print the result as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+    /// The CSV's first row is a header (by default it is one when it is not all numbers).
+    #[arg(long)]
+    pub header: bool,
+}
+
+/// Options of `mixture score`.
+#[derive(Debug, Args)]
+pub struct ScoreArgs {
+    /// Model file.
+    #[arg(long, short)]
+    pub model: PathBuf,
+    /// Data file (.csv or .npy).
+    #[arg(long, short)]
+    pub input: PathBuf,
+    /// Also write every row's log-likelihood to this CSV.
+    #[arg(long)]
+    pub per_sample: Option<PathBuf>,
+    /// Print the result as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+    /// The CSV's first row is a header.
+    #[arg(long)]
+    pub header: bool,
+}
+
+/// Options of `mixture predict`.
+#[derive(Debug, Args)]
+pub struct PredictArgs {
+    /// Model file.
+    #[arg(long, short)]
+    pub model: PathBuf,
+    /// Data file (.csv or .npy).
+    #[arg(long, short)]
+    pub input: PathBuf,
+    /// Output CSV: one label per row, or with --proba one probability per component.
+    #[arg(long, short)]
+    pub output: PathBuf,
+    /// Write responsibilities instead of labels.
+    #[arg(long)]
+    pub proba: bool,
+    /// The CSV's first row is a header.
+    #[arg(long)]
+    pub header: bool,
+}
+
+/// Options of `mixture sample`.
+#[derive(Debug, Args)]
+pub struct SampleArgs {
+    /// Model file.
+    #[arg(long, short)]
+    pub model: PathBuf,
+    /// Number of samples.
+    #[arg(long, short)]
+    pub n: usize,
+    /// Seed of the random stream.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Output file (.csv or .npy).
+    #[arg(long, short)]
+    pub output: PathBuf,
+    /// Also write each sample's component to this CSV.
+    #[arg(long)]
+    pub labels: Option<PathBuf>,
+}
+
+/// Options of `mixture plot`.
+#[derive(Debug, Args)]
+pub struct PlotArgs {
+    /// Model file.
+    #[arg(long, short)]
+    pub model: PathBuf,
+    /// Data file (.csv or .npy).
+    #[arg(long, short)]
+    pub input: PathBuf,
+    /// Output PNG.
+    #[arg(long, short)]
+    pub output: PathBuf,
+    /// Also draw this many samples over the same contours (Gaussian models).
+    #[arg(long, requires = "samples_output")]
+    pub samples: Option<usize>,
+    /// Where to write the samples picture.
+    #[arg(long, requires = "samples")]
+    pub samples_output: Option<PathBuf>,
+    /// The two features to draw, for data of more than two (the exact marginal is drawn).
+    #[arg(long, value_delimiter = ',', num_args = 2, default_values_t = [0, 1])]
+    pub dims: Vec<usize>,
+    /// Image shape ROWSxCOLUMNS of Bernoulli prototypes (default: square when D is).
+    #[arg(long)]
+    pub shape: Option<String>,
+    /// Seed for the samples.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// The CSV's first row is a header.
+    #[arg(long)]
+    pub header: bool,
+}
+
+/// Options of `mixture generate`.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// What to generate.
+    #[command(subcommand)]
+    pub kind: GenerateKind,
+}
+
+/// Options shared by every generator.
+#[derive(Debug, Args)]
+pub struct GenerateCommon {
+    /// Output file (.csv or .npy).
+    #[arg(long, short, global = true)]
+    pub output: Option<PathBuf>,
+    /// Also write each row's true component to this CSV.
+    #[arg(long, global = true)]
+    pub labels: Option<PathBuf>,
+    /// Seed of the random stream.
+    #[arg(long, default_value_t = 0, global = true)]
+    pub seed: u64,
+}
+
+/// The generators.
+#[derive(Debug, Subcommand)]
+pub enum GenerateKind {
+    /// The lesson's three 2-D Gaussian blobs.
+    Lesson {
+        /// Rows per blob.
+        #[arg(long, default_value_t = 200)]
+        n_per_mode: usize,
+        /// Output, labels and seed.
+        #[command(flatten)]
+        common: GenerateCommon,
+    },
+    /// A random Gaussian mixture with well-separated means.
+    Gaussian {
+        /// Number of components.
+        #[arg(long, short = 'k', default_value_t = 3)]
+        components: usize,
+        /// Number of features.
+        #[arg(long, short = 'd', default_value_t = 2)]
+        features: usize,
+        /// Number of rows.
+        #[arg(long, short, default_value_t = 1000)]
+        n: usize,
+        /// Minimum distance between means, in standard deviations.
+        #[arg(long, default_value_t = 4.0)]
+        separation: f64,
+        /// Output, labels and seed.
+        #[command(flatten)]
+        common: GenerateCommon,
+    },
+    /// Binary rows from random prototypes (or the ten 8×8 digits) with flipped bits.
+    Bernoulli {
+        /// Number of prototypes (ignored with --digits).
+        #[arg(long, short = 'k', default_value_t = 4)]
+        components: usize,
+        /// Bits per row (ignored with --digits).
+        #[arg(long, short = 'd', default_value_t = 64)]
+        features: usize,
+        /// Number of rows.
+        #[arg(long, short, default_value_t = 1000)]
+        n: usize,
+        /// Probability that a bit flips.
+        #[arg(long, default_value_t = 0.1)]
+        flip: f64,
+        /// Use the ten 8×8 digit glyphs as prototypes.
+        #[arg(long)]
+        digits: bool,
+        /// Output, labels and seed.
+        #[command(flatten)]
+        common: GenerateCommon,
+    },
+    /// Non-negative rows from random exponential components (rates between 0.1 and 10).
+    Exponential {
+        /// Number of components.
+        #[arg(long, short = 'k', default_value_t = 3)]
+        components: usize,
+        /// Number of features.
+        #[arg(long, short = 'd', default_value_t = 2)]
+        features: usize,
+        /// Number of rows.
+        #[arg(long, short, default_value_t = 1000)]
+        n: usize,
+        /// Output, labels and seed.
+        #[command(flatten)]
+        common: GenerateCommon,
+    },
+}
+
+/// Options of `mixture demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Where to write the data, the model and the two pictures.
+    #[arg(long, default_value = ".")]
+    pub out_dir: PathBuf,
+}
+
+/// Runs a parsed command line.
+///
+/// # Errors
+/// A [`CliError`] with the exit status and one line to print.
+pub fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Fit(a) => match a.precision {
+            PrecisionArg::F64 => fit::<f64>(&a),
+            PrecisionArg::F32 => fit::<f32>(&a),
+        },
+        Command::Score(a) => with_model(&a.model, |m| score(m, &a), |m| score(m, &a)),
+        Command::Predict(a) => with_model(&a.model, |m| predict(m, &a), |m| predict(m, &a)),
+        Command::Sample(a) => with_model(&a.model, |m| sample(m, &a), |m| sample(m, &a)),
+        Command::Plot(a) => with_model(&a.model, |m| plot(m, &a), |m| plot(m, &a)),
+        Command::Generate(a) => generate(&a.kind),
+        Command::Demo(a) => demo(&a),
+    }
+}
+
+/// Prints to standard output; a closed pipe (`mixture score ... | head`) is not an error.
+fn say(text: impl std::fmt::Display) {
+    let _ = writeln!(std::io::stdout().lock(), "{text}");
+}
+
+fn with_model(
+    path: &Path,
+    f64_case: impl FnOnce(&Model<f64>) -> Result<(), CliError>,
+    f32_case: impl FnOnce(&Model<f32>) -> Result<(), CliError>,
+) -> Result<(), CliError> {
+    match model_file::load(path)? {
+        AnyModel::F64(m) => f64_case(&m),
+        AnyModel::F32(m) => f32_case(&m),
+    }
+}
+
+/// Reads `path` and checks it against a model's dimension and domain.
+fn read_for_model<T: Value>(
+    path: &Path,
+    header: bool,
+    model: &Model<T>,
+) -> Result<RowMatrix<T>, CliError> {
+    let x = read_matrix::<T>(
+        path,
+        if header {
+            Header::Present
+        } else {
+            Header::Detect
+        },
+    )?;
+    if x.n_cols() != model.n_features() {
+        return Err(CliError::input(format!(
+            "{}: the data have {} columns but the model has {} features",
+            path.display(),
+            x.n_cols(),
+            model.n_features()
+        )));
+    }
+    Ok(x)
+}
+
+/// Traces, shows progress, or both, as asked.
+struct Observers {
+    trace: Option<TraceWriter<std::io::Stderr>>,
+    progress: Progress,
+}
+
+impl FitObserver for Observers {
+    fn on_iteration(&mut self, r: &IterationRecord) {
+        if let Some(t) = &mut self.trace {
+            t.on_iteration(r);
+        } else {
+            self.progress.on_iteration(r);
+        }
+    }
+    fn on_run_end(&mut self, s: &RunSummary) {
+        if let Some(t) = &mut self.trace {
+            t.on_run_end(s);
+        }
+        self.progress.on_run_end(s);
+    }
+}
+
+fn options_record(a: &FitArgs) -> serde_json::Map<String, serde_json::Value> {
+    let mut o = serde_json::Map::new();
+    o.insert(
+        "family".into(),
+        json!(format!("{:?}", a.family).to_lowercase()),
+    );
+    o.insert("max_iter".into(), json!(a.max_iter));
+    o.insert("tol".into(), json!(a.tol));
+    o.insert(
+        "stop".into(),
+        json!(match a.stop {
+            StopArg::Loglik => "loglik",
+            StopArg::MeanShift => "mean-shift",
+        }),
+    );
+    o.insert(
+        "init".into(),
+        json!(match (&a.init_model, a.init) {
+            (Some(p), _) => format!("model:{}", p.display()),
+            (None, InitArg::KMeansPlusPlus) => "kmeans++".into(),
+            (None, InitArg::RandomRows) => "random-rows".into(),
+        }),
+    );
+    o.insert("n_init".into(), json!(a.n_init));
+    if a.family == FamilyArg::Gaussian {
+        o.insert("reg_covar".into(), json!(a.reg_covar.unwrap_or(1e-6)));
+    }
+    o
+}
+
+fn fit<T: Value>(a: &FitArgs) -> Result<(), CliError> {
+    if a.reg_covar.is_some() && a.family != FamilyArg::Gaussian {
+        return Err(CliError::input(
+            "--reg-covar applies to the gaussian family only",
+        ));
+    }
+    let x = read_matrix::<T>(
+        &a.input,
+        if a.header {
+            Header::Present
+        } else {
+            Header::Detect
+        },
+    )?;
+    let start = match &a.init_model {
+        Some(path) => {
+            let m = as_precision::<T>(&model_file::load(path)?)
+                .map_err(|e| e.context(path.display()))?;
+            let k = with_mixture!(&m, m => m.n_components());
+            if m.family() != format!("{:?}", a.family).to_lowercase() {
+                return Err(CliError::input(format!(
+                    "{}: the initial model is {} but --family is {}",
+                    path.display(),
+                    m.family(),
+                    format!("{:?}", a.family).to_lowercase()
+                )));
+            }
+            if k != a.components {
+                return Err(CliError::input(format!(
+                    "{}: the initial model has {k} components but --components is {}",
+                    path.display(),
+                    a.components
+                )));
+            }
+            Some(m)
+        }
+        None => None,
+    };
+    let mut observers = Observers {
+        trace: a.verbose.then(|| TraceWriter::new(std::io::stderr())),
+        progress: Progress::new(a.max_iter),
+    };
+    let model: Model<T> = match a.family {
+        FamilyArg::Gaussian => {
+            let g = Gaussian::full().with_reg_covar(a.reg_covar.unwrap_or(1e-6));
+            let start = match &start {
+                Some(Model::Gaussian(m)) => Some(m),
+                _ => None,
+            };
+            Model::Gaussian(fit_family(g, a, &x, start, &mut observers)?)
+        }
+        FamilyArg::Bernoulli => {
+            let start = match &start {
+                Some(Model::Bernoulli(m)) => Some(m),
+                _ => None,
+            };
+            Model::Bernoulli(fit_family(Bernoulli::new(), a, &x, start, &mut observers)?)
+        }
+        FamilyArg::Exponential => {
+            let start = match &start {
+                Some(Model::Exponential(m)) => Some(m),
+                _ => None,
+            };
+            Model::Exponential(fit_family(
+                Exponential::new(),
+                a,
+                &x,
+                start,
+                &mut observers,
+            )?)
+        }
+    };
+    let report = with_mixture!(&model, m => m.fit_report().cloned()).expect("fitted");
+    let (bic, aic) = with_mixture!(&model, m => (m.bic(x.view())?, m.aic(x.view())?));
+    if let Some(path) = &a.model {
+        let record = FitRecord::new(
+            &report,
+            Some(a.input.display().to_string()),
+            a.seed,
+            options_record(a),
+        );
+        model_file::save(path, &model, Some(record))?;
+    }
+    if a.json {
+        say(json!({
+            "log_likelihood": report.log_likelihood,
+            "mean_log_likelihood": report.mean_log_likelihood,
+            "n_iter": report.n_iter,
+            "converged": report.converged,
+            "bic": bic,
+            "aic": aic,
+            "n_samples": report.n_samples,
+            "n_features": x.n_cols(),
+            "n_components": a.components,
+            "family": model.family(),
+            "precision": T::NAME,
+            "model": a.model.as_ref().map(|p| p.display().to_string()),
+        }));
+    } else {
+        say(format!(
+            "{} after {} iterations",
+            if report.converged {
+                "Converged"
+            } else {
+                "Stopped (max_iter reached, not converged)"
+            },
+            report.n_iter
+        ));
+        say(format!(
+            "log[p(X)] = {:.4} nats ({:.6} per row, {} rows)",
+            report.log_likelihood, report.mean_log_likelihood, report.n_samples
+        ));
+        say(format!("BIC = {bic:.4}, AIC = {aic:.4}"));
+        if let Some(path) = &a.model {
+            say(format!("model written to {}", path.display()));
+        }
+    }
+    Ok(())
+}
+
+fn fit_family<T: Scalar, F: Family<T>>(
+    family: F,
+    a: &FitArgs,
+    x: &RowMatrix<T>,
+    start: Option<&Mixture<T, F::Components>>,
+    observer: &mut dyn FitObserver,
+) -> Result<Mixture<T, F::Components>, CliError> {
+    let est = Estimator::new(family, a.components)
+        .max_iter(a.max_iter)
+        .tol(a.tol)
+        .stop_rule(match a.stop {
+            StopArg::Loglik => StopRule::LogLikelihood,
+            StopArg::MeanShift => StopRule::MeanShift,
+        })
+        .init(match a.init {
+            InitArg::KMeansPlusPlus => Init::KMeansPlusPlus,
+            InitArg::RandomRows => Init::RandomRows,
+        })
+        .n_init(a.n_init)
+        .seed(a.seed);
+    let fitted = match start {
+        Some(s) => {
+            if s.n_features() != x.n_cols() {
+                return Err(CliError::input(format!(
+                    "the initial model has {} features but the data have {} columns",
+                    s.n_features(),
+                    x.n_cols()
+                )));
+            }
+            est.fit_from_observed(s, x, observer)
+        }
+        None => est.fit_observed(x, observer),
+    };
+    fitted.map_err(|e| CliError::from(e).context(a.input.display()))
+}
+
+fn score<T: Value>(model: &Model<T>, a: &ScoreArgs) -> Result<(), CliError> {
+    let x = read_for_model(&a.input, a.header, model)?;
+    let per_row = with_mixture!(model, m => m.log_likelihood_per_row(x.view()))
+        .map_err(|e| CliError::from(e).context(a.input.display()))?;
+    let total: f64 = per_row.iter().map(|v| v.as_f64()).sum();
+    let n = per_row.len();
+    if let Some(path) = &a.per_sample {
+        write_column(path, "log_likelihood", &per_row)?;
+    }
+    if a.json {
+        say(
+            json!({"log_likelihood": total, "mean_log_likelihood": total / n as f64, "n_samples": n}),
+        );
+    } else {
+        say(format!(
+            "log[p(X)] = {total:.4} nats ({:.6} per row, {n} rows)",
+            total / n as f64
+        ));
+    }
+    Ok(())
+}
+
+fn predict<T: Value>(model: &Model<T>, a: &PredictArgs) -> Result<(), CliError> {
+    let x = read_for_model(&a.input, a.header, model)?;
+    let ctx = |e: mixture_core::MixtureError| CliError::from(e).context(a.input.display());
+    if a.proba {
+        let p = with_mixture!(model, m => m.predict_proba(x.view())).map_err(ctx)?;
+        let header: Vec<String> = (0..p.n_cols()).map(|k| format!("p{k}")).collect();
+        write_matrix(&a.output, &p, Some(&header))
+    } else {
+        let labels = with_mixture!(model, m => m.predict(x.view())).map_err(ctx)?;
+        write_labels(&a.output, "label", &labels)
+    }
+}
+
+fn sample<T: Value>(model: &Model<T>, a: &SampleArgs) -> Result<(), CliError> {
+    if a.n == 0 {
+        return Err(CliError::input("--n must be at least 1"));
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(a.seed);
+    let (points, labels) = with_mixture!(model, m => m.sample(a.n, &mut rng))?;
+    let header: Vec<String> = (0..points.n_cols()).map(|j| format!("x{j}")).collect();
+    write_matrix(&a.output, &points, Some(&header))?;
+    if let Some(path) = &a.labels {
+        write_labels(path, "component", &labels)?;
+    }
+    Ok(())
+}
+
+fn parse_shape(shape: Option<&str>, d: usize) -> Result<(usize, usize), CliError> {
+    match shape {
+        Some(s) => {
+            let parsed = s
+                .split_once(['x', 'X', ','])
+                .and_then(|(r, c)| Some((r.trim().parse().ok()?, c.trim().parse().ok()?)));
+            match parsed {
+                Some((r, c)) if r * c == d => Ok((r, c)),
+                _ => Err(CliError::input(format!(
+                    "--shape {s:?} must be ROWSxCOLUMNS with ROWS·COLUMNS = {d}"
+                ))),
+            }
+        }
+        None => {
+            let side = (d as f64).sqrt().round() as usize;
+            Ok(if side * side == d {
+                (side, side)
+            } else {
+                (1, d)
+            })
+        }
+    }
+}
+
+fn plot<T: Value>(model: &Model<T>, a: &PlotArgs) -> Result<(), CliError> {
+    let x = read_for_model(&a.input, a.header, model)?;
+    let save = |fig: mixture_plot::Figure, path: &Path| -> Result<(), CliError> {
+        crate::files::AtomicFile::write_all(path, &fig.png()?)
+    };
+    match model {
+        Model::Gaussian(m) => {
+            let mut opts = DensityOptions::fit();
+            opts.dims = [a.dims[0], a.dims[1]];
+            save(fit_figure(m, x.view(), &opts)?, &a.output)?;
+            if let (Some(n), Some(out)) = (a.samples, &a.samples_output) {
+                let mut rng = ChaCha8Rng::seed_from_u64(a.seed);
+                let (s, _) = m.sample(n.max(1), &mut rng)?;
+                let mut opts = DensityOptions::samples();
+                opts.dims = [a.dims[0], a.dims[1]];
+                save(samples_figure(m, x.view(), s.view(), &opts)?, out)?;
+            }
+        }
+        Model::Bernoulli(m) => {
+            if a.samples.is_some() {
+                return Err(CliError::input(
+                    "--samples draws density contours: Gaussian models only",
+                ));
+            }
+            let shape = parse_shape(a.shape.as_deref(), m.n_features())?;
+            save(
+                prototype_figure(
+                    m.components().probabilities(),
+                    m.weights(),
+                    shape,
+                    "Bernoulli prototypes",
+                )?,
+                &a.output,
+            )?;
+        }
+        Model::Exponential(m) => {
+            if a.samples.is_some() {
+                return Err(CliError::input(
+                    "--samples draws density contours: Gaussian models only",
+                ));
+            }
+            let d = m.n_features().min(16);
+            let dims: Vec<usize> = (0..d).collect();
+            let marginal = m.marginal(&dims)?;
+            let cols: Vec<T> = x.iter().flat_map(|r| r[..d].to_vec()).collect();
+            save(
+                histogram_figure(
+                    &marginal,
+                    Rows::new(&cols, d)?,
+                    50,
+                    "Data and fitted exponential mixture",
+                )?,
+                &a.output,
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn generate(kind: &GenerateKind) -> Result<(), CliError> {
+    let (common, data, labels) = match kind {
+        GenerateKind::Lesson { n_per_mode, common } => {
+            let d = datagen::lesson_blobs::<f64>(*n_per_mode, common.seed)?;
+            (common, d.data, d.labels)
+        }
+        GenerateKind::Gaussian {
+            components,
+            features,
+            n,
+            separation,
+            common,
+        } => {
+            let g = datagen::GaussianMixtureGenerator::random(
+                *components,
+                *features,
+                *separation,
+                common.seed,
+            )?;
+            let d = g.generate::<f64>(*n, common.seed.wrapping_add(1))?;
+            (common, d.data, d.labels)
+        }
+        GenerateKind::Bernoulli {
+            components,
+            features,
+            n,
+            flip,
+            digits,
+            common,
+        } => {
+            let protos = if *digits {
+                datagen::BernoulliMixtureGenerator::glyphs(&datagen::DIGITS_8X8)?
+            } else {
+                if *components == 0 || *features == 0 {
+                    return Err(CliError::input(
+                        "--components and --features must be at least 1",
+                    ));
+                }
+                let mut rng = ChaCha8Rng::seed_from_u64(common.seed);
+                let bits: Vec<f64> = (0..components * features)
+                    .map(|_| f64::from(u8::from(rng.random::<bool>())))
+                    .collect();
+                RowMatrix::new(bits, *features)?
+            };
+            let g = datagen::BernoulliMixtureGenerator::from_prototypes(
+                protos.view(),
+                *flip,
+                None,
+                common.seed,
+            )?;
+            let d = g.generate::<f64>(*n, common.seed.wrapping_add(1))?;
+            (common, d.data, d.labels)
+        }
+        GenerateKind::Exponential {
+            components,
+            features,
+            n,
+            common,
+        } => {
+            if *components == 0 || *features == 0 {
+                return Err(CliError::input(
+                    "--components and --features must be at least 1",
+                ));
+            }
+            let mut rng = ChaCha8Rng::seed_from_u64(common.seed);
+            let rates: Vec<f64> = (0..components * features)
+                .map(|_| 10f64.powf(rng.random_range(-1.0..1.0)))
+                .collect();
+            let g = datagen::ExponentialMixtureGenerator::new(
+                &vec![1.0 / *components as f64; *components],
+                Rows::new(&rates, *features)?,
+            )?;
+            let d = g.generate::<f64>(*n, common.seed.wrapping_add(1))?;
+            (common, d.data, d.labels)
+        }
+    };
+    let output = common.output.as_ref().ok_or_else(|| {
+        CliError::input("--output is required: where to write the data (.csv or .npy)")
+    })?;
+    let header: Vec<String> = (0..data.n_cols()).map(|j| format!("x{j}")).collect();
+    write_matrix(output, &data, Some(&header))?;
+    if let Some(path) = &common.labels {
+        write_labels(path, "component", &labels)?;
+    }
+    say(format!(
+        "wrote {} rows of {} features to {}",
+        data.n_rows(),
+        data.n_cols(),
+        output.display()
+    ));
+    Ok(())
+}
+
+fn demo(a: &DemoArgs) -> Result<(), CliError> {
+    let dir = &a.out_dir;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| CliError::input(format!("cannot create {}: {e}", dir.display())))?;
+    // The lesson: 200 latent codes from each of three Gaussians, a 3-component GMM with at
+    // most 100 iterations initialised from random data rows, tol 1e-3, 600 samples.
+    let blobs = datagen::lesson_blobs::<f64>(200, 69)?;
+    let x = &blobs.data;
+    let data_path = dir.join("lesson_data.csv");
+    write_matrix(&data_path, x, Some(&["x0".to_string(), "x1".to_string()]))?;
+    let est = Estimator::new(Gaussian::full(), 3)
+        .max_iter(100)
+        .tol(1e-3)
+        .init(Init::RandomRows)
+        .seed(69);
+    let mut trace = TraceWriter::new(std::io::stdout());
+    let model = est.fit_observed(x, &mut trace)?;
+    say(format!("log[p(X)] = {:.4} nats", model.log_likelihood(x)?));
+    let report = model.fit_report().cloned().expect("fitted");
+    let mut options = serde_json::Map::new();
+    options.insert("family".into(), json!("gaussian"));
+    options.insert("max_iter".into(), json!(100));
+    options.insert("tol".into(), json!(1e-3));
+    options.insert("init".into(), json!("random-rows"));
+    options.insert("reg_covar".into(), json!(1e-6));
+    let model_path = dir.join("model.json");
+    let record = FitRecord::new(&report, Some(data_path.display().to_string()), 69, options);
+    let wrapped = Model::Gaussian(model);
+    model_file::save(&model_path, &wrapped, Some(record))?;
+    let Model::Gaussian(model) = wrapped else {
+        unreachable!("built above")
+    };
+    let (samples, _) = model.sample(600, &mut ChaCha8Rng::seed_from_u64(70))?;
+    let fit_path = dir.join("gmm_fit.png");
+    let samples_path = dir.join("gmm_samples.png");
+    crate::files::AtomicFile::write_all(
+        &fit_path,
+        &fit_figure(&model, x.view(), &DensityOptions::fit())?.png()?,
+    )?;
+    crate::files::AtomicFile::write_all(
+        &samples_path,
+        &samples_figure(&model, x.view(), samples.view(), &DensityOptions::samples())?.png()?,
+    )?;
+    say("");
+    say(format!("data:    {}", data_path.display()));
+    say(format!("model:   {}", model_path.display()));
+    say(format!(
+        "figures: {} (the learnt density over the data)",
+        fit_path.display()
+    ));
+    say(format!(
+        "         {} (over 600 samples drawn from it)",
+        samples_path.display()
+    ));
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn shapes_parse() {
+        assert_eq!(parse_shape(Some("8x8"), 64), Ok((8, 8)));
+        assert_eq!(parse_shape(None, 64), Ok((8, 8)));
+        assert_eq!(parse_shape(None, 10), Ok((1, 10)));
+        assert!(parse_shape(Some("3x3"), 64).is_err());
+    }
+}

@@ -1,0 +1,790 @@
+//! The `mixture` command run as a user runs it: every subcommand, every error, and the
+//! agreement of its numbers with the library's.
+
+use mixture::core::{Estimator, Init};
+use mixture::gauss::Gaussian;
+use mixture_cli::model_file::{self, AnyModel, Model};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+struct Output {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn mixture(dir: &Path, args: &[&str]) -> Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_mixture"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the binary runs");
+    Output {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A fresh directory for one test.
+fn workdir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("mixture-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs and expects success.
+fn ok(dir: &Path, args: &[&str]) -> String {
+    let out = mixture(dir, args);
+    assert_eq!(out.code, 0, "mixture {args:?} failed: {}", out.stderr);
+    out.stdout
+}
+
+/// Runs and expects failure with `code` and one line on stderr containing `needle`.
+fn fails(dir: &Path, args: &[&str], code: i32, needle: &str) {
+    let out = mixture(dir, args);
+    assert_eq!(out.code, code, "mixture {args:?}: stderr {}", out.stderr);
+    assert_eq!(
+        out.stderr.lines().count(),
+        1,
+        "one line expected: {}",
+        out.stderr
+    );
+    assert!(out.stderr.starts_with("mixture: "), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(needle),
+        "mixture {args:?}: {:?} lacks {needle:?}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+}
+
+fn json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+#[test]
+fn fit_score_round_trip_matches_the_library() {
+    let dir = workdir("roundtrip");
+    ok(
+        &dir,
+        &["generate", "lesson", "--seed", "69", "--output", "x.csv"],
+    );
+    let fit = json(&ok(
+        &dir,
+        &[
+            "fit",
+            "-i",
+            "x.csv",
+            "-k",
+            "3",
+            "--init",
+            "random-rows",
+            "--seed",
+            "69",
+            "--model",
+            "m.json",
+            "--json",
+        ],
+    ));
+    let score = json(&ok(
+        &dir,
+        &[
+            "score",
+            "-m",
+            "m.json",
+            "-i",
+            "x.csv",
+            "--json",
+            "--per-sample",
+            "ll.csv",
+        ],
+    ));
+    assert_eq!(fit["log_likelihood"], score["log_likelihood"]);
+    assert_eq!(score["n_samples"], 600);
+    for key in ["mean_log_likelihood", "n_iter", "converged", "bic", "aic"] {
+        assert!(!fit[key].is_null(), "{key} missing");
+    }
+    // The library, on the same data with the same options, reaches the same log-likelihood.
+    let blobs = mixture::datagen::lesson_blobs::<f64>(200, 69).unwrap();
+    let model = Estimator::new(Gaussian::full(), 3)
+        .init(Init::RandomRows)
+        .seed(69)
+        .fit(&blobs.data)
+        .unwrap();
+    let lib_ll = model.log_likelihood(&blobs.data).unwrap();
+    assert_eq!(fit["log_likelihood"].as_f64().unwrap(), lib_ll);
+    // Per-sample values sum to the total.
+    let per: f64 = std::fs::read_to_string(dir.join("ll.csv"))
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| l.parse::<f64>().unwrap())
+        .sum();
+    assert!((per - lib_ll).abs() < 1e-9 * lib_ll.abs());
+    // The saved model holds exactly the library's parameters.
+    let AnyModel::F64(Model::Gaussian(loaded)) = model_file::load(&dir.join("m.json")).unwrap()
+    else {
+        panic!("f64 gaussian")
+    };
+    assert_eq!(loaded.means(), model.means());
+    assert_eq!(
+        loaded.components().covariances(),
+        model.components().covariances()
+    );
+    assert_eq!(loaded.weights(), model.weights());
+    assert_eq!(loaded.log_likelihood(&blobs.data).unwrap(), lib_ll);
+}
+
+#[test]
+fn saving_and_loading_is_bit_identical_in_both_precisions() {
+    let dir = workdir("bits");
+    ok(
+        &dir,
+        &[
+            "generate", "gaussian", "-k", "3", "-d", "4", "-n", "500", "--seed", "3", "--output",
+            "x.npy",
+        ],
+    );
+    for precision in ["f64", "f32"] {
+        ok(
+            &dir,
+            &[
+                "fit",
+                "-i",
+                "x.npy",
+                "-k",
+                "3",
+                "--precision",
+                precision,
+                "--model",
+                "a.json",
+            ],
+        );
+        let first = model_file::load(&dir.join("a.json")).unwrap();
+        let again = match &first {
+            AnyModel::F64(m) => model_file::to_json(m, None),
+            AnyModel::F32(m) => model_file::to_json(m, None),
+        };
+        std::fs::write(dir.join("b.json"), &again).unwrap();
+        let second = model_file::load(&dir.join("b.json")).unwrap();
+        let text = |m: &AnyModel| match m {
+            AnyModel::F64(m) => model_file::to_json(m, None),
+            AnyModel::F32(m) => model_file::to_json(m, None),
+        };
+        assert_eq!(text(&first), text(&second), "{precision}");
+        assert!(
+            std::fs::read_to_string(dir.join("a.json"))
+                .unwrap()
+                .contains(&format!("\"precision\": \"{precision}\""))
+        );
+        // Scores through the loaded model equal the fit's own.
+        let fit = json(&ok(
+            &dir,
+            &[
+                "fit",
+                "-i",
+                "x.npy",
+                "-k",
+                "3",
+                "--precision",
+                precision,
+                "--json",
+            ],
+        ));
+        let score = json(&ok(
+            &dir,
+            &["score", "-m", "a.json", "-i", "x.npy", "--json"],
+        ));
+        assert_eq!(
+            fit["log_likelihood"], score["log_likelihood"],
+            "{precision}"
+        );
+    }
+}
+
+#[test]
+fn init_model_reproduces_the_sklearn_fixture() {
+    #[derive(serde::Deserialize)]
+    struct Params {
+        weights: Vec<f64>,
+        means: Vec<Vec<f64>>,
+        covariances: Vec<Vec<Vec<f64>>>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Case {
+        data: Vec<Vec<f64>>,
+        start: Params,
+        #[serde(rename = "final")]
+        final_: Params,
+    }
+    #[derive(serde::Deserialize)]
+    struct Fixture {
+        cases: Vec<Case>,
+    }
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/fixtures/sklearn_gmm.json"
+    ))
+    .unwrap();
+    let fixture: Fixture = serde_json::from_str(&text).unwrap();
+    let dir = workdir("sklearn");
+    for case in &fixture.cases {
+        let csv: String = case
+            .data
+            .iter()
+            .map(|r| {
+                r.iter()
+                    .map(|v| format!("{v:?}"))
+                    .collect::<Vec<_>>()
+                    .join(",")
+                    + "\n"
+            })
+            .collect();
+        std::fs::write(dir.join("x.csv"), csv).unwrap();
+        let k = case.start.weights.len();
+        let start = serde_json::json!({
+            "format": "mixture-model", "version": 1, "family": "gaussian", "covariance": "full",
+            "precision": "f64", "n_components": k, "n_features": case.data[0].len(),
+            "weights": case.start.weights, "means": case.start.means, "covariances": case.start.covariances,
+        });
+        std::fs::write(dir.join("start.json"), start.to_string()).unwrap();
+        let k = k.to_string();
+        ok(
+            &dir,
+            &[
+                "fit",
+                "-i",
+                "x.csv",
+                "-k",
+                &k,
+                "--init-model",
+                "start.json",
+                "--tol",
+                "0",
+                "--max-iter",
+                "10",
+                "--model",
+                "out.json",
+            ],
+        );
+        let out = json(&std::fs::read_to_string(dir.join("out.json")).unwrap());
+        let close = |got: &serde_json::Value, want: f64, scale: f64| {
+            let g = got.as_f64().unwrap();
+            assert!((g - want).abs() <= 1e-9 * scale, "{g} vs sklearn {want}");
+        };
+        for (i, w) in case.final_.weights.iter().enumerate() {
+            close(&out["weights"][i], *w, 1.0);
+        }
+        for (i, m) in case.final_.means.iter().enumerate() {
+            for (j, v) in m.iter().enumerate() {
+                close(&out["means"][i][j], *v, v.abs().max(1.0));
+            }
+        }
+        for (i, c) in case.final_.covariances.iter().enumerate() {
+            for (a, row) in c.iter().enumerate() {
+                for (b, v) in row.iter().enumerate() {
+                    close(&out["covariances"][i][a][b], *v, c[a][a].max(c[b][b]));
+                }
+            }
+        }
+        assert_eq!(out["fit"]["n_iter"], 10);
+    }
+}
+
+#[test]
+fn predict_sample_plot_and_generate_write_what_they_say() {
+    let dir = workdir("outputs");
+    ok(
+        &dir,
+        &[
+            "generate",
+            "lesson",
+            "--output",
+            "x.csv",
+            "--labels",
+            "truth.csv",
+        ],
+    );
+    ok(&dir, &["fit", "-i", "x.csv", "-k", "3", "-m", "m.json"]);
+    ok(
+        &dir,
+        &["predict", "-m", "m.json", "-i", "x.csv", "-o", "labels.csv"],
+    );
+    let labels = std::fs::read_to_string(dir.join("labels.csv")).unwrap();
+    assert_eq!(labels.lines().next(), Some("label"));
+    assert_eq!(labels.lines().count(), 601);
+    assert!(labels.lines().skip(1).all(|l| ["0", "1", "2"].contains(&l)));
+    ok(
+        &dir,
+        &[
+            "predict",
+            "-m",
+            "m.json",
+            "-i",
+            "x.csv",
+            "-o",
+            "proba.csv",
+            "--proba",
+        ],
+    );
+    let proba = std::fs::read_to_string(dir.join("proba.csv")).unwrap();
+    for line in proba.lines().skip(1) {
+        let s: f64 = line.split(',').map(|v| v.parse::<f64>().unwrap()).sum();
+        assert!((s - 1.0).abs() < 1e-12);
+    }
+    ok(
+        &dir,
+        &[
+            "sample", "-m", "m.json", "-n", "50", "--seed", "4", "-o", "s.csv", "--labels",
+            "sl.csv",
+        ],
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("s.csv"))
+            .unwrap()
+            .lines()
+            .count(),
+        51
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("sl.csv"))
+            .unwrap()
+            .lines()
+            .count(),
+        51
+    );
+    // The same seed gives the same samples.
+    ok(
+        &dir,
+        &[
+            "sample", "-m", "m.json", "-n", "50", "--seed", "4", "-o", "s2.csv",
+        ],
+    );
+    assert_eq!(
+        std::fs::read(dir.join("s.csv")).unwrap(),
+        std::fs::read(dir.join("s2.csv")).unwrap()
+    );
+    ok(
+        &dir,
+        &[
+            "plot",
+            "-m",
+            "m.json",
+            "-i",
+            "x.csv",
+            "-o",
+            "fit.png",
+            "--samples",
+            "600",
+            "--samples-output",
+            "s.png",
+        ],
+    );
+    for f in ["fit.png", "s.png"] {
+        let bytes = std::fs::read(dir.join(f)).unwrap();
+        assert_eq!(&bytes[1..4], b"PNG");
+    }
+    // Other families: generate, fit, plot.
+    ok(
+        &dir,
+        &[
+            "generate",
+            "bernoulli",
+            "--digits",
+            "-n",
+            "600",
+            "--output",
+            "b.npy",
+        ],
+    );
+    ok(
+        &dir,
+        &[
+            "fit",
+            "-i",
+            "b.npy",
+            "-k",
+            "10",
+            "--family",
+            "bernoulli",
+            "-m",
+            "b.json",
+            "--n-init",
+            "3",
+        ],
+    );
+    ok(
+        &dir,
+        &[
+            "plot",
+            "-m",
+            "b.json",
+            "-i",
+            "b.npy",
+            "-o",
+            "protos.png",
+            "--shape",
+            "8x8",
+        ],
+    );
+    ok(
+        &dir,
+        &[
+            "generate",
+            "exponential",
+            "-k",
+            "2",
+            "-d",
+            "3",
+            "--output",
+            "e.csv",
+        ],
+    );
+    ok(
+        &dir,
+        &[
+            "fit",
+            "-i",
+            "e.csv",
+            "-k",
+            "2",
+            "--family",
+            "exponential",
+            "-m",
+            "e.json",
+            "--precision",
+            "f32",
+            "--stop",
+            "mean-shift",
+        ],
+    );
+    ok(
+        &dir,
+        &["plot", "-m", "e.json", "-i", "e.csv", "-o", "hist.png"],
+    );
+    for f in ["protos.png", "hist.png"] {
+        assert!(std::fs::metadata(dir.join(f)).unwrap().len() > 1000);
+    }
+}
+
+#[test]
+fn csv_headers_npy_layouts_and_verbose_trace() {
+    let dir = workdir("inputs");
+    // Header detected, blank lines skipped, spaces trimmed.
+    std::fs::write(dir.join("h.csv"), "a, b\n1, 2\n\n3,4\n5,6.5\n7,8\n").unwrap();
+    let out = mixture(&dir, &["fit", "-i", "h.csv", "-k", "2", "--verbose"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .lines()
+            .next()
+            .unwrap()
+            .starts_with("0: Mean-diff = "),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("Converged after"));
+    // A numeric first row forced to be a header.
+    std::fs::write(dir.join("n.csv"), "9,9\n1,2\n3,4\n").unwrap();
+    let with = json(&ok(
+        &dir,
+        &["fit", "-i", "n.csv", "-k", "1", "--header", "--json"],
+    ));
+    assert_eq!(with["n_samples"], 2);
+    // NPY: a Fortran-ordered 2-D array and a 1-D array.
+    let fortran = npy_bytes("<f8", "(3, 2)", true, &[1.0, 2.0, 3.0, 10.0, 20.0, 30.0]);
+    std::fs::write(dir.join("f.npy"), fortran).unwrap();
+    ok(&dir, &["fit", "-i", "f.npy", "-k", "1", "-m", "f.json"]);
+    let m = json(&std::fs::read_to_string(dir.join("f.json")).unwrap());
+    assert_eq!(m["means"][0][0], 2.0);
+    assert_eq!(m["means"][0][1], 20.0);
+    let one_d = npy_bytes("<f4", "(4,)", false, &[1.0, 2.0, 3.0, 4.0]);
+    std::fs::write(dir.join("v.npy"), one_d).unwrap();
+    let v = json(&ok(&dir, &["fit", "-i", "v.npy", "-k", "1", "--json"]));
+    assert_eq!(v["n_features"], 1);
+}
+
+/// A version-1 NPY file of `values` (f8 or f4).
+fn npy_bytes(dtype: &str, shape: &str, fortran: bool, values: &[f64]) -> Vec<u8> {
+    let dict = format!(
+        "{{'descr': '{dtype}', 'fortran_order': {}, 'shape': {shape}, }}",
+        if fortran { "True" } else { "False" }
+    );
+    let mut header = dict.into_bytes();
+    while (10 + header.len() + 1) % 64 != 0 {
+        header.push(b' ');
+    }
+    header.push(b'\n');
+    let mut out = b"\x93NUMPY\x01\x00".to_vec();
+    out.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    out.extend_from_slice(&header);
+    for v in values {
+        if dtype == "<f8" {
+            out.extend_from_slice(&v.to_le_bytes());
+        } else {
+            out.extend_from_slice(&(*v as f32).to_le_bytes());
+        }
+    }
+    out
+}
+
+#[test]
+fn every_bad_input_is_one_line_and_a_status() {
+    let dir = workdir("errors");
+    ok(
+        &dir,
+        &[
+            "generate",
+            "lesson",
+            "--n-per-mode",
+            "20",
+            "--output",
+            "x.csv",
+        ],
+    );
+    ok(&dir, &["fit", "-i", "x.csv", "-k", "3", "-m", "m.json"]);
+    fails(
+        &dir,
+        &["fit", "-i", "missing.csv", "-k", "2"],
+        2,
+        "missing.csv",
+    );
+    std::fs::write(dir.join("ragged.csv"), "1,2\n3,4\n5\n").unwrap();
+    fails(
+        &dir,
+        &["fit", "-i", "ragged.csv", "-k", "1"],
+        2,
+        "line 3 has 1 values",
+    );
+    std::fs::write(dir.join("words.csv"), "1,2\n3,four\n").unwrap();
+    fails(
+        &dir,
+        &["fit", "-i", "words.csv", "-k", "1"],
+        2,
+        "line 2, column 2: \"four\" is not a number",
+    );
+    std::fs::write(dir.join("nan.csv"), "1,2\nNaN,4\n").unwrap();
+    fails(
+        &dir,
+        &["fit", "-i", "nan.csv", "-k", "1"],
+        2,
+        "line 2, column 1: NaN is not finite",
+    );
+    std::fs::write(dir.join("inf.csv"), "1,2\n3,-inf\n").unwrap();
+    fails(
+        &dir,
+        &["fit", "-i", "inf.csv", "-k", "1"],
+        2,
+        "line 2, column 2",
+    );
+    std::fs::write(dir.join("empty.csv"), "").unwrap();
+    fails(
+        &dir,
+        &["fit", "-i", "empty.csv", "-k", "1"],
+        2,
+        "no data rows",
+    );
+    std::fs::write(dir.join("three.csv"), "1,2,3\n4,5,6\n").unwrap();
+    fails(
+        &dir,
+        &["score", "-m", "m.json", "-i", "three.csv"],
+        2,
+        "3 columns but the model has 2 features",
+    );
+    std::fs::write(dir.join("bits.csv"), "0,1\n1,2\n").unwrap();
+    fails(
+        &dir,
+        &["fit", "-i", "bits.csv", "-k", "1", "--family", "bernoulli"],
+        2,
+        "row 1, column 1 holds 2",
+    );
+    fails(
+        &dir,
+        &["fit", "-i", "x.csv", "-k", "100"],
+        2,
+        "100 components but only 60 rows",
+    );
+    fails(
+        &dir,
+        &["fit", "-i", "x.csv", "-k", "2", "--tol=-1"],
+        2,
+        "tol",
+    );
+    fails(
+        &dir,
+        &[
+            "fit",
+            "-i",
+            "x.csv",
+            "-k",
+            "2",
+            "--family",
+            "exponential",
+            "--reg-covar",
+            "1e-3",
+        ],
+        2,
+        "gaussian family only",
+    );
+    // Model files of another format, another version, or broken.
+    std::fs::write(
+        dir.join("other.json"),
+        r#"{"format": "something-else", "version": 1}"#,
+    )
+    .unwrap();
+    fails(
+        &dir,
+        &["score", "-m", "other.json", "-i", "x.csv"],
+        2,
+        "not a mixture model file",
+    );
+    std::fs::write(
+        dir.join("v2.json"),
+        r#"{"format": "mixture-model", "version": 2}"#,
+    )
+    .unwrap();
+    fails(
+        &dir,
+        &["score", "-m", "v2.json", "-i", "x.csv"],
+        2,
+        "version 2 is not supported",
+    );
+    std::fs::write(
+        dir.join("broken.json"),
+        r#"{"format": "mixture-model", "version": 1, "weights": ["#,
+    )
+    .unwrap();
+    fails(
+        &dir,
+        &["score", "-m", "broken.json", "-i", "x.csv"],
+        2,
+        "broken.json",
+    );
+    let good = std::fs::read_to_string(dir.join("m.json")).unwrap();
+    std::fs::write(
+        dir.join("shape.json"),
+        good.replacen("\"n_features\": 2", "\"n_features\": 3", 1),
+    )
+    .unwrap();
+    fails(
+        &dir,
+        &["score", "-m", "shape.json", "-i", "x.csv"],
+        2,
+        "must be 3 rows of 3 values",
+    );
+    // A failure while fitting: a constant column and no regularisation.
+    std::fs::write(
+        dir.join("flat.csv"),
+        (0..30).map(|i| format!("{i},1\n")).collect::<String>(),
+    )
+    .unwrap();
+    fails(
+        &dir,
+        &["fit", "-i", "flat.csv", "-k", "2", "--reg-covar", "0"],
+        1,
+        "raise reg_covar",
+    );
+    // Usage errors are clap's, with status 2.
+    assert_eq!(mixture(&dir, &["fit", "--bogus"]).code, 2);
+}
+
+#[test]
+fn failures_leave_no_file_and_keep_good_ones() {
+    let dir = workdir("atomic");
+    ok(
+        &dir,
+        &[
+            "generate",
+            "lesson",
+            "--n-per-mode",
+            "20",
+            "--output",
+            "x.csv",
+        ],
+    );
+    ok(&dir, &["fit", "-i", "x.csv", "-k", "3", "-m", "m.json"]);
+    ok(
+        &dir,
+        &["predict", "-m", "m.json", "-i", "x.csv", "-o", "labels.csv"],
+    );
+    let before = std::fs::read(dir.join("labels.csv")).unwrap();
+    std::fs::write(dir.join("bad.csv"), "1,2\nx,y\n").unwrap();
+    fails(
+        &dir,
+        &[
+            "predict",
+            "-m",
+            "m.json",
+            "-i",
+            "bad.csv",
+            "-o",
+            "labels.csv",
+        ],
+        2,
+        "bad.csv",
+    );
+    assert_eq!(std::fs::read(dir.join("labels.csv")).unwrap(), before);
+    // A fit that fails writes no model.
+    std::fs::write(
+        dir.join("flat.csv"),
+        (0..30).map(|i| format!("{i},1\n")).collect::<String>(),
+    )
+    .unwrap();
+    fails(
+        &dir,
+        &[
+            "fit",
+            "-i",
+            "flat.csv",
+            "-k",
+            "2",
+            "--reg-covar",
+            "0",
+            "-m",
+            "new.json",
+        ],
+        1,
+        "component",
+    );
+    assert!(!dir.join("new.json").exists());
+    fails(
+        &dir,
+        &[
+            "sample",
+            "-m",
+            "m.json",
+            "-n",
+            "5",
+            "-o",
+            "no/such/dir/s.csv",
+        ],
+        2,
+        "no/such/dir/s.csv",
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty());
+}
+
+#[test]
+fn demo_runs_the_lesson_end_to_end() {
+    let dir = workdir("demo");
+    let out = ok(&dir, &["demo", "--out-dir", "out"]);
+    assert!(out.lines().next().unwrap().starts_with("0: Mean-diff = "));
+    assert!(out.contains("Converged after"));
+    assert!(out.contains("log[p(X)] = -"));
+    for f in [
+        "lesson_data.csv",
+        "model.json",
+        "gmm_fit.png",
+        "gmm_samples.png",
+    ] {
+        assert!(dir.join("out").join(f).exists(), "{f} missing");
+        assert!(out.contains(f), "{f} not announced");
+    }
+}
