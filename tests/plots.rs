@@ -61,7 +61,8 @@ fn is_greenish(c: [u8; 3]) -> bool {
 
 /// Saved to disk and decoded back, the picture has its size and is not blank.
 fn save_and_decode(figure: &Figure, name: &str) -> (u32, u32, Vec<u8>) {
-    let dir = std::env::temp_dir().join(format!("mixture-plot-test-{}", std::process::id()));
+    // One directory per figure: tests run in parallel and save at the same time.
+    let dir = std::env::temp_dir().join(format!("mixture-plot-test-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(name);
     figure.save(&path).unwrap();

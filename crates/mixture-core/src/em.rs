@@ -40,6 +40,64 @@ pub enum StopRule {
     MeanShift,
 }
 
+/// What E-M does with a degenerate component: one whose total responsibility falls below
+/// [`MIN_COMPONENT_WEIGHT`] rows, or whose parameters cannot be formed (a Gaussian covariance
+/// that is not positive definite).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum DegeneratePolicy {
+    /// Re-seed it at the worst-explained row (the lowest log-likelihood under the current
+    /// model; at initialisation, the row farthest from its centre), with the weight of one row
+    /// and, for Gaussians, the pooled covariance of the other components. K stays.
+    #[default]
+    Reseed,
+    /// Drop it: K shrinks, and the report lists what was dropped.
+    Drop,
+    /// Stop with a typed error naming the component and what to change.
+    Error,
+}
+
+/// A component whose total responsibility is below this many rows is empty.
+pub const MIN_COMPONENT_WEIGHT: f64 = 1e-6;
+
+/// Why a component was degenerate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DegenerateReason {
+    /// It lost (almost) all its rows.
+    Empty,
+    /// Its parameters could not be formed (a covariance that is not positive definite).
+    Singular,
+}
+
+/// What the engine did with a degenerate component.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DegenerateAction {
+    /// Re-seeded at this row (global index).
+    Reseeded {
+        /// The row it was re-seeded at.
+        row: usize,
+    },
+    /// Dropped (K shrank by one).
+    Dropped,
+}
+
+/// One degenerate component and what was done about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DegenerateEvent {
+    /// Initialisation run.
+    pub run: usize,
+    /// Iteration whose M-step met it (0 for the initial M-step).
+    pub iteration: usize,
+    /// The component's index at that moment.
+    pub component: usize,
+    /// Why.
+    pub reason: DegenerateReason,
+    /// What was done.
+    pub action: DegenerateAction,
+}
+
 /// Settings of the E-M driver. See [`Estimator`] for their meaning and defaults.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -60,6 +118,8 @@ pub struct EmOptions {
     pub verbose: bool,
     /// Rows per block of the fused pass.
     pub block_rows: usize,
+    /// What to do with a degenerate component.
+    pub on_degenerate: DegeneratePolicy,
 }
 
 impl Default for EmOptions {
@@ -73,6 +133,7 @@ impl Default for EmOptions {
             n_init: 1,
             verbose: false,
             block_rows: DEFAULT_BLOCK_ROWS,
+            on_degenerate: DegeneratePolicy::default(),
         }
     }
 }
@@ -208,6 +269,12 @@ impl<F> Estimator<F> {
         self
     }
 
+    /// What to do with a degenerate component (default [`DegeneratePolicy::Reseed`]).
+    pub fn on_degenerate(mut self, policy: DegeneratePolicy) -> Self {
+        self.options.on_degenerate = policy;
+        self
+    }
+
     /// Fits a mixture to `x` (N×D, one row per observation).
     ///
     /// # Errors
@@ -237,16 +304,19 @@ impl<F> Estimator<F> {
     {
         let x = x.into();
         self.check(x)?;
-        let mut engine = Engine::new(&self.family, x, self.n_components, &self.options);
+        let family = self.family.prepare(x)?;
+        let mut engine = Engine::new(&family, x, self.n_components, &self.options);
         let mut best: Option<RunOutcome<T, F::Components>> = None;
         let mut runs = Vec::with_capacity(self.options.n_init);
         for run in 0..self.options.n_init {
             let mut rng = ChaCha8Rng::seed_from_u64(self.options.seed);
             rng.set_stream(run as u64);
             let centres = choose_centres(x, self.n_components, self.options.init, &mut rng)?;
-            let labels = nearest_centre_labels(x, &centres);
-            engine.pass(Responsibilities::Hard(&labels), true)?;
-            let start = engine.m_step(0)?;
+            let (labels, distances) = nearest_centre_labels(x, &centres);
+            engine.set_components(self.n_components);
+            engine.run_index = run;
+            engine.pass(Responsibilities::Hard(&labels, &distances), true)?;
+            let (start, _) = engine.m_step(0)?;
             let outcome = self.observe(|obs| engine.run(start, run, obs), observer)?;
             runs.push(outcome.summary);
             if best
@@ -258,7 +328,13 @@ impl<F> Estimator<F> {
         }
         let best = best.expect("n_init >= 1");
         let mut model = best.model;
-        model.set_report(report(&runs, best.summary.run, best.history, x.n_rows()));
+        model.set_report(report(
+            &runs,
+            best.summary.run,
+            best.history,
+            engine.events,
+            x.n_rows(),
+        ));
         Ok(model)
     }
 
@@ -311,10 +387,17 @@ impl<F> Estimator<F> {
                 ),
             });
         }
-        let mut engine = Engine::new(&self.family, x, self.n_components, &self.options);
+        let family = self.family.prepare(x)?;
+        let mut engine = Engine::new(&family, x, self.n_components, &self.options);
         let outcome = self.observe(|obs| engine.run(start.clone(), 0, obs), observer)?;
         let mut model = outcome.model;
-        model.set_report(report(&[outcome.summary], 0, outcome.history, x.n_rows()));
+        model.set_report(report(
+            &[outcome.summary],
+            0,
+            outcome.history,
+            engine.events,
+            x.n_rows(),
+        ));
         Ok(model)
     }
 
@@ -348,10 +431,12 @@ fn report(
     runs: &[RunSummary],
     best_run: usize,
     history: Vec<IterationRecord>,
+    events: Vec<DegenerateEvent>,
     n_samples: usize,
 ) -> FitReport {
     let best = runs[best_run];
     FitReport {
+        degenerate: events.into_iter().filter(|e| e.run == best_run).collect(),
         n_iter: best.n_iter,
         converged: best.converged,
         log_likelihood: best.log_likelihood,
@@ -362,6 +447,9 @@ fn report(
         history,
     }
 }
+
+/// New parameters, and the indices of the components dropped on the way (in removal order).
+type MStep<T, C> = (Mixture<T, C>, Vec<usize>);
 
 /// What one initialisation run produced.
 struct RunOutcome<T, C> {
@@ -374,8 +462,8 @@ struct RunOutcome<T, C> {
 enum Responsibilities<'m, T, C> {
     /// The E-step of a mixture.
     Model(&'m Mixture<T, C>),
-    /// One-hot labels (initialisation).
-    Hard(&'m [usize]),
+    /// One-hot labels (initialisation), with each row's squared distance to its centre.
+    Hard(&'m [usize], &'m [f64]),
 }
 
 // Manual impls: a derive would demand `T: Copy, C: Copy` although only references are held.
@@ -396,6 +484,21 @@ struct Slot<T, S, W> {
     log_likelihood: f64,
     /// First row (global index) whose log-likelihood was not finite, with its value.
     bad_row: Option<(usize, f64)>,
+    /// The K worst-explained rows: (badness, row), worst first, ties to the lower row.
+    worst: Vec<(f64, usize)>,
+}
+
+/// Keeps the `cap` largest badness values in `worst` (sorted, worst first; ties to the lower
+/// row, so the result does not depend on the order rows are offered).
+fn offer_worst(worst: &mut Vec<(f64, usize)>, cap: usize, badness: f64, row: usize) {
+    let before = |a: &(f64, usize), b: &(f64, usize)| a.0 > b.0 || (a.0 == b.0 && a.1 < b.1);
+    let item = (badness, row);
+    if worst.len() == cap && !worst.last().is_some_and(|last| before(&item, last)) {
+        return;
+    }
+    let at = worst.partition_point(|w| before(w, &item));
+    worst.insert(at, item);
+    worst.truncate(cap);
 }
 
 impl<T, S: SufficientStats, W> Slot<T, S, W> {
@@ -404,6 +507,7 @@ impl<T, S: SufficientStats, W> Slot<T, S, W> {
         self.counts.fill(0.0);
         self.log_likelihood = 0.0;
         self.bad_row = None;
+        self.worst.clear();
     }
 
     fn merge_into(&self, total: &mut Self) {
@@ -415,6 +519,10 @@ impl<T, S: SufficientStats, W> Slot<T, S, W> {
         if total.bad_row.is_none() {
             total.bad_row = self.bad_row;
         }
+        let cap = total.counts.len();
+        for &(badness, row) in &self.worst {
+            offer_worst(&mut total.worst, cap, badness, row);
+        }
     }
 }
 
@@ -425,29 +533,58 @@ struct Engine<'x, T: Scalar, F: Family<T>> {
     options: &'x EmOptions,
     slots: Vec<Slot<T, F::Stats, F::Scratch>>,
     total: Slot<T, F::Stats, F::Scratch>,
+    /// The initialisation run under way.
+    run_index: usize,
+    /// Degenerate components met so far, in every run.
+    events: Vec<DegenerateEvent>,
 }
 
 impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
     fn new(family: &'x F, x: Rows<'x, T>, k: usize, options: &'x EmOptions) -> Self {
-        let chunk_rows = options.block_rows * BLOCKS_PER_CHUNK;
-        let n_slots = x.n_rows().div_ceil(chunk_rows).clamp(1, CHUNKS_PER_WAVE);
-        let new_slot = || Slot {
+        let mut engine = Self {
+            family,
+            x,
+            k: 0,
+            options,
+            slots: Vec::new(),
+            total: Self::new_slot(family, 0, x.n_cols()),
+            run_index: 0,
+            events: Vec::new(),
+        };
+        engine.set_components(k);
+        engine
+    }
+
+    fn new_slot(family: &F, k: usize, d: usize) -> Slot<T, F::Stats, F::Scratch> {
+        Slot {
             joint: Vec::new(),
             density_scratch: Vec::new(),
             stats_scratch: F::Scratch::default(),
-            stats: family.new_stats(k, x.n_cols()),
+            stats: family.new_stats(k, d),
             counts: vec![0.0; k],
             log_likelihood: 0.0,
             bad_row: None,
-        };
-        Self {
-            family,
-            x,
-            k,
-            options,
-            slots: (0..n_slots).map(|_| new_slot()).collect(),
-            total: new_slot(),
+            worst: Vec::with_capacity(k + 1),
         }
+    }
+
+    /// Sizes the working memory for `k` components (a new run, or after a drop).
+    fn set_components(&mut self, k: usize) {
+        if k == self.k && !self.slots.is_empty() {
+            return;
+        }
+        let chunk_rows = self.options.block_rows * BLOCKS_PER_CHUNK;
+        let n_slots = self
+            .x
+            .n_rows()
+            .div_ceil(chunk_rows)
+            .clamp(1, CHUNKS_PER_WAVE);
+        let d = self.x.n_cols();
+        self.k = k;
+        self.slots = (0..n_slots)
+            .map(|_| Self::new_slot(self.family, k, d))
+            .collect();
+        self.total = Self::new_slot(self.family, k, d);
     }
 
     /// One pass over the data: log-likelihood, and (if `accumulate`) counts and statistics,
@@ -487,19 +624,73 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
         }
     }
 
-    /// New parameters from the merged statistics.
-    fn m_step(&self, iteration: usize) -> Result<Mixture<T, F::Components>> {
-        let counts = &self.total.counts;
-        if let Some(component) = counts.iter().position(|&c| !(c > 0.0 && c.is_finite())) {
-            return Err(MixtureError::EmptyComponent {
-                component,
+    /// New parameters from the merged statistics, handling degenerate components by the
+    /// policy. Also returns the indices of dropped components, in the order they were removed.
+    fn m_step(&mut self, iteration: usize) -> Result<MStep<T, F::Components>> {
+        let mut dropped = Vec::new();
+        let mut reseeds = 0;
+        loop {
+            let empty = self
+                .total
+                .counts
+                .iter()
+                .position(|&c| !(c >= MIN_COMPONENT_WEIGHT && c.is_finite()));
+            let (component, reason, error) = match empty {
+                Some(component) => (
+                    component,
+                    DegenerateReason::Empty,
+                    MixtureError::EmptyComponent {
+                        component,
+                        iteration,
+                    },
+                ),
+                None => match self.family.estimate(&self.total.stats) {
+                    Ok(components) => {
+                        let counts = &self.total.counts;
+                        let total: f64 = counts.iter().sum();
+                        let weights = counts.iter().map(|&c| c / total).collect();
+                        return Ok((
+                            Mixture::from_normalised_weights(weights, components),
+                            dropped,
+                        ));
+                    }
+                    Err(e @ MixtureError::NotPositiveDefinite { component, .. }) => {
+                        (component, DegenerateReason::Singular, e)
+                    }
+                    Err(e) => return Err(e),
+                },
+            };
+            let action = match self.options.on_degenerate {
+                DegeneratePolicy::Error => return Err(error),
+                DegeneratePolicy::Reseed => {
+                    // Each re-seed takes the next worst row; K of them at most per M-step.
+                    let Some(&(_, row)) = self.total.worst.get(reseeds) else {
+                        return Err(error);
+                    };
+                    reseeds += 1;
+                    let values: Vec<f64> = self.x.row(row).iter().map(|v| v.as_f64()).collect();
+                    self.total.stats.reseed(component, &values);
+                    self.total.counts[component] = 1.0;
+                    DegenerateAction::Reseeded { row }
+                }
+                DegeneratePolicy::Drop => {
+                    if self.total.counts.len() == 1 {
+                        return Err(error);
+                    }
+                    self.total.stats.remove(component);
+                    self.total.counts.remove(component);
+                    dropped.push(component);
+                    DegenerateAction::Dropped
+                }
+            };
+            self.events.push(DegenerateEvent {
+                run: self.run_index,
                 iteration,
+                component,
+                reason,
+                action,
             });
         }
-        let total: f64 = counts.iter().sum();
-        let weights = counts.iter().map(|&c| c / total).collect();
-        let components = self.family.estimate(&self.total.stats)?;
-        Ok(Mixture::from_normalised_weights(weights, components))
     }
 
     /// E-M iterations from `model` until the stop rule or `max_iter`.
@@ -510,8 +701,10 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
         observer: &mut dyn FitObserver,
     ) -> Result<RunOutcome<T, F::Components>> {
         let n = self.x.n_rows() as f64;
-        let kd = self.k * self.x.n_cols();
-        let (mut means_old, mut means_new) = (vec![T::zero(); kd], vec![T::zero(); kd]);
+        let d = self.x.n_cols();
+        self.run_index = run;
+        self.set_components(model.n_components());
+        let (mut means_old, mut means_new) = (vec![T::zero(); self.k * d], Vec::new());
         model.components().write_means(&mut means_old);
         let mut previous = f64::NEG_INFINITY;
         let mut history = Vec::with_capacity(self.options.max_iter.min(10_000));
@@ -520,7 +713,11 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
             self.pass(Responsibilities::Model(&model), true)?;
             let log_likelihood = self.total.log_likelihood;
             let mean_log_likelihood = log_likelihood / n;
-            let next = self.m_step(iteration)?;
+            let (next, dropped) = self.m_step(iteration)?;
+            for &c in &dropped {
+                means_old.drain(c * d..(c + 1) * d);
+            }
+            means_new.resize(next.n_components() * d, T::zero());
             next.components().write_means(&mut means_new);
             let mean_shift = means_old
                 .iter()
@@ -540,6 +737,7 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
             observer.on_iteration(&record);
             history.push(record);
             model = next;
+            self.set_components(model.n_components());
             converged = match self.options.stop_rule {
                 StopRule::LogLikelihood => record.change.abs() < self.options.tol,
                 StopRule::MeanShift => mean_shift < self.options.tol,
@@ -591,15 +789,17 @@ fn process_block<T: Scalar, F: Family<T>>(
                 let lse = normalise_row(row);
                 if lse.is_finite() {
                     slot.log_likelihood += lse.as_f64();
+                    offer_worst(&mut slot.worst, k, -lse.as_f64(), first_row + i);
                 } else if slot.bad_row.is_none() {
                     slot.bad_row = Some((first_row + i, lse.as_f64()));
                 }
             }
         }
-        Responsibilities::Hard(labels) => {
+        Responsibilities::Hard(labels, distances) => {
             joint.fill(T::zero());
             for (i, row) in joint.chunks_exact_mut(k).enumerate() {
                 row[labels[first_row + i]] = T::one();
+                offer_worst(&mut slot.worst, k, distances[first_row + i], first_row + i);
             }
         }
     }

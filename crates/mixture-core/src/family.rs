@@ -24,6 +24,14 @@ pub trait SufficientStats: Clone + Send + Sync {
 
     /// Empties the statistics so they can be reused without allocating.
     fn reset(&mut self);
+
+    /// Replaces component `k`'s statistics by those of a single row `row` (weight one), for
+    /// re-seeding a degenerate component there. A family whose components need more than one
+    /// row (a Gaussian covariance) borrows the spread of the other components' data.
+    fn reseed(&mut self, k: usize, row: &[f64]);
+
+    /// Removes component `k` (the components after it move down by one).
+    fn remove(&mut self, k: usize);
 }
 
 /// The parameters of all K components of one family.
@@ -84,6 +92,17 @@ pub trait Family<T: Scalar>: Clone + Send + Sync + std::fmt::Debug {
     /// # Errors
     /// [`crate::MixtureError::InvalidOption`] naming the setting.
     fn check_options(&self) -> Result<()>;
+
+    /// The settings to fit `x` with: settings that depend on the data (such as a
+    /// regularisation relative to its variance) are resolved here, once, before fitting.
+    /// `x` is already validated. The default keeps the settings as they are.
+    ///
+    /// # Errors
+    /// A typed error when the settings cannot be resolved for these data.
+    fn prepare(&self, x: Rows<'_, T>) -> Result<Self> {
+        let _ = x;
+        Ok(self.clone())
+    }
 
     /// Empty statistics for `n_components` components of dimension `n_features`.
     fn new_stats(&self, n_components: usize, n_features: usize) -> Self::Stats;

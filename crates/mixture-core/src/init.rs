@@ -120,8 +120,12 @@ fn distances_to<T: Scalar>(x: Rows<'_, T>, centre: usize) -> Vec<f64> {
     x.iter().map(|r| squared_distance(r, c)).collect()
 }
 
-/// The index (into `centres`) of the nearest centre of every row; ties go to the lower index.
-pub(crate) fn nearest_centre_labels<T: Scalar>(x: Rows<'_, T>, centres: &[usize]) -> Vec<usize> {
+/// The index (into `centres`) of the nearest centre of every row (ties go to the lower
+/// index), and the squared distance to it.
+pub(crate) fn nearest_centre_labels<T: Scalar>(
+    x: Rows<'_, T>,
+    centres: &[usize],
+) -> (Vec<usize>, Vec<f64>) {
     let d = x.n_cols();
     (0..x.n_rows())
         .into_par_iter()
@@ -135,9 +139,9 @@ pub(crate) fn nearest_centre_labels<T: Scalar>(x: Rows<'_, T>, centres: &[usize]
                     best = (j, dist);
                 }
             }
-            best.0
+            best
         })
-        .collect()
+        .unzip()
 }
 
 #[cfg(test)]
@@ -174,6 +178,8 @@ mod tests {
     fn nearest_labels() {
         let data = [0.0, 0.1, 5.0, 4.9, 10.0];
         let x = Rows::new(&data, 1).unwrap();
-        assert_eq!(nearest_centre_labels(x, &[0, 2]), vec![0, 0, 1, 1, 1]);
+        let (labels, distances) = nearest_centre_labels(x, &[0, 2]);
+        assert_eq!(labels, vec![0, 0, 1, 1, 1]);
+        assert!((distances[1] - 0.01).abs() < 1e-12 && distances[2] == 0.0);
     }
 }

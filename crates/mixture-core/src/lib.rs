@@ -24,7 +24,10 @@ mod rows;
 mod scalar;
 mod validate;
 
-pub use em::{EmOptions, Estimator, StopRule};
+pub use em::{
+    DegenerateAction, DegenerateEvent, DegeneratePolicy, DegenerateReason, EmOptions, Estimator,
+    MIN_COMPONENT_WEIGHT, StopRule,
+};
 pub use error::{MixtureError, Result};
 pub use family::{Components, Family, SufficientStats};
 pub use init::Init;

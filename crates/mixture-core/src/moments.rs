@@ -86,6 +86,18 @@ impl SufficientStats for FirstMoments {
         self.counts.fill(0.0);
         self.sums.fill(0.0);
     }
+
+    fn reseed(&mut self, k: usize, row: &[f64]) {
+        let d = self.n_features;
+        self.counts[k] = 1.0;
+        self.sums[k * d..(k + 1) * d].copy_from_slice(row);
+    }
+
+    fn remove(&mut self, k: usize) {
+        let d = self.n_features;
+        self.counts.remove(k);
+        self.sums.drain(k * d..(k + 1) * d);
+    }
 }
 
 #[cfg(test)]

@@ -51,6 +51,8 @@ pub struct FitReport {
     pub runs: Vec<RunSummary>,
     /// The returned run's iterations.
     pub history: Vec<IterationRecord>,
+    /// Degenerate components the returned run met, and what was done about them.
+    pub degenerate: Vec<crate::em::DegenerateEvent>,
 }
 
 /// Watches a fit: called after every iteration and at the end of every run.

@@ -10,6 +10,7 @@ use mixture_core::{Family, MixtureError, Result, Rows, Scalar};
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Gaussian {
     reg_covar: f64,
+    relative: bool,
 }
 
 impl Default for Gaussian {
@@ -27,7 +28,10 @@ impl Gaussian {
     /// assert_eq!(g.reg_covar(), 1e-4);
     /// ```
     pub fn full() -> Self {
-        Self { reg_covar: 1e-6 }
+        Self {
+            reg_covar: 1e-6,
+            relative: false,
+        }
     }
 
     /// Sets the value added to every covariance's diagonal before factoring. It is absolute
@@ -35,12 +39,35 @@ impl Gaussian {
     /// Checked when fitting (finite, at least 0).
     pub fn with_reg_covar(mut self, reg_covar: f64) -> Self {
         self.reg_covar = reg_covar;
+        self.relative = false;
         self
     }
 
-    /// The regularisation added to covariance diagonals.
+    /// Sets the regularisation relative to the data: `factor` times the mean per-feature
+    /// variance of the data being fitted, so that the fit does not depend on the data's units
+    /// (an absolute 1e-6 swamps data of scale 1e-8, whose variances are about 1e-16). Checked
+    /// when fitting (finite, at least 0).
+    ///
+    /// # Examples
+    /// ```
+    /// let g = mixture_gauss::Gaussian::full().with_relative_reg_covar(1e-6);
+    /// assert!(g.is_reg_covar_relative());
+    /// ```
+    pub fn with_relative_reg_covar(mut self, factor: f64) -> Self {
+        self.reg_covar = factor;
+        self.relative = true;
+        self
+    }
+
+    /// The regularisation added to covariance diagonals: absolute, or a factor of the data's
+    /// mean variance (see [`Gaussian::is_reg_covar_relative`]).
     pub fn reg_covar(&self) -> f64 {
         self.reg_covar
+    }
+
+    /// Whether [`Gaussian::reg_covar`] is relative to the data's mean variance.
+    pub fn is_reg_covar_relative(&self) -> bool {
+        self.relative
     }
 }
 
@@ -86,6 +113,31 @@ impl<T: Scalar> Family<T> for Gaussian {
             });
         }
         Ok(())
+    }
+
+    fn prepare(&self, x: Rows<'_, T>) -> Result<Self> {
+        if !self.relative {
+            return Ok(*self);
+        }
+        // Mean per-feature variance, two-pass in f64.
+        let (n, d) = (x.n_rows() as f64, x.n_cols());
+        let mut mean = vec![0.0; d];
+        for row in x.iter() {
+            for (m, v) in mean.iter_mut().zip(row) {
+                *m += v.as_f64() / n;
+            }
+        }
+        let mut variance = 0.0;
+        for row in x.iter() {
+            for (m, v) in mean.iter().zip(row) {
+                variance += (v.as_f64() - m).powi(2);
+            }
+        }
+        let scale = variance / (n * d as f64);
+        Ok(Self {
+            reg_covar: self.reg_covar * scale,
+            relative: false,
+        })
     }
 
     fn new_stats(&self, n_components: usize, n_features: usize) -> GaussianStats {

@@ -107,6 +107,32 @@ impl SufficientStats for GaussianStats {
         self.means.fill(0.0);
         self.scatters.fill(0.0);
     }
+
+    /// One pseudo-row at `row` whose scatter is the pooled covariance of all the other
+    /// components' data (their moments merged), so the new component starts as broad as the
+    /// data rather than as a point.
+    fn reseed(&mut self, k: usize, row: &[f64]) {
+        let d = self.d;
+        let mut pooled = GaussianStats::new(1, d);
+        for c in (0..self.k).filter(|&c| c != k) {
+            pooled.merge_component(0, self.counts[c], self.mean(c), self.scatter(c));
+        }
+        let n = pooled.counts[0];
+        self.counts[k] = 1.0;
+        self.means[k * d..(k + 1) * d].copy_from_slice(row);
+        let scatter = &mut self.scatters[k * d * d..(k + 1) * d * d];
+        for (s, p) in scatter.iter_mut().zip(&pooled.scatters) {
+            *s = if n > 0.0 { p / n } else { 0.0 };
+        }
+    }
+
+    fn remove(&mut self, k: usize) {
+        let d = self.d;
+        self.k -= 1;
+        self.counts.remove(k);
+        self.means.drain(k * d..(k + 1) * d);
+        self.scatters.drain(k * d * d..(k + 1) * d * d);
+    }
 }
 
 #[cfg(test)]
