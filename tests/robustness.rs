@@ -40,16 +40,19 @@ fn for_each_family(
     check("exponential", &|x| fit(&e, x));
 }
 
+/// A name, data, columns, K, and the error expected.
+type Case = (
+    &'static str,
+    Vec<f64>,
+    usize,
+    usize,
+    Box<dyn Fn(&MixtureError) -> bool>,
+);
+
 #[test]
 fn invalid_data_is_a_typed_error_for_every_family() {
     let ok = unit_data(20, 3);
-    let cases: Vec<(
-        &str,
-        Vec<f64>,
-        usize,
-        usize,
-        Box<dyn Fn(&MixtureError) -> bool>,
-    )> = vec![
+    let cases: Vec<Case> = vec![
         (
             "empty",
             vec![],
