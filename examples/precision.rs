@@ -57,9 +57,18 @@ fn truth(d: usize, kappa: f64, seed: u64) -> GaussianMixture<f64> {
 
 fn to_f32(m: &GaussianMixture<f64>) -> GaussianMixture<f32> {
     let means: Vec<f32> = m.means().as_slice().iter().map(|&v| v as f32).collect();
-    let covs: Vec<f32> = m.components().covariances().iter().map(|&v| v as f32).collect();
-    gaussian_mixture(m.weights(), Rows::new(&means, m.n_features()).unwrap(), &covs)
-        .expect("rounded parameters stay valid")
+    let covs: Vec<f32> = m
+        .components()
+        .covariances()
+        .iter()
+        .map(|&v| v as f32)
+        .collect();
+    gaussian_mixture(
+        m.weights(),
+        Rows::new(&means, m.n_features()).unwrap(),
+        &covs,
+    )
+    .expect("rounded parameters stay valid")
 }
 
 /// Largest error of a component's block of `got` against `want`, relative to `scale(k)`.
@@ -89,18 +98,30 @@ fn main() {
             };
             let mut n = 1000;
             while n <= largest_n {
-                let (x, _) = model.sample(n, &mut ChaCha8Rng::seed_from_u64(n as u64)).unwrap();
+                let (x, _) = model
+                    .sample(n, &mut ChaCha8Rng::seed_from_u64(n as u64))
+                    .unwrap();
                 let x32: RowMatrix<f32> = x.map(|&v| v as f32);
                 // The same start for both: the truth, rounded for f32.
                 let est = Estimator::new(Gaussian::full(), 3).tol(0.0).max_iter(10);
                 let a = est.fit_from(&model, &x).unwrap();
                 let row = match est.fit_from(&to_f32(&model), &x32) {
                     Ok(b) => {
-                        let (la, lb) = (a.fit_report().unwrap().log_likelihood, b.fit_report().unwrap().log_likelihood);
+                        let (la, lb) = (
+                            a.fit_report().unwrap().log_likelihood,
+                            b.fit_report().unwrap().log_likelihood,
+                        );
                         let ll = ((la - lb) / la).abs();
                         let ca = a.components().covariances();
-                        let var = |c: usize| (0..d).map(|i| ca[c * d * d + i * d + i]).fold(0.0, f64::max);
-                        let means = block_error(b.means().as_slice(), a.means().as_slice(), 3, |c| var(c).sqrt());
+                        let var = |c: usize| {
+                            (0..d)
+                                .map(|i| ca[c * d * d + i * d + i])
+                                .fold(0.0, f64::max)
+                        };
+                        let means =
+                            block_error(b.means().as_slice(), a.means().as_slice(), 3, |c| {
+                                var(c).sqrt()
+                            });
                         let covs = block_error(b.components().covariances(), ca, 3, var);
                         let s64 = a.log_likelihood(&x).unwrap();
                         let s32 = to_f32(&a).log_likelihood(&x32).unwrap();
@@ -113,7 +134,10 @@ fn main() {
                     }
                     Err(e) => format!("— | — | — | — | fails: {e}"),
                 };
-                println!("| 10^{} | {d} | {kappa:.0e} | {row} |", (n as f64).log10().round());
+                println!(
+                    "| 10^{} | {d} | {kappa:.0e} | {row} |",
+                    (n as f64).log10().round()
+                );
                 n *= 10;
             }
         }

@@ -9,8 +9,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use mixture_bern::Bernoulli;
 use mixture_core::rand::{RngExt, SeedableRng, rngs::ChaCha8Rng};
 use mixture_core::{
-    Estimator, Family, FitObserver, Init, IterationRecord, Mixture, RowMatrix, Rows, RunSummary,
-    Scalar, StopRule, TraceWriter,
+    DegeneratePolicy, Estimator, Family, FitObserver, Init, IterationRecord, Mixture, RowMatrix,
+    Rows, RunSummary, Scalar, StopRule, TraceWriter,
 };
 use mixture_exp::Exponential;
 use mixture_gauss::Gaussian;
@@ -82,6 +82,17 @@ pub enum InitArg {
     RandomRows,
 }
 
+/// What to do with a component that loses its rows or whose covariance cannot be factored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DegenerateArg {
+    /// Re-seed it at the worst-explained row.
+    Reseed,
+    /// Drop it (K shrinks).
+    Drop,
+    /// Stop with an error naming it.
+    Error,
+}
+
 /// Floating-point precision of the computation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PrecisionArg {
@@ -121,9 +132,16 @@ pub struct FitArgs {
     /// Seed of the random stream.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Added to every covariance's diagonal (Gaussian only; default 1e-6).
-    #[arg(long)]
+    /// Added to every covariance's diagonal (Gaussian only; default 1e-6, absolute).
+    #[arg(long, conflicts_with = "relative_reg_covar")]
     pub reg_covar: Option<f64>,
+    /// Instead of --reg-covar: this factor times the data's mean variance, so the fit does
+    /// not depend on the data's units (Gaussian only).
+    #[arg(long)]
+    pub relative_reg_covar: Option<f64>,
+    /// What to do with a degenerate component.
+    #[arg(long, value_enum, default_value = "reseed")]
+    pub on_degenerate: DegenerateArg,
     /// Precision of the computation.
     #[arg(long, value_enum, default_value = "f64")]
     pub precision: PrecisionArg,
@@ -441,8 +459,15 @@ fn options_record(a: &FitArgs) -> serde_json::Map<String, serde_json::Value> {
     );
     o.insert("n_init".into(), json!(a.n_init));
     if a.family == FamilyArg::Gaussian {
-        o.insert("reg_covar".into(), json!(a.reg_covar.unwrap_or(1e-6)));
+        match a.relative_reg_covar {
+            Some(f) => o.insert("relative_reg_covar".into(), json!(f)),
+            None => o.insert("reg_covar".into(), json!(a.reg_covar.unwrap_or(1e-6))),
+        };
     }
+    o.insert(
+        "on_degenerate".into(),
+        json!(format!("{:?}", a.on_degenerate).to_lowercase()),
+    );
     o
 }
 
@@ -490,7 +515,10 @@ fn fit<T: Value>(a: &FitArgs) -> Result<(), CliError> {
     };
     let model: Model<T> = match a.family {
         FamilyArg::Gaussian => {
-            let g = Gaussian::full().with_reg_covar(a.reg_covar.unwrap_or(1e-6));
+            let g = match a.relative_reg_covar {
+                Some(factor) => Gaussian::full().with_relative_reg_covar(factor),
+                None => Gaussian::full().with_reg_covar(a.reg_covar.unwrap_or(1e-6)),
+            };
             let start = match &start {
                 Some(Model::Gaussian(m)) => Some(m),
                 _ => None,
@@ -539,10 +567,15 @@ fn fit<T: Value>(a: &FitArgs) -> Result<(), CliError> {
             "aic": aic,
             "n_samples": report.n_samples,
             "n_features": x.n_cols(),
-            "n_components": a.components,
+            "n_components": with_mixture!(&model, m => m.n_components()),
             "family": model.family(),
             "precision": T::NAME,
             "model": a.model.as_ref().map(|p| p.display().to_string()),
+            "degenerate": report.degenerate.iter().map(|e| json!({
+                "iteration": e.iteration, "component": e.component,
+                "reason": format!("{:?}", e.reason).to_lowercase(),
+                "action": format!("{:?}", e.action),
+            })).collect::<Vec<_>>(),
         }));
     } else {
         say(format!(
@@ -559,6 +592,12 @@ fn fit<T: Value>(a: &FitArgs) -> Result<(), CliError> {
             report.log_likelihood, report.mean_log_likelihood, report.n_samples
         ));
         say(format!("BIC = {bic:.4}, AIC = {aic:.4}"));
+        for e in &report.degenerate {
+            say(format!(
+                "note: component {} was degenerate ({:?}) at iteration {}: {:?}",
+                e.component, e.reason, e.iteration, e.action
+            ));
+        }
         if let Some(path) = &a.model {
             say(format!("model written to {}", path.display()));
         }
@@ -585,7 +624,12 @@ fn fit_family<T: Scalar, F: Family<T>>(
             InitArg::RandomRows => Init::RandomRows,
         })
         .n_init(a.n_init)
-        .seed(a.seed);
+        .seed(a.seed)
+        .on_degenerate(match a.on_degenerate {
+            DegenerateArg::Reseed => DegeneratePolicy::Reseed,
+            DegenerateArg::Drop => DegeneratePolicy::Drop,
+            DegenerateArg::Error => DegeneratePolicy::Error,
+        });
     let fitted = match start {
         Some(s) => {
             if s.n_features() != x.n_cols() {

@@ -788,3 +788,82 @@ fn demo_runs_the_lesson_end_to_end() {
         assert!(out.contains(f), "{f} not announced");
     }
 }
+
+#[test]
+fn degenerate_policies_and_relative_regularisation_from_the_command_line() {
+    let dir = workdir("degenerate");
+    // Data of scale 1e-8: an absolute reg_covar of 1e-6 would swamp them; a relative one fits.
+    let rows: String = (0..200)
+        .map(|i| {
+            let t = i as f64 * 0.61;
+            let (cx, cy) = if i % 2 == 0 { (0.0, 0.0) } else { (5.0, 5.0) };
+            format!("{:e},{:e}\n", (cx + t.sin()) * 1e-8, (cy + t.cos()) * 1e-8)
+        })
+        .collect();
+    std::fs::write(dir.join("tiny.csv"), rows).unwrap();
+    let rel = json(&ok(
+        &dir,
+        &[
+            "fit",
+            "-i",
+            "tiny.csv",
+            "-k",
+            "2",
+            "--relative-reg-covar",
+            "1e-6",
+            "--json",
+            "-m",
+            "rel.json",
+        ],
+    ));
+    let abs = json(&ok(&dir, &["fit", "-i", "tiny.csv", "-k", "2", "--json"]));
+    assert!(
+        rel["log_likelihood"].as_f64().unwrap() > abs["log_likelihood"].as_f64().unwrap() + 1000.0
+    );
+    let model = json(&std::fs::read_to_string(dir.join("rel.json")).unwrap());
+    assert_eq!(model["fit"]["options"]["relative_reg_covar"], 1e-6);
+    // A start with a hopeless third component: re-seeded, dropped, or an error, as asked.
+    std::fs::write(
+        dir.join("x.csv"),
+        (0..60)
+            .map(|i| format!("{},{}\n", (i % 2) * 10, (i as f64 * 0.3).sin()))
+            .collect::<String>(),
+    )
+    .unwrap();
+    let start = serde_json::json!({
+        "format": "mixture-model", "version": 1, "family": "gaussian", "precision": "f64",
+        "n_components": 3, "n_features": 2, "weights": [0.45, 0.45, 0.1],
+        "means": [[0.0, 0.0], [10.0, 0.0], [1e4, 1e4]],
+        "covariances": [[[1.0, 0.0], [0.0, 1.0]], [[1.0, 0.0], [0.0, 1.0]], [[1e-4, 0.0], [0.0, 1e-4]]],
+    });
+    std::fs::write(dir.join("start.json"), start.to_string()).unwrap();
+    let base = [
+        "fit",
+        "-i",
+        "x.csv",
+        "-k",
+        "3",
+        "--init-model",
+        "start.json",
+        "--json",
+    ];
+    let reseed = json(&ok(&dir, &base));
+    assert_eq!(reseed["degenerate"][0]["reason"], "empty");
+    assert_eq!(reseed["n_components"], 3);
+    let drop = json(&ok(
+        &dir,
+        &[&base[..], &["--on-degenerate", "drop", "-m", "d.json"]].concat(),
+    ));
+    assert_eq!(drop["degenerate"][0]["action"], "Dropped");
+    assert_eq!(drop["n_components"], 2);
+    assert_eq!(
+        json(&std::fs::read_to_string(dir.join("d.json")).unwrap())["n_components"],
+        2
+    );
+    fails(
+        &dir,
+        &[&base[..], &["--on-degenerate", "error"]].concat(),
+        1,
+        "component 2 lost all its rows",
+    );
+}

@@ -134,7 +134,6 @@ impl<T: Scalar> GaussianComponents<T> {
                     // Row j, column i of block c holds P[i][j].
                     precision_factors_t[c * dd + j * d + i] = T::cast(p[(i, j)]);
                 }
-
             }
             log_norms[c] = T::cast(-0.5 * (d as f64 * LN_2PI + log_det));
         }
@@ -194,7 +193,12 @@ fn sum_of_squares<T: Scalar>(a: &[T]) -> T {
     for &x in rest {
         total += x * x;
     }
-    let pairs = [acc[0] + acc[4], acc[1] + acc[5], acc[2] + acc[6], acc[3] + acc[7]];
+    let pairs = [
+        acc[0] + acc[4],
+        acc[1] + acc[5],
+        acc[2] + acc[6],
+        acc[3] + acc[7],
+    ];
     total + ((pairs[0] + pairs[2]) + (pairs[1] + pairs[3]))
 }
 
@@ -228,7 +232,11 @@ impl<T: Scalar> Components<T> for GaussianComponents<T> {
                 MatMut::from_row_major_slice_mut(projected, b, d),
                 Accum::Replace,
                 MatRef::from_row_major_slice(centred, b, d),
-                MatRef::from_row_major_slice(&self.precision_factors_t[c * d * d..(c + 1) * d * d], d, d),
+                MatRef::from_row_major_slice(
+                    &self.precision_factors_t[c * d * d..(c + 1) * d * d],
+                    d,
+                    d,
+                ),
                 T::one(),
                 Par::Seq,
             );
