@@ -34,8 +34,10 @@
 //! # Ok::<(), mixture_core::MixtureError>(())
 //! ```
 
-use faer::{Accum, MatMut, MatRef, Par};
-use mixture_core::{Components, Family, FirstMoments, Mixture, MixtureError, Result, Rows, Scalar};
+use mixture_core::{
+    Components, Family, FirstMoments, Mixture, MixtureError, Result, Rows, Scalar,
+    affine_log_densities, check_values,
+};
 use rand::{Rng, RngExt};
 
 /// Probabilities are kept in [ε, 1 − ε] with ε = 1e-10, so that `ln μ` and `ln(1 − μ)` stay
@@ -206,20 +208,12 @@ impl<T: Scalar> BernoulliComponents<T> {
 
 impl<T: Scalar> Components<T> for BernoulliComponents<T> {
     fn check_domain(x: Rows<'_, T>) -> Result<()> {
-        match x
-            .as_slice()
-            .iter()
-            .position(|v| !(*v >= T::zero() && *v <= T::one()))
-        {
-            None => Ok(()),
-            Some(p) => Err(MixtureError::OutOfDomain {
-                row: p / x.n_cols(),
-                col: p % x.n_cols(),
-                value: x.as_slice()[p].as_f64(),
-                family: "bernoulli",
-                domain: "values in [0, 1]: binary codes or probabilities; rescale the data",
-            }),
-        }
+        check_values(
+            x,
+            "bernoulli",
+            "values in [0, 1]: binary codes or probabilities; rescale the data",
+            |v| v >= T::zero() && v <= T::one(),
+        )
     }
 
     fn n_components(&self) -> usize {
@@ -231,20 +225,7 @@ impl<T: Scalar> Components<T> for BernoulliComponents<T> {
     }
 
     fn log_densities(&self, block: Rows<'_, T>, out: &mut [T], _scratch: &mut Vec<T>) {
-        let b = block.n_rows();
-        faer::linalg::matmul::matmul(
-            MatMut::from_row_major_slice_mut(out, b, self.k),
-            Accum::Replace,
-            block.as_mat(),
-            MatRef::from_row_major_slice(&self.log_odds_t, self.d, self.k),
-            T::one(),
-            Par::Seq,
-        );
-        for row in out.chunks_exact_mut(self.k) {
-            for (v, &c) in row.iter_mut().zip(&self.log_complement_sums) {
-                *v += c;
-            }
-        }
+        affine_log_densities(block, &self.log_odds_t, &self.log_complement_sums, out);
     }
 
     fn sample_component<R: Rng + ?Sized>(&self, k: usize, rng: &mut R, out: &mut [T]) {

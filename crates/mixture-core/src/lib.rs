@@ -33,11 +33,11 @@ pub use family::{Components, Family, SufficientStats};
 pub use init::Init;
 pub use mixture::Mixture;
 pub use moments::FirstMoments;
-pub use numeric::logsumexp;
+pub use numeric::{affine_log_densities, logsumexp};
 pub use report::{FitObserver, FitReport, IterationRecord, RunSummary, Silent, TraceWriter};
 pub use rows::{RowMatrix, Rows};
 pub use scalar::Scalar;
-pub use validate::{check_finite_data, check_n_components};
+pub use validate::{check_finite_data, check_n_components, check_values};
 
 /// Re-exported so that family crates and users name the same versions.
 pub use faer;

@@ -1,5 +1,6 @@
 //! Small numeric kernels shared by the engine and the families.
 
+use crate::rows::Rows;
 use crate::scalar::Scalar;
 
 /// `ln Σ exp(v_i)`, computed stably with one `exp` per entry.
@@ -26,6 +27,32 @@ pub fn logsumexp<T: Scalar>(v: &[T]) -> T {
     }
     let sum = v.iter().fold(T::zero(), |s, &x| s + (x - max).exp());
     max + sum.ln()
+}
+
+/// `out[i·K + k] = Σ_j x_ij w_jk + c_k` for a block of rows: one GEMM and a constant per
+/// component. This is the whole log-density kernel of every family whose log-density is affine
+/// in x (Bernoulli: `w = ln μ − ln(1 − μ)`; exponential: `w = −λ`), with `weights_t` D×K
+/// row-major and `offsets` the K constants.
+pub fn affine_log_densities<T: Scalar>(
+    block: Rows<'_, T>,
+    weights_t: &[T],
+    offsets: &[T],
+    out: &mut [T],
+) {
+    let (b, d, k) = (block.n_rows(), block.n_cols(), offsets.len());
+    faer::linalg::matmul::matmul(
+        faer::MatMut::from_row_major_slice_mut(out, b, k),
+        faer::Accum::Replace,
+        block.as_mat(),
+        faer::MatRef::from_row_major_slice(weights_t, d, k),
+        T::one(),
+        faer::Par::Seq,
+    );
+    for row in out.chunks_exact_mut(k) {
+        for (v, &c) in row.iter_mut().zip(offsets) {
+            *v += c;
+        }
+    }
 }
 
 /// Replaces each row of `joint` (rows of `k` log-joint values `ln w_k + ln p(x | k)`) by its

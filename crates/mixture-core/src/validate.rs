@@ -50,3 +50,26 @@ pub fn check_n_components(n_components: usize, n_rows: usize) -> Result<()> {
     }
     Ok(())
 }
+
+/// Checks that every value of `x` satisfies `allowed`, for a family's domain check.
+///
+/// # Errors
+/// [`MixtureError::OutOfDomain`] naming the first offending row, column and value, the family
+/// and its domain in words.
+pub fn check_values<T: Scalar>(
+    x: Rows<'_, T>,
+    family: &'static str,
+    domain: &'static str,
+    allowed: impl Fn(T) -> bool,
+) -> Result<()> {
+    match x.as_slice().iter().position(|&v| !allowed(v)) {
+        None => Ok(()),
+        Some(p) => Err(MixtureError::OutOfDomain {
+            row: p / x.n_cols(),
+            col: p % x.n_cols(),
+            value: x.as_slice()[p].as_f64(),
+            family,
+            domain,
+        }),
+    }
+}

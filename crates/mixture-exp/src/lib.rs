@@ -29,8 +29,10 @@
 //! # Ok::<(), mixture_core::MixtureError>(())
 //! ```
 
-use faer::{Accum, MatMut, MatRef, Par};
-use mixture_core::{Components, Family, FirstMoments, Mixture, MixtureError, Result, Rows, Scalar};
+use mixture_core::{
+    Components, Family, FirstMoments, Mixture, MixtureError, Result, Rows, Scalar,
+    affine_log_densities, check_values,
+};
 use rand::Rng;
 
 /// The default floor on a component's per-feature mean `1/λ`: rates never exceed 1e10. It is
@@ -184,16 +186,12 @@ impl<T: Scalar> ExponentialComponents<T> {
 
 impl<T: Scalar> Components<T> for ExponentialComponents<T> {
     fn check_domain(x: Rows<'_, T>) -> Result<()> {
-        match x.as_slice().iter().position(|v| *v < T::zero()) {
-            None => Ok(()),
-            Some(p) => Err(MixtureError::OutOfDomain {
-                row: p / x.n_cols(),
-                col: p % x.n_cols(),
-                value: x.as_slice()[p].as_f64(),
-                family: "exponential",
-                domain: "values of at least 0; shift or drop negative features",
-            }),
-        }
+        check_values(
+            x,
+            "exponential",
+            "values of at least 0; shift or drop negative features",
+            |v| v >= T::zero(),
+        )
     }
 
     fn n_components(&self) -> usize {
@@ -205,20 +203,7 @@ impl<T: Scalar> Components<T> for ExponentialComponents<T> {
     }
 
     fn log_densities(&self, block: Rows<'_, T>, out: &mut [T], _scratch: &mut Vec<T>) {
-        let b = block.n_rows();
-        faer::linalg::matmul::matmul(
-            MatMut::from_row_major_slice_mut(out, b, self.k),
-            Accum::Replace,
-            block.as_mat(),
-            MatRef::from_row_major_slice(&self.neg_rates_t, self.d, self.k),
-            T::one(),
-            Par::Seq,
-        );
-        for row in out.chunks_exact_mut(self.k) {
-            for (v, &c) in row.iter_mut().zip(&self.log_rate_sums) {
-                *v += c;
-            }
-        }
+        affine_log_densities(block, &self.neg_rates_t, &self.log_rate_sums, out);
     }
 
     fn sample_component<R: Rng + ?Sized>(&self, k: usize, rng: &mut R, out: &mut [T]) {
