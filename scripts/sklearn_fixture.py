@@ -8,8 +8,9 @@ Run by hand (not in CI), from the repository root:
     python3 -m venv .venv && .venv/bin/pip install numpy scikit-learn
     .venv/bin/python scripts/sklearn_fixture.py
 
-Each case records the data, the starting weights/means/covariances, sklearn's per-iteration
-mean log-likelihood (its `lower_bound_` after i iterations, i = 1..10, which is the mean
+Each case records the data, the starting weights and means and, for each covariance type
+(full, diag, spherical, tied), the starting covariances in sklearn's compact form (flattened),
+sklearn's per-iteration mean log-likelihood (its `lower_bound_` after i iterations, i = 1..10, which is the mean
 log-likelihood of the parameters *entering* iteration i), and its parameters after 10
 iterations.
 """
@@ -25,6 +26,23 @@ N_ITER = 10
 REG_COVAR = 1e-6
 
 
+def compact(covs, kind):
+    """Full (K, D, D) covariances in scikit-learn's form for `kind`."""
+    if kind == "full":
+        return covs
+    if kind == "diag":
+        return np.stack([np.diag(c) for c in covs])
+    if kind == "spherical":
+        return np.array([np.diag(c).mean() for c in covs])
+    return covs.mean(axis=0)  # tied
+
+
+def precisions(cov, kind):
+    if kind in ("diag", "spherical"):
+        return 1.0 / cov
+    return np.linalg.inv(cov)
+
+
 def make_case(name, rng, n, means, covs, weights):
     k, d = means.shape
     labels = rng.choice(k, size=n, p=weights)
@@ -33,46 +51,49 @@ def make_case(name, rng, n, means, covs, weights):
     start_means = x[rng.choice(n, size=k, replace=False)] + 0.1 * rng.standard_normal((k, d))
     start_covs = np.stack([np.cov(x.T) * 0.5 + 0.05 * np.eye(d) for _ in range(k)])
     start_weights = np.full(k, 1.0 / k)
+    kinds = {}
+    for kind in ("full", "diag", "spherical", "tied"):
+        start_cov = compact(start_covs, kind)
 
-    def run(max_iter):
-        gm = GaussianMixture(
-            n_components=k,
-            covariance_type="full",
-            tol=0.0,
-            reg_covar=REG_COVAR,
-            max_iter=max_iter,
-            weights_init=start_weights,
-            means_init=start_means,
-            precisions_init=np.linalg.inv(start_covs),
-        )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            gm.fit(x)
-        return gm
+        def run(max_iter):
+            gm = GaussianMixture(
+                n_components=k,
+                covariance_type=kind,
+                tol=0.0,
+                reg_covar=REG_COVAR,
+                max_iter=max_iter,
+                weights_init=start_weights,
+                means_init=start_means,
+                precisions_init=precisions(start_cov, kind),
+            )
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                gm.fit(x)
+            return gm
 
-    trace = [run(i).lower_bound_ for i in range(1, N_ITER + 1)]
-    final = run(N_ITER)
+        trace = [run(i).lower_bound_ for i in range(1, N_ITER + 1)]
+        final = run(N_ITER)
+        kinds[kind] = {
+            "start_covariances": np.ravel(start_cov).tolist(),
+            "mean_log_likelihood_per_iteration": trace,
+            "final": {
+                "weights": final.weights_.tolist(),
+                "means": final.means_.tolist(),
+                "covariances": np.ravel(final.covariances_).tolist(),
+                "mean_log_likelihood": float(final.score(x)),
+                "bic": float(final.bic(x)),
+                "aic": float(final.aic(x)),
+                "score_samples_first_10": final.score_samples(x[:10]).tolist(),
+                "predict_proba_first_10": final.predict_proba(x[:10]).tolist(),
+            },
+        }
     return {
         "name": name,
         "n_iter": N_ITER,
         "reg_covar": REG_COVAR,
         "data": x.tolist(),
-        "start": {
-            "weights": start_weights.tolist(),
-            "means": start_means.tolist(),
-            "covariances": start_covs.tolist(),
-        },
-        "mean_log_likelihood_per_iteration": trace,
-        "final": {
-            "weights": final.weights_.tolist(),
-            "means": final.means_.tolist(),
-            "covariances": final.covariances_.tolist(),
-            "mean_log_likelihood": float(final.score(x)),
-            "bic": float(final.bic(x)),
-            "aic": float(final.aic(x)),
-            "score_samples_first_10": final.score_samples(x[:10]).tolist(),
-            "predict_proba_first_10": final.predict_proba(x[:10]).tolist(),
-        },
+        "start": {"weights": start_weights.tolist(), "means": start_means.tolist()},
+        "covariance_types": kinds,
     }
 
 

@@ -10,7 +10,7 @@ use mixture::core::{
 };
 use mixture::datagen::{GaussianMixtureGenerator, lesson_blobs};
 use mixture::exp::{Exponential, exponential_mixture};
-use mixture::gauss::{Gaussian, gaussian_mixture};
+use mixture::gauss::{CovarianceType, Gaussian, gaussian_mixture};
 use proptest::prelude::*;
 
 /// Data in every family's domain: values in [0, 1].
@@ -20,7 +20,7 @@ fn unit_data(n: usize, d: usize) -> Vec<f64> {
         .collect()
 }
 
-/// Runs `check` with an estimator of each family, so every case covers all three.
+/// Runs `check` with an estimator of each family and covariance type.
 fn for_each_family(
     k: usize,
     mut check: impl FnMut(&str, &dyn Fn(Rows<'_, f64>) -> Result<f64, MixtureError>),
@@ -32,10 +32,17 @@ fn for_each_family(
         assert!(m.means().as_slice().iter().all(|v| v.is_finite()));
         Ok(ll)
     }
-    let g = Estimator::new(Gaussian::full(), k);
+    for kind in [
+        CovarianceType::Full,
+        CovarianceType::Diagonal,
+        CovarianceType::Spherical,
+        CovarianceType::Tied,
+    ] {
+        let g = Estimator::new(Gaussian::new(kind), k);
+        check(kind.name(), &|x| fit(&g, x));
+    }
     let b = Estimator::new(Bernoulli::new(), k);
     let e = Estimator::new(Exponential::new(), k);
-    check("gaussian", &|x| fit(&g, x));
     check("bernoulli", &|x| fit(&b, x));
     check("exponential", &|x| fit(&e, x));
 }
@@ -343,6 +350,44 @@ fn a_component_that_loses_its_rows_follows_the_policy() {
         (means[0]).abs() < 0.5 && (means[3] - 10.0).abs() < 0.5,
         "{means:?}"
     );
+}
+
+#[test]
+fn every_covariance_type_handles_a_lost_component() {
+    let (x, start) = lost_component_case();
+    for kind in [
+        CovarianceType::Diagonal,
+        CovarianceType::Spherical,
+        CovarianceType::Tied,
+    ] {
+        let typed = mixture::gauss::GaussianComponents::with_type(
+            start.components().means(),
+            &match kind {
+                CovarianceType::Diagonal => vec![1.0, 1.0, 1.0, 1.0, 1e-4, 1e-4],
+                CovarianceType::Spherical => vec![1.0, 1.0, 1e-4],
+                _ => vec![1.0, 0.0, 0.0, 1.0],
+            },
+            kind,
+        )
+        .unwrap();
+        let start = Mixture::from_parts(start.weights(), typed).unwrap();
+        for policy in [DegeneratePolicy::Reseed, DegeneratePolicy::Drop] {
+            let m = Estimator::new(Gaussian::new(kind), 3)
+                .on_degenerate(policy)
+                .max_iter(10)
+                .fit_from(&start, &x)
+                .unwrap();
+            assert_eq!(m.components().covariance_type(), kind);
+            assert!(
+                m.log_likelihood(&x).unwrap().is_finite(),
+                "{kind:?} {policy:?}"
+            );
+            assert!(
+                !m.fit_report().unwrap().degenerate.is_empty(),
+                "{kind:?} {policy:?}"
+            );
+        }
+    }
 }
 
 #[test]

@@ -1,11 +1,12 @@
-//! Conformance with scikit-learn's `GaussianMixture` (full covariance): from the same start,
-//! 10 E-M iterations with `tol = 0` must give the same per-iteration mean log-likelihoods and
-//! the same parameters, to 1e-9 relative in f64 and 1e-4 in f32.
+//! Conformance with scikit-learn's `GaussianMixture`, for every covariance type: from the same
+//! start, 10 E-M iterations with `tol = 0` must give the same per-iteration mean
+//! log-likelihoods and the same parameters, to 1e-9 relative in f64 and 1e-4 in f32.
 //!
 //! The fixture is written by `scripts/sklearn_fixture.py` (run by hand; see its docstring).
 
+use mixture::core::Mixture;
 use mixture::core::{Estimator, Rows, Scalar};
-use mixture::gauss::{Gaussian, GaussianMixture, gaussian_mixture};
+use mixture::gauss::{CovarianceType, Gaussian, GaussianComponents, GaussianMixture};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -15,16 +16,16 @@ struct Fixture {
 }
 
 #[derive(Deserialize)]
-struct Params {
+struct Start {
     weights: Vec<f64>,
     means: Vec<Vec<f64>>,
-    covariances: Vec<Vec<Vec<f64>>>,
 }
 
 #[derive(Deserialize)]
 struct Final {
-    #[serde(flatten)]
-    params: Params,
+    weights: Vec<f64>,
+    means: Vec<Vec<f64>>,
+    covariances: Vec<f64>,
     mean_log_likelihood: f64,
     bic: f64,
     aic: f64,
@@ -33,15 +34,21 @@ struct Final {
 }
 
 #[derive(Deserialize)]
+struct TypeCase {
+    start_covariances: Vec<f64>,
+    mean_log_likelihood_per_iteration: Vec<f64>,
+    #[serde(rename = "final")]
+    final_: Final,
+}
+
+#[derive(Deserialize)]
 struct Case {
     name: String,
     n_iter: usize,
     reg_covar: f64,
     data: Vec<Vec<f64>>,
-    start: Params,
-    mean_log_likelihood_per_iteration: Vec<f64>,
-    #[serde(rename = "final")]
-    final_: Final,
+    start: Start,
+    covariance_types: std::collections::BTreeMap<String, TypeCase>,
 }
 
 fn fixture() -> Fixture {
@@ -71,31 +78,25 @@ fn assert_close<T: Scalar>(what: &str, got: &[T], want: &[f64], rtol: f64) {
     }
 }
 
-fn check_case<T: Scalar>(case: &Case, rtol: f64) {
+fn check_case<T: Scalar>(case: &Case, kind: CovarianceType, rtol: f64) {
+    let tc = &case.covariance_types[kind.name()];
     let d = case.data[0].len();
     let k = case.start.weights.len();
     let data: Vec<T> = flat(&case.data);
     let x = Rows::new(&data, d).unwrap();
     let start_means: Vec<T> = flat(&case.start.means);
-    let start_covs: Vec<T> = case
-        .start
-        .covariances
-        .iter()
-        .flat_map(|c| flat::<T>(c))
-        .collect();
-    let start: GaussianMixture<T> = gaussian_mixture(
-        &case.start.weights,
-        Rows::new(&start_means, d).unwrap(),
-        &start_covs,
-    )
-    .unwrap();
-    let model = Estimator::new(Gaussian::full().with_reg_covar(case.reg_covar), k)
+    let start_covs: Vec<T> = tc.start_covariances.iter().map(|&v| T::cast(v)).collect();
+    let components =
+        GaussianComponents::with_type(Rows::new(&start_means, d).unwrap(), &start_covs, kind)
+            .unwrap();
+    let start: GaussianMixture<T> = Mixture::from_parts(&case.start.weights, components).unwrap();
+    let model = Estimator::new(Gaussian::new(kind).with_reg_covar(case.reg_covar), k)
         .max_iter(case.n_iter)
         .tol(0.0)
         .fit_from(&start, x)
         .unwrap();
     let report = model.fit_report().unwrap();
-    let name = &case.name;
+    let name = format!("{} {}", case.name, kind.name());
     assert_eq!(
         report.n_iter, case.n_iter,
         "{name}: tol 0 runs every iteration"
@@ -109,7 +110,7 @@ fn check_case<T: Scalar>(case: &Case, rtol: f64) {
         .collect();
     for (i, (g, w)) in trace
         .iter()
-        .zip(&case.mean_log_likelihood_per_iteration)
+        .zip(&tc.mean_log_likelihood_per_iteration)
         .enumerate()
     {
         assert!(
@@ -117,29 +118,23 @@ fn check_case<T: Scalar>(case: &Case, rtol: f64) {
             "{name}: mean log-likelihood at iteration {i}: ours {g}, sklearn {w}"
         );
     }
-    let f = &case.final_;
+    let f = &tc.final_;
     assert_close(
         &format!("{name} weights"),
         model.weights(),
-        &f.params.weights,
+        &f.weights,
         rtol,
     );
     assert_close(
         &format!("{name} means"),
         model.means().as_slice(),
-        &flat::<f64>(&f.params.means),
+        &flat::<f64>(&f.means),
         rtol,
     );
-    let covs: Vec<f64> = f
-        .params
-        .covariances
-        .iter()
-        .flat_map(|c| flat::<f64>(c))
-        .collect();
     assert_close(
         &format!("{name} covariances"),
-        model.components().covariances(),
-        &covs,
+        &model.components().covariance_parameters(),
+        &f.covariances,
         rtol,
     );
 
@@ -177,18 +172,29 @@ fn check_case<T: Scalar>(case: &Case, rtol: f64) {
     );
 }
 
+const TYPES: [CovarianceType; 4] = [
+    CovarianceType::Full,
+    CovarianceType::Diagonal,
+    CovarianceType::Spherical,
+    CovarianceType::Tied,
+];
+
 #[test]
 fn matches_sklearn_in_f64() {
     let fx = fixture();
     assert!(!fx.sklearn_version.is_empty());
     for case in &fx.cases {
-        check_case::<f64>(case, 1e-9);
+        for kind in TYPES {
+            check_case::<f64>(case, kind, 1e-9);
+        }
     }
 }
 
 #[test]
 fn matches_sklearn_in_f32() {
     for case in &fixture().cases {
-        check_case::<f32>(case, 1e-4);
+        for kind in TYPES {
+            check_case::<f32>(case, kind, 1e-4);
+        }
     }
 }

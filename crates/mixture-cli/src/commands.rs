@@ -13,7 +13,7 @@ use mixture_core::{
     Rows, RunSummary, Scalar, StopRule, TraceWriter,
 };
 use mixture_exp::Exponential;
-use mixture_gauss::Gaussian;
+use mixture_gauss::{CovarianceType, Gaussian};
 use mixture_plot::{
     DensityOptions, fit_figure, histogram_figure, prototype_figure, samples_figure,
 };
@@ -61,6 +61,19 @@ pub enum FamilyArg {
     Bernoulli,
     /// Exponential components (values of at least 0).
     Exponential,
+}
+
+/// Covariance type of Gaussian components.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CovarianceArg {
+    /// A general covariance per component.
+    Full,
+    /// A diagonal covariance per component.
+    Diag,
+    /// One variance per component.
+    Spherical,
+    /// One general covariance shared by all components.
+    Tied,
 }
 
 /// Stop rule.
@@ -114,6 +127,9 @@ pub struct FitArgs {
     /// Component family.
     #[arg(long, value_enum, default_value = "gaussian")]
     pub family: FamilyArg,
+    /// Covariance type (Gaussian only; default full).
+    #[arg(long, value_enum)]
+    pub covariance: Option<CovarianceArg>,
     /// Most E-M iterations per run.
     #[arg(long, default_value_t = 100)]
     pub max_iter: usize,
@@ -515,9 +531,30 @@ fn fit<T: Value>(a: &FitArgs) -> Result<(), CliError> {
     };
     let model: Model<T> = match a.family {
         FamilyArg::Gaussian => {
+            let from_start = match &start {
+                Some(Model::Gaussian(s)) => Some(s.components().covariance_type()),
+                _ => None,
+            };
+            // --covariance, else the initial model's type, else full.
+            let kind = match a.covariance {
+                Some(CovarianceArg::Full) => CovarianceType::Full,
+                Some(CovarianceArg::Diag) => CovarianceType::Diagonal,
+                Some(CovarianceArg::Spherical) => CovarianceType::Spherical,
+                Some(CovarianceArg::Tied) => CovarianceType::Tied,
+                None => from_start.unwrap_or_default(),
+            };
+            if let Some(Model::Gaussian(s)) = &start
+                && s.components().covariance_type() != kind
+            {
+                return Err(CliError::input(format!(
+                    "the initial model's covariance type is {} but --covariance is {}",
+                    s.components().covariance_type().name(),
+                    kind.name()
+                )));
+            }
             let g = match a.relative_reg_covar {
-                Some(factor) => Gaussian::full().with_relative_reg_covar(factor),
-                None => Gaussian::full().with_reg_covar(a.reg_covar.unwrap_or(1e-6)),
+                Some(factor) => Gaussian::new(kind).with_relative_reg_covar(factor),
+                None => Gaussian::new(kind).with_reg_covar(a.reg_covar.unwrap_or(1e-6)),
             };
             let start = match &start {
                 Some(Model::Gaussian(m)) => Some(m),

@@ -15,7 +15,7 @@ use crate::files::AtomicFile;
 use mixture_bern::{BernoulliMixture, bernoulli_mixture};
 use mixture_core::{FitReport, Mixture, Rows, Scalar};
 use mixture_exp::{ExponentialMixture, exponential_mixture};
-use mixture_gauss::{GaussianMixture, gaussian_mixture};
+use mixture_gauss::{CovarianceType, GaussianComponents, GaussianMixture};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -79,8 +79,9 @@ struct ModelFile {
     weights: Vec<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     means: Option<Vec<Vec<f64>>>,
+    /// K×D×D (full), K×D (diag), K (spherical) or D×D (tied).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    covariances: Option<Vec<Vec<Vec<f64>>>>,
+    covariances: Option<serde_json::Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     probabilities: Option<Vec<Vec<f64>>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -167,13 +168,23 @@ fn to_file<T: Scalar>(model: &Model<T>, fit: Option<FitRecord>) -> ModelFile {
     match model {
         Model::Gaussian(m) => {
             let c = m.components();
-            file.covariance = Some("full".into());
+            let kind = c.covariance_type();
+            file.covariance = Some(kind.name().into());
             file.means = Some(rows(c.means()));
-            file.covariances = Some(
-                (0..k)
-                    .map(|j| rows(Rows::new(c.covariance(j), d).expect("D×D")))
-                    .collect(),
-            );
+            let values: Vec<f64> = c
+                .covariance_parameters()
+                .iter()
+                .map(|v| v.as_f64())
+                .collect();
+            let matrix = |v: &[f64]| rows(Rows::new(v, d).expect("D×D"));
+            file.covariances = Some(match kind {
+                CovarianceType::Full => {
+                    serde_json::json!(values.chunks_exact(d * d).map(matrix).collect::<Vec<_>>())
+                }
+                CovarianceType::Diagonal => serde_json::json!(matrix(&values)),
+                CovarianceType::Tied => serde_json::json!(matrix(&values)),
+                _ => serde_json::json!(values),
+            });
         }
         Model::Bernoulli(m) => file.probabilities = Some(rows(m.components().probabilities())),
         Model::Exponential(m) => file.rates = Some(rows(m.components().rates())),
@@ -298,34 +309,62 @@ fn build<T: Scalar>(f: &ModelFile) -> Result<Model<T>, CliError> {
     let missing = |name: &str| CliError::input(format!("a {} model needs `{name}`", f.family));
     Ok(match f.family.as_str() {
         "gaussian" => {
-            match f.covariance.as_deref() {
-                Some("full") | None => {}
-                Some(c) => {
-                    return Err(CliError::input(format!(
-                        "covariance type {c:?} is not supported by this version; use \"full\""
-                    )));
-                }
-            }
+            let name = f.covariance.as_deref().unwrap_or("full");
+            let kind = CovarianceType::from_name(name).ok_or_else(|| {
+                CliError::input(format!(
+                    "covariance type {name:?} is not one of full, diag, spherical, tied"
+                ))
+            })?;
             let means = flatten::<T>(
                 "means",
                 f.means.as_ref().ok_or_else(|| missing("means"))?,
                 k,
                 d,
             )?;
-            let covs = f
+            let value = f
                 .covariances
                 .as_ref()
                 .ok_or_else(|| missing("covariances"))?;
-            if covs.len() != k {
-                return Err(CliError::input(format!(
-                    "`covariances` must hold {k} matrices"
-                )));
-            }
-            let mut flat = Vec::with_capacity(k * d * d);
-            for c in covs {
-                flat.extend(flatten::<T>("covariances", c, d, d)?);
-            }
-            Model::Gaussian(gaussian_mixture(&f.weights, Rows::new(&means, d)?, &flat)?)
+            let shape = || {
+                CliError::input(format!(
+                    "`covariances` of a {name} model must be {}",
+                    match kind {
+                        CovarianceType::Full => format!("{k} matrices of {d}×{d}"),
+                        CovarianceType::Diagonal => format!("{k} rows of {d} variances"),
+                        CovarianceType::Spherical => format!("{k} variances"),
+                        _ => format!("one {d}×{d} matrix"),
+                    }
+                ))
+            };
+            let flat: Vec<T> = match kind {
+                CovarianceType::Full => {
+                    let m: Vec<Vec<Vec<f64>>> =
+                        serde_json::from_value(value.clone()).map_err(|_| shape())?;
+                    if m.len() != k {
+                        return Err(shape());
+                    }
+                    let mut flat = Vec::with_capacity(k * d * d);
+                    for c in &m {
+                        flat.extend(flatten::<T>("covariances", c, d, d).map_err(|_| shape())?);
+                    }
+                    flat
+                }
+                CovarianceType::Diagonal | CovarianceType::Tied => {
+                    let m: Vec<Vec<f64>> =
+                        serde_json::from_value(value.clone()).map_err(|_| shape())?;
+                    let rows = if kind == CovarianceType::Tied { d } else { k };
+                    flatten::<T>("covariances", &m, rows, d).map_err(|_| shape())?
+                }
+                _ => {
+                    let v: Vec<f64> = serde_json::from_value(value.clone()).map_err(|_| shape())?;
+                    if v.len() != k {
+                        return Err(shape());
+                    }
+                    v.iter().map(|&x| T::cast(x)).collect()
+                }
+            };
+            let components = GaussianComponents::with_type(Rows::new(&means, d)?, &flat, kind)?;
+            Model::Gaussian(Mixture::from_parts(&f.weights, components)?)
         }
         "bernoulli" => {
             let p = flatten::<T>(

@@ -207,17 +207,27 @@ fn saving_and_loading_is_bit_identical_in_both_precisions() {
 #[test]
 fn init_model_reproduces_the_sklearn_fixture() {
     #[derive(serde::Deserialize)]
-    struct Params {
+    struct Start {
         weights: Vec<f64>,
         means: Vec<Vec<f64>>,
-        covariances: Vec<Vec<Vec<f64>>>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Final {
+        weights: Vec<f64>,
+        means: Vec<Vec<f64>>,
+        covariances: Vec<f64>,
+    }
+    #[derive(serde::Deserialize)]
+    struct TypeCase {
+        start_covariances: Vec<f64>,
+        #[serde(rename = "final")]
+        final_: Final,
     }
     #[derive(serde::Deserialize)]
     struct Case {
         data: Vec<Vec<f64>>,
-        start: Params,
-        #[serde(rename = "final")]
-        final_: Params,
+        start: Start,
+        covariance_types: std::collections::BTreeMap<String, TypeCase>,
     }
     #[derive(serde::Deserialize)]
     struct Fixture {
@@ -243,53 +253,81 @@ fn init_model_reproduces_the_sklearn_fixture() {
             })
             .collect();
         std::fs::write(dir.join("x.csv"), csv).unwrap();
-        let k = case.start.weights.len();
-        let start = serde_json::json!({
-            "format": "mixture-model", "version": 1, "family": "gaussian", "covariance": "full",
-            "precision": "f64", "n_components": k, "n_features": case.data[0].len(),
-            "weights": case.start.weights, "means": case.start.means, "covariances": case.start.covariances,
-        });
-        std::fs::write(dir.join("start.json"), start.to_string()).unwrap();
-        let k = k.to_string();
-        ok(
-            &dir,
-            &[
-                "fit",
-                "-i",
-                "x.csv",
-                "-k",
-                &k,
-                "--init-model",
-                "start.json",
-                "--tol",
-                "0",
-                "--max-iter",
-                "10",
-                "--model",
-                "out.json",
-            ],
-        );
-        let out = json(&std::fs::read_to_string(dir.join("out.json")).unwrap());
-        let close = |got: &serde_json::Value, want: f64, scale: f64| {
-            let g = got.as_f64().unwrap();
-            assert!((g - want).abs() <= 1e-9 * scale, "{g} vs sklearn {want}");
-        };
-        for (i, w) in case.final_.weights.iter().enumerate() {
-            close(&out["weights"][i], *w, 1.0);
-        }
-        for (i, m) in case.final_.means.iter().enumerate() {
-            for (j, v) in m.iter().enumerate() {
-                close(&out["means"][i][j], *v, v.abs().max(1.0));
+        let (k, d) = (case.start.weights.len(), case.data[0].len());
+        for (kind, tc) in &case.covariance_types {
+            // The model file's shape for each type.
+            let c = &tc.start_covariances;
+            let covariances = match kind.as_str() {
+                "full" => serde_json::json!(
+                    c.chunks(d * d)
+                        .map(|m| m.chunks(d).collect::<Vec<_>>())
+                        .collect::<Vec<_>>()
+                ),
+                "diag" | "tied" => serde_json::json!(c.chunks(d).collect::<Vec<_>>()),
+                _ => serde_json::json!(c),
+            };
+            let start = serde_json::json!({
+                "format": "mixture-model", "version": 1, "family": "gaussian", "covariance": kind,
+                "precision": "f64", "n_components": k, "n_features": d,
+                "weights": case.start.weights, "means": case.start.means, "covariances": covariances,
+            });
+            std::fs::write(dir.join("start.json"), start.to_string()).unwrap();
+            let ks = k.to_string();
+            ok(
+                &dir,
+                &[
+                    "fit",
+                    "-i",
+                    "x.csv",
+                    "-k",
+                    &ks,
+                    "--init-model",
+                    "start.json",
+                    "--tol",
+                    "0",
+                    "--max-iter",
+                    "10",
+                    "--model",
+                    "out.json",
+                ],
+            );
+            let out = json(&std::fs::read_to_string(dir.join("out.json")).unwrap());
+            assert_eq!(out["covariance"], kind.as_str());
+            let close = |got: &serde_json::Value, want: f64, scale: f64| {
+                let g = got.as_f64().unwrap();
+                assert!(
+                    (g - want).abs() <= 1e-9 * scale,
+                    "{kind}: {g} vs sklearn {want}"
+                );
+            };
+            for (i, w) in tc.final_.weights.iter().enumerate() {
+                close(&out["weights"][i], *w, 1.0);
             }
-        }
-        for (i, c) in case.final_.covariances.iter().enumerate() {
-            for (a, row) in c.iter().enumerate() {
-                for (b, v) in row.iter().enumerate() {
-                    close(&out["covariances"][i][a][b], *v, c[a][a].max(c[b][b]));
+            for (i, m) in tc.final_.means.iter().enumerate() {
+                for (j, v) in m.iter().enumerate() {
+                    close(&out["means"][i][j], *v, v.abs().max(1.0));
                 }
             }
+            // Flatten ours the way sklearn's were.
+            fn leaves(v: &serde_json::Value, out: &mut Vec<f64>) {
+                match v {
+                    serde_json::Value::Array(a) => a.iter().for_each(|x| leaves(x, out)),
+                    x => out.push(x.as_f64().unwrap()),
+                }
+            }
+            let mut ours = Vec::new();
+            leaves(&out["covariances"], &mut ours);
+            let scale = tc
+                .final_
+                .covariances
+                .iter()
+                .fold(0.0f64, |m, v| m.max(v.abs()));
+            assert_eq!(ours.len(), tc.final_.covariances.len(), "{kind}");
+            for (g, w) in ours.iter().zip(&tc.final_.covariances) {
+                close(&serde_json::json!(g), *w, scale);
+            }
+            assert_eq!(out["fit"]["n_iter"], 10);
         }
-        assert_eq!(out["fit"]["n_iter"], 10);
     }
 }
 

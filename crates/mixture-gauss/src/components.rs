@@ -1,5 +1,6 @@
 //! [`GaussianComponents`]: K full-covariance Gaussians, their batched log-densities and draws.
 
+use crate::CovarianceType;
 use crate::linalg::{cholesky_lower, invert_lower};
 use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
@@ -24,6 +25,7 @@ const LN_2PI: f64 = 1.837_877_066_409_345_5;
 pub struct GaussianComponents<T> {
     k: usize,
     d: usize,
+    covariance_type: CovarianceType,
     means: Vec<T>,
     /// K×D×D, each row-major.
     covariances: Vec<T>,
@@ -95,7 +97,83 @@ impl<T: Scalar> GaussianComponents<T> {
             }
         }
         let means64: Vec<f64> = means.as_slice().iter().map(|v| v.as_f64()).collect();
-        Self::from_f64(k, d, &means64, &cov64, None)
+        Self::from_f64(k, d, &means64, &cov64, None, CovarianceType::Full)
+    }
+
+    /// Components with the given means (K×D) and covariance parameters in `kind`'s compact
+    /// form, as scikit-learn stores them: `Full` K row-major D×D matrices, `Diagonal` K×D
+    /// variances, `Spherical` K variances, `Tied` one D×D matrix shared by every component.
+    ///
+    /// # Errors
+    /// As [`GaussianComponents::new`], and [`MixtureError::InvalidParameters`] for a variance
+    /// that is not positive and finite.
+    ///
+    /// # Examples
+    /// ```
+    /// use mixture_core::Rows;
+    /// use mixture_gauss::{CovarianceType, GaussianComponents};
+    /// let means = [0.0, 0.0, 3.0, 3.0];
+    /// let c = GaussianComponents::<f64>::with_type(Rows::new(&means, 2)?, &[0.5, 2.0], CovarianceType::Spherical)?;
+    /// assert_eq!(c.covariance(1), &[2.0, 0.0, 0.0, 2.0]);
+    /// assert_eq!(c.covariance_parameters(), vec![0.5, 2.0]);
+    /// # Ok::<(), mixture_core::MixtureError>(())
+    /// ```
+    pub fn with_type(means: Rows<'_, T>, parameters: &[T], kind: CovarianceType) -> Result<Self> {
+        let (k, d) = (means.n_rows(), means.n_cols());
+        let expected = kind.n_values(k, d);
+        if parameters.len() != expected {
+            return Err(MixtureError::InvalidParameters {
+                reason: format!(
+                    "{} covariance values for {k} {} components of dimension {d} (expected {expected})",
+                    parameters.len(),
+                    kind.name()
+                ),
+            });
+        }
+        if kind == CovarianceType::Full {
+            return Self::new(means, parameters);
+        }
+        if kind != CovarianceType::Tied
+            && let Some(p) = parameters
+                .iter()
+                .position(|v| !(v.is_finite() && *v > T::zero()))
+        {
+            return Err(MixtureError::InvalidParameters {
+                reason: format!(
+                    "variance {p} of the {} covariances is {}; variances must be positive and finite",
+                    kind.name(),
+                    parameters[p]
+                ),
+            });
+        }
+        let full = kind.expand(
+            k,
+            d,
+            &parameters.iter().map(|v| v.as_f64()).collect::<Vec<_>>(),
+        );
+        let full_t: Vec<T> = full.iter().map(|&v| T::cast(v)).collect();
+        let mut c = Self::new(means, &full_t)?;
+        c.covariance_type = kind;
+        Ok(c)
+    }
+
+    /// The covariance type.
+    pub fn covariance_type(&self) -> CovarianceType {
+        self.covariance_type
+    }
+
+    /// The covariances in the type's compact form (see [`GaussianComponents::with_type`]).
+    pub fn covariance_parameters(&self) -> Vec<T> {
+        let (k, d) = (self.k, self.d);
+        match self.covariance_type {
+            CovarianceType::Full => self.covariances.clone(),
+            CovarianceType::Diagonal => (0..k)
+                .flat_map(|c| (0..d).map(move |i| (c, i)))
+                .map(|(c, i)| self.covariances[c * d * d + i * d + i])
+                .collect(),
+            CovarianceType::Spherical => (0..k).map(|c| self.covariances[c * d * d]).collect(),
+            CovarianceType::Tied => self.covariances[..d * d].to_vec(),
+        }
     }
 
     /// Builds the components from `f64` means and symmetric covariances; `reg_covar` (when
@@ -110,6 +188,7 @@ impl<T: Scalar> GaussianComponents<T> {
         means: &[f64],
         covariances: &[f64],
         reg_covar: Option<f64>,
+        covariance_type: CovarianceType,
     ) -> Result<Self> {
         let dd = d * d;
         let means_t: Vec<T> = means.iter().map(|&v| T::cast(v)).collect();
@@ -140,6 +219,7 @@ impl<T: Scalar> GaussianComponents<T> {
         Ok(Self {
             k,
             d,
+            covariance_type,
             means: means_t,
             covariances: covariances_t,
             cholesky,
@@ -270,7 +350,15 @@ impl<T: Scalar> Components<T> for GaussianComponents<T> {
     }
 
     fn n_parameters(&self) -> usize {
-        self.k * self.d + self.k * self.d * (self.d + 1) / 2
+        // scikit-learn's counts: the means plus the covariance type's free values.
+        let (k, d) = (self.k, self.d);
+        k * d
+            + match self.covariance_type {
+                CovarianceType::Full => k * d * (d + 1) / 2,
+                CovarianceType::Diagonal => k * d,
+                CovarianceType::Spherical => k,
+                CovarianceType::Tied => d * (d + 1) / 2,
+            }
     }
 
     fn write_means(&self, out: &mut [T]) {
@@ -290,6 +378,7 @@ impl<T: Scalar> Components<T> for GaussianComponents<T> {
                 covariances.extend(dims.iter().map(|&j| cov[i * d + j].as_f64()));
             }
         }
-        Self::from_f64(self.k, m, &means, &covariances, None)
+        // Each type's marginal is of the same type (a spherical block stays spherical).
+        Self::from_f64(self.k, m, &means, &covariances, None, self.covariance_type)
     }
 }

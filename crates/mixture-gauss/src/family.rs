@@ -9,8 +9,72 @@ use mixture_core::{Family, MixtureError, Result, Rows, Scalar};
 /// The Gaussian family with full covariance matrices, and its estimation settings.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Gaussian {
+    covariance_type: CovarianceType,
     reg_covar: f64,
     relative: bool,
+}
+
+/// The shape of the components' covariance matrices (scikit-learn's `covariance_type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum CovarianceType {
+    /// Each component has its own general covariance matrix.
+    #[default]
+    Full,
+    /// Each component has its own diagonal covariance matrix.
+    Diagonal,
+    /// Each component has its own single variance (a multiple of the identity).
+    Spherical,
+    /// All components share one general covariance matrix.
+    Tied,
+}
+
+impl CovarianceType {
+    /// scikit-learn's name: `"full"`, `"diag"`, `"spherical"` or `"tied"`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            CovarianceType::Full => "full",
+            CovarianceType::Diagonal => "diag",
+            CovarianceType::Spherical => "spherical",
+            CovarianceType::Tied => "tied",
+        }
+    }
+
+    /// The type named `name` (as [`CovarianceType::name`] gives).
+    pub fn from_name(name: &str) -> Option<Self> {
+        [Self::Full, Self::Diagonal, Self::Spherical, Self::Tied]
+            .into_iter()
+            .find(|t| t.name() == name)
+    }
+
+    /// Number of values in the compact form for K components of dimension D.
+    pub fn n_values(&self, k: usize, d: usize) -> usize {
+        match self {
+            CovarianceType::Full => k * d * d,
+            CovarianceType::Diagonal => k * d,
+            CovarianceType::Spherical => k,
+            CovarianceType::Tied => d * d,
+        }
+    }
+
+    /// K full D×D matrices from the compact form.
+    pub(crate) fn expand(&self, k: usize, d: usize, values: &[f64]) -> Vec<f64> {
+        let mut full = vec![0.0; k * d * d];
+        for c in 0..k {
+            for i in 0..d {
+                for j in 0..d {
+                    full[c * d * d + i * d + j] = match self {
+                        CovarianceType::Full => values[c * d * d + i * d + j],
+                        CovarianceType::Tied => values[i * d + j],
+                        CovarianceType::Diagonal if i == j => values[c * d + i],
+                        CovarianceType::Spherical if i == j => values[c],
+                        _ => 0.0,
+                    };
+                }
+            }
+        }
+        full
+    }
 }
 
 impl Default for Gaussian {
@@ -20,6 +84,40 @@ impl Default for Gaussian {
 }
 
 impl Gaussian {
+    /// Covariance matrices of the given type, `reg_covar` 1e-6.
+    ///
+    /// # Examples
+    /// ```
+    /// use mixture_gauss::{CovarianceType, Gaussian};
+    /// assert_eq!(Gaussian::new(CovarianceType::Tied), Gaussian::tied());
+    /// ```
+    pub fn new(covariance_type: CovarianceType) -> Self {
+        Self {
+            covariance_type,
+            ..Self::full()
+        }
+    }
+
+    /// Diagonal covariance matrices, `reg_covar` 1e-6.
+    pub fn diagonal() -> Self {
+        Self::new(CovarianceType::Diagonal)
+    }
+
+    /// One variance per component, `reg_covar` 1e-6.
+    pub fn spherical() -> Self {
+        Self::new(CovarianceType::Spherical)
+    }
+
+    /// One full covariance matrix shared by all components, `reg_covar` 1e-6.
+    pub fn tied() -> Self {
+        Self::new(CovarianceType::Tied)
+    }
+
+    /// The covariance type.
+    pub fn covariance_type(&self) -> CovarianceType {
+        self.covariance_type
+    }
+
     /// Full covariance matrices, `reg_covar` 1e-6.
     ///
     /// # Examples
@@ -29,6 +127,7 @@ impl Gaussian {
     /// ```
     pub fn full() -> Self {
         Self {
+            covariance_type: CovarianceType::Full,
             reg_covar: 1e-6,
             relative: false,
         }
@@ -137,6 +236,7 @@ impl<T: Scalar> Family<T> for Gaussian {
         Ok(Self {
             reg_covar: self.reg_covar * scale,
             relative: false,
+            ..*self
         })
     }
 
@@ -232,19 +332,54 @@ impl<T: Scalar> Family<T> for Gaussian {
         let k = stats.n_components();
         let d = stats.mean(0).len();
         let mut means = Vec::with_capacity(k * d);
-        let mut covariances = Vec::with_capacity(k * d * d);
+        // Each component's maximum-likelihood covariance, symmetrised (GEMM need not round
+        // (i, j) and (j, i) alike).
+        let mut full = Vec::with_capacity(k * d * d);
         for c in 0..k {
-            let n = stats.count(c);
             means.extend_from_slice(stats.mean(c));
-            let s = stats.scatter(c);
+            let (n, s) = (stats.count(c), stats.scatter(c));
             for i in 0..d {
                 for j in 0..d {
-                    // Symmetrise: GEMM need not round (i, j) and (j, i) alike.
-                    let v = 0.5 * (s[i * d + j] + s[j * d + i]) / n;
-                    covariances.push(if i == j { v + self.reg_covar } else { v });
+                    full.push(0.5 * (s[i * d + j] + s[j * d + i]) / n);
                 }
             }
         }
-        GaussianComponents::from_f64(k, d, &means, &covariances, Some(self.reg_covar))
+        // The type's constrained estimate (scikit-learn's), then the regularisation.
+        let compact: Vec<f64> = match self.covariance_type {
+            CovarianceType::Full => full,
+            CovarianceType::Diagonal => (0..k)
+                .flat_map(|c| (0..d).map(move |i| (c, i)))
+                .map(|(c, i)| full[c * d * d + i * d + i])
+                .collect(),
+            CovarianceType::Spherical => (0..k)
+                .map(|c| (0..d).map(|i| full[c * d * d + i * d + i]).sum::<f64>() / d as f64)
+                .collect(),
+            CovarianceType::Tied => {
+                // The within-component scatter pooled over components: Σ_k N_k Σ_k / N.
+                let total: f64 = (0..k).map(|c| stats.count(c)).sum();
+                (0..d * d)
+                    .map(|e| {
+                        (0..k)
+                            .map(|c| stats.count(c) * full[c * d * d + e])
+                            .sum::<f64>()
+                            / total
+                    })
+                    .collect()
+            }
+        };
+        let mut covariances = self.covariance_type.expand(k, d, &compact);
+        for c in 0..k {
+            for i in 0..d {
+                covariances[c * d * d + i * d + i] += self.reg_covar;
+            }
+        }
+        GaussianComponents::from_f64(
+            k,
+            d,
+            &means,
+            &covariances,
+            Some(self.reg_covar),
+            self.covariance_type,
+        )
     }
 }

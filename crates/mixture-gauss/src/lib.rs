@@ -1,17 +1,21 @@
 //! # mixture-gauss
 //!
-//! Gaussian mixtures with full covariance matrices, on the `mixture-core` engine, for `f32` and
-//! `f64`.
+//! Gaussian mixtures with full, diagonal, spherical or tied covariance matrices, on the
+//! `mixture-core` engine, for `f32` and `f64`.
 //!
-//! - [`Gaussian`] is the family and its settings (`reg_covar`, added to every covariance's
-//!   diagonal before it is factored, absolute, default 1e-6 as in scikit-learn);
+//! - [`Gaussian`] is the family and its settings: the [`CovarianceType`] (full, diagonal,
+//!   spherical or tied, with scikit-learn's estimates and parameter counts) and `reg_covar`,
+//!   added to every covariance's diagonal before it is factored (absolute, default 1e-6 as in
+//!   scikit-learn, or relative to the data's variance);
 //! - [`GaussianComponents`] holds the fitted means, covariances and their Cholesky factors;
 //! - [`GaussianMixture`] is `Mixture<T, GaussianComponents<T>>`: log-likelihood per row and in
 //!   total, responsibilities, labels, sampling, BIC and AIC.
 //!
-//! Log-densities of a block of rows are one GEMM with the precision factors `P_k = L_k⁻¹`;
-//! scatter matrices are accumulated centred (never as raw moments) and merged exactly, with
-//! counts and totals in `f64`.
+//! Log-densities of a block of rows are one GEMM per component with the precision factor
+//! `P_k = L_k⁻¹`; scatter matrices are accumulated centred (never as raw moments) and merged
+//! exactly, with counts and totals in `f64`. Every type accumulates full scatters and
+//! constrains them in the M-step (simple and exact; for diagonal or spherical models of large
+//! D a diagonal-only accumulation would be cheaper).
 //!
 //! # Examples
 //! ```
@@ -41,7 +45,7 @@ mod linalg;
 mod moments;
 
 pub use components::GaussianComponents;
-pub use family::{AccumulateScratch, Gaussian};
+pub use family::{AccumulateScratch, CovarianceType, Gaussian};
 pub use moments::GaussianStats;
 
 use mixture_core::{Mixture, Result, Rows, Scalar};
