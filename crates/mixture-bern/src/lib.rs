@@ -36,7 +36,7 @@
 
 use mixture_core::{
     Components, Family, FirstMoments, Mixture, MixtureError, Result, Rows, Scalar,
-    affine_log_densities, check_values,
+    affine_log_densities, check_parameters, check_values,
 };
 use rand::{Rng, RngExt};
 
@@ -144,27 +144,17 @@ impl<T: Scalar> BernoulliComponents<T> {
     /// # Ok::<(), mixture_core::MixtureError>(())
     /// ```
     pub fn new(probabilities: Rows<'_, T>) -> Result<Self> {
-        let d = probabilities.n_cols();
-        if probabilities.n_rows() == 0 {
-            return Err(MixtureError::InvalidParameters {
-                reason: "no components: probabilities have 0 rows".into(),
-            });
-        }
-        let mut p64 = Vec::with_capacity(probabilities.as_slice().len());
-        for (i, v) in probabilities.as_slice().iter().enumerate() {
-            let v = v.as_f64();
-            if !(0.0..=1.0).contains(&v) {
-                return Err(MixtureError::InvalidParameters {
-                    reason: format!(
-                        "probability of component {}, feature {} is {v}; probabilities lie in [0, 1]",
-                        i / d,
-                        i % d
-                    ),
-                });
-            }
-            p64.push(v);
-        }
-        Ok(Self::from_f64(probabilities.n_rows(), d, &p64))
+        let p = check_parameters(
+            probabilities,
+            "probability",
+            "probabilities lie in [0, 1]",
+            |v| (0.0..=1.0).contains(&v),
+        )?;
+        Ok(Self::from_f64(
+            probabilities.n_rows(),
+            probabilities.n_cols(),
+            &p,
+        ))
     }
 
     /// Clamps, rounds to `T`, and derives the log-odds from the rounded values, so the

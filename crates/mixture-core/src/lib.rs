@@ -37,7 +37,7 @@ pub use numeric::{affine_log_densities, logsumexp};
 pub use report::{FitObserver, FitReport, IterationRecord, RunSummary, Silent, TraceWriter};
 pub use rows::{RowMatrix, Rows};
 pub use scalar::Scalar;
-pub use validate::{check_finite_data, check_n_components, check_values};
+pub use validate::{check_finite_data, check_n_components, check_parameters, check_values};
 
 /// Re-exported so that family crates and users name the same versions.
 pub use faer;

@@ -73,3 +73,43 @@ pub fn check_values<T: Scalar>(
         }),
     }
 }
+
+/// A family's K×D parameters checked value by value and widened to `f64`, for constructors from
+/// user-given parameters. `name` is the parameter's name ("probability", "rate"), `rule` says
+/// what is allowed.
+///
+/// # Errors
+/// [`MixtureError::InvalidParameters`] for zero components, or naming the component and feature
+/// of the first value `allowed` rejects.
+pub fn check_parameters<T: Scalar>(
+    values: Rows<'_, T>,
+    name: &str,
+    rule: &str,
+    allowed: impl Fn(f64) -> bool,
+) -> Result<Vec<f64>> {
+    if values.n_rows() == 0 {
+        return Err(MixtureError::InvalidParameters {
+            reason: format!("no components: the {name} matrix has 0 rows"),
+        });
+    }
+    let d = values.n_cols();
+    values
+        .as_slice()
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let v = v.as_f64();
+            if allowed(v) {
+                Ok(v)
+            } else {
+                Err(MixtureError::InvalidParameters {
+                    reason: format!(
+                        "{name} of component {}, feature {} is {v}; {rule}",
+                        i / d,
+                        i % d
+                    ),
+                })
+            }
+        })
+        .collect()
+}

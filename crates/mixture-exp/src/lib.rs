@@ -31,7 +31,7 @@
 
 use mixture_core::{
     Components, Family, FirstMoments, Mixture, MixtureError, Result, Rows, Scalar,
-    affine_log_densities, check_values,
+    affine_log_densities, check_parameters, check_values,
 };
 use rand::Rng;
 
@@ -130,27 +130,10 @@ impl<T: Scalar> ExponentialComponents<T> {
     /// # Ok::<(), mixture_core::MixtureError>(())
     /// ```
     pub fn new(rates: Rows<'_, T>) -> Result<Self> {
-        let d = rates.n_cols();
-        if rates.n_rows() == 0 {
-            return Err(MixtureError::InvalidParameters {
-                reason: "no components: rates have 0 rows".into(),
-            });
-        }
-        let mut r64 = Vec::with_capacity(rates.as_slice().len());
-        for (i, v) in rates.as_slice().iter().enumerate() {
-            let v = v.as_f64();
-            if !(v.is_finite() && v > 0.0) {
-                return Err(MixtureError::InvalidParameters {
-                    reason: format!(
-                        "rate of component {}, feature {} is {v}; rates must be positive and finite",
-                        i / d,
-                        i % d
-                    ),
-                });
-            }
-            r64.push(v);
-        }
-        Ok(Self::from_f64(rates.n_rows(), d, &r64))
+        let r = check_parameters(rates, "rate", "rates must be positive and finite", |v| {
+            v.is_finite() && v > 0.0
+        })?;
+        Ok(Self::from_f64(rates.n_rows(), rates.n_cols(), &r))
     }
 
     /// Rounds the rates to `T` and derives the kernel's terms from the rounded values, so the
