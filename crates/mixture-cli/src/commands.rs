@@ -762,6 +762,18 @@ fn plot<T: Value>(model: &Model<T>, a: &PlotArgs) -> Result<(), CliError> {
         crate::files::AtomicFile::write_all(path, &fig.png()?)
     };
     match model {
+        Model::Gaussian(m) if m.n_features() == 1 => {
+            // One feature has no contours: its histogram with the fitted density instead.
+            if a.samples.is_some() {
+                return Err(CliError::input(
+                    "--samples draws density contours: models of two or more features only",
+                ));
+            }
+            save(
+                histogram_figure(m, x.view(), 50, "Data and fitted Gaussian mixture")?,
+                &a.output,
+            )?;
+        }
         Model::Gaussian(m) => {
             let mut opts = DensityOptions::fit();
             opts.dims = [a.dims[0], a.dims[1]];

@@ -424,6 +424,25 @@ fn predict_sample_plot_and_generate_write_what_they_say() {
         let bytes = std::fs::read(dir.join(f)).unwrap();
         assert_eq!(&bytes[1..4], b"PNG");
     }
+    // One feature: a histogram instead of contours.
+    std::fs::write(
+        dir.join("one.csv"),
+        (0..200)
+            .map(|i| {
+                format!(
+                    "{}\n",
+                    (i as f64 * 0.7).sin() + if i % 2 == 0 { 3.0 } else { 0.0 }
+                )
+            })
+            .collect::<String>(),
+    )
+    .unwrap();
+    ok(&dir, &["fit", "-i", "one.csv", "-k", "2", "-m", "one.json"]);
+    ok(
+        &dir,
+        &["plot", "-m", "one.json", "-i", "one.csv", "-o", "one.png"],
+    );
+    assert_eq!(&std::fs::read(dir.join("one.png")).unwrap()[1..4], b"PNG");
     // Other families: generate, fit, plot.
     ok(
         &dir,
