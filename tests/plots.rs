@@ -315,6 +315,16 @@ fn prototype_images_are_dark_where_the_probability_is_high() {
         mixture::plot::prototype_figure(Rows::new(&values, 6).unwrap(), &[0.5, 0.5], (4, 4), "x"),
         Err(PlotError::InvalidOption { name: "shape", .. })
     ));
+    let long = vec![0.5; 20_000];
+    assert!(matches!(
+        mixture::plot::prototype_figure(
+            Rows::new(&long, 20_000).unwrap(),
+            &[1.0],
+            (1, 20_000),
+            "x"
+        ),
+        Err(PlotError::InvalidOption { name: "shape", .. })
+    ));
     let outside = [1.5, 0.0];
     assert!(
         mixture::plot::prototype_figure(Rows::new(&outside, 2).unwrap(), &[1.0], (1, 2), "x")

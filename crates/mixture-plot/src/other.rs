@@ -56,8 +56,16 @@ pub fn prototype_figure<T: Scalar>(
     let (img_w, img_h) = (pixel * cols as i32, pixel * rows as i32);
     let (cell_w, cell_h) = (img_w + 24, img_h + 36);
     let top = 50;
-    let width = (grid_cols as i32 * cell_w + 20).max(240) as u32;
-    let height = (top + grid_rows as i32 * cell_h + 10) as u32;
+    let width = (grid_cols as i64 * cell_w as i64 + 20).max(240);
+    let height = top as i64 + grid_rows as i64 * cell_h as i64 + 10;
+    if width > 8000 || height > 8000 {
+        return Err(PlotError::InvalidOption {
+            name: "shape",
+            value: format!("{k} images of {rows}×{cols}"),
+            expected: "a grid that fits in 8000×8000 pixels (draw fewer or smaller images)",
+        });
+    }
+    let (width, height) = (width as u32, height as u32);
     let mut rgb = vec![255u8; width as usize * height as usize * 3];
     {
         let root = BitMapBackend::with_buffer(&mut rgb, (width, height)).into_drawing_area();
