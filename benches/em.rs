@@ -53,7 +53,29 @@ fn bench_type<T: Scalar>(c: &mut Criterion) {
     score.finish();
 }
 
+/// Diagonal covariance at a high dimension: only per-feature second moments are accumulated.
+fn bench_diagonal(c: &mut Criterion) {
+    let (n, d, k) = (20_000, 256, 10);
+    let (x, _) = setup::<f64>(n, d, k);
+    let start = Estimator::new(Gaussian::diagonal(), k)
+        .max_iter(0)
+        .seed(3)
+        .fit(&x)
+        .unwrap();
+    let est = Estimator::new(Gaussian::diagonal(), k)
+        .tol(0.0)
+        .max_iter(10);
+    let mut g = c.benchmark_group("em_10_iterations_diagonal_f64");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements((n * 10) as u64));
+    g.bench_function(format!("n{n}_d{d}_k{k}"), |b| {
+        b.iter(|| black_box(est.fit_from(&start, &x).unwrap()))
+    });
+    g.finish();
+}
+
 fn benches(c: &mut Criterion) {
+    bench_diagonal(c);
     bench_type::<f64>(c);
     bench_type::<f32>(c);
 }

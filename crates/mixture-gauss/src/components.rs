@@ -282,6 +282,36 @@ fn sum_of_squares<T: Scalar>(a: &[T]) -> T {
     total + ((pairs[0] + pairs[2]) + (pairs[1] + pairs[3]))
 }
 
+/// `Σ_j ((x_j − m_j) p_j)²` with eight independent partial sums (see [`sum_of_squares`]).
+#[inline]
+fn scaled_sum_of_squares<T: Scalar>(x: &[T], m: &[T], p: &[T]) -> T {
+    const LANES: usize = 8;
+    let mut acc = [T::zero(); LANES];
+    let main = x.len() - x.len() % LANES;
+    for ((cx, cm), cp) in x[..main]
+        .chunks_exact(LANES)
+        .zip(m[..main].chunks_exact(LANES))
+        .zip(p[..main].chunks_exact(LANES))
+    {
+        for l in 0..LANES {
+            let y = (cx[l] - cm[l]) * cp[l];
+            acc[l] += y * y;
+        }
+    }
+    let mut total = T::zero();
+    for j in main..x.len() {
+        let y = (x[j] - m[j]) * p[j];
+        total += y * y;
+    }
+    let pairs = [
+        acc[0] + acc[4],
+        acc[1] + acc[5],
+        acc[2] + acc[6],
+        acc[3] + acc[7],
+    ];
+    total + ((pairs[0] + pairs[2]) + (pairs[1] + pairs[3]))
+}
+
 impl<T: Scalar> Components<T> for GaussianComponents<T> {
     fn check_domain(_x: Rows<'_, T>) -> Result<()> {
         Ok(()) // Every finite vector has a Gaussian density.
@@ -297,6 +327,25 @@ impl<T: Scalar> Components<T> for GaussianComponents<T> {
 
     fn log_densities(&self, block: Rows<'_, T>, out: &mut [T], scratch: &mut Vec<T>) {
         let (b, d, k) = (block.n_rows(), self.d, self.k);
+        if matches!(
+            self.covariance_type,
+            CovarianceType::Diagonal | CovarianceType::Spherical
+        ) {
+            // P_c is diagonal: Σ_j ((x_j − μ_j) p_j)², O(D) per row and component, no GEMM.
+            let half = T::cast(0.5);
+            scratch.resize(d, T::zero());
+            for c in 0..k {
+                let mean = &self.means[c * d..(c + 1) * d];
+                let p = &self.precision_factors_t[c * d * d..(c + 1) * d * d];
+                for (j, q) in scratch.iter_mut().enumerate() {
+                    *q = p[j * d + j];
+                }
+                for (x, o) in block.iter().zip(out.chunks_exact_mut(k)) {
+                    o[c] = self.log_norms[c] - half * scaled_sum_of_squares(x, mean, scratch);
+                }
+            }
+            return;
+        }
         scratch.resize(2 * b * d, T::zero());
         let (centred, projected) = scratch.split_at_mut(b * d);
         let half = T::cast(0.5);

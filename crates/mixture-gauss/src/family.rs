@@ -241,7 +241,11 @@ impl<T: Scalar> Family<T> for Gaussian {
     }
 
     fn new_stats(&self, n_components: usize, n_features: usize) -> GaussianStats {
-        GaussianStats::new(n_components, n_features)
+        let diagonal = matches!(
+            self.covariance_type,
+            CovarianceType::Diagonal | CovarianceType::Spherical
+        );
+        GaussianStats::new(n_components, n_features, diagonal)
     }
 
     fn accumulate(
@@ -287,6 +291,29 @@ impl<T: Scalar> Family<T> for Gaussian {
             // Centre on the block's (rounded) weighted mean; the rounding is corrected below.
             for (s, &v) in shift.iter_mut().zip(&sums[c * d..(c + 1) * d]) {
                 *s = T::cast(v.as_f64() / n_b);
+            }
+            if stats.is_diagonal() {
+                // Only Σ r (x − shift)² per feature: D values per row, no GEMM.
+                let (first, second) = gram.split_at_mut(d);
+                first.fill(T::zero());
+                second[..d].fill(T::zero());
+                for (x, row_resp) in block.iter().zip(resp.chunks_exact(k)) {
+                    let r = row_resp[c];
+                    if r > T::zero() {
+                        for j in 0..d {
+                            let y = x[j] - shift[j];
+                            first[j] += r * y;
+                            second[j] += r * y * y;
+                        }
+                    }
+                }
+                for j in 0..d {
+                    let delta = first[j].as_f64() / n_b;
+                    mean[j] = shift[j].as_f64() + delta;
+                    scatter[j] = second[j].as_f64() - n_b * delta * delta;
+                }
+                stats.merge_component(c, n_b, mean, &scatter[..d]);
+                continue;
             }
             // Rows of [√r (x − shift) | √r]; rows with r = 0 add nothing and are left out.
             let mut rows = 0;
@@ -340,7 +367,11 @@ impl<T: Scalar> Family<T> for Gaussian {
             let (n, s) = (stats.count(c), stats.scatter(c));
             for i in 0..d {
                 for j in 0..d {
-                    full.push(0.5 * (s[i * d + j] + s[j * d + i]) / n);
+                    full.push(match stats.is_diagonal() {
+                        true if i == j => s[i] / n,
+                        true => 0.0,
+                        false => 0.5 * (s[i * d + j] + s[j * d + i]) / n,
+                    });
                 }
             }
         }

@@ -12,10 +12,10 @@
 //!   total, responsibilities, labels, sampling, BIC and AIC.
 //!
 //! Log-densities of a block of rows are one GEMM per component with the precision factor
-//! `P_k = L_k⁻¹`; scatter matrices are accumulated centred (never as raw moments) and merged
-//! exactly, with counts and totals in `f64`. Every type accumulates full scatters and
-//! constrains them in the M-step (simple and exact; for diagonal or spherical models of large
-//! D a diagonal-only accumulation would be cheaper).
+//! `P_k = L_k⁻¹` (full and tied), or an O(D) scaled sum of squares per row (diagonal and
+//! spherical); scatters are accumulated centred (never as raw moments) and merged exactly,
+//! with counts and totals in `f64`: full D×D scatters for full and tied models, only their
+//! diagonals for diagonal and spherical ones.
 //!
 //! # Examples
 //! ```

@@ -8,24 +8,42 @@
 use mixture_core::SufficientStats;
 
 /// Per component: total responsibility `n`, weighted mean, and centred scatter
-/// `Σ r (x − mean)(x − mean)ᵀ` (D×D, row-major).
+/// `Σ r (x − mean)(x − mean)ᵀ`: the full D×D matrix (row-major), or only its diagonal (D
+/// values) for the diagonal and spherical models, which need no more.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GaussianStats {
     k: usize,
     d: usize,
+    diagonal: bool,
     counts: Vec<f64>,
     means: Vec<f64>,
     scatters: Vec<f64>,
 }
 
 impl GaussianStats {
-    pub(crate) fn new(k: usize, d: usize) -> Self {
+    pub(crate) fn new(k: usize, d: usize, diagonal: bool) -> Self {
+        let per = if diagonal { d } else { d * d };
         Self {
             k,
             d,
+            diagonal,
             counts: vec![0.0; k],
             means: vec![0.0; k * d],
-            scatters: vec![0.0; k * d * d],
+            scatters: vec![0.0; k * per],
+        }
+    }
+
+    /// Whether only the scatters' diagonals are kept.
+    pub fn is_diagonal(&self) -> bool {
+        self.diagonal
+    }
+
+    /// Values per component's scatter: D (diagonal) or D·D.
+    fn per(&self) -> usize {
+        if self.diagonal {
+            self.d
+        } else {
+            self.d * self.d
         }
     }
 
@@ -44,10 +62,11 @@ impl GaussianStats {
         &self.means[k * self.d..(k + 1) * self.d]
     }
 
-    /// Centred scatter of component `k` (D×D, row-major).
+    /// Centred scatter of component `k`: D×D row-major, or its D diagonal values when
+    /// [`GaussianStats::is_diagonal`].
     pub fn scatter(&self, k: usize) -> &[f64] {
-        let dd = self.d * self.d;
-        &self.scatters[k * dd..(k + 1) * dd]
+        let per = self.per();
+        &self.scatters[k * per..(k + 1) * per]
     }
 
     /// Merges one component's moments of later rows: count `n_b`, mean `mean_b`, centred
@@ -62,10 +81,10 @@ impl GaussianStats {
         if n_b <= 0.0 {
             return;
         }
-        let d = self.d;
+        let (d, per, diagonal) = (self.d, self.per(), self.diagonal);
         let n_a = self.counts[k];
         let mean_a = &mut self.means[k * d..(k + 1) * d];
-        let scatter_a = &mut self.scatters[k * d * d..(k + 1) * d * d];
+        let scatter_a = &mut self.scatters[k * per..(k + 1) * per];
         if n_a <= 0.0 {
             self.counts[k] = n_b;
             mean_a.copy_from_slice(mean_b);
@@ -75,11 +94,18 @@ impl GaussianStats {
         let n = n_a + n_b;
         let weight = n_a * n_b / n;
         let frac_b = n_b / n;
-        for i in 0..d {
-            let delta_i = mean_b[i] - mean_a[i];
-            for j in 0..d {
-                let delta_j = mean_b[j] - mean_a[j];
-                scatter_a[i * d + j] += scatter_b[i * d + j] + weight * delta_i * delta_j;
+        if diagonal {
+            for i in 0..d {
+                let delta = mean_b[i] - mean_a[i];
+                scatter_a[i] += scatter_b[i] + weight * delta * delta;
+            }
+        } else {
+            for i in 0..d {
+                let delta_i = mean_b[i] - mean_a[i];
+                for j in 0..d {
+                    let delta_j = mean_b[j] - mean_a[j];
+                    scatter_a[i * d + j] += scatter_b[i * d + j] + weight * delta_i * delta_j;
+                }
             }
         }
         for (a, b) in mean_a.iter_mut().zip(mean_b) {
@@ -92,13 +118,7 @@ impl GaussianStats {
 impl SufficientStats for GaussianStats {
     fn merge(&mut self, other: &Self) {
         for k in 0..self.k {
-            let d = self.d;
-            self.merge_component(
-                k,
-                other.counts[k],
-                &other.means[k * d..(k + 1) * d],
-                &other.scatters[k * d * d..(k + 1) * d * d],
-            );
+            self.merge_component(k, other.counts[k], other.mean(k), other.scatter(k));
         }
     }
 
@@ -112,26 +132,26 @@ impl SufficientStats for GaussianStats {
     /// components' data (their moments merged), so the new component starts as broad as the
     /// data rather than as a point.
     fn reseed(&mut self, k: usize, row: &[f64]) {
-        let d = self.d;
-        let mut pooled = GaussianStats::new(1, d);
+        let (d, per) = (self.d, self.per());
+        let mut pooled = GaussianStats::new(1, d, self.diagonal);
         for c in (0..self.k).filter(|&c| c != k) {
             pooled.merge_component(0, self.counts[c], self.mean(c), self.scatter(c));
         }
         let n = pooled.counts[0];
         self.counts[k] = 1.0;
         self.means[k * d..(k + 1) * d].copy_from_slice(row);
-        let scatter = &mut self.scatters[k * d * d..(k + 1) * d * d];
+        let scatter = &mut self.scatters[k * per..(k + 1) * per];
         for (s, p) in scatter.iter_mut().zip(&pooled.scatters) {
             *s = if n > 0.0 { p / n } else { 0.0 };
         }
     }
 
     fn remove(&mut self, k: usize) {
-        let d = self.d;
+        let (d, per) = (self.d, self.per());
         self.k -= 1;
         self.counts.remove(k);
         self.means.drain(k * d..(k + 1) * d);
-        self.scatters.drain(k * d * d..(k + 1) * d * d);
+        self.scatters.drain(k * per..(k + 1) * per);
     }
 }
 
@@ -170,10 +190,14 @@ mod tests {
         ];
         let r = [0.2, 1.0, 0.7, 0.1, 0.9];
         let (n, m, s) = naive(&x, &r);
-        let mut stats = GaussianStats::new(1, 2);
+        let mut stats = GaussianStats::new(1, 2, false);
+        let mut diag = GaussianStats::new(1, 2, true);
         for (lo, hi) in [(0, 2), (2, 3), (3, 5)] {
             let (nb, mb, sb) = naive(&x[lo..hi], &r[lo..hi]);
-            let mut part = GaussianStats::new(1, 2);
+            let mut part = GaussianStats::new(1, 2, true);
+            part.merge_component(0, nb, &mb, &[sb[0], sb[3]]);
+            diag.merge(&part);
+            let mut part = GaussianStats::new(1, 2, false);
             part.merge_component(0, nb, &mb, &sb);
             stats.merge(&part);
         }
@@ -184,5 +208,8 @@ mod tests {
         for (a, b) in stats.scatter(0).iter().zip(&s) {
             assert!((a - b).abs() < 1e-13);
         }
+        assert!(
+            (diag.scatter(0)[0] - s[0]).abs() < 1e-13 && (diag.scatter(0)[1] - s[3]).abs() < 1e-13
+        );
     }
 }
