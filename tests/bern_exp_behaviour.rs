@@ -315,7 +315,7 @@ fn every_engine_option_works_for_both_families() {
             .unwrap()
             .generate::<f32>(800, 1)
             .unwrap();
-    for init in [Init::RandomRows, Init::KMeansPlusPlus] {
+    for init in [Init::RandomRows, Init::KMeansPlusPlus, Init::KMeans] {
         for rule in [StopRule::LogLikelihood, StopRule::MeanShift] {
             let mut trace = TraceWriter::new(Vec::new());
             let b = Estimator::new(Bernoulli::new(), 4)

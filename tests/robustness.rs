@@ -608,14 +608,14 @@ proptest! {
         values in prop::collection::vec(any_value(), 0..120),
         tol in prop_oneof![Just(-1.0), Just(0.0), Just(1e-3), Just(f64::NAN), Just(1e300)],
         max_iter in 0usize..6, n_init in 0usize..3, seed in any::<u64>(),
-        family in 0usize..3, policy in 0usize..3, random_rows in any::<bool>(),
+        family in 0usize..3, policy in 0usize..3, init in 0usize..3,
         reg in prop_oneof![Just(-1.0), Just(0.0), Just(1e-6), Just(f64::NAN)],
     ) {
         let data: Vec<f64> = values.iter().copied().cycle().take(n * d).collect();
         let data = if values.is_empty() { vec![] } else { data };
         let x = Rows::new(&data, d).unwrap();
         let policy = [DegeneratePolicy::Reseed, DegeneratePolicy::Drop, DegeneratePolicy::Error][policy];
-        let init = if random_rows { Init::RandomRows } else { Init::KMeansPlusPlus };
+        let init = [Init::RandomRows, Init::KMeansPlusPlus, Init::KMeans][init];
         fn check<F: Family<f64>>(f: F, k: usize, x: Rows<'_, f64>, o: (f64, usize, usize, u64, DegeneratePolicy, Init)) -> Result<(), TestCaseError> {
             let est = Estimator::new(f, k).tol(o.0).max_iter(o.1).n_init(o.2).seed(o.3).on_degenerate(o.4).init(o.5);
             if let Ok(m) = est.fit(x) {

@@ -93,6 +93,8 @@ pub enum InitArg {
     KMeansPlusPlus,
     /// K distinct random data rows as centres (the lesson's).
     RandomRows,
+    /// k-means++ seeding refined by a few Lloyd iterations of k-means.
+    Kmeans,
 }
 
 /// What to do with a component that loses its rows or whose covariance cannot be factored.
@@ -471,6 +473,7 @@ fn options_record(a: &FitArgs) -> serde_json::Map<String, serde_json::Value> {
             (Some(p), _) => format!("model:{}", p.display()),
             (None, InitArg::KMeansPlusPlus) => "kmeans++".into(),
             (None, InitArg::RandomRows) => "random-rows".into(),
+            (None, InitArg::Kmeans) => "kmeans".into(),
         }),
     );
     o.insert("n_init".into(), json!(a.n_init));
@@ -659,6 +662,7 @@ fn fit_family<T: Scalar, F: Family<T>>(
         .init(match a.init {
             InitArg::KMeansPlusPlus => Init::KMeansPlusPlus,
             InitArg::RandomRows => Init::RandomRows,
+            InitArg::Kmeans => Init::KMeans,
         })
         .n_init(a.n_init)
         .seed(a.seed)

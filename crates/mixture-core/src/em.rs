@@ -9,7 +9,7 @@
 
 use crate::error::{MixtureError, Result};
 use crate::family::{Components, Family, SufficientStats};
-use crate::init::{Init, choose_centres, nearest_centre_labels};
+use crate::init::{Init, initial_assignment};
 use crate::mixture::{DEFAULT_BLOCK_ROWS, Mixture};
 use crate::numeric::normalise_row;
 use crate::report::{
@@ -311,11 +311,13 @@ impl<F> Estimator<F> {
         for run in 0..self.options.n_init {
             let mut rng = ChaCha8Rng::seed_from_u64(self.options.seed);
             rng.set_stream(run as u64);
-            let centres = choose_centres(x, self.n_components, self.options.init, &mut rng)?;
-            let (labels, distances) = nearest_centre_labels(x, &centres);
+            let start = initial_assignment(x, self.n_components, self.options.init, &mut rng)?;
             engine.set_components(self.n_components);
             engine.run_index = run;
-            engine.pass(Responsibilities::Hard(&labels, &distances), true)?;
+            engine.pass(
+                Responsibilities::Hard(&start.labels, &start.distances),
+                true,
+            )?;
             let (start, _) = engine.m_step(0)?;
             let outcome = self.observe(|obs| engine.run(start, run, obs), observer)?;
             runs.push(outcome.summary);

@@ -21,6 +21,66 @@ pub enum Init {
     /// each row goes to its nearest centre, then one M-step.
     #[default]
     KMeansPlusPlus,
+    /// k-means++ seeding refined by up to [`LLOYD_ITERATIONS`] Lloyd iterations of k-means
+    /// (scikit-learn's default `"kmeans"` initialisation, with fewer iterations); each row goes
+    /// to its nearest final centre, then one M-step.
+    KMeans,
+}
+
+/// Most Lloyd iterations of [`Init::KMeans`] (it stops earlier when no label changes).
+pub const LLOYD_ITERATIONS: usize = 10;
+
+/// Every row's nearest centre, and the squared distance to it, from an initialisation.
+pub(crate) struct Assignment {
+    pub(crate) labels: Vec<usize>,
+    pub(crate) distances: Vec<f64>,
+}
+
+/// Initial hard assignment of every row by `init`.
+pub(crate) fn initial_assignment<T: Scalar, R: Rng + ?Sized>(
+    x: Rows<'_, T>,
+    k: usize,
+    init: Init,
+    rng: &mut R,
+) -> Result<Assignment> {
+    let seeding = if init == Init::RandomRows {
+        Init::RandomRows
+    } else {
+        Init::KMeansPlusPlus
+    };
+    let rows = choose_centres(x, k, seeding, rng)?;
+    let d = x.n_cols();
+    let mut centres: Vec<f64> = rows
+        .iter()
+        .flat_map(|&r| x.row(r).iter().map(|v| v.as_f64()))
+        .collect();
+    let (mut labels, mut distances) = nearest_centre_labels(x, &centres);
+    if init == Init::KMeans {
+        for _ in 0..LLOYD_ITERATIONS {
+            // New centres: the means of their rows, summed in row order (deterministic); a
+            // centre that lost its rows stays where it was.
+            let mut sums = vec![0.0; k * d];
+            let mut counts = vec![0usize; k];
+            for (row, &l) in x.iter().zip(&labels) {
+                counts[l] += 1;
+                for (s, v) in sums[l * d..(l + 1) * d].iter_mut().zip(row) {
+                    *s += v.as_f64();
+                }
+            }
+            for c in (0..k).filter(|&c| counts[c] > 0) {
+                for j in 0..d {
+                    centres[c * d + j] = sums[c * d + j] / counts[c] as f64;
+                }
+            }
+            let (next, next_distances) = nearest_centre_labels(x, &centres);
+            let done = next == labels;
+            (labels, distances) = (next, next_distances);
+            if done {
+                break;
+            }
+        }
+    }
+    Ok(Assignment { labels, distances })
 }
 
 /// Row indices of `k` centres with pairwise different values.
@@ -32,7 +92,7 @@ pub(crate) fn choose_centres<T: Scalar, R: Rng + ?Sized>(
 ) -> Result<Vec<usize>> {
     match init {
         Init::RandomRows => random_distinct_rows(x, k, rng),
-        Init::KMeansPlusPlus => kmeans_plus_plus(x, k, rng),
+        Init::KMeansPlusPlus | Init::KMeans => kmeans_plus_plus(x, k, rng),
     }
 }
 
@@ -120,11 +180,11 @@ fn distances_to<T: Scalar>(x: Rows<'_, T>, centre: usize) -> Vec<f64> {
     x.iter().map(|r| squared_distance(r, c)).collect()
 }
 
-/// The index (into `centres`) of the nearest centre of every row (ties go to the lower
-/// index), and the squared distance to it.
+/// The index of the nearest centre (rows of `centres`, K×D) of every row (ties go to the
+/// lower index), and the squared distance to it.
 pub(crate) fn nearest_centre_labels<T: Scalar>(
     x: Rows<'_, T>,
-    centres: &[usize],
+    centres: &[f64],
 ) -> (Vec<usize>, Vec<f64>) {
     let d = x.n_cols();
     (0..x.n_rows())
@@ -133,8 +193,8 @@ pub(crate) fn nearest_centre_labels<T: Scalar>(
         .map(|i| {
             let r = x.row(i);
             let mut best = (0, f64::INFINITY);
-            for (j, &c) in centres.iter().enumerate() {
-                let dist = squared_distance(r, &x.as_slice()[c * d..(c + 1) * d]);
+            for (j, c) in centres.chunks_exact(d).enumerate() {
+                let dist: f64 = r.iter().zip(c).map(|(a, b)| (a.as_f64() - b).powi(2)).sum();
                 if dist < best.1 {
                     best = (j, dist);
                 }
@@ -155,7 +215,7 @@ mod tests {
         // Many duplicates, exactly three distinct values.
         let data: Vec<f64> = (0..300).map(|i| (i % 3) as f64).collect();
         let x = Rows::new(&data, 1).unwrap();
-        for init in [Init::RandomRows, Init::KMeansPlusPlus] {
+        for init in [Init::RandomRows, Init::KMeansPlusPlus, Init::KMeans] {
             for seed in 0..20 {
                 let mut rng = ChaCha8Rng::seed_from_u64(seed);
                 let c = choose_centres(x, 3, init, &mut rng).unwrap();
@@ -175,10 +235,32 @@ mod tests {
     }
 
     #[test]
+    fn lloyd_iterations_move_centres_to_the_clusters() {
+        // Two clumps; k-means assigns each clump to one centre whatever the seed.
+        let data: Vec<f64> = (0..40)
+            .map(|i| {
+                if i < 20 {
+                    i as f64 * 0.01
+                } else {
+                    10.0 + i as f64 * 0.01
+                }
+            })
+            .collect();
+        let x = Rows::new(&data, 1).unwrap();
+        for seed in 0..10 {
+            let a = initial_assignment(x, 2, Init::KMeans, &mut ChaCha8Rng::seed_from_u64(seed))
+                .unwrap();
+            assert!(a.labels[..20].iter().all(|&l| l == a.labels[0]));
+            assert!(a.labels[20..].iter().all(|&l| l == a.labels[20]));
+            assert_ne!(a.labels[0], a.labels[20]);
+        }
+    }
+
+    #[test]
     fn nearest_labels() {
         let data = [0.0, 0.1, 5.0, 4.9, 10.0];
         let x = Rows::new(&data, 1).unwrap();
-        let (labels, distances) = nearest_centre_labels(x, &[0, 2]);
+        let (labels, distances) = nearest_centre_labels(x, &[0.0, 5.0]);
         assert_eq!(labels, vec![0, 0, 1, 1, 1]);
         assert!((distances[1] - 0.01).abs() < 1e-12 && distances[2] == 0.0);
     }

@@ -30,7 +30,7 @@ pub use em::{
 };
 pub use error::{MixtureError, Result};
 pub use family::{Components, Family, SufficientStats};
-pub use init::Init;
+pub use init::{Init, LLOYD_ITERATIONS};
 pub use mixture::Mixture;
 pub use moments::FirstMoments;
 pub use numeric::{affine_log_densities, logsumexp};
