@@ -1,10 +1,11 @@
 //! Binary data from prototype patterns with flipped bits.
 
-use crate::{Labelled, random_weights, sample_labelled};
+use crate::{Labelled, check_positive_count, random_weights, sample_labelled};
 use mixture_bern::{BernoulliMixture, bernoulli_mixture};
 use mixture_core::rand::SeedableRng;
 use mixture_core::rand::rngs::ChaCha8Rng;
 use mixture_core::{MixtureError, Result, Rows, Scalar};
+use rand::RngExt;
 
 /// Ten 8×8 digit glyphs (0 to 9), row by row, `#` for 1: prototypes for binary examples.
 pub const DIGITS_8X8: [&str; 10] = [
@@ -91,6 +92,28 @@ impl BernoulliMixtureGenerator {
             None => random_weights(k, &mut ChaCha8Rng::seed_from_u64(seed)),
         };
         Self::new(&weights, Rows::new(&probabilities, d)?)
+    }
+
+    /// `k` random prototypes of `d` bits (each bit 0 or 1 with probability ½, drawn from
+    /// `seed`), flipped with probability `flip`, random weights.
+    ///
+    /// # Errors
+    /// [`MixtureError::InvalidOption`] for K or D of 0 or a `flip` outside [0, 0.5].
+    ///
+    /// # Examples
+    /// ```
+    /// let g = datagen::BernoulliMixtureGenerator::random(3, 16, 0.1, 1)?;
+    /// assert_eq!(g.truth().n_components(), 3);
+    /// # Ok::<(), mixture_core::MixtureError>(())
+    /// ```
+    pub fn random(k: usize, d: usize, flip: f64, seed: u64) -> Result<Self> {
+        check_positive_count("n_components", k)?;
+        check_positive_count("n_features", d)?;
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let bits: Vec<f64> = (0..k * d)
+            .map(|_| f64::from(u8::from(rng.random::<bool>())))
+            .collect();
+        Self::from_prototypes(Rows::new(&bits, d)?, flip, None, seed)
     }
 
     /// Prototypes from text glyphs of equal length (`#` is 1, anything else 0), such as

@@ -1,8 +1,11 @@
 //! Non-negative data from exponential mixtures.
 
-use crate::{Labelled, sample_labelled};
+use crate::{Labelled, check_positive_count, sample_labelled};
+use mixture_core::rand::SeedableRng;
+use mixture_core::rand::rngs::ChaCha8Rng;
 use mixture_core::{Result, Rows, Scalar};
 use mixture_exp::{ExponentialMixture, exponential_mixture};
+use rand::RngExt;
 
 /// Draws rows from an exponential mixture with given rates and weights.
 #[derive(Debug, Clone)]
@@ -31,6 +34,28 @@ impl ExponentialMixtureGenerator {
         Ok(Self {
             truth: exponential_mixture(weights, rates)?,
         })
+    }
+
+    /// `k` components of `d` features with rates drawn log-uniformly between 0.1 and 10 from
+    /// `seed`, equal weights.
+    ///
+    /// # Errors
+    /// [`mixture_core::MixtureError::InvalidOption`] for K or D of 0.
+    ///
+    /// # Examples
+    /// ```
+    /// let g = datagen::ExponentialMixtureGenerator::random(2, 3, 5)?;
+    /// assert_eq!(g.truth().n_features(), 3);
+    /// # Ok::<(), mixture_core::MixtureError>(())
+    /// ```
+    pub fn random(k: usize, d: usize, seed: u64) -> Result<Self> {
+        check_positive_count("n_components", k)?;
+        check_positive_count("n_features", d)?;
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let rates: Vec<f64> = (0..k * d)
+            .map(|_| 10f64.powf(rng.random_range(-1.0..1.0)))
+            .collect();
+        Self::new(&vec![1.0 / k as f64; k], Rows::new(&rates, d)?)
     }
 
     /// The mixture the data are drawn from.

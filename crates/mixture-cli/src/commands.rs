@@ -7,7 +7,7 @@ use crate::progress::Progress;
 use crate::with_mixture;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use mixture_bern::Bernoulli;
-use mixture_core::rand::{RngExt, SeedableRng, rngs::ChaCha8Rng};
+use mixture_core::rand::{SeedableRng, rngs::ChaCha8Rng};
 use mixture_core::{
     DegeneratePolicy, Estimator, Family, FitObserver, Init, IterationRecord, Mixture, RowMatrix,
     Rows, RunSummary, Scalar, StopRule, TraceWriter,
@@ -861,26 +861,22 @@ fn generate(kind: &GenerateKind) -> Result<(), CliError> {
             digits,
             common,
         } => {
-            let protos = if *digits {
-                datagen::BernoulliMixtureGenerator::glyphs(&datagen::DIGITS_8X8)?
+            let g = if *digits {
+                let protos = datagen::BernoulliMixtureGenerator::glyphs(&datagen::DIGITS_8X8)?;
+                datagen::BernoulliMixtureGenerator::from_prototypes(
+                    protos.view(),
+                    *flip,
+                    None,
+                    common.seed,
+                )?
             } else {
-                if *components == 0 || *features == 0 {
-                    return Err(CliError::input(
-                        "--components and --features must be at least 1",
-                    ));
-                }
-                let mut rng = ChaCha8Rng::seed_from_u64(common.seed);
-                let bits: Vec<f64> = (0..components * features)
-                    .map(|_| f64::from(u8::from(rng.random::<bool>())))
-                    .collect();
-                RowMatrix::new(bits, *features)?
+                datagen::BernoulliMixtureGenerator::random(
+                    *components,
+                    *features,
+                    *flip,
+                    common.seed,
+                )?
             };
-            let g = datagen::BernoulliMixtureGenerator::from_prototypes(
-                protos.view(),
-                *flip,
-                None,
-                common.seed,
-            )?;
             let d = g.generate::<f64>(*n, common.seed.wrapping_add(1))?;
             (common, d.data, d.labels)
         }
@@ -890,19 +886,8 @@ fn generate(kind: &GenerateKind) -> Result<(), CliError> {
             n,
             common,
         } => {
-            if *components == 0 || *features == 0 {
-                return Err(CliError::input(
-                    "--components and --features must be at least 1",
-                ));
-            }
-            let mut rng = ChaCha8Rng::seed_from_u64(common.seed);
-            let rates: Vec<f64> = (0..components * features)
-                .map(|_| 10f64.powf(rng.random_range(-1.0..1.0)))
-                .collect();
-            let g = datagen::ExponentialMixtureGenerator::new(
-                &vec![1.0 / *components as f64; *components],
-                Rows::new(&rates, *features)?,
-            )?;
+            let g =
+                datagen::ExponentialMixtureGenerator::random(*components, *features, common.seed)?;
             let d = g.generate::<f64>(*n, common.seed.wrapping_add(1))?;
             (common, d.data, d.labels)
         }
