@@ -22,7 +22,7 @@ fn setup<T: Scalar>(n: usize, d: usize, k: usize) -> (RowMatrix<T>, GaussianMixt
         .seed(3)
         .fit(&x)
         .unwrap();
-    (x, start)
+    (x, start.mixture)
 }
 
 fn bench_type<T: Scalar>(c: &mut Criterion) {

@@ -20,18 +20,24 @@ fn figures(c: &mut Criterion) {
         .fit(x)
         .unwrap();
     let (samples, _) = model
+        .mixture
         .sample(600, &mut ChaCha8Rng::seed_from_u64(70))
         .unwrap();
     c.bench_function("lesson_two_figures_png", |b| {
         b.iter(|| {
-            let fit = fit_figure(&model, x.view(), &DensityOptions::fit())
+            let fit = fit_figure(&model.mixture, x.view(), &DensityOptions::fit())
                 .unwrap()
                 .png()
                 .unwrap();
-            let smp = samples_figure(&model, x.view(), samples.view(), &DensityOptions::samples())
-                .unwrap()
-                .png()
-                .unwrap();
+            let smp = samples_figure(
+                &model.mixture,
+                x.view(),
+                samples.view(),
+                &DensityOptions::samples(),
+            )
+            .unwrap()
+            .png()
+            .unwrap();
             black_box((fit, smp))
         })
     });

@@ -42,7 +42,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         .seed(3)
         .n_init(5)
         .fit(x)?;
-    let report = model.fit_report().expect("fitted");
+    let report = &model.report;
     println!(
         "{} rows of 64 bits, 10 components: {} after {} iterations, log p(X) = {:.2} nats",
         x.n_rows(),
@@ -56,10 +56,10 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     // Pair each learnt component with the true prototype it resembles most.
-    let learnt = model.components().probabilities();
+    let learnt = model.mixture.components().probabilities();
     let truth = generator.truth().components().probabilities();
     let true_weights = generator.truth().weights();
-    let weights = model.weights();
+    let weights = model.mixture.weights();
     for k in 0..10 {
         let best = (0..10)
             .min_by(|&a, &b| {

@@ -39,7 +39,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         .n_init(3)
         .tol(1e-6)
         .fit(x)?;
-    let report = model.fit_report().expect("fitted");
+    let report = &model.report;
     println!(
         "{} rows, 4 features, 3 components: {} after {} iterations, log p(X) = {:.2} nats",
         x.n_rows(),
@@ -55,8 +55,8 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         "true model's log p(X) = {:.2} nats",
         generator.truth().log_likelihood(x)?
     );
-    let fitted = model.components().rates();
-    let fitted_weights = model.weights();
+    let fitted = model.mixture.components().rates();
+    let fitted_weights = model.mixture.weights();
     println!();
     println!(
         "{:<10} {:>7} {:>7}   rates (true / fitted)",
@@ -83,7 +83,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let hist = out_dir.join("exponential_histograms.png");
     let trace = out_dir.join("exponential_trace.png");
     histogram_figure(
-        &model,
+        &model.mixture,
         x.view(),
         60,
         "Data and fitted exponential mixture, per feature",

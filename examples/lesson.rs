@@ -42,19 +42,19 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut trace = TraceWriter::new(std::io::stdout());
     let model = estimator.fit_observed(x, &mut trace)?;
 
-    let log_px = model.log_likelihood(x)?;
+    let log_px = model.mixture.log_likelihood(x)?;
     println!("log[p(X)] = {log_px:.4} nats");
 
     // Draw 600 samples from the learnt density.
     let mut rng = ChaCha8Rng::seed_from_u64(70);
-    let (samples, labels) = model.sample(600, &mut rng)?;
+    let (samples, labels) = model.mixture.sample(600, &mut rng)?;
 
     println!();
     println!("600 samples from the fitted mixture:");
     println!("component  weight  samples  fitted mean            sample mean");
-    let means = model.means();
-    let weights = model.weights();
-    for k in 0..model.n_components() {
+    let means = model.mixture.means();
+    let weights = model.mixture.weights();
+    for k in 0..model.mixture.n_components() {
         let rows: Vec<&[f64]> = samples
             .iter()
             .zip(&labels)
@@ -77,16 +77,21 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     }
     println!(
         "mean log-likelihood of the samples under the model: {:.4} nats (data: {:.4})",
-        model.score(&samples)?,
-        model.score(x)?
+        model.mixture.score(&samples)?,
+        model.mixture.score(x)?
     );
 
     // The learnt density over the data, and over the samples.
     let fit_path = out_dir.join("gmm_fit.png");
     let samples_path = out_dir.join("gmm_samples.png");
-    fit_figure(&model, x.view(), &DensityOptions::fit())?.save(&fit_path)?;
-    samples_figure(&model, x.view(), samples.view(), &DensityOptions::samples())?
-        .save(&samples_path)?;
+    fit_figure(&model.mixture, x.view(), &DensityOptions::fit())?.save(&fit_path)?;
+    samples_figure(
+        &model.mixture,
+        x.view(),
+        samples.view(),
+        &DensityOptions::samples(),
+    )?
+    .save(&samples_path)?;
     println!();
     println!(
         "wrote {} and {}",

@@ -107,24 +107,23 @@ fn main() {
                 let a = est.fit_from(&model, &x).unwrap();
                 let row = match est.fit_from(&to_f32(&model), &x32) {
                     Ok(b) => {
-                        let (la, lb) = (
-                            a.fit_report().unwrap().log_likelihood,
-                            b.fit_report().unwrap().log_likelihood,
-                        );
+                        let (la, lb) = (a.report.log_likelihood, b.report.log_likelihood);
                         let ll = ((la - lb) / la).abs();
-                        let ca = a.components().covariances();
+                        let ca = a.mixture.components().covariances();
                         let var = |c: usize| {
                             (0..d)
                                 .map(|i| ca[c * d * d + i * d + i])
                                 .fold(0.0, f64::max)
                         };
-                        let means =
-                            block_error(b.means().as_slice(), a.means().as_slice(), 3, |c| {
-                                var(c).sqrt()
-                            });
-                        let covs = block_error(b.components().covariances(), ca, 3, var);
-                        let s64 = a.log_likelihood(&x).unwrap();
-                        let s32 = to_f32(&a).log_likelihood(&x32).unwrap();
+                        let means = block_error(
+                            b.mixture.means().as_slice(),
+                            a.mixture.means().as_slice(),
+                            3,
+                            |c| var(c).sqrt(),
+                        );
+                        let covs = block_error(b.mixture.components().covariances(), ca, 3, var);
+                        let s64 = a.mixture.log_likelihood(&x).unwrap();
+                        let s32 = to_f32(&a.mixture).log_likelihood(&x32).unwrap();
                         let score = ((s64 - s32) / s64).abs();
                         let usable = ll < 1e-5 && means < 1e-3 && covs < 1e-3;
                         format!(

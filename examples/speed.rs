@@ -33,9 +33,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .max_iter(0)
         .seed(1)
         .fit(&x)?;
-    let (t64, ll) = time(&x, &start, k, iterations, repeats)?;
+    let (t64, ll) = time(&x, &start.mixture, k, iterations, repeats)?;
     let x32 = x.map(|&v| v as f32);
-    let start32 = cast(&start)?;
+    let start32 = cast(&start.mixture)?;
     let (t32, _) = time(&x32, &start32, k, iterations, repeats)?;
     println!("rust_f64 {t64:.6} rust_f32 {t32:.6} {ll:.10}");
     Ok(())
@@ -73,7 +73,7 @@ fn time<T: Scalar>(
         let t = Instant::now();
         let m = est.fit_from(start, x)?;
         times.push(t.elapsed().as_secs_f64());
-        ll = m.fit_report().map_or(f64::NAN, |r| r.mean_log_likelihood);
+        ll = m.report.mean_log_likelihood;
     }
     times.sort_by(f64::total_cmp);
     Ok((times[times.len() / 2], ll))

@@ -5,12 +5,13 @@
 //!
 //! - [`core`]: the engine ([`core::Estimator`]), [`core::Mixture`] and the traits a family
 //!   implements;
-//! - [`gauss`]: Gaussian mixtures with full covariance;
+//! - [`gauss`]: Gaussian mixtures with full, diagonal, spherical or tied covariance;
 //! - [`bern`]: Bernoulli mixtures (binary or [0, 1] features);
 //! - [`exp`]: exponential mixtures (non-negative features);
 //! - [`plot`]: PNG figures (density contours over data or samples, prototypes, histograms,
 //!   fit traces);
-//! - [`datagen`]: seeded synthetic data with known truth.
+//! - [`datagen`]: seeded synthetic data with known truth;
+//! - [`model_file`]: versioned JSON model files of any family, in either precision.
 //!
 //! # Examples
 //! The lesson this project grew from, in a few lines:
@@ -25,7 +26,8 @@
 //!     .tol(1e-3)
 //!     .init(Init::RandomRows)
 //!     .seed(1)
-//!     .fit(&blobs.data)?;
+//!     .fit(&blobs.data)?
+//!     .mixture;
 //! println!("log[p(X)] = {:.4} nats", model.log_likelihood(&blobs.data)?);
 //! let (samples, labels) = model.sample(600, &mut ChaCha8Rng::seed_from_u64(2))?;
 //! assert_eq!((samples.n_rows(), labels.len()), (600, 600));
@@ -38,6 +40,8 @@ pub use mixture_core as core;
 pub use mixture_exp as exp;
 pub use mixture_gauss as gauss;
 pub use mixture_plot as plot;
+
+pub mod model_file;
 
 /// The README's Rust examples, compiled and run as doc-tests.
 #[cfg(doctest)]

@@ -107,12 +107,12 @@ fn bernoulli_recovers_the_truth() {
     let truth = g.truth();
     let (tp, fp) = (
         truth.components().probabilities(),
-        model.components().probabilities(),
+        model.mixture.components().probabilities(),
     );
     let m = matching(fp, tp, |a, b| {
         a.iter().zip(b).map(|(x, y)| (x - y).abs()).sum()
     });
-    let (tw, fw) = (truth.weights(), model.weights());
+    let (tw, fw) = (truth.weights(), model.mixture.weights());
     for t in 0..10 {
         let nk = tw[t] * n as f64;
         assert!((fw[m[t]] - tw[t]).abs() < 4.0 * (tw[t] * (1.0 - tw[t]) / n as f64).sqrt());
@@ -140,12 +140,12 @@ fn exponential_recovers_the_truth() {
         .tol(1e-8)
         .fit(&data.data)
         .unwrap();
-    let fitted = model.components().rates();
+    let fitted = model.mixture.components().rates();
     let truth = Rows::new(&rates, 3).unwrap();
     let m = matching(fitted, truth, |a, b| {
         a.iter().zip(b).map(|(x, y)| (x.ln() - y.ln()).abs()).sum()
     });
-    let fw = model.weights();
+    let fw = model.mixture.weights();
     for t in 0..3 {
         let nk = weights[t] * n as f64;
         assert!(
@@ -188,11 +188,17 @@ fn check_binary_784<T: Scalar>() {
             .max_iter(30)
             .fit(x)
             .unwrap();
-        let report = model.fit_report().unwrap();
+        let report = &model.report;
         assert!(report.log_likelihood.is_finite(), "{} {init:?}", T::NAME);
-        assert!(all_finite(&model.log_likelihood_per_row(x).unwrap()));
-        assert!(all_finite(model.predict_proba(x).unwrap().as_slice()));
-        assert!(all_finite(model.components().probabilities().as_slice()));
+        assert!(all_finite(
+            &model.mixture.log_likelihood_per_row(x).unwrap()
+        ));
+        assert!(all_finite(
+            model.mixture.predict_proba(x).unwrap().as_slice()
+        ));
+        assert!(all_finite(
+            model.mixture.components().probabilities().as_slice()
+        ));
         assert!(
             report
                 .history
@@ -235,13 +241,17 @@ fn check_exponential_extremes<T: Scalar>() {
             .fit(x)
             .unwrap();
         assert!(
-            model.fit_report().unwrap().log_likelihood.is_finite(),
+            model.report.log_likelihood.is_finite(),
             "{} {rule:?}",
             T::NAME
         );
-        assert!(all_finite(&model.log_likelihood_per_row(x).unwrap()));
-        assert!(all_finite(model.predict_proba(x).unwrap().as_slice()));
-        assert!(all_finite(model.components().rates().as_slice()));
+        assert!(all_finite(
+            &model.mixture.log_likelihood_per_row(x).unwrap()
+        ));
+        assert!(all_finite(
+            model.mixture.predict_proba(x).unwrap().as_slice()
+        ));
+        assert!(all_finite(model.mixture.components().rates().as_slice()));
     }
 }
 
@@ -325,35 +335,35 @@ fn every_engine_option_works_for_both_families() {
                 .unwrap();
             let text = String::from_utf8(trace.into_inner()).unwrap();
             assert!(text.starts_with("0: Mean-diff = "), "{text}");
-            assert!(b.fit_report().unwrap().converged);
+            assert!(b.report.converged);
             let e = Estimator::new(Exponential::new(), 2)
                 .init(init)
                 .stop_rule(rule)
                 .tol(1e-4)
                 .fit(&pos.data)
                 .unwrap();
-            assert!(e.fit_report().unwrap().converged);
+            assert!(e.report.converged);
             // BIC and AIC with K·D + K − 1 free parameters.
             for (ll, p, bic, aic, n) in [
                 (
-                    b.log_likelihood(&bin.data).unwrap(),
+                    b.mixture.log_likelihood(&bin.data).unwrap(),
                     4 * 64 + 3,
-                    b.bic(&bin.data).unwrap(),
-                    b.aic(&bin.data).unwrap(),
+                    b.mixture.bic(&bin.data).unwrap(),
+                    b.mixture.aic(&bin.data).unwrap(),
                     800.0f64,
                 ),
                 (
-                    e.log_likelihood(&pos.data).unwrap(),
+                    e.mixture.log_likelihood(&pos.data).unwrap(),
                     2 * 2 + 1,
-                    e.bic(&pos.data).unwrap(),
-                    e.aic(&pos.data).unwrap(),
+                    e.mixture.bic(&pos.data).unwrap(),
+                    e.mixture.aic(&pos.data).unwrap(),
                     800.0,
                 ),
             ] {
                 assert!((bic - (-2.0 * ll + p as f64 * n.ln())).abs() < 1e-9 * bic.abs());
                 assert!((aic - (-2.0 * ll + 2.0 * p as f64)).abs() < 1e-9 * aic.abs());
             }
-            let labels = b.predict(&bin.data).unwrap();
+            let labels = b.mixture.predict(&bin.data).unwrap();
             assert!(labels.iter().all(|&l| l < 4));
         }
     }
@@ -373,8 +383,8 @@ fn the_mean_shift_is_the_change_of_the_means() {
         .fit(&pos.data)
         .unwrap();
     let next = one.fit_from(&start, &pos.data).unwrap();
-    let shift = next.fit_report().unwrap().history[0].mean_shift;
-    let (a, b) = (start.means(), next.means());
+    let shift = next.report.history[0].mean_shift;
+    let (a, b) = (start.mixture.means(), next.mixture.means());
     let want: f64 = a
         .as_slice()
         .iter()
@@ -383,7 +393,10 @@ fn the_mean_shift_is_the_change_of_the_means() {
         .sum::<f64>()
         .sqrt();
     assert!((shift - want).abs() < 1e-12 * want);
-    assert_eq!(a.get(0, 0), 1.0 / start.components().rates().row(0)[0]);
+    assert_eq!(
+        a.get(0, 0),
+        1.0 / start.mixture.components().rates().row(0)[0]
+    );
 }
 
 fn fit_twice_threads<T: Scalar>(x: &RowMatrix<T>, bernoulli: bool) {
@@ -399,14 +412,14 @@ fn fit_twice_threads<T: Scalar>(x: &RowMatrix<T>, bernoulli: bool) {
                         .max_iter(8)
                         .fit(x)
                         .unwrap();
-                    m.components().probabilities().as_slice().to_vec()
+                    m.mixture.components().probabilities().as_slice().to_vec()
                 } else {
                     let m = Estimator::new(Exponential::new(), 5)
                         .tol(0.0)
                         .max_iter(8)
                         .fit(x)
                         .unwrap();
-                    m.components().rates().as_slice().to_vec()
+                    m.mixture.components().rates().as_slice().to_vec()
                 }
             })
     };
@@ -468,7 +481,7 @@ fn out_of_domain_values_are_named() {
         .fit(Rows::new(&[1.0, 2.0], 2).unwrap())
         .unwrap();
     assert!(matches!(
-        model.log_likelihood(Rows::new(&y, 2).unwrap()),
+        model.mixture.log_likelihood(Rows::new(&y, 2).unwrap()),
         Err(MixtureError::OutOfDomain { .. })
     ));
     assert!(matches!(
@@ -491,9 +504,9 @@ proptest! {
         for (data, bernoulli) in [(binary, true), (positive, false)] {
             let x = Rows::new(&data, d).unwrap();
             let result = if bernoulli {
-                Estimator::new(Bernoulli::new(), k).seed(seed).fit(x).map(|m| (m.log_likelihood(x), m.fit_report().unwrap().log_likelihood))
+                Estimator::new(Bernoulli::new(), k).seed(seed).fit(x).map(|m| (m.mixture.log_likelihood(x), m.report.log_likelihood))
             } else {
-                Estimator::new(Exponential::new(), k).seed(seed).fit(x).map(|m| (m.log_likelihood(x), m.fit_report().unwrap().log_likelihood))
+                Estimator::new(Exponential::new(), k).seed(seed).fit(x).map(|m| (m.mixture.log_likelihood(x), m.report.log_likelihood))
             };
             match result {
                 Ok((ll, reported)) => {

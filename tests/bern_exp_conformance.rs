@@ -120,7 +120,7 @@ fn run_bernoulli<T: Scalar>(rtol: f64) {
         .max_iter(c.n_iter)
         .fit_from(&start, Rows::new(&data, d).unwrap())
         .unwrap();
-    let report = model.fit_report().unwrap();
+    let report = &model.report;
     check(
         &c,
         Outcome {
@@ -129,8 +129,13 @@ fn run_bernoulli<T: Scalar>(rtol: f64) {
                 .iter()
                 .map(|r| r.mean_log_likelihood)
                 .collect(),
-            weights: model.weights().to_vec(),
-            params: model.components().probabilities().as_slice().to_vec(),
+            weights: model.mixture.weights().to_vec(),
+            params: model
+                .mixture
+                .components()
+                .probabilities()
+                .as_slice()
+                .to_vec(),
             mean_log_likelihood: report.mean_log_likelihood,
         },
         rtol,
@@ -148,7 +153,7 @@ fn run_exponential<T: Scalar>(rtol: f64) {
         .max_iter(c.n_iter)
         .fit_from(&start, Rows::new(&data, d).unwrap())
         .unwrap();
-    let report = model.fit_report().unwrap();
+    let report = &model.report;
     check(
         &c,
         Outcome {
@@ -157,8 +162,8 @@ fn run_exponential<T: Scalar>(rtol: f64) {
                 .iter()
                 .map(|r| r.mean_log_likelihood)
                 .collect(),
-            weights: model.weights().to_vec(),
-            params: model.components().rates().as_slice().to_vec(),
+            weights: model.mixture.weights().to_vec(),
+            params: model.mixture.components().rates().as_slice().to_vec(),
             mean_log_likelihood: report.mean_log_likelihood,
         },
         rtol,

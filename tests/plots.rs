@@ -15,7 +15,7 @@ fn lesson_model() -> (mixture::core::RowMatrix<f64>, GaussianMixture<f64>) {
         .seed(69)
         .fit(&blobs.data)
         .unwrap();
-    (blobs.data, model)
+    (blobs.data, model.mixture)
 }
 
 /// Decodes a PNG into (width, height, RGB pixels).
@@ -218,7 +218,7 @@ fn higher_dimensional_models_draw_the_exact_marginal() {
         .fit(&data.data)
         .unwrap();
     opts.dims = [2, 0];
-    let figure = fit_figure(&model, data.data.view(), &opts).unwrap();
+    let figure = fit_figure(&model.mixture, data.data.view(), &opts).unwrap();
     let area = figure.plot_area().unwrap();
     // The frame covers features 2 (horizontal) and 0 (vertical).
     let col = |j: usize| data.data.iter().map(move |r| f64::from(r[j]));
@@ -227,17 +227,22 @@ fn higher_dimensional_models_draw_the_exact_marginal() {
     let lo0 = col(0).fold(f64::INFINITY, f64::min);
     assert!((area.y_range.0 - (lo0 - 1.0)).abs() < 1e-6);
     // The marginal's grid equals the 2-D model built from the sub-means and sub-covariances.
-    let marginal = model.marginal(&[2, 0]).unwrap();
+    let marginal = model.mixture.marginal(&[2, 0]).unwrap();
     let means: Vec<f32> = (0..3)
-        .flat_map(|k| [model.means().get(k, 2), model.means().get(k, 0)])
+        .flat_map(|k| {
+            [
+                model.mixture.means().get(k, 2),
+                model.mixture.means().get(k, 0),
+            ]
+        })
         .collect();
     let covs: Vec<f32> = (0..3)
         .flat_map(|k| {
-            let c = model.components().covariance(k);
+            let c = model.mixture.components().covariance(k);
             [c[2 * 4 + 2], c[2 * 4], c[2], c[0]]
         })
         .collect();
-    let weights: Vec<f64> = model.weights().to_vec();
+    let weights: Vec<f64> = model.mixture.weights().to_vec();
     let direct = gaussian_mixture(&weights, Rows::new(&means, 2).unwrap(), &covs).unwrap();
     let pts = [0.3f32, -1.0, 2.0, 4.0];
     let a = marginal
@@ -252,12 +257,12 @@ fn higher_dimensional_models_draw_the_exact_marginal() {
     // Bad choices of dimensions are errors, not panics.
     opts.dims = [0, 4];
     assert!(matches!(
-        fit_figure(&model, data.data.view(), &opts),
+        fit_figure(&model.mixture, data.data.view(), &opts),
         Err(PlotError::Model(_))
     ));
     opts.dims = [1, 1];
     assert!(matches!(
-        fit_figure(&model, data.data.view(), &opts),
+        fit_figure(&model.mixture, data.data.view(), &opts),
         Err(PlotError::InvalidOption { name: "dims", .. })
     ));
 }
@@ -346,7 +351,8 @@ fn histograms_carry_the_fitted_density_and_the_trace_its_points() {
         .fit(&data.data)
         .unwrap();
     let figure =
-        mixture::plot::histogram_figure(&model, data.data.view(), 40, "Histograms").unwrap();
+        mixture::plot::histogram_figure(&model.mixture, data.data.view(), 40, "Histograms")
+            .unwrap();
     let (_, _, rgb) = save_and_decode(&figure, "histograms.png");
     let red = rgb
         .chunks_exact(3)
@@ -359,7 +365,7 @@ fn histograms_carry_the_fitted_density_and_the_trace_its_points() {
     assert!(red > 200, "density curve missing ({red} red pixels)");
     assert!(bars > 2000, "histogram bars missing ({bars} pixels)");
 
-    let report = model.fit_report().unwrap();
+    let report = &model.report;
     let figure = mixture::plot::trace_figure(report, (640, 400), "Trace").unwrap();
     let (w, _, rgb) = save_and_decode(&figure, "trace.png");
     let area = figure.plot_area().unwrap();

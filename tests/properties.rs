@@ -20,6 +20,7 @@ fn start(x: &RowMatrix<f64>, k: usize) -> GaussianMixture<f64> {
         .seed(3)
         .fit(x)
         .unwrap()
+        .mixture
 }
 
 fn translated(m: &GaussianMixture<f64>, shift: &[f64]) -> GaussianMixture<f64> {
@@ -48,7 +49,7 @@ proptest! {
     #[test]
     fn responsibilities_sum_to_one((x, k) in data_strategy()) {
         let model = Estimator::new(Gaussian::full(), k).max_iter(5).fit(&x).unwrap();
-        let proba = model.predict_proba(&x).unwrap();
+        let proba = model.mixture.predict_proba(&x).unwrap();
         for row in proba.iter() {
             let s: f64 = row.iter().sum();
             prop_assert!((s - 1.0).abs() < 1e-12);
@@ -72,7 +73,7 @@ proptest! {
         let s = gaussian_mixture(&vec![1.0 / k as f64; k], Rows::new(&means, d).unwrap(), &covs).unwrap();
         let model = Estimator::new(Gaussian::full().with_reg_covar(0.0), k)
             .tol(0.0).max_iter(25).fit_from(&s, &x).unwrap();
-        for w in model.fit_report().unwrap().history.windows(2) {
+        for w in model.report.history.windows(2) {
             prop_assert!(w[1].log_likelihood >= w[0].log_likelihood - 1e-9 * w[0].log_likelihood.abs().max(1.0),
                 "{} then {}", w[0].log_likelihood, w[1].log_likelihood);
         }
@@ -89,10 +90,10 @@ proptest! {
         let rows: Vec<&[f64]> = (0..n).map(|i| x.row((n - 1 - i + shift) % n)).collect();
         let xp = RowMatrix::from_rows(&rows).unwrap();
         let b = est.fit_from(&s, &xp).unwrap();
-        prop_assert!(close(a.means().as_slice(), b.means().as_slice(), 1e-9));
-        prop_assert!(close(a.components().covariances(), b.components().covariances(), 1e-9));
-        prop_assert!(close(a.weights(), b.weights(), 1e-9));
-        let (la, lb) = (a.fit_report().unwrap().log_likelihood, b.fit_report().unwrap().log_likelihood);
+        prop_assert!(close(a.mixture.means().as_slice(), b.mixture.means().as_slice(), 1e-9));
+        prop_assert!(close(a.mixture.components().covariances(), b.mixture.components().covariances(), 1e-9));
+        prop_assert!(close(a.mixture.weights(), b.mixture.weights(), 1e-9));
+        let (la, lb) = (a.report.log_likelihood, b.report.log_likelihood);
         prop_assert!((la - lb).abs() <= 1e-9 * la.abs());
     }
 
@@ -105,10 +106,10 @@ proptest! {
         let est = Estimator::new(Gaussian::full(), k).tol(0.0).max_iter(10);
         let a = est.fit_from(&s, &x).unwrap();
         let b = est.fit_from(&translated(&s, &shift), &xs).unwrap();
-        let moved: Vec<f64> = translated(&a, &shift).means().into_vec();
-        prop_assert!(close(b.means().as_slice(), &moved, 1e-9));
-        prop_assert!(close(b.components().covariances(), a.components().covariances(), 1e-7));
-        let (la, lb) = (a.fit_report().unwrap().log_likelihood, b.fit_report().unwrap().log_likelihood);
+        let moved: Vec<f64> = translated(&a.mixture, &shift).means().into_vec();
+        prop_assert!(close(b.mixture.means().as_slice(), &moved, 1e-9));
+        prop_assert!(close(b.mixture.components().covariances(), a.mixture.components().covariances(), 1e-7));
+        let (la, lb) = (a.report.log_likelihood, b.report.log_likelihood);
         prop_assert!((la - lb).abs() <= 1e-7 * la.abs(), "{la} vs {lb}");
     }
 
@@ -122,9 +123,9 @@ proptest! {
         let s32 = gaussian_mixture(&weights, Rows::new(&means32, x.n_cols()).unwrap(), &covs32).unwrap();
         let a = Estimator::new(Gaussian::full(), k).tol(0.0).max_iter(10).fit_from(&s64, &x).unwrap();
         let b = Estimator::new(Gaussian::full(), k).tol(0.0).max_iter(10).fit_from(&s32, &x32).unwrap();
-        let m32: Vec<f64> = b.means().as_slice().iter().map(|&v| f64::from(v)).collect();
-        prop_assert!(close(&m32, a.means().as_slice(), 1e-4));
-        let (la, lb) = (a.fit_report().unwrap().log_likelihood, b.fit_report().unwrap().log_likelihood);
+        let m32: Vec<f64> = b.mixture.means().as_slice().iter().map(|&v| f64::from(v)).collect();
+        prop_assert!(close(&m32, a.mixture.means().as_slice(), 1e-4));
+        let (la, lb) = (a.report.log_likelihood, b.report.log_likelihood);
         prop_assert!((la - lb).abs() <= 1e-5 * la.abs(), "{la} vs {lb}");
     }
 }

@@ -95,7 +95,7 @@ fn check_case<T: Scalar>(case: &Case, kind: CovarianceType, rtol: f64) {
         .tol(0.0)
         .fit_from(&start, x)
         .unwrap();
-    let report = model.fit_report().unwrap();
+    let report = &model.report;
     let name = format!("{} {}", case.name, kind.name());
     assert_eq!(
         report.n_iter, case.n_iter,
@@ -121,31 +121,31 @@ fn check_case<T: Scalar>(case: &Case, kind: CovarianceType, rtol: f64) {
     let f = &tc.final_;
     assert_close(
         &format!("{name} weights"),
-        model.weights(),
+        model.mixture.weights(),
         &f.weights,
         rtol,
     );
     assert_close(
         &format!("{name} means"),
-        model.means().as_slice(),
+        model.mixture.means().as_slice(),
         &flat::<f64>(&f.means),
         rtol,
     );
     assert_close(
         &format!("{name} covariances"),
-        &model.components().covariance_parameters(),
+        &model.mixture.components().covariance_parameters(),
         &f.covariances,
         rtol,
     );
 
-    let score = model.score(x).unwrap();
+    let score = model.mixture.score(x).unwrap();
     assert!((score - f.mean_log_likelihood).abs() <= rtol * f.mean_log_likelihood.abs());
     assert!(
         (report.mean_log_likelihood - f.mean_log_likelihood).abs()
             <= rtol * f.mean_log_likelihood.abs()
     );
-    let bic = model.bic(x).unwrap();
-    let aic = model.aic(x).unwrap();
+    let bic = model.mixture.bic(x).unwrap();
+    let aic = model.mixture.aic(x).unwrap();
     assert!(
         (bic - f.bic).abs() <= rtol * f.bic.abs(),
         "{name}: BIC {bic} vs {}",
@@ -160,13 +160,13 @@ fn check_case<T: Scalar>(case: &Case, kind: CovarianceType, rtol: f64) {
     let first = x.slice_rows(0, 10);
     assert_close(
         &format!("{name} score_samples"),
-        &model.log_likelihood_per_row(first).unwrap(),
+        &model.mixture.log_likelihood_per_row(first).unwrap(),
         &f.score_samples_first_10,
         rtol,
     );
     assert_close(
         &format!("{name} predict_proba"),
-        model.predict_proba(first).unwrap().as_slice(),
+        model.mixture.predict_proba(first).unwrap().as_slice(),
         &flat::<f64>(&f.predict_proba_first_10),
         rtol.max(1e-12),
     );

@@ -155,7 +155,7 @@ impl GaussianMixtureGenerator {
     /// row-major D×D matrices, flat).
     ///
     /// # Errors
-    /// [`MixtureError::InvalidParameters`] or [`MixtureError::NotPositiveDefinite`] naming the
+    /// [`MixtureError::InvalidParameters`] or [`MixtureError::ParametersNotFormed`] naming the
     /// offending component: rand_distr would accept some invalid parameters, so they are checked
     /// here.
     ///
@@ -301,7 +301,7 @@ mod tests {
         let two = Rows::new(&[0.0, 0.0], 2).unwrap();
         assert!(matches!(
             GaussianMixtureGenerator::new(&[1.0], two, &[1.0, 2.0, 2.0, 1.0]),
-            Err(MixtureError::NotPositiveDefinite { component: 0, .. })
+            Err(MixtureError::ParametersNotFormed { component: 0, .. })
         ));
         assert!(GaussianMixtureGenerator::random(0, 2, 1.0, 0).is_err());
         assert!(GaussianMixtureGenerator::random(2, 2, f64::NAN, 0).is_err());

@@ -28,7 +28,7 @@
 //!     rows.push(b);
 //! }
 //! let x = RowMatrix::from_rows(&rows)?;
-//! let model = Estimator::new(Bernoulli::new(), 2).seed(1).fit(&x)?;
+//! let model = Estimator::new(Bernoulli::new(), 2).seed(1).fit(&x)?.mixture;
 //! let p = model.components().probabilities();
 //! assert!(p.row(0)[0] > 0.8 || p.row(0)[0] < 0.2);
 //! # Ok::<(), mixture_core::MixtureError>(())
@@ -36,7 +36,7 @@
 
 use mixture_core::{
     Components, Family, FirstMoments, Mixture, MixtureError, Result, Rows, Scalar,
-    affine_log_densities, check_parameters, check_values,
+    affine_log_densities, check_parameters, check_values, parameter_matrix, widen_rows,
 };
 use rand::{Rng, RngExt};
 
@@ -113,6 +113,15 @@ pub fn bernoulli_mixture<T: Scalar>(
     probabilities: Rows<'_, T>,
 ) -> Result<BernoulliMixture<T>> {
     Mixture::from_parts(weights, BernoulliComponents::new(probabilities)?)
+}
+
+/// The parameters of the components in plain form, as model files hold them: the
+/// probabilities, K rows of D values in [0, 1], widened to `f64`.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct BernoulliParameters {
+    /// K rows of D values.
+    pub probabilities: Vec<Vec<f64>>,
 }
 
 /// The parameters of K Bernoulli components: K×D probabilities.
@@ -197,6 +206,20 @@ impl<T: Scalar> BernoulliComponents<T> {
 }
 
 impl<T: Scalar> Components<T> for BernoulliComponents<T> {
+    const FAMILY: &'static str = "bernoulli";
+    type Parameters = BernoulliParameters;
+    type Rebind<U: Scalar> = BernoulliComponents<U>;
+
+    fn parameters(&self) -> BernoulliParameters {
+        BernoulliParameters {
+            probabilities: widen_rows(self.probabilities()),
+        }
+    }
+
+    fn from_parameters(p: &BernoulliParameters) -> Result<Self> {
+        Self::new(parameter_matrix::<T>("probabilities", &p.probabilities)?.view())
+    }
+
     fn check_domain(x: Rows<'_, T>) -> Result<()> {
         check_values(
             x,

@@ -1,16 +1,18 @@
 //! The subcommands.
 
 use crate::error::CliError;
-use crate::files::{Header, Value, read_matrix, write_column, write_labels, write_matrix};
-use crate::model_file::{self, AnyModel, FitRecord, Model, as_precision};
+use crate::files::{
+    AtomicFile, Header, Value, read_matrix, write_column, write_labels, write_matrix,
+};
 use crate::progress::Progress;
-use crate::with_mixture;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use mixture::model_file::{self, AnyMixture, AnyModel, FitRecord};
+use mixture::with_mixture;
 use mixture_bern::Bernoulli;
 use mixture_core::rand::{SeedableRng, rngs::ChaCha8Rng};
 use mixture_core::{
-    DegeneratePolicy, Estimator, Family, FitObserver, Init, IterationRecord, Mixture, RowMatrix,
-    Rows, RunSummary, Scalar, StopRule, TraceWriter,
+    Data, DegeneratePolicy, Estimator, Family, FitObserver, FitReport, Init, IterationRecord,
+    Mixture, RowMatrix, Rows, RunSummary, Scalar, StopRule, TraceWriter,
 };
 use mixture_exp::Exponential;
 use mixture_gauss::{CovarianceType, Gaussian};
@@ -166,6 +168,10 @@ pub struct FitArgs {
     /// Start E-M from this model file's parameters (no initialisation step).
     #[arg(long)]
     pub init_model: Option<PathBuf>,
+    /// One weight per input row (a one-column CSV or NPY file): frequency weights, 0 leaves
+    /// a row out.
+    #[arg(long)]
+    pub weights: Option<PathBuf>,
     /// Write the fitted model here (JSON).
     #[arg(long, short)]
     pub model: Option<PathBuf>,
@@ -192,6 +198,10 @@ pub struct ScoreArgs {
     /// Also write every row's log-likelihood to this CSV.
     #[arg(long)]
     pub per_sample: Option<PathBuf>,
+    /// One weight per input row (a one-column CSV or NPY file): the log-likelihood is the
+    /// weighted sum, and its mean is per unit of weight.
+    #[arg(long)]
+    pub weights: Option<PathBuf>,
     /// Print the result as one JSON object.
     #[arg(long)]
     pub json: bool,
@@ -396,12 +406,46 @@ fn say(text: impl std::fmt::Display) {
 
 fn with_model(
     path: &Path,
-    f64_case: impl FnOnce(&Model<f64>) -> Result<(), CliError>,
-    f32_case: impl FnOnce(&Model<f32>) -> Result<(), CliError>,
+    f64_case: impl FnOnce(&AnyMixture<f64>) -> Result<(), CliError>,
+    f32_case: impl FnOnce(&AnyMixture<f32>) -> Result<(), CliError>,
 ) -> Result<(), CliError> {
-    match model_file::load(path)? {
+    match load_model(path)?.model {
         AnyModel::F64(m) => f64_case(&m),
         AnyModel::F32(m) => f32_case(&m),
+    }
+}
+
+/// Reads a model file; errors name the file.
+fn load_model(path: &Path) -> Result<model_file::ModelFile, CliError> {
+    model_file::load(path).map_err(|e| match e {
+        model_file::ModelFileError::Read { .. } => CliError::from(e),
+        _ => CliError::from(e).context(path.display()),
+    })
+}
+
+/// Reads a weights file: one column, one weight per row of the data (checked when fitting or
+/// scoring, which name the row of a bad weight).
+fn read_weights(path: &Path) -> Result<Vec<f64>, CliError> {
+    let w = read_matrix::<f64>(path, Header::Detect)?;
+    if w.n_cols() != 1 {
+        return Err(CliError::input(format!(
+            "{}: a weights file needs one column (one weight per row), not {}",
+            path.display(),
+            w.n_cols()
+        )));
+    }
+    Ok(w.into_vec())
+}
+
+/// The context of an error about weighted data: the weights file for a weight error, else
+/// the data file.
+fn data_error(e: mixture_core::MixtureError, input: &Path, weights: Option<&Path>) -> CliError {
+    use mixture_core::MixtureError as E;
+    match (&e, weights) {
+        (E::WeightCount { .. } | E::InvalidWeight { .. } | E::ZeroTotalWeight { .. }, Some(w)) => {
+            CliError::from(e).context(w.display())
+        }
+        _ => CliError::from(e).context(input.display()),
     }
 }
 
@@ -409,7 +453,7 @@ fn with_model(
 fn read_for_model<T: Value>(
     path: &Path,
     header: bool,
-    model: &Model<T>,
+    model: &AnyMixture<T>,
 ) -> Result<RowMatrix<T>, CliError> {
     let x = read_matrix::<T>(
         path,
@@ -504,10 +548,14 @@ fn fit<T: Value>(a: &FitArgs) -> Result<(), CliError> {
             Header::Detect
         },
     )?;
+    let weights = a.weights.as_deref().map(read_weights).transpose()?;
+    let data = mixture_core::Data::new(x.view(), weights.as_deref());
     let start = match &a.init_model {
         Some(path) => {
-            let m = as_precision::<T>(&model_file::load(path)?)
-                .map_err(|e| e.context(path.display()))?;
+            let m = load_model(path)?
+                .model
+                .to_precision::<T>()
+                .map_err(|e| CliError::from(e).context(path.display()))?;
             let k = with_mixture!(&m, m => m.n_components());
             if m.family() != format!("{:?}", a.family).to_lowercase() {
                 return Err(CliError::input(format!(
@@ -532,10 +580,10 @@ fn fit<T: Value>(a: &FitArgs) -> Result<(), CliError> {
         trace: a.verbose.then(|| TraceWriter::new(std::io::stderr())),
         progress: Progress::new(a.max_iter),
     };
-    let model: Model<T> = match a.family {
+    let fitted: (AnyMixture<T>, FitReport) = match a.family {
         FamilyArg::Gaussian => {
             let from_start = match &start {
-                Some(Model::Gaussian(s)) => Some(s.components().covariance_type()),
+                Some(AnyMixture::Gaussian(s)) => Some(s.components().covariance_type()),
                 _ => None,
             };
             // --covariance, else the initial model's type, else full.
@@ -546,7 +594,7 @@ fn fit<T: Value>(a: &FitArgs) -> Result<(), CliError> {
                 Some(CovarianceArg::Tied) => CovarianceType::Tied,
                 None => from_start.unwrap_or_default(),
             };
-            if let Some(Model::Gaussian(s)) = &start
+            if let Some(AnyMixture::Gaussian(s)) = &start
                 && s.components().covariance_type() != kind
             {
                 return Err(CliError::input(format!(
@@ -560,42 +608,37 @@ fn fit<T: Value>(a: &FitArgs) -> Result<(), CliError> {
                 None => Gaussian::new(kind).with_reg_covar(a.reg_covar.unwrap_or(1e-6)),
             };
             let start = match &start {
-                Some(Model::Gaussian(m)) => Some(m),
+                Some(AnyMixture::Gaussian(m)) => Some(m),
                 _ => None,
             };
-            Model::Gaussian(fit_family(g, a, &x, start, &mut observers)?)
+            fit_family(g, a, data, start, &mut observers)?
         }
         FamilyArg::Bernoulli => {
             let start = match &start {
-                Some(Model::Bernoulli(m)) => Some(m),
+                Some(AnyMixture::Bernoulli(m)) => Some(m),
                 _ => None,
             };
-            Model::Bernoulli(fit_family(Bernoulli::new(), a, &x, start, &mut observers)?)
+            fit_family(Bernoulli::new(), a, data, start, &mut observers)?
         }
         FamilyArg::Exponential => {
             let start = match &start {
-                Some(Model::Exponential(m)) => Some(m),
+                Some(AnyMixture::Exponential(m)) => Some(m),
                 _ => None,
             };
-            Model::Exponential(fit_family(
-                Exponential::new(),
-                a,
-                &x,
-                start,
-                &mut observers,
-            )?)
+            fit_family(Exponential::new(), a, data, start, &mut observers)?
         }
     };
-    let report = with_mixture!(&model, m => m.fit_report().cloned()).expect("fitted");
-    let (bic, aic) = with_mixture!(&model, m => (m.bic(x.view())?, m.aic(x.view())?));
+    let (model, report) = fitted;
+    let (bic, aic) = with_mixture!(&model, m => (m.bic(data)?, m.aic(data)?));
     if let Some(path) = &a.model {
         let record = FitRecord::new(
             &report,
             Some(a.input.display().to_string()),
+            a.weights.as_ref().map(|w| w.display().to_string()),
             a.seed,
             options_record(a),
         );
-        model_file::save(path, &model, Some(record))?;
+        AtomicFile::write_all(path, model_file::to_json(&model, Some(&record)).as_bytes())?;
     }
     if a.json {
         say(json!({
@@ -606,6 +649,8 @@ fn fit<T: Value>(a: &FitArgs) -> Result<(), CliError> {
             "bic": bic,
             "aic": aic,
             "n_samples": report.n_samples,
+            "weight_total": report.weight_total,
+            "weights": a.weights.as_ref().map(|p| p.display().to_string()),
             "n_features": x.n_cols(),
             "n_components": with_mixture!(&model, m => m.n_components()),
             "family": model.family(),
@@ -627,10 +672,20 @@ fn fit<T: Value>(a: &FitArgs) -> Result<(), CliError> {
             },
             report.n_iter
         ));
-        say(format!(
-            "log[p(X)] = {:.4} nats ({:.6} per row, {} rows)",
-            report.log_likelihood, report.mean_log_likelihood, report.n_samples
-        ));
+        if report.weighted {
+            say(format!(
+                "log[p(X)] = {:.4} nats ({:.6} per unit of weight, {} rows, total weight {})",
+                report.log_likelihood,
+                report.mean_log_likelihood,
+                report.n_samples,
+                report.weight_total
+            ));
+        } else {
+            say(format!(
+                "log[p(X)] = {:.4} nats ({:.6} per row, {} rows)",
+                report.log_likelihood, report.mean_log_likelihood, report.n_samples
+            ));
+        }
         say(format!("BIC = {bic:.4}, AIC = {aic:.4}"));
         for e in &report.degenerate {
             say(format!(
@@ -648,10 +703,13 @@ fn fit<T: Value>(a: &FitArgs) -> Result<(), CliError> {
 fn fit_family<T: Scalar, F: Family<T>>(
     family: F,
     a: &FitArgs,
-    x: &RowMatrix<T>,
+    data: Data<'_, T>,
     start: Option<&Mixture<T, F::Components>>,
     observer: &mut dyn FitObserver,
-) -> Result<Mixture<T, F::Components>, CliError> {
+) -> Result<(AnyMixture<T>, FitReport), CliError>
+where
+    AnyMixture<T>: From<Mixture<T, F::Components>>,
+{
     let est = Estimator::new(family, a.components)
         .max_iter(a.max_iter)
         .tol(a.tol)
@@ -673,43 +731,56 @@ fn fit_family<T: Scalar, F: Family<T>>(
         });
     let fitted = match start {
         Some(s) => {
-            if s.n_features() != x.n_cols() {
+            if s.n_features() != data.rows().n_cols() {
                 return Err(CliError::input(format!(
                     "the initial model has {} features but the data have {} columns",
                     s.n_features(),
-                    x.n_cols()
+                    data.rows().n_cols()
                 )));
             }
-            est.fit_from_observed(s, x, observer)
+            est.fit_from_observed(s, data, observer)
         }
-        None => est.fit_observed(x, observer),
+        None => est.fit_observed(data, observer),
     };
-    fitted.map_err(|e| CliError::from(e).context(a.input.display()))
+    let fitted = fitted.map_err(|e| data_error(e, &a.input, a.weights.as_deref()))?;
+    Ok((fitted.mixture.into(), fitted.report))
 }
 
-fn score<T: Value>(model: &Model<T>, a: &ScoreArgs) -> Result<(), CliError> {
+fn score<T: Value>(model: &AnyMixture<T>, a: &ScoreArgs) -> Result<(), CliError> {
     let x = read_for_model(&a.input, a.header, model)?;
-    let per_row = with_mixture!(model, m => m.log_likelihood_per_row(x.view()))
-        .map_err(|e| CliError::from(e).context(a.input.display()))?;
-    let total: f64 = per_row.iter().map(|v| v.as_f64()).sum();
-    let n = per_row.len();
+    let weights = a.weights.as_deref().map(read_weights).transpose()?;
+    let data = mixture_core::Data::new(x.view(), weights.as_deref());
+    let ctx = |e| data_error(e, &a.input, a.weights.as_deref());
+    let total = with_mixture!(model, m => m.log_likelihood(data)).map_err(ctx)?;
+    let weight_total: f64 = weights
+        .as_ref()
+        .map_or(x.n_rows() as f64, |w| w.iter().sum());
+    let n = x.n_rows();
     if let Some(path) = &a.per_sample {
+        let per_row = with_mixture!(model, m => m.log_likelihood_per_row(x.view())).map_err(ctx)?;
         write_column(path, "log_likelihood", &per_row)?;
     }
+    let mean = total / weight_total;
     if a.json {
-        say(
-            json!({"log_likelihood": total, "mean_log_likelihood": total / n as f64, "n_samples": n}),
-        );
+        say(json!({
+            "log_likelihood": total,
+            "mean_log_likelihood": mean,
+            "n_samples": n,
+            "weight_total": weight_total,
+        }));
+    } else if weights.is_some() {
+        say(format!(
+            "log[p(X)] = {total:.4} nats ({mean:.6} per unit of weight, {n} rows, total weight {weight_total})"
+        ));
     } else {
         say(format!(
-            "log[p(X)] = {total:.4} nats ({:.6} per row, {n} rows)",
-            total / n as f64
+            "log[p(X)] = {total:.4} nats ({mean:.6} per row, {n} rows)"
         ));
     }
     Ok(())
 }
 
-fn predict<T: Value>(model: &Model<T>, a: &PredictArgs) -> Result<(), CliError> {
+fn predict<T: Value>(model: &AnyMixture<T>, a: &PredictArgs) -> Result<(), CliError> {
     let x = read_for_model(&a.input, a.header, model)?;
     let ctx = |e: mixture_core::MixtureError| CliError::from(e).context(a.input.display());
     if a.proba {
@@ -722,7 +793,7 @@ fn predict<T: Value>(model: &Model<T>, a: &PredictArgs) -> Result<(), CliError> 
     }
 }
 
-fn sample<T: Value>(model: &Model<T>, a: &SampleArgs) -> Result<(), CliError> {
+fn sample<T: Value>(model: &AnyMixture<T>, a: &SampleArgs) -> Result<(), CliError> {
     if a.n == 0 {
         return Err(CliError::input("--n must be at least 1"));
     }
@@ -760,13 +831,13 @@ fn parse_shape(shape: Option<&str>, d: usize) -> Result<(usize, usize), CliError
     }
 }
 
-fn plot<T: Value>(model: &Model<T>, a: &PlotArgs) -> Result<(), CliError> {
+fn plot<T: Value>(model: &AnyMixture<T>, a: &PlotArgs) -> Result<(), CliError> {
     let x = read_for_model(&a.input, a.header, model)?;
     let save = |fig: mixture_plot::Figure, path: &Path| -> Result<(), CliError> {
-        crate::files::AtomicFile::write_all(path, &fig.png()?)
+        AtomicFile::write_all(path, &fig.png()?)
     };
     match model {
-        Model::Gaussian(m) if m.n_features() == 1 => {
+        AnyMixture::Gaussian(m) if m.n_features() == 1 => {
             // One feature has no contours: its histogram with the fitted density instead.
             if a.samples.is_some() {
                 return Err(CliError::input(
@@ -778,7 +849,7 @@ fn plot<T: Value>(model: &Model<T>, a: &PlotArgs) -> Result<(), CliError> {
                 &a.output,
             )?;
         }
-        Model::Gaussian(m) => {
+        AnyMixture::Gaussian(m) => {
             let mut opts = DensityOptions::fit();
             opts.dims = [a.dims[0], a.dims[1]];
             save(fit_figure(m, x.view(), &opts)?, &a.output)?;
@@ -790,7 +861,7 @@ fn plot<T: Value>(model: &Model<T>, a: &PlotArgs) -> Result<(), CliError> {
                 save(samples_figure(m, x.view(), s.view(), &opts)?, out)?;
             }
         }
-        Model::Bernoulli(m) => {
+        AnyMixture::Bernoulli(m) => {
             if a.samples.is_some() {
                 return Err(CliError::input(
                     "--samples draws density contours: Gaussian models only",
@@ -807,7 +878,7 @@ fn plot<T: Value>(model: &Model<T>, a: &PlotArgs) -> Result<(), CliError> {
                 &a.output,
             )?;
         }
-        Model::Exponential(m) => {
+        AnyMixture::Exponential(m) => {
             if a.samples.is_some() {
                 return Err(CliError::input(
                     "--samples draws density contours: Gaussian models only",
@@ -925,9 +996,9 @@ fn demo(a: &DemoArgs) -> Result<(), CliError> {
         .init(Init::RandomRows)
         .seed(69);
     let mut trace = TraceWriter::new(std::io::stdout());
-    let model = est.fit_observed(x, &mut trace)?;
+    let fitted = est.fit_observed(x, &mut trace)?;
+    let (model, report) = (fitted.mixture, fitted.report);
     say(format!("log[p(X)] = {:.4} nats", model.log_likelihood(x)?));
-    let report = model.fit_report().cloned().expect("fitted");
     let mut options = serde_json::Map::new();
     options.insert("family".into(), json!("gaussian"));
     options.insert("max_iter".into(), json!(100));
@@ -935,20 +1006,23 @@ fn demo(a: &DemoArgs) -> Result<(), CliError> {
     options.insert("init".into(), json!("random-rows"));
     options.insert("reg_covar".into(), json!(1e-6));
     let model_path = dir.join("model.json");
-    let record = FitRecord::new(&report, Some(data_path.display().to_string()), 69, options);
-    let wrapped = Model::Gaussian(model);
-    model_file::save(&model_path, &wrapped, Some(record))?;
-    let Model::Gaussian(model) = wrapped else {
-        unreachable!("built above")
-    };
+    let record = FitRecord::new(
+        &report,
+        Some(data_path.display().to_string()),
+        None,
+        69,
+        options,
+    );
+    let text = model_file::to_json(&AnyMixture::from(model.clone()), Some(&record));
+    AtomicFile::write_all(&model_path, text.as_bytes())?;
     let (samples, _) = model.sample(600, &mut ChaCha8Rng::seed_from_u64(70))?;
     let fit_path = dir.join("gmm_fit.png");
     let samples_path = dir.join("gmm_samples.png");
-    crate::files::AtomicFile::write_all(
+    AtomicFile::write_all(
         &fit_path,
         &fit_figure(&model, x.view(), &DensityOptions::fit())?.png()?,
     )?;
-    crate::files::AtomicFile::write_all(
+    AtomicFile::write_all(
         &samples_path,
         &samples_figure(&model, x.view(), samples.view(), &DensityOptions::samples())?.png()?,
     )?;

@@ -55,7 +55,7 @@ impl From<MixtureError> for CliError {
     fn from(e: MixtureError) -> Self {
         // Problems with the data or options are the user's input; the rest arise in fitting.
         match e {
-            MixtureError::NotPositiveDefinite { .. }
+            MixtureError::ParametersNotFormed { .. }
             | MixtureError::EmptyComponent { .. }
             | MixtureError::ZeroDensity { .. } => Self::fit(e.to_string()),
             _ => Self::input(e.to_string()),
@@ -69,5 +69,11 @@ impl From<mixture_plot::PlotError> for CliError {
             mixture_plot::PlotError::Model(m) => m.into(),
             other => Self::input(other.to_string()),
         }
+    }
+}
+
+impl From<mixture::model_file::ModelFileError> for CliError {
+    fn from(e: mixture::model_file::ModelFileError) -> Self {
+        Self::input(e.to_string())
     }
 }

@@ -12,7 +12,6 @@
 pub mod commands;
 pub mod error;
 pub mod files;
-pub mod model_file;
 mod progress;
 
 pub use commands::{Cli, run};

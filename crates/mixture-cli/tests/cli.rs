@@ -3,7 +3,7 @@
 
 use mixture::core::{Estimator, Init};
 use mixture::gauss::Gaussian;
-use mixture_cli::model_file::{self, AnyModel, Model};
+use mixture::model_file::{self, AnyMixture, AnyModel};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -113,7 +113,7 @@ fn fit_score_round_trip_matches_the_library() {
         .seed(69)
         .fit(&blobs.data)
         .unwrap();
-    let lib_ll = model.log_likelihood(&blobs.data).unwrap();
+    let lib_ll = model.mixture.log_likelihood(&blobs.data).unwrap();
     assert_eq!(fit["log_likelihood"].as_f64().unwrap(), lib_ll);
     // Per-sample values sum to the total.
     let per: f64 = std::fs::read_to_string(dir.join("ll.csv"))
@@ -124,16 +124,17 @@ fn fit_score_round_trip_matches_the_library() {
         .sum();
     assert!((per - lib_ll).abs() < 1e-9 * lib_ll.abs());
     // The saved model holds exactly the library's parameters.
-    let AnyModel::F64(Model::Gaussian(loaded)) = model_file::load(&dir.join("m.json")).unwrap()
+    let AnyModel::F64(AnyMixture::Gaussian(loaded)) =
+        model_file::load(&dir.join("m.json")).unwrap().model
     else {
         panic!("f64 gaussian")
     };
-    assert_eq!(loaded.means(), model.means());
+    assert_eq!(loaded.means(), model.mixture.means());
     assert_eq!(
         loaded.components().covariances(),
-        model.components().covariances()
+        model.mixture.components().covariances()
     );
-    assert_eq!(loaded.weights(), model.weights());
+    assert_eq!(loaded.weights(), model.mixture.weights());
     assert_eq!(loaded.log_likelihood(&blobs.data).unwrap(), lib_ll);
 }
 
@@ -162,13 +163,13 @@ fn saving_and_loading_is_bit_identical_in_both_precisions() {
                 "a.json",
             ],
         );
-        let first = model_file::load(&dir.join("a.json")).unwrap();
+        let first = model_file::load(&dir.join("a.json")).unwrap().model;
         let again = match &first {
             AnyModel::F64(m) => model_file::to_json(m, None),
             AnyModel::F32(m) => model_file::to_json(m, None),
         };
         std::fs::write(dir.join("b.json"), &again).unwrap();
-        let second = model_file::load(&dir.join("b.json")).unwrap();
+        let second = model_file::load(&dir.join("b.json")).unwrap().model;
         let text = |m: &AnyModel| match m {
             AnyModel::F64(m) => model_file::to_json(m, None),
             AnyModel::F32(m) => model_file::to_json(m, None),
@@ -729,7 +730,7 @@ fn every_bad_input_is_one_line_and_a_status() {
         &dir,
         &["score", "-m", "shape.json", "-i", "x.csv"],
         2,
-        "must be 3 rows of 3 values",
+        "the parameters describe 3 components of 2 features but the header says 3 of 3",
     );
     // A failure while fitting: a constant column and no regularisation.
     std::fs::write(
@@ -921,6 +922,6 @@ fn degenerate_policies_and_relative_regularisation_from_the_command_line() {
         &dir,
         &[&base[..], &["--on-degenerate", "error"]].concat(),
         1,
-        "component 2 lost all its rows",
+        "component 2 received a total weight of 0 rows",
     );
 }

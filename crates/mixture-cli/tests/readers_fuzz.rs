@@ -1,7 +1,7 @@
 //! Random bytes, truncated files and malformed JSON fed to the readers: errors, never panics.
 
+use mixture::model_file::{self, AnyMixture, AnyModel};
 use mixture_cli::files::{Header, read_csv, read_npy};
-use mixture_cli::model_file::{self, AnyModel};
 use proptest::prelude::*;
 
 fn valid_npy() -> Vec<u8> {
@@ -29,15 +29,18 @@ fn valid_model() -> String {
     let blobs = mixture::datagen::lesson_blobs::<f64>(20, 1).unwrap();
     let m = mixture::core::Estimator::new(mixture::gauss::Gaussian::full(), 3)
         .fit(&blobs.data)
-        .unwrap();
-    model_file::to_json(&model_file::Model::Gaussian(m), None)
+        .unwrap()
+        .mixture;
+    model_file::to_json(&AnyMixture::Gaussian(m), None)
 }
 
 #[test]
 fn the_valid_inputs_parse() {
     assert_eq!(read_npy::<f64, _>(&valid_npy()[..], 0).unwrap().n_rows(), 3);
     assert!(matches!(
-        model_file::from_json(valid_model().as_bytes()).unwrap(),
+        model_file::from_json(valid_model().as_bytes())
+            .unwrap()
+            .model,
         AnyModel::F64(_)
     ));
 }
@@ -53,13 +56,13 @@ fn hostile_model_files_are_refused() {
     let mut v: serde_json::Value = serde_json::from_str(&good).unwrap();
     v["covariances"][0] = serde_json::json!([[1.0, 2.0], [2.0, 1.0]]);
     let err = model_file::from_json(v.to_string().as_bytes()).unwrap_err();
-    assert!(err.message.contains("component 0"), "{}", err.message);
+    assert!(err.to_string().contains("component 0"), "{err}");
     let mut v: serde_json::Value = serde_json::from_str(&good).unwrap();
     v["weights"] = serde_json::json!([0.5, 0.5, 0.5]);
     assert!(
         model_file::from_json(v.to_string().as_bytes())
             .unwrap_err()
-            .message
+            .to_string()
             .contains("sum")
     );
     let mut v: serde_json::Value = serde_json::from_str(&good).unwrap();
@@ -72,7 +75,7 @@ fn npy_headers_that_lie_are_refused() {
     // A header claiming 10^12 rows for a tiny file is refused before allocating.
     let lying = npy("(1000000000000, 2)");
     let err = read_npy::<f64, _>(&lying[..], lying.len() as u64).unwrap_err();
-    assert!(err.message.contains("declares"), "{}", err.message);
+    assert!(err.to_string().contains("declares"), "{err}");
     let three_d = npy("(1, 3, 2)");
     assert!(
         read_npy::<f64, _>(&three_d[..], 0)

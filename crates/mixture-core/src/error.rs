@@ -115,31 +115,61 @@ pub enum MixtureError {
         /// What is wrong, naming the component and value.
         reason: String,
     },
-    /// A covariance that cannot be Cholesky-factored.
-    #[error(
-        "component {component}: covariance is not positive definite (non-positive pivot at index {pivot}); raise reg_covar (now {reg_covar:e}), use fewer components, or remove duplicate or constant columns"
-    )]
-    NotPositiveDefinite {
+    /// A component whose parameters cannot be formed from its statistics or from the values
+    /// given (for a Gaussian, a covariance that is not positive definite). The family writes
+    /// `problem`, saying what failed and what to change.
+    #[error("component {component}: {problem}")]
+    ParametersNotFormed {
         /// Component index (0-based).
         component: usize,
-        /// Pivot at which the factorisation failed.
-        pivot: usize,
-        /// Regularisation that was added to the diagonal.
-        reg_covar: f64,
+        /// What failed and what to do, in the family's words.
+        problem: String,
     },
-    /// A component that received no responsibility.
+    /// A component that received (almost) no weight.
     #[error(
-        "component {component} lost all its rows at iteration {iteration}; use fewer components, another seed, or another initialisation"
+        "component {component} received a total weight of {weight} rows, below the minimum {minimum:e}; use fewer components, another seed, or another initialisation"
     )]
     EmptyComponent {
         /// Component index (0-based).
         component: usize,
-        /// E-M iteration (0-based) at which it happened.
-        iteration: usize,
+        /// Its total responsibility (weighted).
+        weight: f64,
+        /// The smallest total that counts as non-empty.
+        minimum: f64,
+    },
+    /// A weight vector whose length differs from the number of rows.
+    #[error("{n_weights} weights for {n_rows} rows; pass exactly one weight per row")]
+    WeightCount {
+        /// Number of weights given.
+        n_weights: usize,
+        /// Number of rows.
+        n_rows: usize,
+    },
+    /// A negative, NaN or infinite weight.
+    #[error(
+        "the weight of row {row} is {value}; weights must be finite and at least 0 (0 leaves the row out)"
+    )]
+    InvalidWeight {
+        /// Offending row (0-based).
+        row: usize,
+        /// The weight.
+        value: f64,
+    },
+    /// Weights that are all zero.
+    #[error("all {n_rows} weights are 0; give at least one row a positive weight")]
+    ZeroTotalWeight {
+        /// Number of rows.
+        n_rows: usize,
+    },
+    /// Statistics that cannot be merged or used together (different K, D or kind).
+    #[error("statistics do not match: {reason}")]
+    IncompatibleStatistics {
+        /// What differs.
+        reason: String,
     },
     /// A row with zero density under every component, or a non-finite computed value.
     #[error(
-        "row {row} has log-density {value} under every component; the model cannot explain it (check the data's scale, or raise reg_covar)"
+        "row {row} has log-density {value} under every component; no component can explain it (check the data's scale, or fit a model with broader components)"
     )]
     ZeroDensity {
         /// Offending row (0-based).

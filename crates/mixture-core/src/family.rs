@@ -10,7 +10,7 @@
 //! The engine in [`crate::em`] knows no family: it only calls these two traits.
 
 use crate::error::Result;
-use crate::rows::Rows;
+use crate::rows::{Data, Rows};
 use crate::scalar::Scalar;
 use rand::Rng;
 
@@ -18,17 +18,34 @@ use rand::Rng;
 ///
 /// `merge` must be associative up to rounding; the engine always merges blocks in ascending order
 /// so the rounding, and thus every result, is the same for any number of threads.
-pub trait SufficientStats: Clone + Send + Sync {
-    /// Adds `other` (statistics of later rows) into `self`.
+pub trait SufficientStats: Clone + Send + Sync + std::fmt::Debug {
+    /// Number of components K.
+    fn n_components(&self) -> usize;
+
+    /// Data dimension D.
+    fn n_features(&self) -> usize;
+
+    /// Number of `f64` values held (what a copy costs, or what ships over a network).
+    fn n_values(&self) -> usize;
+
+    /// Why `other` cannot be merged into `self` (another K, D or kind), or `None` when it can.
+    fn incompatibility(&self, other: &Self) -> Option<String>;
+
+    /// Adds `other` (statistics of later rows) into `self`. The shapes are known to agree.
+    ///
+    /// Merging fresh statistics of one block into empty statistics gives them back exactly, and
+    /// [`Family::accumulate`] into non-empty statistics equals merging the block's own
+    /// statistics into them: so one block at a time, merged in block order, is the fit's path.
     fn merge(&mut self, other: &Self);
 
     /// Empties the statistics so they can be reused without allocating.
     fn reset(&mut self);
 
-    /// Replaces component `k`'s statistics by those of a single row `row` (weight one), for
-    /// re-seeding a degenerate component there. A family whose components need more than one
-    /// row (a Gaussian covariance) borrows the spread of the other components' data.
-    fn reseed(&mut self, k: usize, row: &[f64]);
+    /// Replaces component `k`'s statistics by those of a single row `row` with weight
+    /// `weight`, for re-seeding a degenerate component there. A family whose components need
+    /// more than one row (a Gaussian covariance) borrows the spread of the other components'
+    /// data.
+    fn reseed(&mut self, k: usize, row: &[f64], weight: f64);
 
     /// Removes component `k` (the components after it move down by one).
     fn remove(&mut self, k: usize);
@@ -36,6 +53,27 @@ pub trait SufficientStats: Clone + Send + Sync {
 
 /// The parameters of all K components of one family.
 pub trait Components<T: Scalar>: Clone + Send + Sync + std::fmt::Debug {
+    /// The family's name in model files and messages (`"gaussian"`).
+    const FAMILY: &'static str;
+
+    /// The parameters in plain form, every value widened to `f64` (exactly), whatever `T`:
+    /// what a model file holds and what changing precision goes through.
+    type Parameters: Clone + std::fmt::Debug + PartialEq + Send + Sync;
+
+    /// The same family's components in precision `U`.
+    type Rebind<U: Scalar>: Components<U, Parameters = Self::Parameters>;
+
+    /// The parameters (see [`Components::Parameters`]).
+    fn parameters(&self) -> Self::Parameters;
+
+    /// Components from parameters, checked as the family's constructors check them. Rebuilding
+    /// from [`Components::parameters`] in the same precision reproduces every bit.
+    ///
+    /// # Errors
+    /// [`crate::MixtureError::InvalidParameters`] or
+    /// [`crate::MixtureError::ParametersNotFormed`] naming the component and value.
+    fn from_parameters(parameters: &Self::Parameters) -> Result<Self>;
+
     /// Checks that every value of `x` lies in the family's domain. `x` is already known to be
     /// finite and non-empty.
     ///
@@ -93,22 +131,24 @@ pub trait Family<T: Scalar>: Clone + Send + Sync + std::fmt::Debug {
     /// [`crate::MixtureError::InvalidOption`] naming the setting.
     fn check_options(&self) -> Result<()>;
 
-    /// The settings to fit `x` with: settings that depend on the data (such as a
-    /// regularisation relative to its variance) are resolved here, once, before fitting.
-    /// `x` is already validated. The default keeps the settings as they are.
+    /// The settings to fit `data` with: settings that depend on the data (such as a
+    /// regularisation relative to its variance, weighted by the rows' weights) are resolved
+    /// here, once, before fitting. `data` is already validated. The default keeps the settings
+    /// as they are.
     ///
     /// # Errors
     /// A typed error when the settings cannot be resolved for these data.
-    fn prepare(&self, x: Rows<'_, T>) -> Result<Self> {
-        let _ = x;
+    fn prepare(&self, data: Data<'_, T>) -> Result<Self> {
+        let _ = data;
         Ok(self.clone())
     }
 
     /// Empty statistics for `n_components` components of dimension `n_features`.
     fn new_stats(&self, n_components: usize, n_features: usize) -> Self::Stats;
 
-    /// Adds the statistics of `block` weighted by `resp` (`resp[i * K + k]`, each row summing to
-    /// one) into `stats`.
+    /// Adds the statistics of `block` weighted by `resp` (`resp[i * K + k]`: row `i`'s
+    /// responsibilities times its weight, so each row sums to its weight; rows of weight 0 are
+    /// all zeros and must add nothing) into `stats`.
     fn accumulate(
         &self,
         block: Rows<'_, T>,
@@ -122,7 +162,8 @@ pub trait Family<T: Scalar>: Clone + Send + Sync + std::fmt::Debug {
     /// The engine only calls this when every component has a positive total responsibility.
     ///
     /// # Errors
-    /// A typed error naming the component whose parameters cannot be formed (for example a
-    /// covariance that is not positive definite).
+    /// [`crate::MixtureError::ParametersNotFormed`] naming the component whose parameters
+    /// cannot be formed (for example a covariance that is not positive definite): the engine
+    /// hands that component to the degenerate policy.
     fn estimate(&self, stats: &Self::Stats) -> Result<Self::Components>;
 }

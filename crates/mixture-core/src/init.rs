@@ -36,19 +36,29 @@ pub(crate) struct Assignment {
     pub(crate) distances: Vec<f64>,
 }
 
-/// Initial hard assignment of every row by `init`.
+/// The weights that change the initialisation: `None` when every row weighs the same (the
+/// unweighted algorithms run, with the same random draws as without weights).
+pub(crate) fn effective_weights(weights: Option<&[f64]>) -> Option<&[f64]> {
+    weights.filter(|w| w.iter().any(|&v| v != w[0]))
+}
+
+/// Initial hard assignment of every row by `init`. With `weights` (already checked), centres
+/// are drawn in proportion to the weights (rows of weight 0 never) and Lloyd's means are
+/// weighted.
 pub(crate) fn initial_assignment<T: Scalar, R: Rng + ?Sized>(
     x: Rows<'_, T>,
+    weights: Option<&[f64]>,
     k: usize,
     init: Init,
     rng: &mut R,
 ) -> Result<Assignment> {
+    let weights = effective_weights(weights);
     let seeding = if init == Init::RandomRows {
         Init::RandomRows
     } else {
         Init::KMeansPlusPlus
     };
-    let rows = choose_centres(x, k, seeding, rng)?;
+    let rows = choose_centres(x, weights, k, seeding, rng)?;
     let d = x.n_cols();
     let mut centres: Vec<f64> = rows
         .iter()
@@ -60,16 +70,17 @@ pub(crate) fn initial_assignment<T: Scalar, R: Rng + ?Sized>(
             // New centres: the means of their rows, summed in row order (deterministic); a
             // centre that lost its rows stays where it was.
             let mut sums = vec![0.0; k * d];
-            let mut counts = vec![0usize; k];
-            for (row, &l) in x.iter().zip(&labels) {
-                counts[l] += 1;
+            let mut counts = vec![0.0; k];
+            for (i, (row, &l)) in x.iter().zip(&labels).enumerate() {
+                let w = weights.map_or(1.0, |w| w[i]);
+                counts[l] += w;
                 for (s, v) in sums[l * d..(l + 1) * d].iter_mut().zip(row) {
-                    *s += v.as_f64();
+                    *s += w * v.as_f64();
                 }
             }
-            for c in (0..k).filter(|&c| counts[c] > 0) {
+            for c in (0..k).filter(|&c| counts[c] > 0.0) {
                 for j in 0..d {
-                    centres[c * d + j] = sums[c * d + j] / counts[c] as f64;
+                    centres[c * d + j] = sums[c * d + j] / counts[c];
                 }
             }
             let (next, next_distances) = nearest_centre_labels(x, &centres);
@@ -83,17 +94,67 @@ pub(crate) fn initial_assignment<T: Scalar, R: Rng + ?Sized>(
     Ok(Assignment { labels, distances })
 }
 
-/// Row indices of `k` centres with pairwise different values.
+/// Row indices of `k` centres with pairwise different values (and positive weights).
 pub(crate) fn choose_centres<T: Scalar, R: Rng + ?Sized>(
     x: Rows<'_, T>,
+    weights: Option<&[f64]>,
     k: usize,
     init: Init,
     rng: &mut R,
 ) -> Result<Vec<usize>> {
-    match init {
-        Init::RandomRows => random_distinct_rows(x, k, rng),
-        Init::KMeansPlusPlus | Init::KMeans => kmeans_plus_plus(x, k, rng),
+    match (init, weights) {
+        (Init::RandomRows, None) => random_distinct_rows(x, k, rng),
+        (Init::RandomRows, Some(w)) => weighted_distinct_rows(x, w, k, rng),
+        (Init::KMeansPlusPlus | Init::KMeans, _) => kmeans_plus_plus(x, weights, k, rng),
     }
+}
+
+/// The first index whose cumulative mass exceeds `u`, among rows of positive mass.
+fn draw(cumulative: &[f64], mass: impl Fn(usize) -> f64, u: f64) -> usize {
+    let n = cumulative.len();
+    let idx = cumulative.partition_point(|&c| c <= u).min(n - 1);
+    if mass(idx) > 0.0 {
+        idx
+    } else {
+        // Rounding put u past the end: take the last row with mass.
+        (0..n).rev().find(|&i| mass(i) > 0.0).unwrap_or(idx)
+    }
+}
+
+/// `k` rows with distinct values drawn without replacement, each with probability
+/// proportional to its weight among the rows not yet taken.
+fn weighted_distinct_rows<T: Scalar, R: Rng + ?Sized>(
+    x: Rows<'_, T>,
+    weights: &[f64],
+    k: usize,
+    rng: &mut R,
+) -> Result<Vec<usize>> {
+    let n = x.n_rows();
+    let mut mass = weights.to_vec();
+    let mut cumulative = vec![0.0; n];
+    let mut chosen: Vec<usize> = Vec::with_capacity(k);
+    while chosen.len() < k {
+        let mut acc = 0.0;
+        for (c, m) in cumulative.iter_mut().zip(&mass) {
+            acc += m;
+            *c = acc;
+        }
+        if acc <= 0.0 {
+            return Err(MixtureError::TooFewDistinctRows {
+                n_components: k,
+                n_distinct: chosen.len(),
+            });
+        }
+        let idx = draw(&cumulative, |i| mass[i], rng.random::<f64>() * acc);
+        // Every copy of the chosen value leaves the pool.
+        for i in 0..n {
+            if mass[i] > 0.0 && x.row(i) == x.row(idx) {
+                mass[i] = 0.0;
+            }
+        }
+        chosen.push(idx);
+    }
+    Ok(chosen)
 }
 
 fn random_distinct_rows<T: Scalar, R: Rng + ?Sized>(
@@ -122,22 +183,43 @@ fn random_distinct_rows<T: Scalar, R: Rng + ?Sized>(
     })
 }
 
+/// Greedy k-means++; with weights, the first centre is drawn in proportion to the weights,
+/// the others to `w·D²`, and a candidate's potential is `Σ w·min(D²)` (scikit-learn's weighted
+/// k-means++).
 fn kmeans_plus_plus<T: Scalar, R: Rng + ?Sized>(
     x: Rows<'_, T>,
+    weights: Option<&[f64]>,
     k: usize,
     rng: &mut R,
 ) -> Result<Vec<usize>> {
     let n = x.n_rows();
     let n_trials = 2 + (k as f64).ln().floor() as usize;
-    let first = rng.random_range(0..n);
+    let first = match weights {
+        None => rng.random_range(0..n),
+        Some(w) => {
+            let mut acc = 0.0;
+            let cumulative: Vec<f64> = w
+                .iter()
+                .map(|v| {
+                    acc += v;
+                    acc
+                })
+                .collect();
+            draw(&cumulative, |i| w[i], rng.random::<f64>() * acc)
+        }
+    };
+    let weight = |i: usize| weights.map_or(1.0, |w| w[i]);
     let mut centres = vec![first];
     let mut closest: Vec<f64> = distances_to(x, first);
     let mut cumulative = vec![0.0; n];
     let mut candidate_best: Vec<f64> = vec![0.0; n];
     while centres.len() < k {
         let mut acc = 0.0;
-        for (c, d) in cumulative.iter_mut().zip(&closest) {
-            acc += d;
+        for (i, (c, d)) in cumulative.iter_mut().zip(&closest).enumerate() {
+            acc += match weights {
+                None => *d,
+                Some(w) => w[i] * d,
+            };
             *c = acc;
         }
         if acc <= 0.0 {
@@ -149,17 +231,20 @@ fn kmeans_plus_plus<T: Scalar, R: Rng + ?Sized>(
         }
         let mut best: Option<(usize, f64)> = None;
         for _ in 0..n_trials {
+            // First row whose cumulative mass exceeds u: rows at distance 0 (or of weight 0)
+            // are never picked.
             let u = rng.random::<f64>() * acc;
-            // First row whose cumulative mass exceeds u: rows at distance 0 are never picked.
-            let idx = cumulative.partition_point(|&c| c <= u).min(n - 1);
-            let idx = if closest[idx] > 0.0 {
-                idx
-            } else {
-                // Rounding put u past the end: take the last row with mass.
-                closest.iter().rposition(|&d| d > 0.0).unwrap_or(idx)
-            };
+            let idx = draw(&cumulative, |i| weight(i) * closest[i], u);
             let d_new = distances_to(x, idx);
-            let potential: f64 = closest.iter().zip(&d_new).map(|(a, b)| a.min(*b)).sum();
+            let potential: f64 = match weights {
+                None => closest.iter().zip(&d_new).map(|(a, b)| a.min(*b)).sum(),
+                Some(w) => closest
+                    .iter()
+                    .zip(&d_new)
+                    .zip(w)
+                    .map(|((a, b), w)| w * a.min(*b))
+                    .sum(),
+            };
             if best.is_none_or(|(_, p)| potential < p) {
                 best = Some((idx, potential));
                 candidate_best.copy_from_slice(&d_new);
@@ -218,14 +303,14 @@ mod tests {
         for init in [Init::RandomRows, Init::KMeansPlusPlus, Init::KMeans] {
             for seed in 0..20 {
                 let mut rng = ChaCha8Rng::seed_from_u64(seed);
-                let c = choose_centres(x, 3, init, &mut rng).unwrap();
+                let c = choose_centres(x, None, 3, init, &mut rng).unwrap();
                 let mut values: Vec<f64> = c.iter().map(|&i| data[i]).collect();
                 values.sort_by(f64::total_cmp);
                 assert_eq!(values, vec![0.0, 1.0, 2.0], "{init:?} seed {seed}");
             }
             let mut rng = ChaCha8Rng::seed_from_u64(1);
             assert_eq!(
-                choose_centres(x, 4, init, &mut rng),
+                choose_centres(x, None, 4, init, &mut rng),
                 Err(MixtureError::TooFewDistinctRows {
                     n_components: 4,
                     n_distinct: 3
@@ -248,8 +333,14 @@ mod tests {
             .collect();
         let x = Rows::new(&data, 1).unwrap();
         for seed in 0..10 {
-            let a = initial_assignment(x, 2, Init::KMeans, &mut ChaCha8Rng::seed_from_u64(seed))
-                .unwrap();
+            let a = initial_assignment(
+                x,
+                None,
+                2,
+                Init::KMeans,
+                &mut ChaCha8Rng::seed_from_u64(seed),
+            )
+            .unwrap();
             assert!(a.labels[..20].iter().all(|&l| l == a.labels[0]));
             assert!(a.labels[20..].iter().all(|&l| l == a.labels[20]));
             assert_ne!(a.labels[0], a.labels[20]);

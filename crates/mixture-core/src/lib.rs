@@ -4,7 +4,8 @@
 //! `f64`), row-major data views ([`Rows`], [`RowMatrix`]), the traits a family of component
 //! distributions implements ([`Family`], [`Components`], [`SufficientStats`]), the mixture
 //! itself ([`Mixture`]: log-likelihood, responsibilities, labels, sampling, BIC/AIC) and the
-//! E-M engine ([`Estimator`]).
+//! E-M engine ([`Estimator`]), whose statistics are public ([`Statistics`], [`m_step`]): fit
+//! block by block, file chunk by file chunk or machine by machine, and merge.
 //!
 //! The engine makes one fused pass over row blocks per iteration, in parallel, and merges the
 //! blocks' statistics in a fixed order: the same seed gives bit-identical results on 1 thread
@@ -12,33 +13,47 @@
 //!
 //! Families live in their own crates (`mixture-gauss`, ...); this crate knows none of them.
 
-mod em;
+mod engine;
 mod error;
+mod estimator;
 mod family;
 mod init;
 mod mixture;
 mod moments;
 mod numeric;
+mod options;
 mod report;
 mod rows;
 mod scalar;
+#[cfg(feature = "serde")]
+pub mod serial;
+mod statistics;
 mod validate;
 
-pub use em::{
-    DegenerateAction, DegenerateEvent, DegeneratePolicy, DegenerateReason, EmOptions, Estimator,
-    MIN_COMPONENT_WEIGHT, StopRule,
-};
 pub use error::{MixtureError, Result};
+pub use estimator::{Estimator, Fitted, Start};
 pub use family::{Components, Family, SufficientStats};
 pub use init::{Init, LLOYD_ITERATIONS};
 pub use mixture::Mixture;
 pub use moments::FirstMoments;
 pub use numeric::{affine_log_densities, logsumexp};
-pub use report::{FitObserver, FitReport, IterationRecord, RunSummary, Silent, TraceWriter};
-pub use rows::{RowMatrix, Rows};
+pub use options::{DEFAULT_BLOCK_ROWS, DegeneratePolicy, EmOptions, StopRule};
+pub use report::{
+    DegenerateEvent, FitObserver, FitReport, IterationRecord, RunSummary, Silent, TraceWriter,
+};
+pub use rows::{Data, RowMatrix, Rows};
 pub use scalar::Scalar;
-pub use validate::{check_finite_data, check_n_components, check_parameters, check_values};
+pub use statistics::{
+    Degeneracy, DegenerateAction, DegenerateReason, MIN_COMPONENT_WEIGHT, MStep, Statistics,
+    WorstRow, m_step,
+};
+pub use validate::{
+    check_data, check_finite_data, check_n_components, check_parameters, check_values,
+    check_weights, parameter_matrix, widen_rows,
+};
 
 /// Re-exported so that family crates and users name the same versions.
 pub use faer;
 pub use rand;
+#[cfg(feature = "serde")]
+pub use serde;

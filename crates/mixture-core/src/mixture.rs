@@ -4,17 +4,14 @@
 use crate::error::{MixtureError, Result};
 use crate::family::Components;
 use crate::numeric::{logsumexp, normalise_row};
-use crate::report::FitReport;
-use crate::rows::{RowMatrix, Rows};
+use crate::options::DEFAULT_BLOCK_ROWS;
+use crate::rows::{Data, RowMatrix, Rows};
 use crate::scalar::Scalar;
-use crate::validate::check_finite_data;
+use crate::validate::{check_data, check_finite_data};
 use rand::Rng;
 use rand::distr::Distribution;
 use rand::distr::weighted::WeightedIndex;
 use rayon::prelude::*;
-
-/// Rows per block when scoring: a block's B×K scratch stays in cache.
-pub(crate) const DEFAULT_BLOCK_ROWS: usize = 256;
 
 /// A finite mixture: `p(x) = Σ_k w_k p_k(x)`.
 ///
@@ -28,7 +25,6 @@ pub struct Mixture<T, C> {
     /// `ln w_k` rounded to `T`, for the E-step.
     log_weights: Vec<T>,
     components: C,
-    report: Option<FitReport>,
 }
 
 impl<T: Scalar, C: Components<T>> Mixture<T, C> {
@@ -80,12 +76,7 @@ impl<T: Scalar, C: Components<T>> Mixture<T, C> {
             log_weights: weights.iter().map(|w| T::cast(w.ln())).collect(),
             weights,
             components,
-            report: None,
         }
-    }
-
-    pub(crate) fn set_report(&mut self, report: FitReport) {
-        self.report = Some(report);
     }
 
     /// Number of components K.
@@ -120,9 +111,20 @@ impl<T: Scalar, C: Components<T>> Mixture<T, C> {
         m
     }
 
-    /// How the fit went, when this mixture came out of E-M.
-    pub fn fit_report(&self) -> Option<&FitReport> {
-        self.report.as_ref()
+    /// The same mixture in precision `U`: the parameters are converted (exactly when widening
+    /// `f32` to `f64`; rounded when narrowing) and every derived quantity is computed again from
+    /// them, as if they had been given to the constructors in `U`.
+    ///
+    /// # Errors
+    /// The family's error when the rounded parameters no longer form valid components (for
+    /// example a covariance that stops being positive definite in `f32`).
+    ///
+    pub fn to_precision<U: Scalar>(&self) -> Result<Mixture<U, C::Rebind<U>>> {
+        let components = C::Rebind::<U>::from_parameters(&self.components.parameters())?;
+        Ok(Mixture::from_normalised_weights(
+            self.weights.clone(),
+            components,
+        ))
     }
 
     /// The exact marginal mixture over the features `dims` (same weights; each component
@@ -153,7 +155,6 @@ impl<T: Scalar, C: Components<T>> Mixture<T, C> {
             weights: self.weights.clone(),
             log_weights: self.log_weights.clone(),
             components: self.components.marginal(dims)?,
-            report: None,
         })
     }
 
@@ -203,13 +204,7 @@ impl<T: Scalar, C: Components<T>> Mixture<T, C> {
     pub fn log_likelihood_per_row<'a>(&self, x: impl Into<Rows<'a, T>>) -> Result<Vec<T>> {
         let x = x.into();
         self.check(x)?;
-        let k = self.n_components();
-        let mut out = vec![T::zero(); x.n_rows()];
-        self.map_blocks(x, 1, &mut out, |joint, out| {
-            for (row, o) in joint.chunks_exact(k).zip(out.iter_mut()) {
-                *o = logsumexp(row);
-            }
-        });
+        let out = self.per_row(x);
         if let Some(row) = out.iter().position(|v| !v.is_finite()) {
             return Err(MixtureError::ZeroDensity {
                 row,
@@ -219,25 +214,66 @@ impl<T: Scalar, C: Components<T>> Mixture<T, C> {
         Ok(out)
     }
 
-    /// `ln p(X) = Σ_i ln p(x_i)` in nats, summed in `f64` in row order.
-    ///
-    /// # Errors
-    /// As [`Mixture::log_likelihood_per_row`].
-    pub fn log_likelihood<'a>(&self, x: impl Into<Rows<'a, T>>) -> Result<f64> {
-        Ok(self
-            .log_likelihood_per_row(x)?
-            .iter()
-            .map(|v| v.as_f64())
-            .sum())
+    /// `ln p(x_i)` for rows already checked, infinite where no component explains a row.
+    fn per_row(&self, x: Rows<'_, T>) -> Vec<T> {
+        let k = self.n_components();
+        let mut out = vec![T::zero(); x.n_rows()];
+        self.map_blocks(x, 1, &mut out, |joint, out| {
+            for (row, o) in joint.chunks_exact(k).zip(out.iter_mut()) {
+                *o = logsumexp(row);
+            }
+        });
+        out
     }
 
-    /// The mean log-likelihood per row (scikit-learn's `score`).
+    /// `ln p(X) = Σ_i w_i ln p(x_i)` in nats, summed in `f64` (weights 1 unless `x` is
+    /// [`Data`] with weights).
     ///
     /// # Errors
-    /// As [`Mixture::log_likelihood_per_row`].
-    pub fn score<'a>(&self, x: impl Into<Rows<'a, T>>) -> Result<f64> {
-        let x = x.into();
-        Ok(self.log_likelihood(x)? / x.n_rows() as f64)
+    /// As [`Mixture::log_likelihood_per_row`], and the weight errors of
+    /// [`crate::check_weights`].
+    pub fn log_likelihood<'a>(&self, x: impl Into<Data<'a, T>>) -> Result<f64> {
+        Ok(self.weighted_total(x.into())?.0)
+    }
+
+    /// The log-likelihood and the weight total.
+    fn weighted_total(&self, data: Data<'_, T>) -> Result<(f64, f64)> {
+        let total_weight = check_data(data, Some(self.n_features()))?;
+        C::check_domain(data.rows())?;
+        let per_row = self.per_row(data.rows());
+        let weight = |i: usize| data.weights().map_or(1.0, |w| w[i]);
+        // Summed per block of DEFAULT_BLOCK_ROWS, then the blocks in order: the fit's own
+        // order, so a fit's reported log-likelihood is this one, bit for bit.
+        let mut total = 0.0;
+        for (b, block) in per_row.chunks(DEFAULT_BLOCK_ROWS).enumerate() {
+            let mut block_total = 0.0;
+            for (j, v) in block.iter().enumerate() {
+                let i = b * DEFAULT_BLOCK_ROWS + j;
+                let w = weight(i);
+                // Rows of weight 0 count as absent, even where their density underflows.
+                if w == 0.0 {
+                    continue;
+                }
+                if !v.is_finite() {
+                    return Err(MixtureError::ZeroDensity {
+                        row: i,
+                        value: v.as_f64(),
+                    });
+                }
+                block_total += w * v.as_f64();
+            }
+            total += block_total;
+        }
+        Ok((total, total_weight))
+    }
+
+    /// The mean log-likelihood per row, `ln p(X) / Σ_i w_i` (scikit-learn's `score`).
+    ///
+    /// # Errors
+    /// As [`Mixture::log_likelihood`].
+    pub fn score<'a>(&self, x: impl Into<Data<'a, T>>) -> Result<f64> {
+        let (total, weight) = self.weighted_total(x.into())?;
+        Ok(total / weight)
     }
 
     /// The responsibilities `p(k | x_i)`, N×K; each row sums to one.
@@ -319,21 +355,20 @@ impl<T: Scalar, C: Components<T>> Mixture<T, C> {
     }
 
     /// Bayesian information criterion `−2 ln p(X) + p ln N` (lower is better), with
-    /// scikit-learn's parameter counts.
+    /// scikit-learn's parameter counts; with weights, N is their total.
     ///
     /// # Errors
-    /// As [`Mixture::log_likelihood_per_row`].
-    pub fn bic<'a>(&self, x: impl Into<Rows<'a, T>>) -> Result<f64> {
-        let x = x.into();
-        let ll = self.log_likelihood(x)?;
-        Ok(-2.0 * ll + self.n_parameters() as f64 * (x.n_rows() as f64).ln())
+    /// As [`Mixture::log_likelihood`].
+    pub fn bic<'a>(&self, x: impl Into<Data<'a, T>>) -> Result<f64> {
+        let (ll, n) = self.weighted_total(x.into())?;
+        Ok(-2.0 * ll + self.n_parameters() as f64 * n.ln())
     }
 
     /// Akaike information criterion `−2 ln p(X) + 2p` (lower is better).
     ///
     /// # Errors
-    /// As [`Mixture::log_likelihood_per_row`].
-    pub fn aic<'a>(&self, x: impl Into<Rows<'a, T>>) -> Result<f64> {
+    /// As [`Mixture::log_likelihood`].
+    pub fn aic<'a>(&self, x: impl Into<Data<'a, T>>) -> Result<f64> {
         let ll = self.log_likelihood(x)?;
         Ok(-2.0 * ll + 2.0 * self.n_parameters() as f64)
     }

@@ -12,6 +12,11 @@ use faer::{Accum, MatMut, MatRef, Par};
 /// A block's sums come from one GEMM `Rᵀ X` in the data's type (B rows at a time), then are
 /// added in `f64`; merging is addition, in the engine's fixed order.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(try_from = "FirstMomentsRepr", into = "FirstMomentsRepr")
+)]
 pub struct FirstMoments {
     n_features: usize,
     counts: Vec<f64>,
@@ -73,6 +78,31 @@ impl FirstMoments {
 }
 
 impl SufficientStats for FirstMoments {
+    fn n_components(&self) -> usize {
+        self.counts.len()
+    }
+
+    fn n_features(&self) -> usize {
+        self.n_features
+    }
+
+    fn n_values(&self) -> usize {
+        self.counts.len() + self.sums.len()
+    }
+
+    fn incompatibility(&self, other: &Self) -> Option<String> {
+        let (a, b) = (
+            (self.n_components(), self.n_features),
+            (other.n_components(), other.n_features),
+        );
+        (a != b).then(|| {
+            format!(
+                "first moments of {} components × {} features against {} × {}",
+                a.0, a.1, b.0, b.1
+            )
+        })
+    }
+
     fn merge(&mut self, other: &Self) {
         for (a, b) in self.counts.iter_mut().zip(&other.counts) {
             *a += b;
@@ -87,16 +117,59 @@ impl SufficientStats for FirstMoments {
         self.sums.fill(0.0);
     }
 
-    fn reseed(&mut self, k: usize, row: &[f64]) {
+    fn reseed(&mut self, k: usize, row: &[f64], weight: f64) {
         let d = self.n_features;
-        self.counts[k] = 1.0;
-        self.sums[k * d..(k + 1) * d].copy_from_slice(row);
+        self.counts[k] = weight;
+        for (s, v) in self.sums[k * d..(k + 1) * d].iter_mut().zip(row) {
+            *s = weight * v;
+        }
     }
 
     fn remove(&mut self, k: usize) {
         let d = self.n_features;
         self.counts.remove(k);
         self.sums.drain(k * d..(k + 1) * d);
+    }
+}
+
+/// The serialised form: K counts and K×D sums, checked on the way in.
+#[cfg(feature = "serde")]
+#[derive(serde::Serialize, serde::Deserialize)]
+struct FirstMomentsRepr {
+    n_features: usize,
+    counts: Vec<f64>,
+    sums: Vec<f64>,
+}
+
+#[cfg(feature = "serde")]
+impl From<FirstMoments> for FirstMomentsRepr {
+    fn from(m: FirstMoments) -> Self {
+        Self {
+            n_features: m.n_features,
+            counts: m.counts,
+            sums: m.sums,
+        }
+    }
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<FirstMomentsRepr> for FirstMoments {
+    type Error = String;
+
+    fn try_from(r: FirstMomentsRepr) -> Result<Self, String> {
+        if r.sums.len() != r.counts.len() * r.n_features {
+            return Err(format!(
+                "first moments: {} sums for {} components of {} features",
+                r.sums.len(),
+                r.counts.len(),
+                r.n_features
+            ));
+        }
+        Ok(Self {
+            n_features: r.n_features,
+            counts: r.counts,
+            sums: r.sums,
+        })
     }
 }
 

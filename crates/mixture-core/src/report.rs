@@ -1,5 +1,6 @@
 //! What a fit reports: per-iteration records, a summary, and observers that watch it happen.
 
+use crate::statistics::{DegenerateAction, DegenerateReason};
 use std::io::Write;
 
 /// One E-M iteration, as the observer and the report see it.
@@ -41,10 +42,14 @@ pub struct FitReport {
     pub converged: bool,
     /// `ln p(X)` in nats of the returned parameters on the training data.
     pub log_likelihood: f64,
-    /// `log_likelihood / n_samples`.
+    /// `log_likelihood / weight_total`.
     pub mean_log_likelihood: f64,
-    /// Rows in the training data.
+    /// Rows in the training data (including rows of weight 0).
     pub n_samples: usize,
+    /// Total weight of the training data (`n_samples` when unweighted): the N of BIC.
+    pub weight_total: f64,
+    /// Whether the fit was given weights.
+    pub weighted: bool,
     /// Index of the returned run among the `n_init` runs.
     pub best_run: usize,
     /// Every run's outcome.
@@ -52,7 +57,22 @@ pub struct FitReport {
     /// The returned run's iterations.
     pub history: Vec<IterationRecord>,
     /// Degenerate components the returned run met, and what was done about them.
-    pub degenerate: Vec<crate::em::DegenerateEvent>,
+    pub degenerate: Vec<DegenerateEvent>,
+}
+
+/// A degenerate component met during a fit, and what was done about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DegenerateEvent {
+    /// Initialisation run.
+    pub run: usize,
+    /// Iteration whose M-step met it (0 for the initial M-step).
+    pub iteration: usize,
+    /// The component's index at that moment.
+    pub component: usize,
+    /// Why.
+    pub reason: DegenerateReason,
+    /// What was done.
+    pub action: DegenerateAction,
 }
 
 /// Watches a fit: called after every iteration and at the end of every run.

@@ -8,7 +8,7 @@ use crate::scalar::Scalar;
 use faer::MatRef;
 
 /// A borrowed N×D row-major matrix: one observation per row.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub struct Rows<'a, T> {
     data: &'a [T],
     n_rows: usize,
@@ -255,3 +255,105 @@ impl<'a, T> From<&'a mut RowMatrix<T>> for Rows<'a, T> {
         m.view()
     }
 }
+
+/// Rows with an optional weight per row: what fitting and scoring take.
+///
+/// Weights are frequency weights: a row of weight 3 counts as three copies of it, a row of
+/// weight 0 as no row at all. They are checked where they are used (finite, at least 0, not
+/// all 0, one per row). Every `Rows` or `&RowMatrix` converts into unweighted `Data`.
+///
+/// # Examples
+/// ```
+/// use mixture_core::{Data, RowMatrix};
+/// let x = RowMatrix::from_rows(&[[0.0], [1.0], [2.0]])?;
+/// let w = [1.0, 2.0, 0.5];
+/// let data: Data<'_, f64> = x.weighted(&w);
+/// assert_eq!(data.weights(), Some(&w[..]));
+/// assert_eq!(Data::from(&x).weights(), None);
+/// # Ok::<(), mixture_core::MixtureError>(())
+/// ```
+#[derive(Debug, PartialEq)]
+pub struct Data<'a, T> {
+    rows: Rows<'a, T>,
+    weights: Option<&'a [f64]>,
+}
+
+impl<'a, T> Data<'a, T> {
+    /// `rows` with `weights` (one per row; `None` gives every row weight 1).
+    pub fn new(rows: Rows<'a, T>, weights: Option<&'a [f64]>) -> Self {
+        Self { rows, weights }
+    }
+
+    /// The rows.
+    pub fn rows(&self) -> Rows<'a, T> {
+        self.rows
+    }
+
+    /// The weights, if any.
+    pub fn weights(&self) -> Option<&'a [f64]> {
+        self.weights
+    }
+
+    /// Number of rows.
+    pub fn n_rows(&self) -> usize {
+        self.rows.n_rows
+    }
+
+    /// Rows `start..end` with their weights.
+    ///
+    /// # Panics
+    /// When the range is out of bounds (of the rows, or of the weights when there are as many
+    /// as rows).
+    pub fn slice_rows(&self, start: usize, end: usize) -> Data<'a, T> {
+        Data {
+            rows: self.rows.slice_rows(start, end),
+            weights: self.weights.map(|w| &w[start..end]),
+        }
+    }
+}
+
+impl<'a, T> Rows<'a, T> {
+    /// These rows with one weight per row.
+    pub fn weighted(self, weights: &'a [f64]) -> Data<'a, T> {
+        Data::new(self, Some(weights))
+    }
+}
+
+impl<T> RowMatrix<T> {
+    /// These rows with one weight per row.
+    pub fn weighted<'a>(&'a self, weights: &'a [f64]) -> Data<'a, T> {
+        Data::new(self.view(), Some(weights))
+    }
+}
+
+impl<'a, T> From<Rows<'a, T>> for Data<'a, T> {
+    fn from(rows: Rows<'a, T>) -> Self {
+        Data::new(rows, None)
+    }
+}
+
+impl<'a, T> From<&'a RowMatrix<T>> for Data<'a, T> {
+    fn from(m: &'a RowMatrix<T>) -> Self {
+        Data::new(m.view(), None)
+    }
+}
+
+impl<'a, T> From<&'a mut RowMatrix<T>> for Data<'a, T> {
+    fn from(m: &'a mut RowMatrix<T>) -> Self {
+        Data::new(m.view(), None)
+    }
+}
+
+// Manual impls: a view is a pair of references, copyable whatever `T` is.
+impl<T> Clone for Rows<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for Rows<'_, T> {}
+impl<T> Clone for Data<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for Data<'_, T> {}

@@ -1,7 +1,7 @@
 //! Checks shared by every public entry point that takes data.
 
 use crate::error::{MixtureError, Result};
-use crate::rows::Rows;
+use crate::rows::{Data, RowMatrix, Rows};
 use crate::scalar::Scalar;
 
 /// Checks that `x` is non-empty, finite and, when `expected_cols` is given, of that width.
@@ -111,5 +111,82 @@ pub fn check_parameters<T: Scalar>(
                 })
             }
         })
+        .collect()
+}
+
+/// Checks weights against `n_rows` rows and returns their total (`n_rows` when `None`).
+///
+/// # Errors
+/// [`MixtureError::WeightCount`] when there are not `n_rows` of them,
+/// [`MixtureError::InvalidWeight`] naming the first negative, NaN or infinite one, and
+/// [`MixtureError::ZeroTotalWeight`] when all are 0.
+pub fn check_weights(weights: Option<&[f64]>, n_rows: usize) -> Result<f64> {
+    let Some(w) = weights else {
+        return Ok(n_rows as f64);
+    };
+    if w.len() != n_rows {
+        return Err(MixtureError::WeightCount {
+            n_weights: w.len(),
+            n_rows,
+        });
+    }
+    if let Some(row) = w.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
+        return Err(MixtureError::InvalidWeight { row, value: w[row] });
+    }
+    let total: f64 = w.iter().sum();
+    if total.is_nan() || total <= 0.0 {
+        return Err(MixtureError::ZeroTotalWeight { n_rows });
+    }
+    if !total.is_finite() {
+        // Each weight is finite but their sum overflows: the row holding the largest is named.
+        let row = (0..n_rows)
+            .max_by(|&a, &b| w[a].total_cmp(&w[b]))
+            .unwrap_or(0);
+        return Err(MixtureError::InvalidWeight { row, value: w[row] });
+    }
+    Ok(total)
+}
+
+/// Checks data for a model of dimension `expected_cols` (or any): finite, non-empty, and the
+/// weights as [`check_weights`] does. Returns the weight total.
+///
+/// # Errors
+/// As [`check_finite_data`] and [`check_weights`].
+pub fn check_data<T: Scalar>(data: Data<'_, T>, expected_cols: Option<usize>) -> Result<f64> {
+    check_finite_data(data.rows(), expected_cols)?;
+    check_weights(data.weights(), data.n_rows())
+}
+
+/// A family's K×D parameter matrix from rows of `f64` values (as a model file holds them),
+/// rounded to `T`. `name` names the parameter in messages ("rates").
+///
+/// # Errors
+/// [`MixtureError::InvalidParameters`] for no rows, empty rows or rows of unequal length.
+pub fn parameter_matrix<T: Scalar>(name: &str, rows: &[Vec<f64>]) -> Result<RowMatrix<T>> {
+    let d = rows.first().map_or(0, Vec::len);
+    if d == 0 {
+        return Err(MixtureError::InvalidParameters {
+            reason: format!(
+                "`{name}` has {} rows of {d} values; a mixture needs at least one component of at least one feature",
+                rows.len()
+            ),
+        });
+    }
+    if let Some(c) = rows.iter().position(|r| r.len() != d) {
+        return Err(MixtureError::InvalidParameters {
+            reason: format!(
+                "`{name}` of component {c} has {} values but that of component 0 has {d}",
+                rows[c].len()
+            ),
+        });
+    }
+    RowMatrix::new(rows.iter().flatten().map(|&v| T::cast(v)).collect(), d)
+}
+
+/// The rows of `values` widened to `f64`, as a model file holds them.
+pub fn widen_rows<T: Scalar>(values: Rows<'_, T>) -> Vec<Vec<f64>> {
+    values
+        .iter()
+        .map(|row| row.iter().map(|v| v.as_f64()).collect())
         .collect()
 }

@@ -22,7 +22,7 @@
 //!     .map(|i| [if i % 2 == 0 { 0.01 * (i % 7 + 1) as f64 } else { 10.0 * (i % 5 + 1) as f64 }])
 //!     .collect();
 //! let x = RowMatrix::from_rows(&rows)?;
-//! let model = Estimator::new(Exponential::new(), 2).seed(3).fit(&x)?;
+//! let model = Estimator::new(Exponential::new(), 2).seed(3).fit(&x)?.mixture;
 //! let means = model.means();
 //! let (lo, hi) = (means.get(0, 0).min(means.get(1, 0)), means.get(0, 0).max(means.get(1, 0)));
 //! assert!(lo < 0.1 && hi > 10.0);
@@ -31,7 +31,7 @@
 
 use mixture_core::{
     Components, Family, FirstMoments, Mixture, MixtureError, Result, Rows, Scalar,
-    affine_log_densities, check_parameters, check_values,
+    affine_log_densities, check_parameters, check_values, parameter_matrix, widen_rows,
 };
 use rand::Rng;
 
@@ -102,6 +102,15 @@ pub fn exponential_mixture<T: Scalar>(
     Mixture::from_parts(weights, ExponentialComponents::new(rates)?)
 }
 
+/// The parameters of the components in plain form, as model files hold them: the
+/// rates λ, K rows of D positive values (the mean of a feature is 1/λ), widened to `f64`.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct ExponentialParameters {
+    /// K rows of D values.
+    pub rates: Vec<Vec<f64>>,
+}
+
 /// The parameters of K exponential components: K×D rates.
 #[derive(Debug, Clone)]
 pub struct ExponentialComponents<T> {
@@ -168,6 +177,20 @@ impl<T: Scalar> ExponentialComponents<T> {
 }
 
 impl<T: Scalar> Components<T> for ExponentialComponents<T> {
+    const FAMILY: &'static str = "exponential";
+    type Parameters = ExponentialParameters;
+    type Rebind<U: Scalar> = ExponentialComponents<U>;
+
+    fn parameters(&self) -> ExponentialParameters {
+        ExponentialParameters {
+            rates: widen_rows(self.rates()),
+        }
+    }
+
+    fn from_parameters(p: &ExponentialParameters) -> Result<Self> {
+        Self::new(parameter_matrix::<T>("rates", &p.rates)?.view())
+    }
+
     fn check_domain(x: Rows<'_, T>) -> Result<()> {
         check_values(
             x,

@@ -2,9 +2,10 @@
 
 use crate::CovarianceType;
 use crate::linalg::{cholesky_lower, invert_lower};
+use crate::parameters::{Covariances, GaussianParameters};
 use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
-use mixture_core::{Components, MixtureError, Result, Rows, Scalar};
+use mixture_core::{Components, MixtureError, Result, Rows, Scalar, parameter_matrix, widen_rows};
 use rand::Rng;
 
 /// `ln(2π)`.
@@ -43,7 +44,7 @@ impl<T: Scalar> GaussianComponents<T> {
     ///
     /// # Errors
     /// [`MixtureError::InvalidParameters`] for inconsistent lengths, non-finite values or an
-    /// asymmetric covariance; [`MixtureError::NotPositiveDefinite`] naming the component whose
+    /// asymmetric covariance; [`MixtureError::ParametersNotFormed`] naming the component whose
     /// covariance cannot be factored.
     ///
     /// # Examples
@@ -199,11 +200,8 @@ impl<T: Scalar> GaussianComponents<T> {
         let mut log_norms = vec![T::zero(); k];
         for c in 0..k {
             let cov = MatRef::from_row_major_slice(&covariances[c * dd..(c + 1) * dd], d, d);
-            let l = cholesky_lower(cov).map_err(|pivot| MixtureError::NotPositiveDefinite {
-                component: c,
-                pivot,
-                reg_covar: reg_covar.unwrap_or(0.0),
-            })?;
+            let l =
+                cholesky_lower(cov).map_err(|pivot| not_positive_definite(c, pivot, reg_covar))?;
             let p = invert_lower(l.as_ref());
             let mut log_det = 0.0;
             for i in 0..d {
@@ -255,6 +253,24 @@ impl<T: Scalar> GaussianComponents<T> {
         let dd = self.d * self.d;
         &self.cholesky[k * dd..(k + 1) * dd]
     }
+}
+
+/// The Gaussian's error for a covariance that cannot be factored, with its remedy: a fitted
+/// covariance needs more regularisation; a given one is simply not a covariance.
+pub(crate) fn not_positive_definite(
+    component: usize,
+    pivot: usize,
+    reg_covar: Option<f64>,
+) -> MixtureError {
+    let problem = match reg_covar {
+        Some(reg) => format!(
+            "covariance is not positive definite (non-positive pivot at index {pivot}); raise reg_covar (now {reg:e}), use fewer components, or remove duplicate or constant columns"
+        ),
+        None => format!(
+            "the given covariance is not positive definite (non-positive pivot at index {pivot}); pass a symmetric positive-definite matrix"
+        ),
+    };
+    MixtureError::ParametersNotFormed { component, problem }
 }
 
 /// `Σ_j a_j²` with eight independent partial sums, so the compiler can vectorise what a single
@@ -313,6 +329,35 @@ fn scaled_sum_of_squares<T: Scalar>(x: &[T], m: &[T], p: &[T]) -> T {
 }
 
 impl<T: Scalar> Components<T> for GaussianComponents<T> {
+    const FAMILY: &'static str = "gaussian";
+    type Parameters = GaussianParameters;
+    type Rebind<U: Scalar> = GaussianComponents<U>;
+
+    fn parameters(&self) -> GaussianParameters {
+        let (k, d) = (self.k, self.d);
+        let values: Vec<f64> = self
+            .covariance_parameters()
+            .iter()
+            .map(|v| v.as_f64())
+            .collect();
+        GaussianParameters {
+            means: widen_rows(self.means()),
+            covariances: Covariances::from_flat(self.covariance_type, &values, k, d),
+        }
+    }
+
+    fn from_parameters(p: &GaussianParameters) -> Result<Self> {
+        let means = parameter_matrix::<T>("means", &p.means)?;
+        let (k, d) = (means.n_rows(), means.n_cols());
+        let flat: Vec<T> = p
+            .covariances
+            .to_flat(k, d)?
+            .iter()
+            .map(|&v| T::cast(v))
+            .collect();
+        Self::with_type(means.view(), &flat, p.covariances.covariance_type())
+    }
+
     fn check_domain(_x: Rows<'_, T>) -> Result<()> {
         Ok(()) // Every finite vector has a Gaussian density.
     }

@@ -4,7 +4,7 @@ use crate::components::GaussianComponents;
 use crate::moments::GaussianStats;
 use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
-use mixture_core::{Family, MixtureError, Result, Rows, Scalar};
+use mixture_core::{Data, Family, MixtureError, Result, Rows, Scalar};
 
 /// The Gaussian family with full covariance matrices, and its estimation settings.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -214,22 +214,24 @@ impl<T: Scalar> Family<T> for Gaussian {
         Ok(())
     }
 
-    fn prepare(&self, x: Rows<'_, T>) -> Result<Self> {
+    fn prepare(&self, data: Data<'_, T>) -> Result<Self> {
         if !self.relative {
             return Ok(*self);
         }
-        // Mean per-feature variance, two-pass in f64.
-        let (n, d) = (x.n_rows() as f64, x.n_cols());
+        // Mean per-feature variance (weighted by the rows' weights), two-pass in f64.
+        let (x, d) = (data.rows(), data.rows().n_cols());
+        let weight = |i: usize| data.weights().map_or(1.0, |w| w[i]);
+        let n: f64 = (0..x.n_rows()).map(weight).sum();
         let mut mean = vec![0.0; d];
-        for row in x.iter() {
+        for (i, row) in x.iter().enumerate() {
             for (m, v) in mean.iter_mut().zip(row) {
-                *m += v.as_f64() / n;
+                *m += weight(i) * v.as_f64() / n;
             }
         }
         let mut variance = 0.0;
-        for row in x.iter() {
+        for (i, row) in x.iter().enumerate() {
             for (m, v) in mean.iter().zip(row) {
-                variance += (v.as_f64() - m).powi(2);
+                variance += weight(i) * (v.as_f64() - m).powi(2);
             }
         }
         let scale = variance / (n * d as f64);

@@ -30,12 +30,61 @@
 //!     rows.push([5.0 + t.cos() * 0.3, 5.0 + t.sin() * 0.3]);
 //! }
 //! let x = RowMatrix::from_rows(&rows)?;
-//! let model = Estimator::new(Gaussian::full(), 2).seed(7).fit(&x)?;
-//! let report = model.fit_report().unwrap();
-//! assert!(report.converged);
+//! let fit = Estimator::new(Gaussian::full(), 2).seed(7).fit(&x)?;
+//! assert!(fit.report.converged);
+//! let model = &fit.mixture;
 //! let labels = model.predict(&x)?;
 //! assert_ne!(labels[0], labels[1]);
 //! println!("log p(X) = {:.2} nats", model.log_likelihood(&x)?);
+//! # Ok::<(), mixture_core::MixtureError>(())
+//! ```
+//!
+//! # E-M by hand, block by block
+//!
+//! `fit` is a loop over blocks of rows: an E-step per block
+//! ([`Estimator::e_step`](mixture_core::Estimator::e_step)) gives statistics that merge
+//! exactly ([`Statistics::merge`](mixture_core::Statistics::merge)), in block order, and an
+//! M-step turns them into the next mixture. Written by hand, with the blocks' E-steps in
+//! parallel or on other machines, the loop gives the same bits as `fit`, on any number of
+//! threads:
+//! ```
+//! use mixture_core::{Estimator, RowMatrix, Statistics};
+//! use mixture_gauss::Gaussian;
+//! use rayon::prelude::*;
+//!
+//! // 1000 rows in three clumps.
+//! let rows: Vec<[f64; 2]> = (0..1000)
+//!     .map(|i| {
+//!         let (t, c) = (i as f64 * 0.37, (i % 3) as f64);
+//!         [3.0 * c + t.sin(), c * c - t.cos() * 0.5]
+//!     })
+//!     .collect();
+//! let x = RowMatrix::from_rows(&rows)?;
+//! let (n, b) = (x.n_rows(), 128);
+//! let estimator = Estimator::new(Gaussian::full(), 3).block_rows(b).max_iter(5).tol(0.0);
+//! let start = estimator.initialise(&x)?;
+//!
+//! let mut model = start.clone();
+//! for _ in 0..5 {
+//!     let firsts: Vec<usize> = (0..n).step_by(b).collect();
+//!     let parts: Vec<Statistics<_>> = firsts
+//!         .par_iter()
+//!         .map(|&first| estimator.e_step(&model, x.view().slice_rows(first, (first + b).min(n)), first))
+//!         .collect::<Result<_, _>>()?;
+//!     let mut total = estimator.empty_statistics(&model);
+//!     for part in &parts {
+//!         total.merge(part)?; // in block order
+//!     }
+//!     model = estimator.m_step(&total)?.mixture;
+//! }
+//!
+//! for threads in [1, 2] {
+//!     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+//!     let fitted = pool.install(|| estimator.fit_from(&start, &x))?.mixture;
+//!     assert_eq!(fitted.weights(), model.weights());
+//!     assert_eq!(fitted.means().as_slice(), model.means().as_slice());
+//!     assert_eq!(fitted.components().covariances(), model.components().covariances());
+//! }
 //! # Ok::<(), mixture_core::MixtureError>(())
 //! ```
 
@@ -43,10 +92,12 @@ mod components;
 mod family;
 mod linalg;
 mod moments;
+mod parameters;
 
 pub use components::GaussianComponents;
 pub use family::{AccumulateScratch, CovarianceType, Gaussian};
 pub use moments::GaussianStats;
+pub use parameters::{Covariances, GaussianParameters};
 
 use mixture_core::{Mixture, Result, Rows, Scalar};
 

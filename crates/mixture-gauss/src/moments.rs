@@ -11,6 +11,11 @@ use mixture_core::SufficientStats;
 /// `Σ r (x − mean)(x − mean)ᵀ`: the full D×D matrix (row-major), or only its diagonal (D
 /// values) for the diagonal and spherical models, which need no more.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(try_from = "GaussianStatsRepr", into = "GaussianStatsRepr")
+)]
 pub struct GaussianStats {
     k: usize,
     d: usize,
@@ -116,6 +121,36 @@ impl GaussianStats {
 }
 
 impl SufficientStats for GaussianStats {
+    fn n_components(&self) -> usize {
+        self.k
+    }
+
+    fn n_features(&self) -> usize {
+        self.d
+    }
+
+    fn n_values(&self) -> usize {
+        self.counts.len() + self.means.len() + self.scatters.len()
+    }
+
+    fn incompatibility(&self, other: &Self) -> Option<String> {
+        let describe = |s: &Self| {
+            format!(
+                "{} components × {} features ({} scatters)",
+                s.k,
+                s.d,
+                if s.diagonal { "diagonal" } else { "full" }
+            )
+        };
+        ((self.k, self.d, self.diagonal) != (other.k, other.d, other.diagonal)).then(|| {
+            format!(
+                "Gaussian statistics of {} against {}",
+                describe(self),
+                describe(other)
+            )
+        })
+    }
+
     fn merge(&mut self, other: &Self) {
         for k in 0..self.k {
             self.merge_component(k, other.counts[k], other.mean(k), other.scatter(k));
@@ -131,18 +166,19 @@ impl SufficientStats for GaussianStats {
     /// One pseudo-row at `row` whose scatter is the pooled covariance of all the other
     /// components' data (their moments merged), so the new component starts as broad as the
     /// data rather than as a point.
-    fn reseed(&mut self, k: usize, row: &[f64]) {
+    fn reseed(&mut self, k: usize, row: &[f64], weight: f64) {
         let (d, per) = (self.d, self.per());
         let mut pooled = GaussianStats::new(1, d, self.diagonal);
         for c in (0..self.k).filter(|&c| c != k) {
             pooled.merge_component(0, self.counts[c], self.mean(c), self.scatter(c));
         }
         let n = pooled.counts[0];
-        self.counts[k] = 1.0;
+        self.counts[k] = weight;
         self.means[k * d..(k + 1) * d].copy_from_slice(row);
+        // The scatter of `weight` rows spread as the pooled covariance.
         let scatter = &mut self.scatters[k * per..(k + 1) * per];
         for (s, p) in scatter.iter_mut().zip(&pooled.scatters) {
-            *s = if n > 0.0 { p / n } else { 0.0 };
+            *s = if n > 0.0 { weight * (p / n) } else { 0.0 };
         }
     }
 
@@ -152,6 +188,60 @@ impl SufficientStats for GaussianStats {
         self.counts.remove(k);
         self.means.drain(k * d..(k + 1) * d);
         self.scatters.drain(k * per..(k + 1) * per);
+    }
+}
+
+/// The serialised form, checked on the way in.
+#[cfg(feature = "serde")]
+#[derive(serde::Serialize, serde::Deserialize)]
+struct GaussianStatsRepr {
+    n_components: usize,
+    n_features: usize,
+    diagonal: bool,
+    counts: Vec<f64>,
+    means: Vec<f64>,
+    scatters: Vec<f64>,
+}
+
+#[cfg(feature = "serde")]
+impl From<GaussianStats> for GaussianStatsRepr {
+    fn from(s: GaussianStats) -> Self {
+        Self {
+            n_components: s.k,
+            n_features: s.d,
+            diagonal: s.diagonal,
+            counts: s.counts,
+            means: s.means,
+            scatters: s.scatters,
+        }
+    }
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<GaussianStatsRepr> for GaussianStats {
+    type Error = String;
+
+    fn try_from(r: GaussianStatsRepr) -> Result<Self, String> {
+        let (k, d) = (r.n_components, r.n_features);
+        let per = if r.diagonal { d } else { d * d };
+        if r.counts.len() != k || r.means.len() != k * d || r.scatters.len() != k * per {
+            return Err(format!(
+                "Gaussian statistics of {k} components × {d} features need {k} counts, {} mean values and {} scatter values; found {}, {} and {}",
+                k * d,
+                k * per,
+                r.counts.len(),
+                r.means.len(),
+                r.scatters.len()
+            ));
+        }
+        Ok(Self {
+            k,
+            d,
+            diagonal: r.diagonal,
+            counts: r.counts,
+            means: r.means,
+            scatters: r.scatters,
+        })
     }
 }
 

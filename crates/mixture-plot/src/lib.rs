@@ -24,7 +24,7 @@
 //! use mixture_plot::{DensityOptions, fit_figure};
 //!
 //! let blobs = datagen::lesson_blobs::<f64>(200, 69)?;
-//! let model = Estimator::new(Gaussian::full(), 3).init(Init::RandomRows).seed(69).fit(&blobs.data)?;
+//! let model = Estimator::new(Gaussian::full(), 3).init(Init::RandomRows).seed(69).fit(&blobs.data)?.mixture;
 //! let figure = fit_figure(&model, blobs.data.view(), &DensityOptions::fit())?;
 //! assert_eq!((figure.width(), figure.height()), (800, 600));
 //! let png = figure.png()?;

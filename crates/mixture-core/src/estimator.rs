@@ -1,0 +1,502 @@
+//! [`Estimator`]: the E-M builder, its fits, and the public E-step and M-step.
+
+use crate::engine::{Engine, RunOutcome};
+use crate::error::{MixtureError, Result};
+use crate::family::{Components, Family};
+use crate::init::Init;
+use crate::mixture::Mixture;
+use crate::options::{DegeneratePolicy, EmOptions, StopRule};
+use crate::report::{
+    Both, DegenerateEvent, FitObserver, FitReport, IterationRecord, RunSummary, Silent, TraceWriter,
+};
+use crate::rows::Data;
+use crate::scalar::Scalar;
+use crate::statistics::{MStep, Source, Statistics, Workspace, accumulate_block, m_step};
+use crate::validate::{check_data, check_n_components};
+
+/// Fits mixtures of family `F` by E-M: a builder holding the family, K and the options.
+///
+/// Defaults follow scikit-learn where it is right: `max_iter` 100, `tol` 1e-3 on the change of
+/// the mean log-likelihood per row, k-means++ initialisation, one run, seed 0 (never the clock:
+/// the same seed gives the same numbers on every machine and thread count).
+///
+/// # Examples
+/// The family crates provide `F`; see `mixture_gauss` for a runnable example.
+#[derive(Debug, Clone)]
+pub struct Estimator<F> {
+    family: F,
+    n_components: usize,
+    options: EmOptions,
+}
+
+impl<F> Estimator<F> {
+    /// An estimator of `n_components` components of `family` with default options. Options are
+    /// checked when fitting.
+    pub fn new(family: F, n_components: usize) -> Self {
+        Self {
+            family,
+            n_components,
+            options: EmOptions::default(),
+        }
+    }
+
+    /// The family and its settings.
+    pub fn family(&self) -> &F {
+        &self.family
+    }
+
+    /// Number of components K.
+    pub fn n_components(&self) -> usize {
+        self.n_components
+    }
+
+    /// The options.
+    pub fn options(&self) -> &EmOptions {
+        &self.options
+    }
+
+    /// Replaces all options at once.
+    pub fn with_options(mut self, options: EmOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Most iterations per run (default 100). Reaching it is not an error: the model comes back
+    /// marked not converged. 0 returns the initial parameters.
+    pub fn max_iter(mut self, max_iter: usize) -> Self {
+        self.options.max_iter = max_iter;
+        self
+    }
+
+    /// Stop threshold (default 1e-3); 0 runs exactly `max_iter` iterations.
+    pub fn tol(mut self, tol: f64) -> Self {
+        self.options.tol = tol;
+        self
+    }
+
+    /// Which change is compared with `tol` (default [`StopRule::LogLikelihood`]).
+    pub fn stop_rule(mut self, rule: StopRule) -> Self {
+        self.options.stop_rule = rule;
+        self
+    }
+
+    /// How runs start (default [`Init::KMeansPlusPlus`]).
+    pub fn init(mut self, init: Init) -> Self {
+        self.options.init = init;
+        self
+    }
+
+    /// Seed of the random stream (default 0).
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.options.seed = seed;
+        self
+    }
+
+    /// Number of initialisations (default 1); the best final log-likelihood wins.
+    pub fn n_init(mut self, n_init: usize) -> Self {
+        self.options.n_init = n_init;
+        self
+    }
+
+    /// Print the lesson's trace to standard error (default off). To trace elsewhere, pass a
+    /// [`TraceWriter`] to [`Estimator::fit_observed`].
+    pub fn verbose(mut self, verbose: bool) -> Self {
+        self.options.verbose = verbose;
+        self
+    }
+
+    /// Rows per block of the fused pass (default 256). Results do not depend on the thread
+    /// count, but they do (by rounding) on this.
+    pub fn block_rows(mut self, block_rows: usize) -> Self {
+        self.options.block_rows = block_rows;
+        self
+    }
+
+    /// What to do with a degenerate component (default [`DegeneratePolicy::Reseed`]).
+    pub fn on_degenerate(mut self, policy: DegeneratePolicy) -> Self {
+        self.options.on_degenerate = policy;
+        self
+    }
+
+    /// Fits a mixture to `data`: N×D rows (one per observation), optionally weighted
+    /// ([`Data`], from `rows.weighted(&w)`).
+    ///
+    /// Weights are frequency weights: they multiply each row's responsibilities in the
+    /// statistics and its log-likelihood, and initialisation draws rows in proportion to them.
+    /// An integer weight gives the fit of the data with that row repeated; a weight of 0 the
+    /// fit without it.
+    ///
+    /// # Errors
+    /// Invalid options or data (empty, non-finite, outside the family's domain, fewer rows or
+    /// distinct rows than components; bad weights: see [`crate::check_weights`]), a typed
+    /// error from the family's M-step when the degenerate policy is
+    /// [`DegeneratePolicy::Error`], or [`MixtureError::ZeroDensity`].
+    ///
+    /// # Examples
+    /// The family crates provide `F`: see `mixture_gauss`, `mixture_bern` and `mixture_exp`.
+    pub fn fit<'a, T>(&self, data: impl Into<Data<'a, T>>) -> Result<Fitted<T, F::Components>>
+    where
+        T: Scalar,
+        F: Family<T>,
+    {
+        self.fit_observed(data, &mut Silent)
+    }
+
+    /// [`Estimator::fit`], calling `observer` after every iteration and run.
+    ///
+    /// # Errors
+    /// As [`Estimator::fit`].
+    pub fn fit_observed<'a, T>(
+        &self,
+        data: impl Into<Data<'a, T>>,
+        observer: &mut dyn FitObserver,
+    ) -> Result<Fitted<T, F::Components>>
+    where
+        T: Scalar,
+        F: Family<T>,
+    {
+        let data = data.into();
+        let weight_total = self.check(data)?;
+        let family = self.family.prepare(data)?;
+        let mut engine = Engine::new(
+            &family,
+            data,
+            weight_total,
+            self.n_components,
+            &self.options,
+        );
+        let mut best: Option<RunOutcome<T, F::Components>> = None;
+        let mut runs = Vec::with_capacity(self.options.n_init);
+        for run in 0..self.options.n_init {
+            let start = engine.initialise(self.n_components, run)?;
+            let outcome = self.observe(|obs| engine.run(start, run, None, obs), observer)?;
+            runs.push(outcome.summary);
+            if best
+                .as_ref()
+                .is_none_or(|b| outcome.summary.log_likelihood > b.summary.log_likelihood)
+            {
+                best = Some(outcome);
+            }
+        }
+        let best = best.expect("n_init >= 1");
+        let report = report(
+            &runs,
+            best.summary.run,
+            best.history,
+            engine.events,
+            data,
+            weight_total,
+        );
+        Ok(Fitted {
+            mixture: best.model,
+            report,
+        })
+    }
+
+    /// The starting mixture that run 0 of [`Estimator::fit`] would begin E-M from: the
+    /// initialisation's hard assignment of the rows followed by one M-step.
+    ///
+    /// # Errors
+    /// As [`Estimator::fit`].
+    pub fn initialise<'a, T>(
+        &self,
+        data: impl Into<Data<'a, T>>,
+    ) -> Result<Mixture<T, F::Components>>
+    where
+        T: Scalar,
+        F: Family<T>,
+    {
+        let data = data.into();
+        let weight_total = self.check(data)?;
+        let family = self.family.prepare(data)?;
+        let mut engine = Engine::new(
+            &family,
+            data,
+            weight_total,
+            self.n_components,
+            &self.options,
+        );
+        engine.initialise(self.n_components, 0)
+    }
+
+    /// Runs E-M from the given parameters instead of an initialisation (`n_init`, `init` and
+    /// `seed` do not apply). With `tol(0.0)` and `max_iter(n)` it runs exactly n iterations.
+    ///
+    /// `start` is a [`Mixture`] (E-M starts afresh from it, as from a hand-built model) or a
+    /// [`Fitted`] (a warm start: the stop rule continues from the last iteration of that fit,
+    /// so repeated short warm fits report convergence once the log-likelihood settles, as
+    /// scikit-learn's `warm_start` does).
+    ///
+    /// # Errors
+    /// As [`Estimator::fit`], plus [`MixtureError::DimensionMismatch`] or
+    /// [`MixtureError::InvalidParameters`] when `start` does not fit the data or K.
+    pub fn fit_from<'a, 'm, T>(
+        &self,
+        start: impl Into<Start<'m, T, F::Components>>,
+        data: impl Into<Data<'a, T>>,
+    ) -> Result<Fitted<T, F::Components>>
+    where
+        T: Scalar,
+        F: Family<T>,
+        F::Components: 'm,
+    {
+        self.fit_from_observed(start, data, &mut Silent)
+    }
+
+    /// [`Estimator::fit_from`] with an observer.
+    ///
+    /// # Errors
+    /// As [`Estimator::fit_from`].
+    pub fn fit_from_observed<'a, 'm, T>(
+        &self,
+        start: impl Into<Start<'m, T, F::Components>>,
+        data: impl Into<Data<'a, T>>,
+        observer: &mut dyn FitObserver,
+    ) -> Result<Fitted<T, F::Components>>
+    where
+        T: Scalar,
+        F: Family<T>,
+        F::Components: 'm,
+    {
+        let (start, data) = (start.into(), data.into());
+        let weight_total = self.check(data)?;
+        self.check_start(start.mixture, data)?;
+        let family = self.family.prepare(data)?;
+        let mut engine = Engine::new(
+            &family,
+            data,
+            weight_total,
+            self.n_components,
+            &self.options,
+        );
+        let outcome = self.observe(
+            |obs| engine.run(start.mixture.clone(), 0, start.previous, obs),
+            observer,
+        )?;
+        let report = report(
+            &[outcome.summary],
+            0,
+            outcome.history,
+            engine.events,
+            data,
+            weight_total,
+        );
+        Ok(Fitted {
+            mixture: outcome.model,
+            report,
+        })
+    }
+
+    /// The E-step statistics of `block` (rows `first_row..` of the data, optionally weighted)
+    /// under `model`: what [`Estimator::fit`] computes for each block of `block_rows` rows.
+    /// Merge the statistics of all blocks in order ([`Statistics::merge`]) and hand them to
+    /// [`Estimator::m_step`] for one E-M iteration. `first_row` only names rows in errors and
+    /// in the worst-row list.
+    ///
+    /// Uses the family's settings as given: for settings resolved from the data (a
+    /// regularisation relative to its variance), use [`Estimator::prepared`] first.
+    ///
+    /// # Errors
+    /// Invalid data or weights (as [`Estimator::fit`]), a dimension other than the model's, or
+    /// [`MixtureError::ZeroDensity`] for a row of positive weight no component explains.
+    ///
+    /// # Examples
+    /// `mixture_gauss`'s crate documentation fits by hand, block by block, and gets the bits
+    /// of `fit`.
+    pub fn e_step<'a, T>(
+        &self,
+        model: &Mixture<T, F::Components>,
+        block: impl Into<Data<'a, T>>,
+        first_row: usize,
+    ) -> Result<Statistics<F::Stats>>
+    where
+        T: Scalar,
+        F: Family<T>,
+    {
+        let block = block.into();
+        check_data(block, Some(model.n_features()))?;
+        <F::Components as Components<T>>::check_domain(block.rows())?;
+        let mut stats = self.empty_statistics(model);
+        accumulate_block(
+            &self.family,
+            Source::Model(model),
+            block,
+            first_row,
+            true,
+            &mut Workspace::default(),
+            &mut stats,
+        )?;
+        Ok(stats)
+    }
+
+    /// Empty statistics for `model`'s K and D: the start of a merge.
+    pub fn empty_statistics<T>(&self, model: &Mixture<T, F::Components>) -> Statistics<F::Stats>
+    where
+        T: Scalar,
+        F: Family<T>,
+    {
+        Statistics::new(
+            self.family
+                .new_stats(model.n_components(), model.n_features()),
+        )
+    }
+
+    /// The M-step: the new mixture from merged statistics, with degenerate components handled
+    /// by the estimator's policy ([`Estimator::on_degenerate`]).
+    ///
+    /// # Errors
+    /// See [`m_step`].
+    pub fn m_step<T>(&self, stats: &Statistics<F::Stats>) -> Result<MStep<T, F::Components>>
+    where
+        T: Scalar,
+        F: Family<T>,
+    {
+        self.family.check_options()?;
+        m_step(&self.family, stats, self.options.on_degenerate)
+    }
+
+    /// This estimator with the family's data-dependent settings resolved on `data` (see
+    /// [`Family::prepare`]), as [`Estimator::fit`] does before fitting: for E-steps and
+    /// M-steps by hand.
+    ///
+    /// # Errors
+    /// As [`Estimator::fit`]'s checks of the data and options.
+    pub fn prepared<'a, T>(&self, data: impl Into<Data<'a, T>>) -> Result<Self>
+    where
+        T: Scalar,
+        F: Family<T>,
+    {
+        let data = data.into();
+        self.check(data)?;
+        Ok(Self {
+            family: self.family.prepare(data)?,
+            n_components: self.n_components,
+            options: self.options.clone(),
+        })
+    }
+
+    /// Checks options and data; returns the weight total.
+    fn check<T: Scalar>(&self, data: Data<'_, T>) -> Result<f64>
+    where
+        F: Family<T>,
+    {
+        self.options.validate()?;
+        self.family.check_options()?;
+        let weight_total = check_data(data, None)?;
+        <F::Components as Components<T>>::check_domain(data.rows())?;
+        let rows_with_weight = data
+            .weights()
+            .map_or(data.n_rows(), |w| w.iter().filter(|&&v| v > 0.0).count());
+        check_n_components(self.n_components, rows_with_weight)?;
+        Ok(weight_total)
+    }
+
+    fn check_start<T: Scalar>(
+        &self,
+        start: &Mixture<T, F::Components>,
+        data: Data<'_, T>,
+    ) -> Result<()>
+    where
+        F: Family<T>,
+    {
+        if start.n_features() != data.rows().n_cols() {
+            return Err(MixtureError::DimensionMismatch {
+                expected: start.n_features(),
+                found: data.rows().n_cols(),
+            });
+        }
+        if start.n_components() != self.n_components {
+            return Err(MixtureError::InvalidParameters {
+                reason: format!(
+                    "the starting mixture has {} components but the estimator wants {}",
+                    start.n_components(),
+                    self.n_components
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// Runs `f` with the caller's observer, joined by a stderr trace when `verbose` is set.
+    fn observe<R>(
+        &self,
+        f: impl FnOnce(&mut dyn FitObserver) -> R,
+        observer: &mut dyn FitObserver,
+    ) -> R {
+        if self.options.verbose {
+            let mut trace = TraceWriter::new(std::io::stderr().lock());
+            f(&mut Both(observer, &mut trace))
+        } else {
+            f(observer)
+        }
+    }
+}
+
+/// A fitted mixture and how the fit went.
+#[derive(Debug, Clone)]
+pub struct Fitted<T, C> {
+    /// The fitted mixture.
+    pub mixture: Mixture<T, C>,
+    /// The fit's report: iterations, convergence, log-likelihood, trace, degenerate components.
+    pub report: FitReport,
+}
+
+impl<T, C> Fitted<T, C> {
+    /// The mixture, without the report.
+    pub fn into_mixture(self) -> Mixture<T, C> {
+        self.mixture
+    }
+}
+
+/// Where [`Estimator::fit_from`] starts: a mixture, and for a warm start the mean
+/// log-likelihood of the last iteration that produced it.
+#[derive(Debug)]
+pub struct Start<'m, T, C> {
+    /// The starting parameters.
+    pub mixture: &'m Mixture<T, C>,
+    /// The mean log-likelihood the stop rule compares the first iteration with (scikit-learn's
+    /// `lower_bound_`); `None` starts afresh.
+    pub previous: Option<f64>,
+}
+
+impl<'m, T, C> From<&'m Mixture<T, C>> for Start<'m, T, C> {
+    fn from(mixture: &'m Mixture<T, C>) -> Self {
+        Self {
+            mixture,
+            previous: None,
+        }
+    }
+}
+
+impl<'m, T, C> From<&'m Fitted<T, C>> for Start<'m, T, C> {
+    fn from(fitted: &'m Fitted<T, C>) -> Self {
+        Self {
+            mixture: &fitted.mixture,
+            previous: fitted.report.history.last().map(|r| r.mean_log_likelihood),
+        }
+    }
+}
+
+fn report<T>(
+    runs: &[RunSummary],
+    best_run: usize,
+    history: Vec<IterationRecord>,
+    events: Vec<DegenerateEvent>,
+    data: Data<'_, T>,
+    weight_total: f64,
+) -> FitReport {
+    let best = runs[best_run];
+    FitReport {
+        degenerate: events.into_iter().filter(|e| e.run == best_run).collect(),
+        n_iter: best.n_iter,
+        converged: best.converged,
+        log_likelihood: best.log_likelihood,
+        mean_log_likelihood: best.log_likelihood / weight_total,
+        n_samples: data.n_rows(),
+        weight_total,
+        weighted: data.weights().is_some(),
+        best_run,
+        runs: runs.to_vec(),
+        history,
+    }
+}

@@ -1,0 +1,109 @@
+//! The E-M driver's settings: [`EmOptions`], the stop rule and the degenerate-component policy.
+
+use crate::error::{MixtureError, Result};
+use crate::init::Init;
+
+/// Rows per block of the fused pass, by default: a block's B×K scratch stays in cache.
+pub const DEFAULT_BLOCK_ROWS: usize = 256;
+
+/// When E-M stops before `max_iter`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum StopRule {
+    /// The mean log-likelihood per row changed by less than `tol` (scikit-learn's rule).
+    #[default]
+    LogLikelihood,
+    /// The Frobenius norm of the change of the means fell below `tol` (the lesson's rule; note
+    /// that it is in data units, so scale `tol` with the data).
+    MeanShift,
+}
+
+/// What E-M does with a degenerate component: one whose total responsibility falls below
+/// [`MIN_COMPONENT_WEIGHT`] rows, or whose parameters cannot be formed (a Gaussian covariance
+/// that is not positive definite).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum DegeneratePolicy {
+    /// Re-seed it at the worst-explained row (the lowest log-likelihood under the current
+    /// model; at initialisation, the row farthest from its centre), with the weight of one row
+    /// and, for Gaussians, the pooled covariance of the other components. K stays.
+    #[default]
+    Reseed,
+    /// Drop it: K shrinks, and the report lists what was dropped.
+    Drop,
+    /// Stop with a typed error naming the component and what to change.
+    Error,
+}
+
+/// Settings of the E-M driver. See [`Estimator`] for their meaning and defaults.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct EmOptions {
+    /// Most iterations per run.
+    pub max_iter: usize,
+    /// Stop threshold for `stop_rule`.
+    pub tol: f64,
+    /// Which change is compared with `tol`.
+    pub stop_rule: StopRule,
+    /// How runs start.
+    pub init: Init,
+    /// Seed of the random stream (ChaCha8); run `r` uses stream `r` of it.
+    pub seed: u64,
+    /// Number of initialisations; the run with the highest final log-likelihood is kept.
+    pub n_init: usize,
+    /// Print the lesson's per-iteration trace to standard error.
+    pub verbose: bool,
+    /// Rows per block of the fused pass.
+    pub block_rows: usize,
+    /// What to do with a degenerate component.
+    pub on_degenerate: DegeneratePolicy,
+}
+
+impl Default for EmOptions {
+    fn default() -> Self {
+        Self {
+            max_iter: 100,
+            tol: 1e-3,
+            stop_rule: StopRule::LogLikelihood,
+            init: Init::default(),
+            seed: 0,
+            n_init: 1,
+            verbose: false,
+            block_rows: DEFAULT_BLOCK_ROWS,
+            on_degenerate: DegeneratePolicy::default(),
+        }
+    }
+}
+
+impl EmOptions {
+    /// Checks every option.
+    ///
+    /// # Errors
+    /// [`MixtureError::InvalidOption`] naming the option.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |name, value: String, expected| {
+            Err(MixtureError::InvalidOption {
+                name,
+                value,
+                expected,
+            })
+        };
+        if !(self.tol.is_finite() && self.tol >= 0.0) {
+            return bad("tol", self.tol.to_string(), "must be finite and at least 0");
+        }
+        if self.n_init == 0 {
+            return bad("n_init", "0".into(), "must be at least 1");
+        }
+        if self.block_rows == 0 {
+            return bad("block_rows", "0".into(), "must be at least 1");
+        }
+        if self.block_rows > 1 << 20 {
+            return bad(
+                "block_rows",
+                self.block_rows.to_string(),
+                "must be at most 1048576 (blocks should fit in cache)",
+            );
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,178 @@
+//! Serialised forms (the `serde` feature): statistics and mixtures carry a format name and a
+//! version, and come back through the same checks as the constructors.
+//!
+//! Every number is an `f64` (an `f32` model's values widened exactly), so a round trip through
+//! a format that keeps `f64` exactly (JSON with serde_json's `float_roundtrip`, or any binary
+//! format) gives back every bit.
+
+use crate::family::{Components, SufficientStats};
+use crate::mixture::Mixture;
+use crate::scalar::Scalar;
+use crate::statistics::{Statistics, WorstRow};
+use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
+
+/// The `format` of serialised statistics.
+pub const STATISTICS_FORMAT: &str = "mixture-statistics";
+/// The version of serialised statistics this library writes and reads.
+pub const STATISTICS_VERSION: u32 = 1;
+/// The `format` of a serialised mixture (a model file).
+pub const MODEL_FORMAT: &str = "mixture-model";
+/// The version of serialised mixtures (model files) this library writes and reads.
+pub const MODEL_VERSION: u32 = 1;
+
+fn check_header(
+    kind: &str,
+    format: &str,
+    version: u32,
+    want: &str,
+    want_version: u32,
+) -> Result<(), String> {
+    if format != want {
+        return Err(format!("not {kind} (format {format:?}, expected {want:?})"));
+    }
+    if version != want_version {
+        return Err(format!(
+            "{kind} version {version} is not supported; this library reads version {want_version}"
+        ));
+    }
+    Ok(())
+}
+
+#[derive(Serialize, Deserialize)]
+pub(crate) struct StatisticsRepr<S> {
+    format: String,
+    version: u32,
+    counts: Vec<f64>,
+    log_likelihood: f64,
+    weight_total: f64,
+    n_rows: usize,
+    worst: Vec<WorstRow>,
+    family: S,
+}
+
+impl<S> From<Statistics<S>> for StatisticsRepr<S> {
+    fn from(s: Statistics<S>) -> Self {
+        Self {
+            format: STATISTICS_FORMAT.into(),
+            version: STATISTICS_VERSION,
+            counts: s.counts,
+            log_likelihood: s.log_likelihood,
+            weight_total: s.weight_total,
+            n_rows: s.n_rows,
+            worst: s.worst,
+            family: s.family,
+        }
+    }
+}
+
+impl<S: SufficientStats> TryFrom<StatisticsRepr<S>> for Statistics<S> {
+    type Error = String;
+
+    fn try_from(r: StatisticsRepr<S>) -> Result<Self, String> {
+        check_header(
+            "mixture statistics",
+            &r.format,
+            r.version,
+            STATISTICS_FORMAT,
+            STATISTICS_VERSION,
+        )?;
+        let (k, d) = (r.family.n_components(), r.family.n_features());
+        if r.counts.len() != k {
+            return Err(format!(
+                "{} counts for statistics of {k} components",
+                r.counts.len()
+            ));
+        }
+        if r.worst.len() > k || r.worst.iter().any(|w| w.values.len() != d) {
+            return Err(format!("worst rows must be at most {k} rows of {d} values"));
+        }
+        Ok(Self {
+            counts: r.counts,
+            family: r.family,
+            log_likelihood: r.log_likelihood,
+            weight_total: r.weight_total,
+            n_rows: r.n_rows,
+            worst: r.worst,
+        })
+    }
+}
+
+/// A mixture as it is written: header, weights, then the family's parameters.
+#[derive(Serialize, Deserialize)]
+struct MixtureRepr<P> {
+    format: String,
+    version: u32,
+    family: String,
+    precision: String,
+    n_components: usize,
+    n_features: usize,
+    weights: Vec<f64>,
+    #[serde(flatten)]
+    parameters: P,
+}
+
+impl<T, C> Serialize for Mixture<T, C>
+where
+    T: Scalar,
+    C: Components<T>,
+    C::Parameters: Serialize,
+{
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        MixtureRepr {
+            format: MODEL_FORMAT.into(),
+            version: MODEL_VERSION,
+            family: C::FAMILY.into(),
+            precision: T::NAME.into(),
+            n_components: self.n_components(),
+            n_features: self.n_features(),
+            weights: self.weights().to_vec(),
+            parameters: self.components().parameters(),
+        }
+        .serialize(serializer)
+    }
+}
+
+/// Reads a mixture of family `C` in precision `T`. A file written in the other precision is
+/// converted (exactly when widening `f32` to `f64`; rounded, and checked again, when narrowing).
+impl<'de, T, C> Deserialize<'de> for Mixture<T, C>
+where
+    T: Scalar,
+    C: Components<T>,
+    C::Parameters: Deserialize<'de>,
+{
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let r = MixtureRepr::<C::Parameters>::deserialize(deserializer)?;
+        check_header(
+            "a mixture model",
+            &r.format,
+            r.version,
+            MODEL_FORMAT,
+            MODEL_VERSION,
+        )
+        .map_err(de::Error::custom)?;
+        if r.family != C::FAMILY {
+            return Err(de::Error::custom(format!(
+                "a {} model cannot be read as a {} model",
+                r.family,
+                C::FAMILY
+            )));
+        }
+        if !["f32", "f64"].contains(&r.precision.as_str()) {
+            return Err(de::Error::custom(format!(
+                "precision {:?} is not supported; use \"f64\" or \"f32\"",
+                r.precision
+            )));
+        }
+        let components = C::from_parameters(&r.parameters).map_err(de::Error::custom)?;
+        if (components.n_components(), components.n_features()) != (r.n_components, r.n_features) {
+            return Err(de::Error::custom(format!(
+                "the parameters describe {} components of {} features but the header says {} of {}",
+                components.n_components(),
+                components.n_features(),
+                r.n_components,
+                r.n_features
+            )));
+        }
+        Mixture::from_parts(&r.weights, components).map_err(de::Error::custom)
+    }
+}

@@ -1,0 +1,471 @@
+//! The E-step's statistics of some rows under a mixture ([`Statistics`]), their exact merge,
+//! and the M-step that turns merged statistics into a new mixture ([`m_step`]).
+//!
+//! This is the whole E-M iteration, wherever the rows live:
+//!
+//! ```text
+//! for each part of the data (a block, a file chunk, a batch, a worker's chunk):
+//!     stats_i = e_step(model, rows_i, weights_i)
+//! merged = stats_0.merge(stats_1).merge(…)      in part order
+//! model' = m_step(merged, degenerate policy)
+//! ```
+//!
+//! `Estimator::fit` is exactly this loop with blocks of `block_rows` rows as parts, merged one
+//! block at a time in block order (computed in parallel, merged in order), so a loop written by
+//! hand over the same blocks gives the same bits.
+
+use crate::error::{MixtureError, Result};
+use crate::family::{Components, Family, SufficientStats};
+use crate::mixture::Mixture;
+use crate::numeric::normalise_row;
+use crate::options::DegeneratePolicy;
+use crate::rows::Data;
+use crate::scalar::Scalar;
+
+/// A component whose total responsibility is below this many rows is empty. With weights,
+/// "a row" is the mean weight of a row (`Σw / N`), so scaling every weight changes nothing.
+pub const MIN_COMPONENT_WEIGHT: f64 = 1e-6;
+
+/// Why a component was degenerate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
+pub enum DegenerateReason {
+    /// It lost (almost) all its rows.
+    Empty,
+    /// Its parameters could not be formed (a covariance that is not positive definite).
+    Singular,
+}
+
+/// What the M-step did with a degenerate component.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
+pub enum DegenerateAction {
+    /// Re-seeded at this row (global index).
+    Reseeded {
+        /// The row it was re-seeded at.
+        row: usize,
+    },
+    /// Dropped (K shrank by one).
+    Dropped,
+}
+
+/// One degenerate component met by an M-step, and what was done about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Degeneracy {
+    /// The component's index at that moment (after earlier drops in the same M-step).
+    pub component: usize,
+    /// Why.
+    pub reason: DegenerateReason,
+    /// What was done.
+    pub action: DegenerateAction,
+}
+
+/// One of the worst-explained rows, kept by the E-step for the re-seeding policy: the row's
+/// values travel with it, so an M-step needs no access to the data.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct WorstRow {
+    /// How badly it is explained: `−ln p(x)` under the E-step's model (at initialisation, the
+    /// squared distance to its centre). Larger is worse.
+    pub badness: f64,
+    /// Its global index (the `first_row` given to the E-step plus its place in the block).
+    pub row: usize,
+    /// Its weight.
+    pub weight: f64,
+    /// Its values, widened to `f64`.
+    pub values: Vec<f64>,
+}
+
+/// Ordering of worst rows: worse first, ties to the lower row, so the kept set does not depend
+/// on the order rows are offered in.
+fn worse(a: (f64, usize), b: (f64, usize)) -> bool {
+    a.0 > b.0 || (a.0 == b.0 && a.1 < b.1)
+}
+
+/// Keeps the `cap` worst of `(badness, row)` in `list`, sorted worst first.
+pub(crate) fn offer_worst(list: &mut Vec<(f64, usize)>, cap: usize, badness: f64, row: usize) {
+    let item = (badness, row);
+    if list.len() == cap && !list.last().is_some_and(|&last| worse(item, last)) {
+        return;
+    }
+    let at = list.partition_point(|&w| worse(w, item));
+    list.insert(at, item);
+    list.truncate(cap);
+}
+
+/// Keeps the `cap` worst rows in `list` (sorted, worst first), building the row only if it
+/// is kept.
+fn keep_worst(
+    list: &mut Vec<WorstRow>,
+    cap: usize,
+    item: (f64, usize),
+    make: impl FnOnce() -> WorstRow,
+) {
+    if list.len() == cap
+        && !list
+            .last()
+            .is_some_and(|last| worse(item, (last.badness, last.row)))
+    {
+        return;
+    }
+    let at = list.partition_point(|v| worse((v.badness, v.row), item));
+    list.insert(at, make());
+    list.truncate(cap);
+}
+
+/// What the E-step of a mixture on some rows gives: per-component weight totals, the family's
+/// sufficient statistics, the rows' weighted log-likelihood, and the worst-explained rows.
+///
+/// Statistics of disjoint parts of the data [`merge`](Statistics::merge) into the statistics
+/// of their union. Counts and totals are `f64` whatever the data's type. Behind the `serde`
+/// feature they serialise (format `"mixture-statistics"`, version 1) so that another process
+/// or machine can merge them; a round trip keeps every bit.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(
+        try_from = "crate::serial::StatisticsRepr<S>",
+        into = "crate::serial::StatisticsRepr<S>",
+        bound(
+            serialize = "S: serde::Serialize + Clone",
+            deserialize = "S: serde::Deserialize<'de> + SufficientStats"
+        )
+    )
+)]
+pub struct Statistics<S> {
+    pub(crate) counts: Vec<f64>,
+    pub(crate) family: S,
+    pub(crate) log_likelihood: f64,
+    pub(crate) weight_total: f64,
+    pub(crate) n_rows: usize,
+    pub(crate) worst: Vec<WorstRow>,
+}
+
+impl<S: SufficientStats> Statistics<S> {
+    /// Empty statistics around empty family statistics (from [`Family::new_stats`]): the
+    /// neutral element of [`Statistics::merge`].
+    pub fn new(family: S) -> Self {
+        Self {
+            counts: vec![0.0; family.n_components()],
+            family,
+            log_likelihood: 0.0,
+            weight_total: 0.0,
+            n_rows: 0,
+            worst: Vec::new(),
+        }
+    }
+
+    /// Number of components K.
+    pub fn n_components(&self) -> usize {
+        self.counts.len()
+    }
+
+    /// Data dimension D.
+    pub fn n_features(&self) -> usize {
+        self.family.n_features()
+    }
+
+    /// `N_k = Σ_i w_i r_ik`, the total (weighted) responsibility of every component.
+    pub fn counts(&self) -> &[f64] {
+        &self.counts
+    }
+
+    /// The family's sufficient statistics.
+    pub fn family(&self) -> &S {
+        &self.family
+    }
+
+    /// `Σ_i w_i ln p(x_i)` in nats, under the model of the E-step.
+    pub fn log_likelihood(&self) -> f64 {
+        self.log_likelihood
+    }
+
+    /// `Σ_i w_i` (the number of rows when unweighted).
+    pub fn weight_total(&self) -> f64 {
+        self.weight_total
+    }
+
+    /// Rows seen, including rows of weight 0.
+    pub fn n_rows(&self) -> usize {
+        self.n_rows
+    }
+
+    /// The (at most K) worst-explained rows of positive weight, worst first.
+    pub fn worst_rows(&self) -> &[WorstRow] {
+        &self.worst
+    }
+
+    /// Adds `other`, the statistics of later rows, into `self`.
+    ///
+    /// Merging is exact arithmetic on `f64` values (sums, and for Gaussians the pairwise
+    /// update of centred scatters), so it is associative only up to rounding: merge parts in
+    /// a fixed order (the order of the rows) to get the same bits every time.
+    /// `Estimator::fit` merges one block at a time, in block order, into empty statistics.
+    ///
+    /// # Errors
+    /// [`MixtureError::IncompatibleStatistics`] when the two differ in K, D or kind.
+    pub fn merge(&mut self, other: &Self) -> Result<()> {
+        if let Some(reason) = self.family.incompatibility(&other.family) {
+            return Err(MixtureError::IncompatibleStatistics { reason });
+        }
+        self.merge_unchecked(other);
+        Ok(())
+    }
+
+    pub(crate) fn merge_unchecked(&mut self, other: &Self) {
+        self.family.merge(&other.family);
+        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
+            *a += b;
+        }
+        self.log_likelihood += other.log_likelihood;
+        self.weight_total += other.weight_total;
+        self.n_rows += other.n_rows;
+        let cap = self.counts.len();
+        for w in &other.worst {
+            keep_worst(&mut self.worst, cap, (w.badness, w.row), || w.clone());
+        }
+    }
+
+    /// Empties the statistics, keeping their memory.
+    pub fn reset(&mut self) {
+        self.family.reset();
+        self.counts.fill(0.0);
+        self.log_likelihood = 0.0;
+        self.weight_total = 0.0;
+        self.n_rows = 0;
+        self.worst.clear();
+    }
+}
+
+/// Where a block's responsibilities come from.
+pub(crate) enum Source<'m, T, C> {
+    /// The E-step of a mixture.
+    Model(&'m Mixture<T, C>),
+    /// One-hot labels (initialisation) for the block's rows, with each row's squared distance
+    /// to its centre.
+    Hard {
+        labels: &'m [usize],
+        distances: &'m [f64],
+    },
+}
+
+/// Working memory of the block kernel, reused across blocks so a pass does not allocate.
+pub(crate) struct Workspace<T, W> {
+    joint: Vec<T>,
+    density_scratch: Vec<T>,
+    stats_scratch: W,
+    worst: Vec<(f64, usize)>,
+}
+
+impl<T, W: Default> Default for Workspace<T, W> {
+    fn default() -> Self {
+        Self {
+            joint: Vec::new(),
+            density_scratch: Vec::new(),
+            stats_scratch: W::default(),
+            worst: Vec::new(),
+        }
+    }
+}
+
+/// The fused work on one block, added into `out`: responsibilities (times the rows' weights),
+/// log-likelihood, counts, worst rows and (when `accumulate`) the family's statistics.
+///
+/// `data` is already validated (finite, D columns, in the family's domain, one weight per row
+/// if any). Rows of weight 0 add nothing and are never reported.
+///
+/// # Errors
+/// [`MixtureError::ZeroDensity`] for the first row of positive weight that no component can
+/// explain.
+pub(crate) fn accumulate_block<T: Scalar, F: Family<T>>(
+    family: &F,
+    source: Source<'_, T, F::Components>,
+    data: Data<'_, T>,
+    first_row: usize,
+    accumulate: bool,
+    ws: &mut Workspace<T, F::Scratch>,
+    out: &mut Statistics<F::Stats>,
+) -> Result<()> {
+    let (block, weights) = (data.rows(), data.weights());
+    let k = out.n_components();
+    let joint = &mut ws.joint;
+    joint.resize(block.n_rows() * k, T::zero());
+    ws.worst.clear();
+    let weight_of = |i: usize| weights.map_or(1.0, |w| w[i]);
+    match source {
+        Source::Model(model) => {
+            model
+                .components()
+                .log_densities(block, joint, &mut ws.density_scratch);
+            let log_weights = model.log_weights();
+            for (i, row) in joint.chunks_exact_mut(k).enumerate() {
+                let w = weight_of(i);
+                if w == 0.0 {
+                    row.fill(T::zero());
+                    continue;
+                }
+                for (v, &lw) in row.iter_mut().zip(log_weights) {
+                    *v += lw;
+                }
+                let lse = normalise_row(row);
+                if !lse.is_finite() {
+                    return Err(MixtureError::ZeroDensity {
+                        row: first_row + i,
+                        value: lse.as_f64(),
+                    });
+                }
+                // w · lse is exact for w = 1: unweighted sums are the plain sums.
+                out.log_likelihood += w * lse.as_f64();
+                offer_worst(&mut ws.worst, k, -lse.as_f64(), i);
+            }
+        }
+        Source::Hard { labels, distances } => {
+            joint.fill(T::zero());
+            for (i, row) in joint.chunks_exact_mut(k).enumerate() {
+                if weight_of(i) > 0.0 {
+                    row[labels[i]] = T::one();
+                    offer_worst(&mut ws.worst, k, distances[i], i);
+                }
+            }
+        }
+    }
+    if let Some(w) = weights {
+        for (row, &w) in joint.chunks_exact_mut(k).zip(w) {
+            if w != 1.0 {
+                for r in row.iter_mut() {
+                    *r = T::cast(w * r.as_f64());
+                }
+            }
+        }
+        out.weight_total += w.iter().sum::<f64>();
+    } else {
+        out.weight_total += block.n_rows() as f64;
+    }
+    out.n_rows += block.n_rows();
+    for &(badness, i) in &ws.worst {
+        keep_worst(&mut out.worst, k, (badness, first_row + i), || WorstRow {
+            badness,
+            row: first_row + i,
+            weight: weight_of(i),
+            values: block.row(i).iter().map(|v| v.as_f64()).collect(),
+        });
+    }
+    if accumulate {
+        for row in joint.chunks_exact(k) {
+            for (c, r) in out.counts.iter_mut().zip(row) {
+                *c += r.as_f64();
+            }
+        }
+        family.accumulate(block, joint, &mut out.family, &mut ws.stats_scratch);
+    }
+    Ok(())
+}
+
+/// What an M-step gives: the new mixture and the degenerate components it met.
+#[derive(Debug, Clone)]
+pub struct MStep<T, C> {
+    /// The new parameters.
+    pub mixture: Mixture<T, C>,
+    /// Degenerate components, in the order they were handled.
+    pub degenerate: Vec<Degeneracy>,
+}
+
+impl<T, C> MStep<T, C> {
+    /// Indices of the components dropped, in removal order (each index as it was then).
+    pub fn dropped(&self) -> impl Iterator<Item = usize> + '_ {
+        self.degenerate
+            .iter()
+            .filter(|d| d.action == DegenerateAction::Dropped)
+            .map(|d| d.component)
+    }
+}
+
+/// The M-step: new parameters from merged statistics, handling degenerate components by
+/// `policy`. The mixing weights are the counts over their total.
+///
+/// # Errors
+/// [`MixtureError::EmptyComponent`] or [`MixtureError::ParametersNotFormed`] when the policy is
+/// [`DegeneratePolicy::Error`], when re-seeding has no worst row left, or when dropping would
+/// leave no component; [`MixtureError::IncompatibleStatistics`] for statistics that saw no
+/// weight at all; other errors of [`Family::estimate`] as they come.
+pub fn m_step<T: Scalar, F: Family<T>>(
+    family: &F,
+    stats: &Statistics<F::Stats>,
+    policy: DegeneratePolicy,
+) -> Result<MStep<T, F::Components>> {
+    if stats.weight_total.is_nan() || stats.weight_total <= 0.0 {
+        return Err(MixtureError::IncompatibleStatistics {
+            reason: "no rows of positive weight were accumulated; run the E-step on data first"
+                .into(),
+        });
+    }
+    // "A row" is the mean weight of a row, so scaling every weight changes nothing.
+    let minimum = MIN_COMPONENT_WEIGHT * stats.weight_total / stats.n_rows.max(1) as f64;
+    let mut edited: Option<Statistics<F::Stats>> = None;
+    let mut degenerate = Vec::new();
+    let mut reseeds = 0;
+    loop {
+        let current = edited.as_ref().unwrap_or(stats);
+        let empty = current
+            .counts
+            .iter()
+            .position(|&c| !(c >= minimum && c.is_finite()));
+        let (component, reason, error) = match empty {
+            Some(component) => (
+                component,
+                DegenerateReason::Empty,
+                MixtureError::EmptyComponent {
+                    component,
+                    weight: current.counts[component],
+                    minimum,
+                },
+            ),
+            None => match family.estimate(&current.family) {
+                Ok(components) => {
+                    let total: f64 = current.counts.iter().sum();
+                    let weights = current.counts.iter().map(|&c| c / total).collect();
+                    return Ok(MStep {
+                        mixture: Mixture::from_normalised_weights(weights, components),
+                        degenerate,
+                    });
+                }
+                Err(e @ MixtureError::ParametersNotFormed { component, .. }) => {
+                    (component, DegenerateReason::Singular, e)
+                }
+                Err(e) => return Err(e),
+            },
+        };
+        let current = edited.get_or_insert_with(|| stats.clone());
+        let action = match policy {
+            DegeneratePolicy::Error => return Err(error),
+            DegeneratePolicy::Reseed => {
+                // Each re-seed takes the next worst row; K of them at most per M-step.
+                let Some(worst) = current.worst.get(reseeds) else {
+                    return Err(error);
+                };
+                reseeds += 1;
+                let (row, weight, values) = (worst.row, worst.weight, worst.values.clone());
+                current.family.reseed(component, &values, weight);
+                current.counts[component] = weight;
+                DegenerateAction::Reseeded { row }
+            }
+            DegeneratePolicy::Drop => {
+                if current.counts.len() == 1 {
+                    return Err(error);
+                }
+                current.family.remove(component);
+                current.counts.remove(component);
+                DegenerateAction::Dropped
+            }
+        };
+        degenerate.push(Degeneracy {
+            component,
+            reason,
+            action,
+        });
+    }
+}

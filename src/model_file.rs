@@ -1,0 +1,392 @@
+//! Model files: versioned JSON holding a fitted mixture of any family, in either precision, and
+//! how it was fitted.
+//!
+//! ```json
+//! {"format": "mixture-model", "version": 1, "family": "gaussian", "precision": "f64",
+//!  "n_components": 3, "n_features": 2, "weights": [...],
+//!  "means": [[...]], "covariance": "full", "covariances": [[[...]]], "fit": {...}}
+//! ```
+//!
+//! The schema is the serde form of [`Mixture`](crate::core::Mixture) (the family crates'
+//! `serde` feature): the header, then the family's typed parameters
+//! ([`GaussianParameters`](crate::gauss::GaussianParameters) with its covariance type's
+//! compact shape, `probabilities` for Bernoulli, `rates` for exponential), then the optional
+//! [`FitRecord`]. Values are `f64` in shortest round-trip form (an `f32` model's widened
+//! exactly), so save then load gives bit-identical parameters. Loading goes through the
+//! validated constructors.
+//!
+//! # Examples
+//! ```
+//! use mixture::core::Estimator;
+//! use mixture::gauss::Gaussian;
+//! use mixture::model_file::{AnyMixture, AnyModel, ModelFile};
+//!
+//! let blobs = mixture::datagen::lesson_blobs::<f64>(50, 1)?;
+//! let fit = Estimator::new(Gaussian::diagonal(), 3).fit(&blobs.data)?;
+//! let text = mixture::model_file::to_json(&AnyMixture::from(fit.mixture.clone()), None);
+//! let ModelFile { model, fit: record } = mixture::model_file::from_json(text.as_bytes())?;
+//! let AnyModel::F64(AnyMixture::Gaussian(back)) = model else { panic!("a Gaussian f64 model") };
+//! assert_eq!(back.means().as_slice(), fit.mixture.means().as_slice());
+//! assert!(record.is_none());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use crate::bern::BernoulliMixture;
+use crate::core::{FitReport, Mixture, MixtureError, Scalar, serial};
+use crate::exp::ExponentialMixture;
+use crate::gauss::GaussianMixture;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// Model files larger than this are refused before parsing.
+pub const MAX_MODEL_BYTES: u64 = 256 << 20;
+
+/// What can go wrong reading or writing a model file.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ModelFileError {
+    /// The file cannot be read (missing, a directory, no permission, ...).
+    #[error("cannot read {path}: {message}")]
+    Read {
+        /// The file.
+        path: String,
+        /// The system's reason.
+        message: String,
+    },
+    /// The file cannot be written.
+    #[error("cannot write {path}: {message}")]
+    Write {
+        /// The file.
+        path: String,
+        /// The system's reason.
+        message: String,
+    },
+    /// A file larger than [`MAX_MODEL_BYTES`].
+    #[error("{size} bytes is too large for a model file (at most {max})")]
+    TooLarge {
+        /// Its size in bytes.
+        size: u64,
+        /// The limit.
+        max: u64,
+    },
+    /// Not a model file this library reads: not JSON, another format or version, missing or
+    /// malformed fields, or parameters that do not form a mixture.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// A mixture of one of the families, in precision `T`. (Exhaustive on purpose, so that
+/// [`with_mixture!`](crate::with_mixture) works everywhere: a new family is a new major
+/// version.)
+#[derive(Debug, Clone)]
+pub enum AnyMixture<T> {
+    /// Gaussian, any covariance type.
+    Gaussian(GaussianMixture<T>),
+    /// Bernoulli.
+    Bernoulli(BernoulliMixture<T>),
+    /// Exponential.
+    Exponential(ExponentialMixture<T>),
+}
+
+/// Runs `$body` with `$m` bound to the mixture inside an [`AnyMixture`], whatever its family.
+#[macro_export]
+macro_rules! with_mixture {
+    ($model:expr, $m:ident => $body:expr) => {
+        match $model {
+            $crate::model_file::AnyMixture::Gaussian($m) => $body,
+            $crate::model_file::AnyMixture::Bernoulli($m) => $body,
+            $crate::model_file::AnyMixture::Exponential($m) => $body,
+        }
+    };
+}
+
+impl<T> From<GaussianMixture<T>> for AnyMixture<T> {
+    fn from(m: GaussianMixture<T>) -> Self {
+        AnyMixture::Gaussian(m)
+    }
+}
+impl<T> From<BernoulliMixture<T>> for AnyMixture<T> {
+    fn from(m: BernoulliMixture<T>) -> Self {
+        AnyMixture::Bernoulli(m)
+    }
+}
+impl<T> From<ExponentialMixture<T>> for AnyMixture<T> {
+    fn from(m: ExponentialMixture<T>) -> Self {
+        AnyMixture::Exponential(m)
+    }
+}
+
+impl<T: Scalar> AnyMixture<T> {
+    /// The family's name (`"gaussian"`, `"bernoulli"`, `"exponential"`).
+    pub fn family(&self) -> &'static str {
+        fn name<T: Scalar, C: crate::core::Components<T>>(_: &Mixture<T, C>) -> &'static str {
+            C::FAMILY
+        }
+        with_mixture!(self, m => name(m))
+    }
+
+    /// Number of components K.
+    pub fn n_components(&self) -> usize {
+        with_mixture!(self, m => m.n_components())
+    }
+
+    /// Number of features D.
+    pub fn n_features(&self) -> usize {
+        with_mixture!(self, m => m.n_features())
+    }
+
+    /// The same mixture in precision `U` (see [`Mixture::to_precision`]).
+    ///
+    /// # Errors
+    /// As [`Mixture::to_precision`].
+    pub fn to_precision<U: Scalar>(&self) -> Result<AnyMixture<U>, MixtureError> {
+        Ok(match self {
+            AnyMixture::Gaussian(m) => AnyMixture::Gaussian(m.to_precision()?),
+            AnyMixture::Bernoulli(m) => AnyMixture::Bernoulli(m.to_precision()?),
+            AnyMixture::Exponential(m) => AnyMixture::Exponential(m.to_precision()?),
+        })
+    }
+
+    fn to_value(&self) -> serde_json::Value {
+        with_mixture!(self, m => serde_json::to_value(m)).expect("a mixture serialises")
+    }
+}
+
+/// A mixture of any family in either precision.
+#[derive(Debug, Clone)]
+pub enum AnyModel {
+    /// Computed in `f64`.
+    F64(AnyMixture<f64>),
+    /// Computed in `f32`.
+    F32(AnyMixture<f32>),
+}
+
+impl AnyModel {
+    /// The model in precision `T`, converted if it is in the other one.
+    ///
+    /// # Errors
+    /// As [`Mixture::to_precision`].
+    pub fn to_precision<T: Scalar>(&self) -> Result<AnyMixture<T>, MixtureError> {
+        match self {
+            AnyModel::F64(m) => m.to_precision(),
+            AnyModel::F32(m) => m.to_precision(),
+        }
+    }
+
+    /// `"f64"` or `"f32"`.
+    pub fn precision(&self) -> &'static str {
+        match self {
+            AnyModel::F64(_) => "f64",
+            AnyModel::F32(_) => "f32",
+        }
+    }
+}
+
+/// How a model was fitted, as recorded in its file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FitRecord {
+    /// Iterations of the returned run.
+    pub n_iter: usize,
+    /// Whether the stop rule was met.
+    pub converged: bool,
+    /// `ln p(X)` of the returned model on the training data (nats; weighted when the fit was).
+    pub log_likelihood: f64,
+    /// Rows of the training data.
+    pub n_samples: usize,
+    /// The input file, if any.
+    pub input: Option<String>,
+    /// Seed of the random stream.
+    pub seed: u64,
+    /// The weights file, when the fit was weighted (absent in files written without weights).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weights: Option<String>,
+    /// Total weight of the training data, when the fit was weighted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight_total: Option<f64>,
+    /// Options, as given.
+    pub options: serde_json::Map<String, serde_json::Value>,
+}
+
+impl FitRecord {
+    /// The record of a fit with `report`, of data from `input` (weights from `weights`).
+    pub fn new(
+        report: &FitReport,
+        input: Option<String>,
+        weights: Option<String>,
+        seed: u64,
+        options: serde_json::Map<String, serde_json::Value>,
+    ) -> Self {
+        Self {
+            n_iter: report.n_iter,
+            converged: report.converged,
+            log_likelihood: report.log_likelihood,
+            n_samples: report.n_samples,
+            input,
+            seed,
+            weight_total: report.weighted.then_some(report.weight_total),
+            weights,
+            options,
+        }
+    }
+}
+
+/// A model file's content.
+#[derive(Debug, Clone)]
+pub struct ModelFile {
+    /// The mixture.
+    pub model: AnyModel,
+    /// How it was fitted, when recorded.
+    pub fit: Option<FitRecord>,
+}
+
+/// The JSON text of a model file for `model` with an optional fit record (pretty-printed, with
+/// a final newline).
+pub fn to_json<T: Scalar>(model: &AnyMixture<T>, fit: Option<&FitRecord>) -> String {
+    let mut value = model.to_value();
+    if let (Some(fit), Some(object)) = (fit, value.as_object_mut()) {
+        object.insert(
+            "fit".into(),
+            serde_json::to_value(fit).expect("a fit record serialises"),
+        );
+    }
+    let mut text = serde_json::to_string_pretty(&value).expect("JSON values serialise");
+    text.push('\n');
+    text
+}
+
+/// Parses a model file's bytes (version 1, any family and precision).
+///
+/// # Errors
+/// [`ModelFileError::Invalid`] saying what is wrong: not JSON, another format or version, a
+/// family or precision this library does not know, missing or malformed fields, or parameters
+/// that do not form a valid mixture.
+pub fn from_json(bytes: &[u8]) -> Result<ModelFile, ModelFileError> {
+    let invalid = |m: String| ModelFileError::Invalid(m);
+    let mut value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| invalid(format!("not a JSON model file: {e}")))?;
+    let object = value
+        .as_object_mut()
+        .ok_or_else(|| invalid("not a model file: the JSON is not an object".into()))?;
+    // Format and version first, so another kind of file gets the right message.
+    let format = object.get("format").and_then(|f| f.as_str()).unwrap_or("");
+    if format != serial::MODEL_FORMAT {
+        return Err(invalid(format!(
+            "not a mixture model file (format {format:?}, expected {:?})",
+            serial::MODEL_FORMAT
+        )));
+    }
+    match object.get("version").and_then(|v| v.as_u64()) {
+        Some(v) if v == u64::from(serial::MODEL_VERSION) => {}
+        v => {
+            return Err(invalid(format!(
+                "model file version {} is not supported; this library reads version {}",
+                v.map_or("(missing)".to_string(), |v| v.to_string()),
+                serial::MODEL_VERSION
+            )));
+        }
+    }
+    let fit = match object.remove("fit") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(f) => Some(
+            serde_json::from_value(f)
+                .map_err(|e| invalid(format!("malformed `fit` record: {e}")))?,
+        ),
+    };
+    let family = object
+        .get("family")
+        .and_then(|f| f.as_str())
+        .unwrap_or("(missing)")
+        .to_string();
+    if family == "gaussian" && !object.contains_key("covariance") {
+        // Version 1 readers took a Gaussian without a covariance type as full.
+        object.insert("covariance".into(), "full".into());
+    }
+    let precision = object
+        .get("precision")
+        .and_then(|p| p.as_str())
+        .unwrap_or("(missing)")
+        .to_string();
+    let model = match precision.as_str() {
+        "f64" => AnyModel::F64(any_mixture(&family, value)?),
+        "f32" => AnyModel::F32(any_mixture(&family, value)?),
+        p => {
+            return Err(invalid(format!(
+                "precision {p:?} is not supported; use \"f64\" or \"f32\""
+            )));
+        }
+    };
+    Ok(ModelFile { model, fit })
+}
+
+fn any_mixture<T: Scalar>(
+    family: &str,
+    value: serde_json::Value,
+) -> Result<AnyMixture<T>, ModelFileError> {
+    let malformed = |e: serde_json::Error| {
+        ModelFileError::Invalid(format!("malformed {family} model file: {e}"))
+    };
+    Ok(match family {
+        "gaussian" => AnyMixture::Gaussian(serde_json::from_value(value).map_err(malformed)?),
+        "bernoulli" => AnyMixture::Bernoulli(serde_json::from_value(value).map_err(malformed)?),
+        "exponential" => AnyMixture::Exponential(serde_json::from_value(value).map_err(malformed)?),
+        other => {
+            return Err(ModelFileError::Invalid(format!(
+                "family {other:?} is not supported; use gaussian, bernoulli or exponential"
+            )));
+        }
+    })
+}
+
+/// Reads a model file.
+///
+/// # Errors
+/// [`ModelFileError::Read`] (naming the file), [`ModelFileError::TooLarge`], or as
+/// [`from_json`].
+pub fn load(path: &Path) -> Result<ModelFile, ModelFileError> {
+    let read = |e: std::io::Error| ModelFileError::Read {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    };
+    let size = std::fs::metadata(path).map_err(read)?.len();
+    if size > MAX_MODEL_BYTES {
+        return Err(ModelFileError::TooLarge {
+            size,
+            max: MAX_MODEL_BYTES,
+        });
+    }
+    from_json(&std::fs::read(path).map_err(read)?)
+}
+
+/// Writes a model file under a temporary name in the destination's directory and renames it
+/// into place: a failure leaves no partial file and keeps an existing one.
+///
+/// # Errors
+/// [`ModelFileError::Write`] naming the file.
+pub fn save<T: Scalar>(
+    path: &Path,
+    model: &AnyMixture<T>,
+    fit: Option<&FitRecord>,
+) -> Result<(), ModelFileError> {
+    let err = |e: std::io::Error| ModelFileError::Write {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| err(std::io::Error::other("not a file name")))?;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let result =
+        std::fs::write(&tmp, to_json(model, fit)).and_then(|()| std::fs::rename(&tmp, path));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.map_err(err)
+}
