@@ -7,7 +7,7 @@
 //!  "means": [[...]], "covariance": "full", "covariances": [[[...]]], "fit": {...}}
 //! ```
 //!
-//! The schema is the serde form of [`Mixture`](crate::core::Mixture) (the family crates'
+//! The schema is the serde form of [`Mixture`] (the family crates'
 //! `serde` feature): the header, then the family's typed parameters
 //! ([`GaussianParameters`](crate::gauss::GaussianParameters) with its covariance type's
 //! compact shape, `probabilities` for Bernoulli, `rates` for exponential), then the optional

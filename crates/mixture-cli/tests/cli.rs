@@ -925,3 +925,226 @@ fn degenerate_policies_and_relative_regularisation_from_the_command_line() {
         "component 2 received a total weight of 0 rows",
     );
 }
+
+#[test]
+fn weights_from_a_file_fit_and_score_as_repeated_rows() {
+    let dir = workdir("weights");
+    ok(
+        &dir,
+        &["generate", "lesson", "--seed", "4", "--output", "x.csv"],
+    );
+    let text = std::fs::read_to_string(dir.join("x.csv")).unwrap();
+    let rows: Vec<&str> = text.lines().skip(1).collect();
+    // Weights 0, 1, 2, 3 in turn, as a CSV with a header; the repeated rows as another file.
+    let mut weights = String::from("weight\n");
+    let mut repeated = format!("{}\n", text.lines().next().unwrap());
+    for (i, row) in rows.iter().enumerate() {
+        let w = i % 4;
+        weights.push_str(&format!("{w}\n"));
+        for _ in 0..w {
+            repeated.push_str(row);
+            repeated.push('\n');
+        }
+    }
+    std::fs::write(dir.join("w.csv"), weights).unwrap();
+    std::fs::write(dir.join("r.csv"), repeated).unwrap();
+    ok(
+        &dir,
+        &[
+            "fit",
+            "-i",
+            "r.csv",
+            "-k",
+            "3",
+            "--max-iter",
+            "5",
+            "--model",
+            "r.json",
+        ],
+    );
+    let fit = |extra: &[&str]| -> serde_json::Value {
+        let mut args = vec![
+            "fit",
+            "-i",
+            "x.csv",
+            "-k",
+            "3",
+            "--init-model",
+            "r.json",
+            "--tol",
+            "0",
+            "--max-iter",
+            "10",
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        serde_json::from_str(&ok(&dir, &args)).unwrap()
+    };
+    let weighted = fit(&["--weights", "w.csv", "--model", "w.json"]);
+    let mut args = vec![
+        "fit",
+        "-i",
+        "r.csv",
+        "-k",
+        "3",
+        "--init-model",
+        "r.json",
+        "--tol",
+        "0",
+        "--max-iter",
+        "10",
+        "--json",
+    ];
+    args.extend_from_slice(&["--model", "rr.json"]);
+    let copies: serde_json::Value = serde_json::from_str(&ok(&dir, &args)).unwrap();
+    let (a, b) = (
+        weighted["log_likelihood"].as_f64().unwrap(),
+        copies["log_likelihood"].as_f64().unwrap(),
+    );
+    assert!((a - b).abs() < 1e-12 * a.abs(), "{a} vs {b}");
+    assert_eq!(
+        weighted["weight_total"].as_f64().unwrap(),
+        1.5 * rows.len() as f64
+    );
+    let (a, b) = (
+        weighted["bic"].as_f64().unwrap(),
+        copies["bic"].as_f64().unwrap(),
+    );
+    assert!((a - b).abs() < 1e-12 * a.abs());
+    // The model file says the fit was weighted, and by what.
+    let file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("w.json")).unwrap()).unwrap();
+    assert_eq!(file["fit"]["weights"], "w.csv");
+    assert_eq!(
+        file["fit"]["weight_total"].as_f64().unwrap(),
+        1.5 * rows.len() as f64
+    );
+    // score --weights gives the weighted total and its mean per unit of weight.
+    let scored: serde_json::Value = serde_json::from_str(&ok(
+        &dir,
+        &[
+            "score",
+            "-m",
+            "w.json",
+            "-i",
+            "x.csv",
+            "--weights",
+            "w.csv",
+            "--json",
+        ],
+    ))
+    .unwrap();
+    let on_copies: serde_json::Value = serde_json::from_str(&ok(
+        &dir,
+        &["score", "-m", "w.json", "-i", "r.csv", "--json"],
+    ))
+    .unwrap();
+    let (a, b) = (
+        scored["mean_log_likelihood"].as_f64().unwrap(),
+        on_copies["mean_log_likelihood"].as_f64().unwrap(),
+    );
+    assert!((a - b).abs() < 1e-12 * a.abs(), "{a} vs {b}");
+}
+
+#[test]
+fn bad_weights_are_one_line_exit_2_and_nothing_written() {
+    let dir = workdir("bad-weights");
+    ok(
+        &dir,
+        &["generate", "lesson", "--seed", "4", "--output", "x.csv"],
+    );
+    let n = std::fs::read_to_string(dir.join("x.csv"))
+        .unwrap()
+        .lines()
+        .count()
+        - 1;
+    let write = |name: &str, values: Vec<String>| {
+        std::fs::write(dir.join(name), values.join("\n") + "\n").unwrap();
+    };
+    let ones = |n: usize| vec!["1".to_string(); n];
+    let mut negative = ones(n);
+    negative[5] = "-2".into();
+    write("neg.csv", negative);
+    let mut nan = ones(n);
+    nan[9] = "NaN".into();
+    write("nan.csv", nan);
+    write("zero.csv", vec!["0".to_string(); n]);
+    write("short.csv", ones(n - 1));
+    write("two.csv", vec!["1,1".to_string(); n]);
+    let cases = [
+        ("neg.csv", "the weight of row 5 is -2"),
+        ("nan.csv", "nan.csv: line 10, column 1: NaN is not finite"),
+        ("zero.csv", &format!("all {n} weights are 0") as &str),
+        ("short.csv", &format!("{} weights for {n} rows", n - 1)),
+        ("two.csv", "one column"),
+    ];
+    for (file, needle) in cases {
+        fails(
+            &dir,
+            &[
+                "fit",
+                "-i",
+                "x.csv",
+                "-k",
+                "3",
+                "--weights",
+                file,
+                "--model",
+                "m.json",
+            ],
+            2,
+            needle,
+        );
+        assert!(!dir.join("m.json").exists(), "{file}: a model was written");
+    }
+    ok(
+        &dir,
+        &["fit", "-i", "x.csv", "-k", "3", "--model", "m.json"],
+    );
+    let before = std::fs::read(dir.join("m.json")).unwrap();
+    fails(
+        &dir,
+        &[
+            "fit",
+            "-i",
+            "x.csv",
+            "-k",
+            "3",
+            "--weights",
+            "neg.csv",
+            "--model",
+            "m.json",
+        ],
+        2,
+        "neg.csv: the weight of row 5 is -2",
+    );
+    assert_eq!(std::fs::read(dir.join("m.json")).unwrap(), before);
+    fails(
+        &dir,
+        &[
+            "score",
+            "-m",
+            "m.json",
+            "-i",
+            "x.csv",
+            "--weights",
+            "short.csv",
+        ],
+        2,
+        "short.csv",
+    );
+    fails(
+        &dir,
+        &[
+            "score",
+            "-m",
+            "m.json",
+            "-i",
+            "x.csv",
+            "--weights",
+            "missing.csv",
+        ],
+        2,
+        "missing.csv",
+    );
+}

@@ -19,7 +19,7 @@ pub enum StopRule {
 }
 
 /// What E-M does with a degenerate component: one whose total responsibility falls below
-/// [`MIN_COMPONENT_WEIGHT`] rows, or whose parameters cannot be formed (a Gaussian covariance
+/// [`MIN_COMPONENT_WEIGHT`](crate::MIN_COMPONENT_WEIGHT) rows, or whose parameters cannot be formed (a Gaussian covariance
 /// that is not positive definite).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
@@ -35,7 +35,7 @@ pub enum DegeneratePolicy {
     Error,
 }
 
-/// Settings of the E-M driver. See [`Estimator`] for their meaning and defaults.
+/// Settings of the E-M driver. See [`Estimator`](crate::Estimator) for their meaning and defaults.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct EmOptions {
