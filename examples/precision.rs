@@ -56,19 +56,7 @@ fn truth(d: usize, kappa: f64, seed: u64) -> GaussianMixture<f64> {
 }
 
 fn to_f32(m: &GaussianMixture<f64>) -> GaussianMixture<f32> {
-    let means: Vec<f32> = m.means().as_slice().iter().map(|&v| v as f32).collect();
-    let covs: Vec<f32> = m
-        .components()
-        .covariances()
-        .iter()
-        .map(|&v| v as f32)
-        .collect();
-    gaussian_mixture(
-        m.weights(),
-        Rows::new(&means, m.n_features()).unwrap(),
-        &covs,
-    )
-    .expect("rounded parameters stay valid")
+    m.to_precision().expect("rounded parameters stay valid")
 }
 
 /// Largest error of a component's block of `got` against `want`, relative to `scale(k)`.

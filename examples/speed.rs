@@ -6,7 +6,7 @@
 //! Prints one line: `rust_f64 median_seconds rust_f32 median_seconds final_mean_log_likelihood`.
 
 use mixture::core::{Estimator, MixtureError, RowMatrix, Scalar};
-use mixture::gauss::{Gaussian, GaussianMixture, gaussian_mixture};
+use mixture::gauss::{Gaussian, GaussianMixture};
 use std::time::Instant;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -35,25 +35,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .fit(&x)?;
     let (t64, ll) = time(&x, &start.mixture, k, iterations, repeats)?;
     let x32 = x.map(|&v| v as f32);
-    let start32 = cast(&start.mixture)?;
+    let start32 = start.mixture.to_precision::<f32>()?;
     let (t32, _) = time(&x32, &start32, k, iterations, repeats)?;
     println!("rust_f64 {t64:.6} rust_f32 {t32:.6} {ll:.10}");
     Ok(())
-}
-
-fn cast(m: &GaussianMixture<f64>) -> Result<GaussianMixture<f32>, MixtureError> {
-    let means: Vec<f32> = m.means().as_slice().iter().map(|&v| v as f32).collect();
-    let covs: Vec<f32> = m
-        .components()
-        .covariances()
-        .iter()
-        .map(|&v| v as f32)
-        .collect();
-    gaussian_mixture(
-        m.weights(),
-        mixture::core::Rows::new(&means, m.n_features())?,
-        &covs,
-    )
 }
 
 /// Median wall time of `repeats` fits of `iterations` iterations from `start`.
