@@ -189,7 +189,7 @@ impl<S: SufficientStats> Statistics<S> {
         self.weight_total
     }
 
-    /// Rows seen, including rows of weight 0.
+    /// Rows of positive weight seen (rows of weight 0 count as absent).
     pub fn n_rows(&self) -> usize {
         self.n_rows
     }
@@ -345,7 +345,7 @@ pub(crate) fn accumulate_block<T: Scalar, F: Family<T>>(
     } else {
         out.weight_total += block.n_rows() as f64;
     }
-    out.n_rows += block.n_rows();
+    out.n_rows += weights.map_or(block.n_rows(), |w| w.iter().filter(|&&v| v > 0.0).count());
     for &(badness, i) in &ws.worst {
         keep_worst(&mut out.worst, k, (badness, first_row + i), || WorstRow {
             badness,
