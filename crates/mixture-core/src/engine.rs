@@ -8,13 +8,15 @@
 
 use crate::error::{MixtureError, Result};
 use crate::family::{Components, Family, SufficientStats};
-use crate::init::initial_assignment;
+use crate::init::{Reservoir, initial_centres, sample_rows};
 use crate::mixture::Mixture;
 use crate::options::{EmOptions, StopRule};
 use crate::report::{DegenerateEvent, FitObserver, IterationRecord, RunSummary};
-use crate::rows::{Data, Rows};
+use crate::rows::{Data, RowMatrix, Rows};
 use crate::scalar::Scalar;
+use crate::source::{BlockSource, read_weighted};
 use crate::statistics::{MStep, Source, Statistics, Workspace, accumulate_block, m_step};
+use crate::validate::{check_block, check_n_components};
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
 use rayon::prelude::*;
@@ -32,20 +34,56 @@ pub(crate) struct RunOutcome<T, C> {
     pub(crate) history: Vec<IterationRecord>,
 }
 
-/// One block's working memory and statistics, reused across passes.
+/// One block's working memory, rows (when streamed) and statistics, reused across passes.
 struct Slot<T, S, W> {
     workspace: Workspace<T, W>,
     stats: Statistics<S>,
     error: Option<MixtureError>,
+    /// The block's rows and weights, when read from sources.
+    rows: Vec<T>,
+    weights: Vec<f64>,
+    /// Where the block starts, and its length.
+    first_row: usize,
+    n_rows: usize,
 }
 
-/// E-M over one in-memory matrix with optional weights (already validated).
+/// The random stream of the initialisation sample (runs use streams 0, 1, ...).
+const SAMPLE_STREAM: u64 = u64::MAX;
+
+/// Where a fit's rows come from: one in-memory matrix, or sources read pass after pass.
+pub(crate) enum Input<'x, T> {
+    /// Rows in memory, with optional weights (already validated).
+    Memory(Data<'x, T>),
+    /// Rows (and weights) read block by block; validated as they are read.
+    Stream {
+        x: &'x mut dyn BlockSource<T>,
+        w: Option<&'x mut dyn BlockSource<f64>>,
+    },
+}
+
+/// What a sampling pass saw, and the initialisation sample.
+pub(crate) struct Sampled<T> {
+    /// Rows in the data (including rows of weight 0).
+    pub(crate) n_rows: usize,
+    /// The sample's rows (row order), D values each.
+    pub(crate) rows: RowMatrix<T>,
+    /// Their weights (`None` when the data are unweighted).
+    pub(crate) weights: Option<Vec<f64>>,
+}
+
+impl<T> Sampled<T> {
+    /// The sample as weighted data.
+    pub(crate) fn data(&self) -> Data<'_, T> {
+        Data::new(self.rows.view(), self.weights.as_deref())
+    }
+}
+
+/// E-M over one data set, in memory or streamed.
 pub(crate) struct Engine<'x, T: Scalar, F: Family<T>> {
-    family: &'x F,
-    rows: Rows<'x, T>,
-    weights: Option<&'x [f64]>,
-    weight_total: f64,
-    options: &'x EmOptions,
+    family: F,
+    input: Input<'x, T>,
+    n_cols: usize,
+    options: EmOptions,
     slots: Vec<Slot<T, F::Stats, F::Scratch>>,
     total: Statistics<F::Stats>,
     /// Degenerate components met so far, in every run.
@@ -53,25 +91,41 @@ pub(crate) struct Engine<'x, T: Scalar, F: Family<T>> {
 }
 
 impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
-    pub(crate) fn new(
-        family: &'x F,
-        data: Data<'x, T>,
-        weight_total: f64,
-        k: usize,
-        options: &'x EmOptions,
-    ) -> Self {
+    pub(crate) fn new(family: F, input: Input<'x, T>, k: usize, options: EmOptions) -> Self {
+        let n_cols = match &input {
+            Input::Memory(data) => data.rows().n_cols(),
+            Input::Stream { x, .. } => x.n_cols(),
+        };
+        let empty = family.new_stats(0, n_cols);
         let mut engine = Self {
             family,
-            rows: data.rows(),
-            weights: data.weights(),
-            weight_total,
+            input,
+            n_cols,
             options,
             slots: Vec::new(),
-            total: Statistics::new(family.new_stats(0, data.rows().n_cols())),
+            total: Statistics::new(empty),
             events: Vec::new(),
         };
         engine.set_components(k);
         engine
+    }
+
+    /// Number of columns D.
+    pub(crate) fn n_cols(&self) -> usize {
+        self.n_cols
+    }
+
+    /// The weight total of the last pass.
+    pub(crate) fn weight_total(&self) -> f64 {
+        self.total.weight_total()
+    }
+
+    /// Replaces the family's settings (resolved on the sample by `Family::prepare`).
+    pub(crate) fn set_family(&mut self, family: F) {
+        self.family = family;
+        let k = self.total.n_components();
+        self.slots.clear();
+        self.set_components(k);
     }
 
     /// Sizes the working memory for `k` components (a new run, or after a drop).
@@ -79,9 +133,11 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
         if k == self.total.n_components() && !self.slots.is_empty() {
             return;
         }
-        let d = self.rows.n_cols();
-        let stats = Statistics::new(self.family.new_stats(k, d));
-        let n_blocks = self.rows.n_rows().div_ceil(self.options.block_rows);
+        let stats = Statistics::new(self.family.new_stats(k, self.n_cols));
+        let n_blocks = match &self.input {
+            Input::Memory(data) => data.n_rows().div_ceil(self.options.block_rows),
+            Input::Stream { .. } => usize::MAX,
+        };
         let per_slot = stats.family().n_values().max(1);
         let wave = (WAVE_VALUES / per_slot)
             .clamp(2, MAX_WAVE)
@@ -91,46 +147,102 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
                 workspace: Workspace::default(),
                 stats: stats.clone(),
                 error: None,
+                rows: Vec::new(),
+                weights: Vec::new(),
+                first_row: 0,
+                n_rows: 0,
             })
             .collect();
         self.total = stats;
     }
 
+    /// Reads the next wave of blocks into the slots (streams) or marks their ranges (memory);
+    /// returns how many blocks it holds (0 at the end of the pass).
+    fn fill_wave(&mut self, next_row: &mut usize) -> Result<usize> {
+        let b = self.options.block_rows;
+        let mut filled = 0;
+        for slot in &mut self.slots {
+            let n = match &mut self.input {
+                Input::Memory(data) => b.min(data.n_rows() - *next_row),
+                Input::Stream { x, w } => read_weighted(
+                    &mut **x,
+                    w.as_deref_mut(),
+                    &mut slot.rows,
+                    &mut slot.weights,
+                    b,
+                    *next_row,
+                )?,
+            };
+            if n == 0 {
+                break;
+            }
+            (slot.first_row, slot.n_rows) = (*next_row, n);
+            *next_row += n;
+            filled += 1;
+        }
+        Ok(filled)
+    }
+
     /// One pass over the data: every block's statistics, merged in block order into
     /// `self.total`. Without `accumulate`, only the log-likelihood (and worst rows).
     fn pass(&mut self, source: PassSource<'_, T, F::Components>, accumulate: bool) -> Result<()> {
-        let (rows, weights, family) = (self.rows, self.weights, self.family);
-        let block_rows = self.options.block_rows;
-        let n_blocks = rows.n_rows().div_ceil(block_rows);
+        if let Input::Stream { x, w } = &mut self.input {
+            x.rewind()?;
+            if let Some(w) = w {
+                w.rewind()?;
+            }
+        }
         self.total.reset();
-        let wave = self.slots.len();
-        for wave_start in (0..n_blocks).step_by(wave) {
-            let in_wave = wave.min(n_blocks - wave_start);
-            self.slots[..in_wave]
-                .par_iter_mut()
-                .enumerate()
-                .for_each(|(j, slot)| {
-                    let start = (wave_start + j) * block_rows;
-                    let end = (start + block_rows).min(rows.n_rows());
-                    let source = match source {
-                        PassSource::Model(m) => Source::Model(m),
-                        PassSource::Hard { labels, distances } => Source::Hard {
-                            labels: &labels[start..end],
-                            distances: &distances[start..end],
-                        },
-                    };
-                    slot.stats.reset();
-                    slot.error = accumulate_block(
-                        family,
-                        source,
-                        Data::new(rows.slice_rows(start, end), weights.map(|w| &w[start..end])),
+        let n_cols = self.n_cols;
+        let (memory, weighted) = match &self.input {
+            Input::Memory(data) => (Some(*data), data.weights().is_some()),
+            Input::Stream { w, .. } => (None, w.is_some()),
+        };
+        let mut next_row = 0;
+        loop {
+            let in_wave = self.fill_wave(&mut next_row)?;
+            if in_wave == 0 {
+                break;
+            }
+            let family = &self.family;
+            self.slots[..in_wave].par_iter_mut().for_each(|slot| {
+                let Slot {
+                    workspace,
+                    stats,
+                    error,
+                    rows,
+                    weights,
+                    first_row,
+                    n_rows,
+                } = slot;
+                let (start, end) = (*first_row, *first_row + *n_rows);
+                let data = match memory {
+                    Some(data) => data.slice_rows(start, end),
+                    None => Data::new(
+                        Rows::new(rows, n_cols).expect("whole rows"),
+                        weighted.then_some(&weights[..]),
+                    ),
+                };
+                let source = match source {
+                    PassSource::Model(m) => Source::Model(m),
+                    PassSource::Centres(c) => Source::Centres(c),
+                };
+                stats.reset();
+                let checked = match memory {
+                    Some(_) => Ok(()),
+                    None => check_block(
+                        data,
                         start,
-                        accumulate,
-                        &mut slot.workspace,
-                        &mut slot.stats,
-                    )
+                        n_cols,
+                        <F::Components as Components<T>>::check_domain,
+                    ),
+                };
+                *error = checked
+                    .and_then(|()| {
+                        accumulate_block(family, source, data, start, accumulate, workspace, stats)
+                    })
                     .err();
-                });
+            });
             for slot in &mut self.slots[..in_wave] {
                 if let Some(e) = slot.error.take() {
                     return Err(e);
@@ -138,30 +250,129 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
                 self.total.merge_unchecked(&slot.stats);
             }
         }
+        if next_row == 0 {
+            return Err(MixtureError::EmptyData { n_rows: 0, n_cols });
+        }
+        if self.total.weight_total() <= 0.0 {
+            return Err(MixtureError::ZeroTotalWeight { n_rows: next_row });
+        }
         Ok(())
     }
 
-    /// The first parameters of run `run`: the initialisation's hard assignment, then one
-    /// M-step (iteration 0 of the degenerate events).
-    pub(crate) fn initialise(&mut self, k: usize, run: usize) -> Result<Mixture<T, F::Components>> {
+    /// A pass that checks every row (streams) and draws the initialisation sample: a seeded
+    /// weighted reservoir of [`sample_rows`] rows of positive weight, in row order. Also
+    /// checks that there are at least `k` rows of positive weight.
+    pub(crate) fn sample(&mut self, k: usize) -> Result<Sampled<T>> {
+        let mut rng = ChaCha8Rng::seed_from_u64(self.options.seed);
+        rng.set_stream(SAMPLE_STREAM);
+        let mut reservoir = Reservoir::new(sample_rows(k, self.n_cols), rng);
+        let (mut rows, mut weights) = (Vec::new(), Vec::new());
+        let b = self.options.block_rows;
+        let (mut next_row, mut positive, mut weighted) = (0, 0, false);
+        match &mut self.input {
+            Input::Memory(data) => {
+                weighted = data.weights().is_some();
+                for (i, row) in data.rows().iter().enumerate() {
+                    let w = data.weights().map_or(1.0, |w| w[i]);
+                    if w > 0.0 {
+                        reservoir.offer(i, row, w);
+                        positive += 1;
+                    }
+                }
+                next_row = data.n_rows();
+            }
+            Input::Stream { x, w } => {
+                x.rewind()?;
+                if let Some(w) = w {
+                    w.rewind()?;
+                    weighted = true;
+                }
+                let mut total = 0.0;
+                loop {
+                    let n = read_weighted(
+                        &mut **x,
+                        w.as_deref_mut(),
+                        &mut rows,
+                        &mut weights,
+                        b,
+                        next_row,
+                    )?;
+                    if n == 0 {
+                        break;
+                    }
+                    let data = Data::new(
+                        Rows::new(&rows, self.n_cols).expect("whole rows"),
+                        weighted.then_some(&weights[..]),
+                    );
+                    check_block(
+                        data,
+                        next_row,
+                        self.n_cols,
+                        <F::Components as Components<T>>::check_domain,
+                    )?;
+                    for (i, row) in data.rows().iter().enumerate() {
+                        let wi = data.weights().map_or(1.0, |w| w[i]);
+                        if wi > 0.0 {
+                            reservoir.offer(next_row + i, row, wi);
+                            positive += 1;
+                            total += wi;
+                        }
+                    }
+                    next_row += n;
+                }
+                if next_row == 0 {
+                    return Err(MixtureError::EmptyData {
+                        n_rows: 0,
+                        n_cols: self.n_cols,
+                    });
+                }
+                if total <= 0.0 {
+                    return Err(MixtureError::ZeroTotalWeight { n_rows: next_row });
+                }
+                if !total.is_finite() {
+                    return Err(MixtureError::InvalidWeight {
+                        row: next_row - 1,
+                        value: total,
+                    });
+                }
+            }
+        }
+        check_n_components(k, positive)?;
+        let (values, sample_weights, _) = reservoir.into_rows::<T>();
+        Ok(Sampled {
+            n_rows: next_row,
+            rows: RowMatrix::new(values, self.n_cols)?,
+            weights: weighted.then_some(sample_weights),
+        })
+    }
+
+    /// The first parameters of run `run` from the sample: centres chosen by the
+    /// initialisation, every row assigned to its nearest centre, then one M-step (iteration 0
+    /// of the degenerate events).
+    pub(crate) fn initialise(
+        &mut self,
+        sample: &Sampled<T>,
+        k: usize,
+        run: usize,
+    ) -> Result<Mixture<T, F::Components>> {
         let mut rng = ChaCha8Rng::seed_from_u64(self.options.seed);
         rng.set_stream(run as u64);
-        let start = initial_assignment(self.rows, self.weights, k, self.options.init, &mut rng)?;
-        self.set_components(k);
-        self.pass(
-            PassSource::Hard {
-                labels: &start.labels,
-                distances: &start.distances,
-            },
-            true,
+        let centres = initial_centres(
+            sample.rows.view(),
+            sample.weights.as_deref(),
+            k,
+            self.options.init,
+            &mut rng,
         )?;
+        self.set_components(k);
+        self.pass(PassSource::Centres(&centres), true)?;
         let step = self.m_step(run, 0)?;
         Ok(step.mixture)
     }
 
     /// The M-step on the last pass's statistics, recording degenerate components.
     fn m_step(&mut self, run: usize, iteration: usize) -> Result<MStep<T, F::Components>> {
-        let step = m_step(self.family, &self.total, self.options.on_degenerate)?;
+        let step = m_step(&self.family, &self.total, self.options.on_degenerate)?;
         self.events
             .extend(step.degenerate.iter().map(|d| DegenerateEvent {
                 run,
@@ -182,7 +393,7 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
         previous: Option<f64>,
         observer: &mut dyn FitObserver,
     ) -> Result<RunOutcome<T, F::Components>> {
-        let d = self.rows.n_cols();
+        let d = self.n_cols;
         self.set_components(model.n_components());
         let (mut means_old, mut means_new) =
             (vec![T::zero(); model.n_components() * d], Vec::new());
@@ -193,7 +404,7 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
         for iteration in 0..self.options.max_iter {
             self.pass(PassSource::Model(&model), true)?;
             let log_likelihood = self.total.log_likelihood();
-            let mean_log_likelihood = log_likelihood / self.weight_total;
+            let mean_log_likelihood = log_likelihood / self.total.weight_total();
             let step = self.m_step(run, iteration)?;
             for c in step.dropped() {
                 means_old.drain(c * d..(c + 1) * d);
@@ -246,12 +457,16 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
     }
 }
 
-/// Where a pass takes its responsibilities from (the whole data's labels, for a hard pass).
-#[derive(Clone, Copy)]
+/// Where a pass takes its responsibilities from.
 enum PassSource<'m, T, C> {
     Model(&'m Mixture<T, C>),
-    Hard {
-        labels: &'m [usize],
-        distances: &'m [f64],
-    },
+    Centres(&'m [f64]),
 }
+
+// Manual impls: a derive would demand `T: Copy, C: Copy` although only references are held.
+impl<T, C> Clone for PassSource<'_, T, C> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T, C> Copy for PassSource<'_, T, C> {}

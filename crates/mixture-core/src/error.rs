@@ -161,6 +161,13 @@ pub enum MixtureError {
         /// Number of rows.
         n_rows: usize,
     },
+    /// Data that could not be read from a [`crate::BlockSource`] (a file that is unreadable,
+    /// malformed, or changed between passes).
+    #[error("{message}")]
+    Source {
+        /// What failed, naming the file and where in it.
+        message: String,
+    },
     /// Statistics that cannot be merged or used together (different K, D or kind).
     #[error("statistics do not match: {reason}")]
     IncompatibleStatistics {

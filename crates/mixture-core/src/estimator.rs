@@ -1,6 +1,6 @@
 //! [`Estimator`]: the E-M builder, its fits, and the public E-step and M-step.
 
-use crate::engine::{Engine, RunOutcome};
+use crate::engine::{Engine, Input, RunOutcome};
 use crate::error::{MixtureError, Result};
 use crate::family::{Components, Family};
 use crate::init::Init;
@@ -11,6 +11,7 @@ use crate::report::{
 };
 use crate::rows::Data;
 use crate::scalar::Scalar;
+use crate::source::BlockSource;
 use crate::statistics::{MStep, Source, Statistics, Workspace, accumulate_block, m_step};
 use crate::validate::{check_data, check_n_components};
 
@@ -156,45 +157,14 @@ impl<F> Estimator<F> {
         F: Family<T>,
     {
         let data = data.into();
-        let weight_total = self.check(data)?;
-        let family = self.family.prepare(data)?;
-        let mut engine = Engine::new(
-            &family,
-            data,
-            weight_total,
-            self.n_components,
-            &self.options,
-        );
-        let mut best: Option<RunOutcome<T, F::Components>> = None;
-        let mut runs = Vec::with_capacity(self.options.n_init);
-        for run in 0..self.options.n_init {
-            let start = engine.initialise(self.n_components, run)?;
-            let outcome = self.observe(|obs| engine.run(start, run, None, obs), observer)?;
-            runs.push(outcome.summary);
-            if best
-                .as_ref()
-                .is_none_or(|b| outcome.summary.log_likelihood > b.summary.log_likelihood)
-            {
-                best = Some(outcome);
-            }
-        }
-        let best = best.expect("n_init >= 1");
-        let report = report(
-            &runs,
-            best.summary.run,
-            best.history,
-            engine.events,
-            data,
-            weight_total,
-        );
-        Ok(Fitted {
-            mixture: best.model,
-            report,
-        })
+        self.check(data)?;
+        self.fit_input(Input::Memory(data), None, observer)
     }
 
-    /// The starting mixture that run 0 of [`Estimator::fit`] would begin E-M from: the
-    /// initialisation's hard assignment of the rows followed by one M-step.
+    /// The starting mixture that run 0 of [`Estimator::fit`] would begin E-M from: centres
+    /// chosen by the initialisation among the rows of the initialisation sample (all the rows
+    /// of positive weight when there are at most [`crate::sample_rows`] of them), every row
+    /// assigned to its nearest centre, and one M-step.
     ///
     /// # Errors
     /// As [`Estimator::fit`].
@@ -207,16 +177,16 @@ impl<F> Estimator<F> {
         F: Family<T>,
     {
         let data = data.into();
-        let weight_total = self.check(data)?;
-        let family = self.family.prepare(data)?;
+        self.check(data)?;
         let mut engine = Engine::new(
-            &family,
-            data,
-            weight_total,
+            self.family.clone(),
+            Input::Memory(data),
             self.n_components,
-            &self.options,
+            self.options.clone(),
         );
-        engine.initialise(self.n_components, 0)
+        let sample = engine.sample(self.n_components)?;
+        engine.set_family(self.family.prepare(sample.data())?);
+        engine.initialise(&sample, self.n_components, 0)
     }
 
     /// Runs E-M from the given parameters instead of an initialisation (`n_init`, `init` and
@@ -259,30 +229,103 @@ impl<F> Estimator<F> {
         F::Components: 'm,
     {
         let (start, data) = (start.into(), data.into());
-        let weight_total = self.check(data)?;
-        self.check_start(start.mixture, data)?;
-        let family = self.family.prepare(data)?;
+        self.check(data)?;
+        self.fit_input(Input::Memory(data), Some(start), observer)
+    }
+
+    /// Fits a mixture to rows read from `x` block by block, with weights from `weights` (a
+    /// one-column source, one weight per row) if given, and from `start` if given (as
+    /// [`Estimator::fit_from`] does): one pass to check the rows and draw the initialisation
+    /// sample, one per initialisation, one per iteration, and one for the final
+    /// log-likelihood. Memory stays bounded by the blocks in flight, the sample and the
+    /// statistics, whatever the number of rows.
+    ///
+    /// The result is bit-identical to [`Estimator::fit`] (or `fit_from`) of the same rows held
+    /// in memory, with the same options, on any number of threads.
+    ///
+    /// # Errors
+    /// As [`Estimator::fit`]; [`MixtureError::Source`] when a source cannot be read (or its
+    /// data changed between passes). Rows and weights are checked as they are read, and errors
+    /// name rows counted from the start of the data.
+    pub fn fit_source<'s, 'm, T>(
+        &self,
+        x: &'s mut dyn BlockSource<T>,
+        weights: Option<&'s mut dyn BlockSource<f64>>,
+        start: Option<Start<'m, T, F::Components>>,
+        observer: &mut dyn FitObserver,
+    ) -> Result<Fitted<T, F::Components>>
+    where
+        T: Scalar,
+        F: Family<T>,
+        F::Components: 'm,
+    {
+        self.options.validate()?;
+        self.family.check_options()?;
+        self.fit_input(Input::Stream { x, w: weights }, start, observer)
+    }
+
+    /// The fit behind [`Estimator::fit`], [`Estimator::fit_from`] and
+    /// [`Estimator::fit_source`]: a sampling pass (checks, the initialisation sample, the
+    /// family's data-dependent settings), then E-M from each initialisation run or from
+    /// `start`.
+    fn fit_input<T>(
+        &self,
+        input: Input<'_, T>,
+        start: Option<Start<'_, T, F::Components>>,
+        observer: &mut dyn FitObserver,
+    ) -> Result<Fitted<T, F::Components>>
+    where
+        T: Scalar,
+        F: Family<T>,
+    {
         let mut engine = Engine::new(
-            &family,
-            data,
-            weight_total,
+            self.family.clone(),
+            input,
             self.n_components,
-            &self.options,
+            self.options.clone(),
         );
-        let outcome = self.observe(
-            |obs| engine.run(start.mixture.clone(), 0, start.previous, obs),
-            observer,
-        )?;
+        if let Some(start) = &start {
+            self.check_start(start.mixture, engine.n_cols())?;
+        }
+        let sample = engine.sample(self.n_components)?;
+        engine.set_family(self.family.prepare(sample.data())?);
+        let (runs, best) = match start {
+            Some(start) => {
+                let outcome = self.observe(
+                    |obs| engine.run(start.mixture.clone(), 0, start.previous, obs),
+                    observer,
+                )?;
+                (vec![outcome.summary], outcome)
+            }
+            None => {
+                let mut best: Option<RunOutcome<T, F::Components>> = None;
+                let mut runs = Vec::with_capacity(self.options.n_init);
+                for run in 0..self.options.n_init {
+                    let first = engine.initialise(&sample, self.n_components, run)?;
+                    let outcome =
+                        self.observe(|obs| engine.run(first, run, None, obs), observer)?;
+                    runs.push(outcome.summary);
+                    if best
+                        .as_ref()
+                        .is_none_or(|b| outcome.summary.log_likelihood > b.summary.log_likelihood)
+                    {
+                        best = Some(outcome);
+                    }
+                }
+                (runs, best.expect("n_init >= 1"))
+            }
+        };
         let report = report(
-            &[outcome.summary],
-            0,
-            outcome.history,
-            engine.events,
-            data,
-            weight_total,
+            &runs,
+            best.summary.run,
+            best.history,
+            std::mem::take(&mut engine.events),
+            sample.n_rows,
+            engine.weight_total(),
+            sample.weights.is_some(),
         );
         Ok(Fitted {
-            mixture: outcome.model,
+            mixture: best.model,
             report,
         })
     }
@@ -355,9 +398,9 @@ impl<F> Estimator<F> {
         m_step(&self.family, stats, self.options.on_degenerate)
     }
 
-    /// This estimator with the family's data-dependent settings resolved on `data` (see
-    /// [`Family::prepare`]), as [`Estimator::fit`] does before fitting: for E-steps and
-    /// M-steps by hand.
+    /// This estimator with the family's data-dependent settings resolved (see
+    /// [`Family::prepare`]) as [`Estimator::fit`] resolves them: on the initialisation sample
+    /// of `data`. For E-steps and M-steps by hand.
     ///
     /// # Errors
     /// As [`Estimator::fit`]'s checks of the data and options.
@@ -368,8 +411,15 @@ impl<F> Estimator<F> {
     {
         let data = data.into();
         self.check(data)?;
+        let mut engine = Engine::new(
+            self.family.clone(),
+            Input::Memory(data),
+            self.n_components,
+            self.options.clone(),
+        );
+        let sample = engine.sample(self.n_components)?;
         Ok(Self {
-            family: self.family.prepare(data)?,
+            family: self.family.prepare(sample.data())?,
             n_components: self.n_components,
             options: self.options.clone(),
         })
@@ -391,18 +441,14 @@ impl<F> Estimator<F> {
         Ok(weight_total)
     }
 
-    fn check_start<T: Scalar>(
-        &self,
-        start: &Mixture<T, F::Components>,
-        data: Data<'_, T>,
-    ) -> Result<()>
+    fn check_start<T: Scalar>(&self, start: &Mixture<T, F::Components>, n_cols: usize) -> Result<()>
     where
         F: Family<T>,
     {
-        if start.n_features() != data.rows().n_cols() {
+        if start.n_features() != n_cols {
             return Err(MixtureError::DimensionMismatch {
                 expected: start.n_features(),
-                found: data.rows().n_cols(),
+                found: n_cols,
             });
         }
         if start.n_components() != self.n_components {
@@ -477,13 +523,14 @@ impl<'m, T, C> From<&'m Fitted<T, C>> for Start<'m, T, C> {
     }
 }
 
-fn report<T>(
+fn report(
     runs: &[RunSummary],
     best_run: usize,
     history: Vec<IterationRecord>,
     events: Vec<DegenerateEvent>,
-    data: Data<'_, T>,
+    n_samples: usize,
     weight_total: f64,
+    weighted: bool,
 ) -> FitReport {
     let best = runs[best_run];
     FitReport {
@@ -492,9 +539,9 @@ fn report<T>(
         converged: best.converged,
         log_likelihood: best.log_likelihood,
         mean_log_likelihood: best.log_likelihood / weight_total,
-        n_samples: data.n_rows(),
+        n_samples,
         weight_total,
-        weighted: data.weights().is_some(),
+        weighted,
         best_run,
         runs: runs.to_vec(),
         history,

@@ -41,6 +41,10 @@ pub trait SufficientStats: Clone + Send + Sync + std::fmt::Debug {
     /// Empties the statistics so they can be reused without allocating.
     fn reset(&mut self);
 
+    /// Multiplies every row's weight by `factor` (> 0): the statistics of the same rows with
+    /// their weights scaled, as stepwise E-M blends them.
+    fn scale(&mut self, factor: f64);
+
     /// Replaces component `k`'s statistics by those of a single row `row` with weight
     /// `weight`, for re-seeding a degenerate component there. A family whose components need
     /// more than one row (a Gaussian covariance) borrows the spread of the other components'

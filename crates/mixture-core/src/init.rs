@@ -30,28 +30,22 @@ pub enum Init {
 /// Most Lloyd iterations of [`Init::KMeans`] (it stops earlier when no label changes).
 pub const LLOYD_ITERATIONS: usize = 10;
 
-/// Every row's nearest centre, and the squared distance to it, from an initialisation.
-pub(crate) struct Assignment {
-    pub(crate) labels: Vec<usize>,
-    pub(crate) distances: Vec<f64>,
-}
-
 /// The weights that change the initialisation: `None` when every row weighs the same (the
 /// unweighted algorithms run, with the same random draws as without weights).
 pub(crate) fn effective_weights(weights: Option<&[f64]>) -> Option<&[f64]> {
     weights.filter(|w| w.iter().any(|&v| v != w[0]))
 }
 
-/// Initial hard assignment of every row by `init`. With `weights` (already checked), centres
-/// are drawn in proportion to the weights (rows of weight 0 never) and Lloyd's means are
-/// weighted.
-pub(crate) fn initial_assignment<T: Scalar, R: Rng + ?Sized>(
+/// The K initial centres (K×D, row-major, `f64`) chosen by `init` among the rows of `x` (the
+/// initialisation sample). With `weights` (already checked), centres are drawn in proportion to
+/// the weights (rows of weight 0 never) and Lloyd's means are weighted.
+pub(crate) fn initial_centres<T: Scalar, R: Rng + ?Sized>(
     x: Rows<'_, T>,
     weights: Option<&[f64]>,
     k: usize,
     init: Init,
     rng: &mut R,
-) -> Result<Assignment> {
+) -> Result<Vec<f64>> {
     let weights = effective_weights(weights);
     let seeding = if init == Init::RandomRows {
         Init::RandomRows
@@ -64,7 +58,7 @@ pub(crate) fn initial_assignment<T: Scalar, R: Rng + ?Sized>(
         .iter()
         .flat_map(|&r| x.row(r).iter().map(|v| v.as_f64()))
         .collect();
-    let (mut labels, mut distances) = nearest_centre_labels(x, &centres);
+    let (mut labels, _) = nearest_centre_labels(x, &centres);
     if init == Init::KMeans {
         for _ in 0..LLOYD_ITERATIONS {
             // New centres: the means of their rows, summed in row order (deterministic); a
@@ -83,15 +77,15 @@ pub(crate) fn initial_assignment<T: Scalar, R: Rng + ?Sized>(
                     centres[c * d + j] = sums[c * d + j] / counts[c];
                 }
             }
-            let (next, next_distances) = nearest_centre_labels(x, &centres);
+            let (next, _) = nearest_centre_labels(x, &centres);
             let done = next == labels;
-            (labels, distances) = (next, next_distances);
+            labels = next;
             if done {
                 break;
             }
         }
     }
-    Ok(Assignment { labels, distances })
+    Ok(centres)
 }
 
 /// Row indices of `k` centres with pairwise different values (and positive weights).
@@ -271,22 +265,127 @@ pub(crate) fn nearest_centre_labels<T: Scalar>(
     x: Rows<'_, T>,
     centres: &[f64],
 ) -> (Vec<usize>, Vec<f64>) {
-    let d = x.n_cols();
     (0..x.n_rows())
         .into_par_iter()
         .with_min_len(1024)
-        .map(|i| {
-            let r = x.row(i);
-            let mut best = (0, f64::INFINITY);
-            for (j, c) in centres.chunks_exact(d).enumerate() {
-                let dist: f64 = r.iter().zip(c).map(|(a, b)| (a.as_f64() - b).powi(2)).sum();
-                if dist < best.1 {
-                    best = (j, dist);
-                }
-            }
-            best
-        })
+        .map(|i| nearest_centre(x.row(i), centres))
         .unzip()
+}
+
+/// The nearest of `centres` (K×D) to `row` (ties go to the lower index), and the squared
+/// distance to it, in `f64`.
+#[inline]
+pub(crate) fn nearest_centre<T: Scalar>(row: &[T], centres: &[f64]) -> (usize, f64) {
+    let mut best = (0, f64::INFINITY);
+    for (j, c) in centres.chunks_exact(row.len()).enumerate() {
+        let dist: f64 = row
+            .iter()
+            .zip(c)
+            .map(|(a, b)| (a.as_f64() - b).powi(2))
+            .sum();
+        if dist < best.1 {
+            best = (j, dist);
+        }
+    }
+    best
+}
+
+/// At most this many values (rows × D) in the initialisation sample.
+pub const SAMPLE_VALUES: usize = 1 << 22;
+/// At most this many rows in the initialisation sample.
+pub const SAMPLE_MAX_ROWS: usize = 1 << 16;
+
+/// Rows in the initialisation sample for K components of dimension D:
+/// `min(65 536, max(K, ⌊4 194 304 / D⌋))`. Data with at most this many rows of positive weight
+/// are sampled whole (and initialised exactly as from all of their rows).
+pub fn sample_rows(n_components: usize, n_features: usize) -> usize {
+    SAMPLE_MAX_ROWS.min(n_components.max(SAMPLE_VALUES / n_features.max(1)))
+}
+
+/// A seeded weighted reservoir sample (Efraimidis and Spirakis' A-Res: row i gets the key
+/// `ln(u_i) / w_i` with u_i uniform, and the `cap` largest keys are kept), built one row at a
+/// time in row order, so the same rows and seed give the same sample in memory and from a file.
+pub(crate) struct Reservoir {
+    cap: usize,
+    /// (key, row, weight, values) of the kept rows; a min-heap on (key, −row).
+    kept: std::collections::BinaryHeap<std::cmp::Reverse<Keyed>>,
+    rng: rand::rngs::ChaCha8Rng,
+}
+
+/// A sampled row with its key.
+pub(crate) struct Keyed {
+    key: f64,
+    row: usize,
+    weight: f64,
+    values: Vec<f64>,
+}
+
+impl PartialEq for Keyed {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == std::cmp::Ordering::Equal
+    }
+}
+impl Eq for Keyed {}
+impl PartialOrd for Keyed {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Keyed {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        // A larger key is better; on a tie the earlier row is.
+        self.key
+            .total_cmp(&other.key)
+            .then(other.row.cmp(&self.row))
+    }
+}
+
+impl Reservoir {
+    /// An empty reservoir of `cap` rows drawing from `rng`.
+    pub(crate) fn new(cap: usize, rng: rand::rngs::ChaCha8Rng) -> Self {
+        Self {
+            cap: cap.max(1),
+            kept: std::collections::BinaryHeap::new(),
+            rng,
+        }
+    }
+
+    /// Offers row `row` (values, weight > 0).
+    pub(crate) fn offer<T: Scalar>(&mut self, row: usize, values: &[T], weight: f64) {
+        let u: f64 = rng_open01(&mut self.rng);
+        let key = u.ln() / weight;
+        if self.kept.len() == self.cap {
+            let worst = &self.kept.peek().expect("full").0;
+            if key.total_cmp(&worst.key).then(worst.row.cmp(&row)) != std::cmp::Ordering::Greater {
+                return;
+            }
+            self.kept.pop();
+        }
+        self.kept.push(std::cmp::Reverse(Keyed {
+            key,
+            row,
+            weight,
+            values: values.iter().map(|v| v.as_f64()).collect(),
+        }));
+    }
+
+    /// The sample in row order: values (rows of D), weights, and the rows' global indices.
+    pub(crate) fn into_rows<T: Scalar>(self) -> (Vec<T>, Vec<f64>, Vec<usize>) {
+        let mut kept: Vec<Keyed> = self.kept.into_iter().map(|r| r.0).collect();
+        kept.sort_by_key(|k| k.row);
+        let values = kept
+            .iter()
+            .flat_map(|k| k.values.iter().map(|&v| T::cast(v)))
+            .collect();
+        let weights = kept.iter().map(|k| k.weight).collect();
+        let rows = kept.iter().map(|k| k.row).collect();
+        (values, weights, rows)
+    }
+}
+
+/// A uniform draw in (0, 1]: never 0, so its logarithm is finite.
+fn rng_open01<R: Rng + ?Sized>(rng: &mut R) -> f64 {
+    1.0 - rng.random::<f64>()
 }
 
 #[cfg(test)]
@@ -333,7 +432,7 @@ mod tests {
             .collect();
         let x = Rows::new(&data, 1).unwrap();
         for seed in 0..10 {
-            let a = initial_assignment(
+            let centres = initial_centres(
                 x,
                 None,
                 2,
@@ -341,9 +440,10 @@ mod tests {
                 &mut ChaCha8Rng::seed_from_u64(seed),
             )
             .unwrap();
-            assert!(a.labels[..20].iter().all(|&l| l == a.labels[0]));
-            assert!(a.labels[20..].iter().all(|&l| l == a.labels[20]));
-            assert_ne!(a.labels[0], a.labels[20]);
+            let (labels, _) = nearest_centre_labels(x, &centres);
+            assert!(labels[..20].iter().all(|&l| l == labels[0]));
+            assert!(labels[20..].iter().all(|&l| l == labels[20]));
+            assert_ne!(labels[0], labels[20]);
         }
     }
 

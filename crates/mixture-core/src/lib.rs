@@ -27,13 +27,14 @@ mod rows;
 mod scalar;
 #[cfg(feature = "serde")]
 pub mod serial;
+mod source;
 mod statistics;
 mod validate;
 
 pub use error::{MixtureError, Result};
 pub use estimator::{Estimator, Fitted, Start};
 pub use family::{Components, Family, SufficientStats};
-pub use init::{Init, LLOYD_ITERATIONS};
+pub use init::{Init, LLOYD_ITERATIONS, SAMPLE_MAX_ROWS, SAMPLE_VALUES, sample_rows};
 pub use mixture::Mixture;
 pub use moments::FirstMoments;
 pub use numeric::{affine_log_densities, logsumexp};
@@ -43,6 +44,7 @@ pub use report::{
 };
 pub use rows::{Data, RowMatrix, Rows};
 pub use scalar::Scalar;
+pub use source::{BlockSource, MatrixSource, SliceSource};
 pub use statistics::{
     Degeneracy, DegenerateAction, DegenerateReason, MIN_COMPONENT_WEIGHT, MStep, Statistics,
     WorstRow, m_step,

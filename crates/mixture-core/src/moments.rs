@@ -117,6 +117,11 @@ impl SufficientStats for FirstMoments {
         self.sums.fill(0.0);
     }
 
+    fn scale(&mut self, factor: f64) {
+        self.counts.iter_mut().for_each(|c| *c *= factor);
+        self.sums.iter_mut().for_each(|s| *s *= factor);
+    }
+
     fn reseed(&mut self, k: usize, row: &[f64], weight: f64) {
         let d = self.n_features;
         self.counts[k] = weight;

@@ -16,6 +16,7 @@
 
 use crate::error::{MixtureError, Result};
 use crate::family::{Components, Family, SufficientStats};
+use crate::init::nearest_centre;
 use crate::mixture::Mixture;
 use crate::numeric::normalise_row;
 use crate::options::DegeneratePolicy;
@@ -230,6 +231,28 @@ impl<S: SufficientStats> Statistics<S> {
         }
     }
 
+    /// Multiplies every row's weight by `factor` (finite, > 0): counts, the family's
+    /// statistics, the log-likelihood and the weight total scale; means and the rows' count do
+    /// not. Stepwise E-M blends `(1 − ρ)·running + ρ·batch` this way.
+    ///
+    /// # Errors
+    /// [`MixtureError::InvalidOption`] for a factor that is not finite and positive.
+    pub fn scale(&mut self, factor: f64) -> Result<()> {
+        if !(factor.is_finite() && factor > 0.0) {
+            return Err(MixtureError::InvalidOption {
+                name: "factor",
+                value: factor.to_string(),
+                expected: "a scale factor must be finite and positive",
+            });
+        }
+        self.family.scale(factor);
+        self.counts.iter_mut().for_each(|c| *c *= factor);
+        self.log_likelihood *= factor;
+        self.weight_total *= factor;
+        self.worst.iter_mut().for_each(|w| w.weight *= factor);
+        Ok(())
+    }
+
     /// Empties the statistics, keeping their memory.
     pub fn reset(&mut self) {
         self.family.reset();
@@ -245,12 +268,9 @@ impl<S: SufficientStats> Statistics<S> {
 pub(crate) enum Source<'m, T, C> {
     /// The E-step of a mixture.
     Model(&'m Mixture<T, C>),
-    /// One-hot labels (initialisation) for the block's rows, with each row's squared distance
-    /// to its centre.
-    Hard {
-        labels: &'m [usize],
-        distances: &'m [f64],
-    },
+    /// One-hot responsibilities for the nearest of these centres (K×D, initialisation), with
+    /// each row's squared distance to it as its badness.
+    Centres(&'m [f64]),
 }
 
 /// Working memory of the block kernel, reused across blocks so a pass does not allocate.
@@ -323,12 +343,13 @@ pub(crate) fn accumulate_block<T: Scalar, F: Family<T>>(
                 offer_worst(&mut ws.worst, k, -lse.as_f64(), i);
             }
         }
-        Source::Hard { labels, distances } => {
+        Source::Centres(centres) => {
             joint.fill(T::zero());
-            for (i, row) in joint.chunks_exact_mut(k).enumerate() {
+            for (i, (row, x)) in joint.chunks_exact_mut(k).zip(block.iter()).enumerate() {
                 if weight_of(i) > 0.0 {
-                    row[labels[i]] = T::one();
-                    offer_worst(&mut ws.worst, k, distances[i], i);
+                    let (label, distance) = nearest_centre(x, centres);
+                    row[label] = T::one();
+                    offer_worst(&mut ws.worst, k, distance, i);
                 }
             }
         }

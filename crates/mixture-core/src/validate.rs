@@ -130,9 +130,7 @@ pub fn check_weights(weights: Option<&[f64]>, n_rows: usize) -> Result<f64> {
             n_rows,
         });
     }
-    if let Some(row) = w.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
-        return Err(MixtureError::InvalidWeight { row, value: w[row] });
-    }
+    check_weight_values(w, 0)?;
     let total: f64 = w.iter().sum();
     if total.is_nan() || total <= 0.0 {
         return Err(MixtureError::ZeroTotalWeight { n_rows });
@@ -189,4 +187,58 @@ pub fn widen_rows<T: Scalar>(values: Rows<'_, T>) -> Vec<Vec<f64>> {
         .iter()
         .map(|row| row.iter().map(|v| v.as_f64()).collect())
         .collect()
+}
+
+/// Checks that every weight is finite and at least 0; rows are named from `first_row`.
+///
+/// # Errors
+/// [`MixtureError::InvalidWeight`] naming the first bad one.
+pub(crate) fn check_weight_values(w: &[f64], first_row: usize) -> Result<()> {
+    match w.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
+        Some(i) => Err(MixtureError::InvalidWeight {
+            row: first_row + i,
+            value: w[i],
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Checks a block of rows `first_row..` read from a source: finite, `n_cols` wide, valid
+/// weights, in the family's domain (`domain`); errors name global rows.
+///
+/// # Errors
+/// As [`check_finite_data`], [`check_weight_values`] and the domain check, with rows counted
+/// from the start of the data.
+pub(crate) fn check_block<T: Scalar>(
+    data: Data<'_, T>,
+    first_row: usize,
+    n_cols: usize,
+    domain: impl Fn(Rows<'_, T>) -> Result<()>,
+) -> Result<()> {
+    let shift = |e: MixtureError| match e {
+        MixtureError::NonFinite { row, col, value } => MixtureError::NonFinite {
+            row: row + first_row,
+            col,
+            value,
+        },
+        MixtureError::OutOfDomain {
+            row,
+            col,
+            value,
+            family,
+            domain,
+        } => MixtureError::OutOfDomain {
+            row: row + first_row,
+            col,
+            value,
+            family,
+            domain,
+        },
+        other => other,
+    };
+    check_finite_data(data.rows(), Some(n_cols)).map_err(shift)?;
+    if let Some(w) = data.weights() {
+        check_weight_values(w, first_row)?;
+    }
+    domain(data.rows()).map_err(shift)
 }

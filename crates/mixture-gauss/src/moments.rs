@@ -163,6 +163,12 @@ impl SufficientStats for GaussianStats {
         self.scatters.fill(0.0);
     }
 
+    fn scale(&mut self, factor: f64) {
+        // Means do not move; counts and centred scatters are sums over rows.
+        self.counts.iter_mut().for_each(|c| *c *= factor);
+        self.scatters.iter_mut().for_each(|s| *s *= factor);
+    }
+
     /// One pseudo-row at `row` whose scatter is the pooled covariance of all the other
     /// components' data (their moments merged), so the new component starts as broad as the
     /// data rather than as a point.
