@@ -370,6 +370,16 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
         Ok(step.mixture)
     }
 
+    /// The statistics of every row under `model` (one pass).
+    pub(crate) fn statistics(
+        &mut self,
+        model: &Mixture<T, F::Components>,
+    ) -> Result<&Statistics<F::Stats>> {
+        self.set_components(model.n_components());
+        self.pass(PassSource::Model(model), true)?;
+        Ok(&self.total)
+    }
+
     /// The M-step on the last pass's statistics, recording degenerate components.
     fn m_step(&mut self, run: usize, iteration: usize) -> Result<MStep<T, F::Components>> {
         let step = m_step(&self.family, &self.total, self.options.on_degenerate)?;

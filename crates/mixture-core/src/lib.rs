@@ -21,6 +21,7 @@ mod init;
 mod mixture;
 mod moments;
 mod numeric;
+mod online;
 mod options;
 mod report;
 mod rows;
@@ -38,6 +39,7 @@ pub use init::{Init, LLOYD_ITERATIONS, SAMPLE_MAX_ROWS, SAMPLE_VALUES, sample_ro
 pub use mixture::Mixture;
 pub use moments::FirstMoments;
 pub use numeric::{affine_log_densities, logsumexp};
+pub use online::{DEFAULT_KAPPA, DEFAULT_T0, Online};
 pub use options::{DEFAULT_BLOCK_ROWS, DegeneratePolicy, EmOptions, StopRule};
 pub use report::{
     DegenerateEvent, FitObserver, FitReport, IterationRecord, RunSummary, Silent, TraceWriter,
