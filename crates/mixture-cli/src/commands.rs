@@ -2,17 +2,18 @@
 
 use crate::error::CliError;
 use crate::files::{
-    AtomicFile, Header, Value, read_matrix, write_column, write_labels, write_matrix,
+    AtomicFile, Header, Value, is_npy, read_matrix, write_labels, write_matrix, write_row,
 };
 use crate::progress::Progress;
+use crate::sources::FileSource;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use mixture::model_file::{self, AnyMixture, AnyModel, FitRecord};
 use mixture::with_mixture;
 use mixture_bern::Bernoulli;
 use mixture_core::rand::{SeedableRng, rngs::ChaCha8Rng};
 use mixture_core::{
-    Data, DegeneratePolicy, Estimator, Family, FitObserver, FitReport, Init, IterationRecord,
-    Mixture, RowMatrix, Rows, RunSummary, Scalar, StopRule, TraceWriter,
+    BlockSource, Data, DegeneratePolicy, Estimator, Family, FitObserver, FitReport, Init,
+    IterationRecord, Mixture, RowMatrix, Rows, RunSummary, StopRule, TraceWriter,
 };
 use mixture_exp::Exponential;
 use mixture_gauss::{CovarianceType, Gaussian};
@@ -172,6 +173,14 @@ pub struct FitArgs {
     /// a row out.
     #[arg(long)]
     pub weights: Option<PathBuf>,
+    /// Fit from the file without loading it: one pass per iteration, memory bounded by the
+    /// blocks in flight, whatever the file's size. Same numbers as in memory.
+    #[arg(long)]
+    pub stream: bool,
+    /// Stream automatically when the data would take more memory than this (bytes, or with a
+    /// K, M, G or T suffix, powers of 1024).
+    #[arg(long, default_value = "2G", value_parser = parse_bytes)]
+    pub memory_limit: u64,
     /// Write the fitted model here (JSON).
     #[arg(long, short)]
     pub model: Option<PathBuf>,
@@ -442,11 +451,61 @@ fn read_weights(path: &Path) -> Result<Vec<f64>, CliError> {
 fn data_error(e: mixture_core::MixtureError, input: &Path, weights: Option<&Path>) -> CliError {
     use mixture_core::MixtureError as E;
     match (&e, weights) {
+        // A source's message names its file already.
+        (E::Source { .. }, _) => CliError::from(e),
         (E::WeightCount { .. } | E::InvalidWeight { .. } | E::ZeroTotalWeight { .. }, Some(w)) => {
             CliError::from(e).context(w.display())
         }
         _ => CliError::from(e).context(input.display()),
     }
+}
+
+/// Rows per chunk when scoring or predicting a file chunk by chunk (64 blocks of the fit's
+/// 256 rows): bounded memory, parallel work within a chunk.
+const CHUNK_ROWS: usize = 64 * mixture_core::DEFAULT_BLOCK_ROWS;
+
+/// Reads `input` (and `weights`) chunk by chunk, checked against `model`'s dimension, and calls
+/// `f` with each chunk and the index of its first row. Returns the number of rows.
+fn for_each_chunk<T: Value>(
+    model: &AnyMixture<T>,
+    input: &Path,
+    header: bool,
+    weights: Option<&Path>,
+    mut f: impl FnMut(Data<'_, T>, usize) -> Result<(), CliError>,
+) -> Result<usize, CliError> {
+    let mut x = FileSource::<T>::open(input, header_of(header))?;
+    if x.n_cols() != model.n_features() {
+        return Err(CliError::input(format!(
+            "{}: the data have {} columns but the model has {} features",
+            input.display(),
+            x.n_cols(),
+            model.n_features()
+        )));
+    }
+    let mut w = weights.map(open_weights).transpose()?;
+    let (mut rows, mut wbuf) = (Vec::new(), Vec::new());
+    let mut seen = 0;
+    loop {
+        let n = mixture_core::read_weighted(
+            &mut x,
+            w.as_mut().map(|w| w as &mut dyn BlockSource<f64>),
+            &mut rows,
+            &mut wbuf,
+            CHUNK_ROWS,
+            seen,
+        )
+        .map_err(|e| data_error(e, input, weights))?;
+        if n == 0 {
+            break;
+        }
+        let data = Data::new(
+            Rows::new(&rows, x.n_cols())?,
+            w.is_some().then_some(&wbuf[..]),
+        );
+        f(data, seen)?;
+        seen += n;
+    }
+    Ok(seen)
 }
 
 /// Reads `path` and checks it against a model's dimension and domain.
@@ -534,22 +593,101 @@ fn options_record(a: &FitArgs) -> serde_json::Map<String, serde_json::Value> {
     o
 }
 
+/// `2G`, `512M`, `100000`: a size in bytes (K, M, G, T are powers of 1024; a trailing `B` or
+/// `iB` is allowed).
+fn parse_bytes(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let t = t
+        .strip_suffix("iB")
+        .or_else(|| t.strip_suffix('B'))
+        .unwrap_or(t);
+    let (digits, shift) = match t.chars().last() {
+        Some('K' | 'k') => (&t[..t.len() - 1], 10),
+        Some('M' | 'm') => (&t[..t.len() - 1], 20),
+        Some('G' | 'g') => (&t[..t.len() - 1], 30),
+        Some('T' | 't') => (&t[..t.len() - 1], 40),
+        _ => (t, 0),
+    };
+    digits
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .and_then(|v| v.checked_mul(1 << shift))
+        .ok_or_else(|| format!("{text:?} is not a size; use bytes or a number with K, M, G or T"))
+}
+
+/// The rows a fit reads: loaded, or streamed from the files.
+enum FitInput<'a, T: Value> {
+    Memory(Data<'a, T>),
+    Stream {
+        x: &'a mut FileSource<T>,
+        w: Option<&'a mut FileSource<f64>>,
+    },
+}
+
+fn header_of(present: bool) -> Header {
+    if present {
+        Header::Present
+    } else {
+        Header::Detect
+    }
+}
+
+/// Opens a weights file for streaming: one column.
+fn open_weights(path: &Path) -> Result<FileSource<f64>, CliError> {
+    let w = FileSource::<f64>::open(path, Header::Detect)?;
+    if w.n_cols() != 1 {
+        return Err(CliError::input(format!(
+            "{}: a weights file needs one column (one weight per row), not {}",
+            path.display(),
+            w.n_cols()
+        )));
+    }
+    Ok(w)
+}
+
 fn fit<T: Value>(a: &FitArgs) -> Result<(), CliError> {
     if a.reg_covar.is_some() && a.family != FamilyArg::Gaussian {
         return Err(CliError::input(
             "--reg-covar applies to the gaussian family only",
         ));
     }
-    let x = read_matrix::<T>(
-        &a.input,
-        if a.header {
-            Header::Present
+    let mut source = FileSource::<T>::open(&a.input, header_of(a.header))?;
+    let streamed = a.stream || source.estimated_bytes() > a.memory_limit;
+    let (x, weights, mut weight_source) = if streamed {
+        let reason = if a.stream {
+            "as asked (--stream)".to_string()
         } else {
-            Header::Detect
+            format!(
+                "its data (about {} MiB) exceed --memory-limit ({} MiB)",
+                source.estimated_bytes() >> 20,
+                a.memory_limit >> 20
+            )
+        };
+        if !a.json {
+            say(format!(
+                "streaming {} from disk: {reason}",
+                a.input.display()
+            ));
+        }
+        let w = a.weights.as_deref().map(open_weights).transpose()?;
+        (None, None, w)
+    } else {
+        let x = read_matrix::<T>(&a.input, header_of(a.header))?;
+        let w = a.weights.as_deref().map(read_weights).transpose()?;
+        (Some(x), w, None)
+    };
+    let mut input = match &x {
+        Some(x) => FitInput::Memory(Data::new(x.view(), weights.as_deref())),
+        None => FitInput::Stream {
+            x: &mut source,
+            w: weight_source.as_mut(),
         },
-    )?;
-    let weights = a.weights.as_deref().map(read_weights).transpose()?;
-    let data = mixture_core::Data::new(x.view(), weights.as_deref());
+    };
+    let n_cols = match &input {
+        FitInput::Memory(d) => d.rows().n_cols(),
+        FitInput::Stream { x, .. } => x.n_cols(),
+    };
     let start = match &a.init_model {
         Some(path) => {
             let m = load_model(path)?
@@ -611,25 +749,29 @@ fn fit<T: Value>(a: &FitArgs) -> Result<(), CliError> {
                 Some(AnyMixture::Gaussian(m)) => Some(m),
                 _ => None,
             };
-            fit_family(g, a, data, start, &mut observers)?
+            fit_family(g, a, &mut input, start, &mut observers)?
         }
         FamilyArg::Bernoulli => {
             let start = match &start {
                 Some(AnyMixture::Bernoulli(m)) => Some(m),
                 _ => None,
             };
-            fit_family(Bernoulli::new(), a, data, start, &mut observers)?
+            fit_family(Bernoulli::new(), a, &mut input, start, &mut observers)?
         }
         FamilyArg::Exponential => {
             let start = match &start {
                 Some(AnyMixture::Exponential(m)) => Some(m),
                 _ => None,
             };
-            fit_family(Exponential::new(), a, data, start, &mut observers)?
+            fit_family(Exponential::new(), a, &mut input, start, &mut observers)?
         }
     };
     let (model, report) = fitted;
-    let (bic, aic) = with_mixture!(&model, m => (m.bic(data)?, m.aic(data)?));
+    // BIC and AIC of the returned model on the training data: its log-likelihood is in the
+    // report (the same sum `Mixture::bic` would make), so no other pass is needed.
+    let p = with_mixture!(&model, m => m.n_parameters()) as f64;
+    let bic = -2.0 * report.log_likelihood + p * report.weight_total.ln();
+    let aic = -2.0 * report.log_likelihood + 2.0 * p;
     if let Some(path) = &a.model {
         let record = FitRecord::new(
             &report,
@@ -651,7 +793,8 @@ fn fit<T: Value>(a: &FitArgs) -> Result<(), CliError> {
             "n_samples": report.n_samples,
             "weight_total": report.weight_total,
             "weights": a.weights.as_ref().map(|p| p.display().to_string()),
-            "n_features": x.n_cols(),
+            "n_features": n_cols,
+            "streamed": streamed,
             "n_components": with_mixture!(&model, m => m.n_components()),
             "family": model.family(),
             "precision": T::NAME,
@@ -700,10 +843,10 @@ fn fit<T: Value>(a: &FitArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-fn fit_family<T: Scalar, F: Family<T>>(
+fn fit_family<T: Value, F: Family<T>>(
     family: F,
     a: &FitArgs,
-    data: Data<'_, T>,
+    input: &mut FitInput<'_, T>,
     start: Option<&Mixture<T, F::Components>>,
     observer: &mut dyn FitObserver,
 ) -> Result<(AnyMixture<T>, FitReport), CliError>
@@ -729,36 +872,79 @@ where
             DegenerateArg::Drop => DegeneratePolicy::Drop,
             DegenerateArg::Error => DegeneratePolicy::Error,
         });
-    let fitted = match start {
-        Some(s) => {
-            if s.n_features() != data.rows().n_cols() {
-                return Err(CliError::input(format!(
-                    "the initial model has {} features but the data have {} columns",
-                    s.n_features(),
-                    data.rows().n_cols()
-                )));
-            }
-            est.fit_from_observed(s, data, observer)
-        }
-        None => est.fit_observed(data, observer),
+    let n_cols = match input {
+        FitInput::Memory(d) => d.rows().n_cols(),
+        FitInput::Stream { x, .. } => x.n_cols(),
+    };
+    if let Some(s) = start
+        && s.n_features() != n_cols
+    {
+        return Err(CliError::input(format!(
+            "the initial model has {} features but the data have {n_cols} columns",
+            s.n_features(),
+        )));
+    }
+    let fitted = match (input, start) {
+        (FitInput::Memory(data), Some(s)) => est.fit_from_observed(s, *data, observer),
+        (FitInput::Memory(data), None) => est.fit_observed(*data, observer),
+        (FitInput::Stream { x, w }, start) => est.fit_source(
+            &mut **x,
+            w.as_deref_mut().map(|w| w as &mut dyn BlockSource<f64>),
+            start.map(Into::into),
+            observer,
+        ),
     };
     let fitted = fitted.map_err(|e| data_error(e, &a.input, a.weights.as_deref()))?;
     Ok((fitted.mixture.into(), fitted.report))
 }
 
 fn score<T: Value>(model: &AnyMixture<T>, a: &ScoreArgs) -> Result<(), CliError> {
-    let x = read_for_model(&a.input, a.header, model)?;
-    let weights = a.weights.as_deref().map(read_weights).transpose()?;
-    let data = mixture_core::Data::new(x.view(), weights.as_deref());
-    let ctx = |e| data_error(e, &a.input, a.weights.as_deref());
-    let total = with_mixture!(model, m => m.log_likelihood(data)).map_err(ctx)?;
-    let weight_total: f64 = weights
-        .as_ref()
-        .map_or(x.n_rows() as f64, |w| w.iter().sum());
-    let n = x.n_rows();
-    if let Some(path) = &a.per_sample {
-        let per_row = with_mixture!(model, m => m.log_likelihood_per_row(x.view())).map_err(ctx)?;
-        write_column(path, "log_likelihood", &per_row)?;
+    let ctx = |e: mixture_core::MixtureError, first: usize| {
+        data_error(e.offset_rows(first), &a.input, a.weights.as_deref())
+    };
+    let mut per_sample = a
+        .per_sample
+        .as_deref()
+        .map(AtomicFile::create)
+        .transpose()?;
+    let io = |e: std::io::Error| {
+        let path = a.per_sample.as_deref().unwrap_or(Path::new("-"));
+        CliError::input(format!("cannot write {}: {e}", path.display()))
+    };
+    if let Some(f) = &mut per_sample {
+        writeln!(f.writer(), "log_likelihood").map_err(io)?;
+    }
+    let (mut total, mut weight_total) = (0.0, 0.0);
+    let n = for_each_chunk(
+        model,
+        &a.input,
+        a.header,
+        a.weights.as_deref(),
+        |data, first| {
+            total +=
+                with_mixture!(model, m => m.log_likelihood(data)).map_err(|e| ctx(e, first))?;
+            weight_total += data
+                .weights()
+                .map_or(data.n_rows() as f64, |w| w.iter().sum::<f64>());
+            if let Some(f) = &mut per_sample {
+                let per_row = with_mixture!(model, m => m.log_likelihood_per_row(data.rows()))
+                    .map_err(|e| ctx(e, first))?;
+                for v in per_row {
+                    write_row(f.writer(), &[v]).map_err(io)?;
+                }
+            }
+            Ok(())
+        },
+    )?;
+    if weight_total <= 0.0 {
+        return Err(data_error(
+            mixture_core::MixtureError::ZeroTotalWeight { n_rows: n },
+            &a.input,
+            a.weights.as_deref(),
+        ));
+    }
+    if let Some(f) = per_sample {
+        f.commit()?;
     }
     let mean = total / weight_total;
     if a.json {
@@ -768,7 +954,7 @@ fn score<T: Value>(model: &AnyMixture<T>, a: &ScoreArgs) -> Result<(), CliError>
             "n_samples": n,
             "weight_total": weight_total,
         }));
-    } else if weights.is_some() {
+    } else if a.weights.is_some() {
         say(format!(
             "log[p(X)] = {total:.4} nats ({mean:.6} per unit of weight, {n} rows, total weight {weight_total})"
         ));
@@ -781,16 +967,54 @@ fn score<T: Value>(model: &AnyMixture<T>, a: &ScoreArgs) -> Result<(), CliError>
 }
 
 fn predict<T: Value>(model: &AnyMixture<T>, a: &PredictArgs) -> Result<(), CliError> {
-    let x = read_for_model(&a.input, a.header, model)?;
-    let ctx = |e: mixture_core::MixtureError| CliError::from(e).context(a.input.display());
-    if a.proba {
-        let p = with_mixture!(model, m => m.predict_proba(x.view())).map_err(ctx)?;
-        let header: Vec<String> = (0..p.n_cols()).map(|k| format!("p{k}")).collect();
-        write_matrix(&a.output, &p, Some(&header))
+    let ctx = |e: mixture_core::MixtureError, first: usize| {
+        CliError::from(e.offset_rows(first)).context(a.input.display())
+    };
+    let io =
+        |e: std::io::Error| CliError::input(format!("cannot write {}: {e}", a.output.display()));
+    let k = model.n_components();
+    let mut out = AtomicFile::create(&a.output)?;
+    if a.proba && is_npy(&a.output) {
+        // NPY needs the row count first: from the header, or from a counting pass over CSV.
+        let n = match FileSource::<T>::open(&a.input, header_of(a.header))?.n_rows() {
+            Some(n) => n,
+            None => for_each_chunk(model, &a.input, a.header, None, |_, _| Ok(()))?,
+        };
+        use npyz::WriterBuilder;
+        let mut w = npyz::WriteOptions::new()
+            .default_dtype()
+            .shape(&[n as u64, k as u64])
+            .writer(out.writer())
+            .begin_nd()
+            .map_err(io)?;
+        for_each_chunk(model, &a.input, a.header, None, |data, first| {
+            let p = with_mixture!(model, m => m.predict_proba(data.rows()))
+                .map_err(|e| ctx(e, first))?;
+            w.extend(p.as_slice().iter().copied()).map_err(io)
+        })?;
+        w.finish().map_err(io)?;
+    } else if a.proba {
+        let header: Vec<String> = (0..k).map(|c| format!("p{c}")).collect();
+        writeln!(out.writer(), "{}", header.join(",")).map_err(io)?;
+        for_each_chunk(model, &a.input, a.header, None, |data, first| {
+            let p = with_mixture!(model, m => m.predict_proba(data.rows()))
+                .map_err(|e| ctx(e, first))?;
+            p.iter()
+                .try_for_each(|row| write_row(out.writer(), row))
+                .map_err(io)
+        })?;
     } else {
-        let labels = with_mixture!(model, m => m.predict(x.view())).map_err(ctx)?;
-        write_labels(&a.output, "label", &labels)
+        writeln!(out.writer(), "label").map_err(io)?;
+        for_each_chunk(model, &a.input, a.header, None, |data, first| {
+            let labels =
+                with_mixture!(model, m => m.predict(data.rows())).map_err(|e| ctx(e, first))?;
+            labels
+                .iter()
+                .try_for_each(|l| writeln!(out.writer(), "{l}"))
+                .map_err(io)
+        })?;
     }
+    out.commit()
 }
 
 fn sample<T: Value>(model: &AnyMixture<T>, a: &SampleArgs) -> Result<(), CliError> {

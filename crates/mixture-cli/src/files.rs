@@ -1,9 +1,9 @@
 //! Reading data (CSV, NPY) and writing results without ever leaving a half-written file.
 
 use crate::error::CliError;
-use mixture_core::{RowMatrix, Scalar};
+use mixture_core::{BlockSource, RowMatrix, Scalar};
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Read, Write};
+use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
@@ -23,7 +23,7 @@ pub trait Value: Scalar + FromStr + npyz::Deserialize + npyz::AutoSerialize {}
 impl Value for f32 {}
 impl Value for f64 {}
 
-fn is_npy(path: &Path) -> bool {
+pub(crate) fn is_npy(path: &Path) -> bool {
     path.extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("npy"))
 }
@@ -34,16 +34,24 @@ fn is_npy(path: &Path) -> bool {
 /// [`CliError::input`] naming the file, and the line and column for CSV: unreadable file,
 /// non-numeric or non-finite value, ragged row, unsupported NPY type or shape, no data.
 pub fn read_matrix<T: Value>(path: &Path, header: Header) -> Result<RowMatrix<T>, CliError> {
-    let file = File::open(path)
-        .map_err(|e| CliError::input(format!("cannot open {}: {e}", path.display())))?;
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let reader = BufReader::new(file);
-    let result = if is_npy(path) {
-        read_npy(reader, size)
-    } else {
-        read_csv(reader, header)
-    };
-    result.map_err(|e| e.context(path.display()))
+    let mut source = crate::sources::FileSource::<T>::open(path, header)?;
+    let d = source.n_cols();
+    let ctx = |e: mixture_core::MixtureError| CliError::input(e.to_string());
+    // Reserve what an NPY header declares, bounded by the file's size (checked on opening).
+    let mut values: Vec<T> = Vec::with_capacity(source.n_rows().map_or(0, |n| n * d));
+    let mut block = Vec::new();
+    while source.read_block(&mut block, 1 << 12).map_err(ctx)? > 0 {
+        if let Some(p) = block.iter().position(|v| !v.is_finite()) {
+            let row = values.len() / d + p / d;
+            return Err(CliError::input(format!(
+                "{}: row {row}, column {} is not finite; remove or impute it",
+                path.display(),
+                p % d
+            )));
+        }
+        values.extend_from_slice(&block);
+    }
+    Ok(RowMatrix::new(values, d)?)
 }
 
 /// Reads CSV: comma-separated numbers, one row per line, rows streamed into one buffer.
@@ -51,65 +59,200 @@ pub fn read_matrix<T: Value>(path: &Path, header: Header) -> Result<RowMatrix<T>
 /// # Errors
 /// As [`read_matrix`], without the file name.
 pub fn read_csv<T: Value, R: Read>(reader: R, header: Header) -> Result<RowMatrix<T>, CliError> {
-    let mut csv = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(reader);
-    let mut record = csv::StringRecord::new();
-    let mut values: Vec<T> = Vec::new();
-    let mut n_cols = 0;
-    let mut first = true;
-    loop {
-        match csv.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                let line = e
-                    .position()
-                    .map_or(String::new(), |p| format!("line {}: ", p.line()));
-                return Err(CliError::input(format!("{line}not readable as CSV: {e}")));
-            }
-        }
-        let line = record.position().map_or(0, |p| p.line());
-        if record.len() == 1 && record[0].is_empty() {
-            continue; // a blank line
-        }
-        if first {
-            first = false;
-            let numeric = record.iter().all(|f| f.parse::<T>().is_ok());
-            if header == Header::Present || !numeric {
-                continue;
-            }
-        }
-        if n_cols == 0 {
-            n_cols = record.len();
-        } else if record.len() != n_cols {
-            return Err(CliError::input(format!(
-                "line {line} has {} values but the first data row has {n_cols}; every row needs the same number",
-                record.len()
-            )));
-        }
-        for (col, field) in record.iter().enumerate() {
-            let value: T = field.parse().map_err(|_| {
-                CliError::input(format!(
-                    "line {line}, column {}: {field:?} is not a number",
-                    col + 1
-                ))
-            })?;
-            if !value.is_finite() {
-                return Err(CliError::input(format!(
-                    "line {line}, column {}: {field} is not finite; remove or impute it",
-                    col + 1
-                )));
-            }
-            values.push(value);
-        }
+    let mut rows = CsvRows::new(reader, header).map_err(CliError::input)?;
+    let (mut values, mut block) = (Vec::new(), Vec::new());
+    while rows
+        .next_rows(&mut block, 1 << 12)
+        .map_err(CliError::input)?
+        > 0
+    {
+        values.extend_from_slice(&block);
     }
     if values.is_empty() {
         return Err(CliError::input("no data rows"));
     }
-    Ok(RowMatrix::new(values, n_cols)?)
+    Ok(RowMatrix::new(values, rows.n_cols())?)
+}
+
+/// The rows of a CSV text, parsed block by block: comma-separated numbers, one row per line,
+/// blank lines skipped, a first row that is not all numbers (or, with [`Header::Present`], any
+/// first row) taken as a header. Errors name the line (1-based) and column (1-based).
+pub struct CsvRows<T, R> {
+    csv: csv::Reader<R>,
+    record: csv::StringRecord,
+    n_cols: usize,
+    /// The first data row, read to learn the width, not yet handed out.
+    first: Option<Vec<T>>,
+}
+
+impl<T: Value, R: Read> CsvRows<T, R> {
+    /// Starts reading, up to and including the first data row (to learn the width).
+    ///
+    /// # Errors
+    /// A message naming the line when the first rows are not readable CSV or not numbers.
+    pub fn new(reader: R, header: Header) -> Result<Self, String> {
+        let csv = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .from_reader(reader);
+        let mut rows = Self {
+            csv,
+            record: csv::StringRecord::new(),
+            n_cols: 0,
+            first: None,
+        };
+        let mut first = true;
+        while rows.next_record()? {
+            if first {
+                first = false;
+                let numeric = rows.record.iter().all(|f| f.parse::<T>().is_ok());
+                if header == Header::Present || !numeric {
+                    continue;
+                }
+            }
+            rows.n_cols = rows.record.len();
+            let mut values = Vec::with_capacity(rows.n_cols);
+            rows.parse_record(&mut values)?;
+            rows.first = Some(values);
+            break;
+        }
+        Ok(rows)
+    }
+
+    /// Number of columns (0 when there is no data row).
+    pub fn n_cols(&self) -> usize {
+        self.n_cols
+    }
+
+    /// Reads the next non-blank record; false at the end.
+    fn next_record(&mut self) -> Result<bool, String> {
+        loop {
+            match self.csv.read_record(&mut self.record) {
+                Ok(false) => return Ok(false),
+                Ok(true) => {}
+                Err(e) => {
+                    let line = e
+                        .position()
+                        .map_or(String::new(), |p| format!("line {}: ", p.line()));
+                    return Err(format!("{line}not readable as CSV: {e}"));
+                }
+            }
+            if !(self.record.len() == 1 && self.record[0].is_empty()) {
+                return Ok(true);
+            }
+        }
+    }
+
+    /// Appends the current record's values to `out`, checking width and values.
+    fn parse_record(&self, out: &mut Vec<T>) -> Result<(), String> {
+        let line = self.record.position().map_or(0, |p| p.line());
+        if self.record.len() != self.n_cols {
+            return Err(format!(
+                "line {line} has {} values but the first data row has {}; every row needs the same number",
+                self.record.len(),
+                self.n_cols
+            ));
+        }
+        for (col, field) in self.record.iter().enumerate() {
+            let value: T = field.parse().map_err(|_| {
+                format!("line {line}, column {}: {field:?} is not a number", col + 1)
+            })?;
+            if !value.is_finite() {
+                return Err(format!(
+                    "line {line}, column {}: {field} is not finite; remove or impute it",
+                    col + 1
+                ));
+            }
+            out.push(value);
+        }
+        Ok(())
+    }
+
+    /// Replaces `buf` by up to `max_rows` next rows and returns how many (0 at the end).
+    ///
+    /// # Errors
+    /// A message naming the line (and column) of a malformed row.
+    pub fn next_rows(&mut self, buf: &mut Vec<T>, max_rows: usize) -> Result<usize, String> {
+        buf.clear();
+        let mut n = 0;
+        if let Some(first) = self.first.take() {
+            buf.extend_from_slice(&first);
+            n += 1;
+        }
+        while n < max_rows && self.n_cols > 0 && self.next_record()? {
+            self.parse_record(buf)?;
+            n += 1;
+        }
+        Ok(n)
+    }
+}
+
+/// The shape and encoding of an NPY array, checked: 1-D (one feature) or 2-D, `f4` or `f8`,
+/// either byte order, C or Fortran order, and no more values than the file can hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NpyLayout {
+    /// Rows.
+    pub n: usize,
+    /// Columns.
+    pub d: usize,
+    /// Bytes per value (4 or 8).
+    pub elem: usize,
+    /// Big-endian values.
+    pub big_endian: bool,
+    /// Column-major (Fortran) order with more than one column.
+    pub fortran: bool,
+}
+
+impl NpyLayout {
+    /// The layout of `npy`'s header, checked against `file_size` (0 when unknown).
+    ///
+    /// # Errors
+    /// A message saying what is not supported or inconsistent.
+    pub fn of<R: Read>(npy: &npyz::NpyFile<R>, file_size: u64) -> Result<Self, String> {
+        let dtype = match npy.dtype() {
+            npyz::DType::Plain(t) => t.to_string(),
+            other => {
+                return Err(format!(
+                    "NPY type {other:?} is not supported; use float32 or float64"
+                ));
+            }
+        };
+        let (n, d) = match *npy.shape() {
+            [n] => (n, 1),
+            [n, d] => (n, d),
+            ref s => return Err(format!("NPY array of shape {s:?}; pass a 1-D or 2-D array")),
+        };
+        let fortran = npy.order() == npyz::Order::Fortran && d > 1;
+        let total = n
+            .checked_mul(d)
+            .filter(|&t| t > 0)
+            .ok_or_else(|| format!("NPY array of shape ({n}, {d}) holds no data"))?;
+        let (elem, big_endian) = match dtype.as_str() {
+            "<f8" => (8, false),
+            ">f8" => (8, true),
+            "<f4" => (4, false),
+            ">f4" => (4, true),
+            _ => {
+                return Err(format!(
+                    "NPY dtype {dtype} is not supported; use float32 (f4) or float64 (f8)"
+                ));
+            }
+        };
+        if file_size > 0 && total.saturating_mul(elem) > file_size {
+            return Err(format!(
+                "NPY header declares ({n}, {d}) values but the file holds only {file_size} bytes"
+            ));
+        }
+        let too_large = || "NPY array too large".to_string();
+        Ok(Self {
+            n: usize::try_from(n).map_err(|_| too_large())?,
+            d: usize::try_from(d).map_err(|_| too_large())?,
+            elem: elem as usize,
+            big_endian,
+            fortran,
+        })
+    }
 }
 
 /// Reads a 1-D (one feature) or 2-D `f4` or `f8` NPY array, C or Fortran order. `file_size`
@@ -120,50 +263,17 @@ pub fn read_csv<T: Value, R: Read>(reader: R, header: Header) -> Result<RowMatri
 pub fn read_npy<T: Value, R: Read>(reader: R, file_size: u64) -> Result<RowMatrix<T>, CliError> {
     let npy = npyz::NpyFile::new(reader)
         .map_err(|e| CliError::input(format!("not a readable NPY file: {e}")))?;
-    let dtype = match npy.dtype() {
-        npyz::DType::Plain(t) => t.to_string(),
-        other => {
-            return Err(CliError::input(format!(
-                "NPY type {other:?} is not supported; use float32 or float64"
-            )));
-        }
-    };
-    let (n, d) = match *npy.shape() {
-        [n] => (n, 1),
-        [n, d] => (n, d),
-        ref s => {
-            return Err(CliError::input(format!(
-                "NPY array of shape {s:?}; pass a 1-D or 2-D array"
-            )));
-        }
-    };
-    let fortran = npy.order() == npyz::Order::Fortran && d > 1;
-    let total = n
-        .checked_mul(d)
-        .filter(|&t| t > 0)
-        .ok_or_else(|| CliError::input(format!("NPY array of shape ({n}, {d}) holds no data")))?;
-    let elem = match dtype.as_str() {
-        "<f8" | ">f8" => 8,
-        "<f4" | ">f4" => 4,
-        _ => {
-            return Err(CliError::input(format!(
-                "NPY dtype {dtype} is not supported; use float32 (f4) or float64 (f8)"
-            )));
-        }
-    };
-    if file_size > 0 && total.saturating_mul(elem) > file_size {
-        return Err(CliError::input(format!(
-            "NPY header declares ({n}, {d}) values but the file holds only {file_size} bytes"
-        )));
-    }
-    let (n, d) = (
-        usize::try_from(n).map_err(|_| CliError::input("NPY array too large"))?,
-        usize::try_from(d).map_err(|_| CliError::input("NPY array too large"))?,
-    );
+    let NpyLayout {
+        n,
+        d,
+        elem,
+        fortran,
+        ..
+    } = NpyLayout::of(&npy, file_size).map_err(CliError::input)?;
     // Reserve no more than the file can hold (or a modest start when its size is unknown):
     // a header's claim alone never makes us allocate.
     let known = if file_size > 0 {
-        (file_size / elem) as usize
+        (file_size / elem as u64) as usize
     } else {
         1 << 16
     };

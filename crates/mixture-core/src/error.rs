@@ -186,5 +186,42 @@ pub enum MixtureError {
     },
 }
 
+impl MixtureError {
+    /// This error with the rows it names counted from `first_row`: for an error about one
+    /// block, chunk or batch of a larger data set, the row in the whole data.
+    #[must_use]
+    pub fn offset_rows(self, first_row: usize) -> Self {
+        match self {
+            Self::NonFinite { row, col, value } => Self::NonFinite {
+                row: row + first_row,
+                col,
+                value,
+            },
+            Self::OutOfDomain {
+                row,
+                col,
+                value,
+                family,
+                domain,
+            } => Self::OutOfDomain {
+                row: row + first_row,
+                col,
+                value,
+                family,
+                domain,
+            },
+            Self::InvalidWeight { row, value } => Self::InvalidWeight {
+                row: row + first_row,
+                value,
+            },
+            Self::ZeroDensity { row, value } => Self::ZeroDensity {
+                row: row + first_row,
+                value,
+            },
+            other => other,
+        }
+    }
+}
+
 /// Shorthand for results of this library.
 pub type Result<T, E = MixtureError> = std::result::Result<T, E>;

@@ -46,7 +46,7 @@ pub use report::{
 };
 pub use rows::{Data, RowMatrix, Rows};
 pub use scalar::Scalar;
-pub use source::{BlockSource, MatrixSource, SliceSource};
+pub use source::{BlockSource, MatrixSource, SliceSource, read_weighted};
 pub use statistics::{
     Degeneracy, DegenerateAction, DegenerateReason, MIN_COMPONENT_WEIGHT, MStep, Statistics,
     WorstRow, m_step,

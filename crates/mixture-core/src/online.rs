@@ -15,7 +15,6 @@ use crate::rows::{Data, Rows};
 use crate::scalar::Scalar;
 use crate::source::{BlockSource, read_weighted};
 use crate::statistics::{Statistics, m_step};
-use crate::validate::offset_rows;
 
 /// Default κ of the step size ρ_t = (t + t₀)^(−κ).
 pub const DEFAULT_KAPPA: f64 = 0.6;
@@ -227,7 +226,7 @@ impl<T: Scalar, F: Family<T>> Online<T, F> {
                 );
                 // A batch that weighs nothing teaches nothing.
                 if batch.weights().is_none_or(|w| w.iter().any(|&v| v != 0.0)) {
-                    self.partial_fit(batch).map_err(|e| offset_rows(e, seen))?;
+                    self.partial_fit(batch).map_err(|e| e.offset_rows(seen))?;
                 }
                 seen += n;
             }

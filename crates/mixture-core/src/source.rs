@@ -114,13 +114,14 @@ impl BlockSource<f64> for SliceSource<'_> {
     }
 }
 
-/// Reads the next block of rows and, when there are weights, the same number of weights.
+/// Reads the next block of rows from `x` and, when there are weights, as many weights from
+/// `w`: the way every pass over a weighted source reads.
 ///
 /// # Errors
 /// The sources' errors, [`MixtureError::DimensionMismatch`] for a weight source with more than
 /// one column, and [`MixtureError::WeightCount`] when the weights end before or after the rows
 /// (`rows_before` rows having been read in this pass).
-pub(crate) fn read_weighted<T: Scalar>(
+pub fn read_weighted<T: Scalar>(
     x: &mut dyn BlockSource<T>,
     w: Option<&mut (dyn BlockSource<f64> + '_)>,
     rows: &mut Vec<T>,

@@ -215,44 +215,10 @@ pub(crate) fn check_block<T: Scalar>(
     n_cols: usize,
     domain: impl Fn(Rows<'_, T>) -> Result<()>,
 ) -> Result<()> {
-    let shift = |e| offset_rows(e, first_row);
+    let shift = |e: MixtureError| e.offset_rows(first_row);
     check_finite_data(data.rows(), Some(n_cols)).map_err(shift)?;
     if let Some(w) = data.weights() {
         check_weight_values(w, first_row)?;
     }
     domain(data.rows()).map_err(shift)
-}
-
-/// `e` with the rows it names counted from `first_row` (for errors about one block or batch
-/// of a larger data set).
-pub(crate) fn offset_rows(e: MixtureError, first_row: usize) -> MixtureError {
-    match e {
-        MixtureError::NonFinite { row, col, value } => MixtureError::NonFinite {
-            row: row + first_row,
-            col,
-            value,
-        },
-        MixtureError::OutOfDomain {
-            row,
-            col,
-            value,
-            family,
-            domain,
-        } => MixtureError::OutOfDomain {
-            row: row + first_row,
-            col,
-            value,
-            family,
-            domain,
-        },
-        MixtureError::InvalidWeight { row, value } => MixtureError::InvalidWeight {
-            row: row + first_row,
-            value,
-        },
-        MixtureError::ZeroDensity { row, value } => MixtureError::ZeroDensity {
-            row: row + first_row,
-            value,
-        },
-        other => other,
-    }
 }
