@@ -921,8 +921,14 @@ fn score<T: Value>(model: &AnyMixture<T>, a: &ScoreArgs) -> Result<(), CliError>
         a.header,
         a.weights.as_deref(),
         |data, first| {
-            total +=
-                with_mixture!(model, m => m.log_likelihood(data)).map_err(|e| ctx(e, first))?;
+            // Summed block by block as the library sums (and as a fit reports): the same bits as
+            // `Mixture::log_likelihood` of the whole file.
+            let b = mixture_core::DEFAULT_BLOCK_ROWS;
+            for start in (0..data.n_rows()).step_by(b) {
+                let block = data.slice_rows(start, (start + b).min(data.n_rows()));
+                total += with_mixture!(model, m => m.log_likelihood(block))
+                    .map_err(|e| ctx(e, first + start))?;
+            }
             weight_total += data
                 .weights()
                 .map_or(data.n_rows() as f64, |w| w.iter().sum::<f64>());

@@ -1148,3 +1148,273 @@ fn bad_weights_are_one_line_exit_2_and_nothing_written() {
         "missing.csv",
     );
 }
+
+/// The model file's parameters and the fit's figures, without the record of how it ran.
+fn fitted_numbers(dir: &Path, model: &str, out: &serde_json::Value) -> String {
+    let mut m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join(model)).unwrap()).unwrap();
+    m.as_object_mut().unwrap().remove("fit");
+    format!(
+        "{m} {} {} {} {}",
+        out["log_likelihood"], out["bic"], out["n_iter"], out["weight_total"]
+    )
+}
+
+#[test]
+fn streamed_fits_are_in_memory_fits_for_csv_and_npy() {
+    let dir = workdir("stream");
+    ok(
+        &dir,
+        &["generate", "lesson", "--seed", "5", "--output", "x.csv"],
+    );
+    let text = std::fs::read_to_string(dir.join("x.csv")).unwrap();
+    let rows: Vec<Vec<f64>> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
+        .collect();
+    let n = rows.len();
+    let (a, b): (Vec<f64>, Vec<f64>) = rows.iter().map(|r| (r[0], r[1])).unzip();
+    let c_order: Vec<f64> = rows.iter().flatten().copied().collect();
+    let f_order: Vec<f64> = a.iter().chain(&b).copied().collect();
+    let shape = format!("({n}, 2)");
+    std::fs::write(dir.join("c.npy"), npy_bytes("<f8", &shape, false, &c_order)).unwrap();
+    std::fs::write(dir.join("f.npy"), npy_bytes("<f8", &shape, true, &f_order)).unwrap();
+    std::fs::write(
+        dir.join("c32.npy"),
+        npy_bytes("<f4", &shape, false, &c_order),
+    )
+    .unwrap();
+    let weights: String = (0..n)
+        .map(|i| format!("{}\n", [1.0, 0.5, 2.0, 0.0][i % 4]))
+        .collect();
+    std::fs::write(dir.join("w.csv"), format!("w\n{weights}")).unwrap();
+    for input in ["x.csv", "c.npy", "f.npy", "c32.npy"] {
+        for precision in ["f64", "f32"] {
+            for family in ["gaussian", "exponential"] {
+                let input_for = if family == "exponential" {
+                    "abs"
+                } else {
+                    input
+                };
+                if family == "exponential" {
+                    // Exponential data: the absolute values, as CSV.
+                    let abs: String = rows
+                        .iter()
+                        .map(|r| format!("{},{}\n", r[0].abs(), r[1].abs()))
+                        .collect();
+                    std::fs::write(dir.join("abs"), abs).unwrap();
+                }
+                for weighted in [false, true] {
+                    let mut args = vec![
+                        "fit",
+                        "-i",
+                        input_for,
+                        "-k",
+                        "3",
+                        "--family",
+                        family,
+                        "--precision",
+                        precision,
+                        "--max-iter",
+                        "6",
+                        "--n-init",
+                        "2",
+                        "--json",
+                    ];
+                    if weighted {
+                        args.extend(["--weights", "w.csv"]);
+                    }
+                    let memory = json(&ok(&dir, &[&args[..], &["--model", "m.json"]].concat()));
+                    let memory = fitted_numbers(&dir, "m.json", &memory);
+                    let streamed = json(&ok(
+                        &dir,
+                        &[&args[..], &["--stream", "--model", "s.json"]].concat(),
+                    ));
+                    assert_eq!(streamed["streamed"], true);
+                    let streamed = fitted_numbers(&dir, "s.json", &streamed);
+                    assert_eq!(
+                        memory, streamed,
+                        "{input_for} {precision} {family} {weighted}"
+                    );
+                }
+            }
+        }
+    }
+    // Without --stream, a file larger than --memory-limit is streamed, and the output says so.
+    let out = ok(
+        &dir,
+        &["fit", "-i", "c.npy", "-k", "3", "--memory-limit", "1K"],
+    );
+    assert!(
+        out.starts_with("streaming c.npy from disk: its data"),
+        "{out}"
+    );
+    let out = ok(&dir, &["fit", "-i", "c.npy", "-k", "3"]);
+    assert!(!out.contains("streaming"), "{out}");
+    let out = mixture(
+        &dir,
+        &["fit", "-i", "c.npy", "-k", "3", "--memory-limit", "lots"],
+    );
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("\"lots\" is not a size"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn streamed_bad_input_names_the_line_and_writes_nothing() {
+    let dir = workdir("stream-bad");
+    ok(
+        &dir,
+        &["generate", "lesson", "--seed", "6", "--output", "x.csv"],
+    );
+    let mut text = std::fs::read_to_string(dir.join("x.csv")).unwrap();
+    text.push_str("0.5,oops\n1.0,2.0\n");
+    let line = text.lines().count() - 1;
+    std::fs::write(dir.join("bad.csv"), &text).unwrap();
+    fails(
+        &dir,
+        &[
+            "fit", "-i", "bad.csv", "-k", "3", "--stream", "--model", "m.json",
+        ],
+        2,
+        &format!("bad.csv: line {line}, column 2: \"oops\" is not a number"),
+    );
+    assert!(!dir.join("m.json").exists());
+    // Weights that run out before the rows.
+    std::fs::write(dir.join("w.csv"), "1\n1\n1\n").unwrap();
+    fails(
+        &dir,
+        &[
+            "fit",
+            "-i",
+            "x.csv",
+            "-k",
+            "3",
+            "--stream",
+            "--weights",
+            "w.csv",
+            "--model",
+            "m.json",
+        ],
+        2,
+        "w.csv: 3 weights for 256 rows",
+    );
+    assert!(!dir.join("m.json").exists());
+}
+
+#[test]
+fn score_and_predict_stream_their_input_with_the_same_results() {
+    let dir = workdir("stream-score");
+    ok(
+        &dir,
+        &[
+            "generate",
+            "lesson",
+            "--n-per-mode",
+            "7000",
+            "--seed",
+            "7",
+            "--output",
+            "x.csv",
+        ],
+    );
+    ok(
+        &dir,
+        &["fit", "-i", "x.csv", "-k", "3", "--model", "m.json"],
+    );
+    let score = json(&ok(
+        &dir,
+        &[
+            "score",
+            "-m",
+            "m.json",
+            "-i",
+            "x.csv",
+            "--json",
+            "--per-sample",
+            "ll.csv",
+        ],
+    ));
+    assert_eq!(score["n_samples"], 21000);
+    let per: Vec<f64> = std::fs::read_to_string(dir.join("ll.csv"))
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| l.parse().unwrap())
+        .collect();
+    assert_eq!(per.len(), 21000);
+    let sum: f64 = per.iter().sum();
+    let total = score["log_likelihood"].as_f64().unwrap();
+    assert!((sum - total).abs() < 1e-9 * total.abs());
+    // The library on the whole matrix gives the same labels and responsibilities.
+    let x = mixture_cli::files::read_matrix::<f64>(
+        &dir.join("x.csv"),
+        mixture_cli::files::Header::Detect,
+    )
+    .unwrap();
+    let AnyModel::F64(AnyMixture::Gaussian(model)) =
+        model_file::load(&dir.join("m.json")).unwrap().model
+    else {
+        panic!("gaussian")
+    };
+    assert_eq!(model.log_likelihood(&x).unwrap(), total);
+    ok(
+        &dir,
+        &["predict", "-m", "m.json", "-i", "x.csv", "-o", "labels.csv"],
+    );
+    let labels: Vec<usize> = std::fs::read_to_string(dir.join("labels.csv"))
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| l.parse().unwrap())
+        .collect();
+    assert_eq!(labels, model.predict(&x).unwrap());
+    ok(
+        &dir,
+        &[
+            "predict", "-m", "m.json", "-i", "x.csv", "-o", "p.npy", "--proba",
+        ],
+    );
+    let bytes = std::fs::read(dir.join("p.npy")).unwrap();
+    let p = mixture_cli::files::read_npy::<f64, _>(&bytes[..], bytes.len() as u64).unwrap();
+    assert_eq!(p, model.predict_proba(&x).unwrap());
+}
+
+#[test]
+fn a_file_that_changes_between_passes_is_an_error() {
+    use mixture_cli::files::Header;
+    use mixture_cli::sources::FileSource;
+    use mixture_core::BlockSource;
+    let dir = workdir("changes");
+    ok(
+        &dir,
+        &["generate", "lesson", "--seed", "8", "--output", "x.csv"],
+    );
+    let values: Vec<f64> = (0..40).map(f64::from).collect();
+    std::fs::write(
+        dir.join("x.npy"),
+        npy_bytes("<f8", "(20, 2)", false, &values),
+    )
+    .unwrap();
+    for name in ["x.csv", "x.npy"] {
+        let path = dir.join(name);
+        let mut source = FileSource::<f64>::open(&path, Header::Detect).unwrap();
+        let mut buf = Vec::new();
+        assert!(source.read_block(&mut buf, 8).unwrap() > 0);
+        source.rewind().unwrap(); // unchanged: fine
+        assert!(source.read_block(&mut buf, 8).unwrap() > 0);
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes.extend_from_slice(b"1.0,2.0\n");
+        std::fs::write(&path, bytes).unwrap();
+        let err = source.rewind().unwrap_err();
+        assert!(
+            err.to_string().contains("changed while it was being read"),
+            "{err}"
+        );
+        assert!(err.to_string().contains(name), "{err}");
+    }
+}
