@@ -47,8 +47,9 @@ struct State<T: Scalar, F: Family<T>> {
 }
 
 impl<F> Estimator<F> {
-    /// Stepwise E-M with this estimator's family, K and options (`init`, `seed`,
-    /// `block_rows` and the degenerate policy apply; `max_iter`, `tol` and `n_init` do not).
+    /// Stepwise E-M with this estimator's family, K and options: `init`, `seed`, `block_rows`
+    /// and the degenerate policy apply, and `n_init` initialisations are tried on the first
+    /// batch (the one that explains it best is kept); `max_iter` and `tol` do not apply.
     pub fn online<T>(&self) -> Online<T, F>
     where
         T: Scalar,
@@ -150,7 +151,16 @@ impl<T: Scalar, F: Family<T>> Online<T, F> {
                 let sample = engine.sample(k)?;
                 let family = est.family().prepare(sample.data())?;
                 engine.set_family(family.clone());
-                let start = engine.initialise(&sample, k, 0)?;
+                // The best of `n_init` initialisations, by the batch's log-likelihood.
+                let mut best: Option<(f64, Mixture<T, F::Components>)> = None;
+                for run in 0..est.options().n_init {
+                    let start = engine.initialise(&sample, k, run)?;
+                    let ll = engine.statistics(&start)?.log_likelihood();
+                    if best.as_ref().is_none_or(|(b, _)| ll > *b) {
+                        best = Some((ll, start));
+                    }
+                }
+                let (_, start) = best.expect("n_init >= 1");
                 (family, start, 0)
             }
         };
