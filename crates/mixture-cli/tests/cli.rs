@@ -1241,6 +1241,59 @@ fn streamed_fits_are_in_memory_fits_for_csv_and_npy() {
             }
         }
     }
+    // Bernoulli codes as NPY, and a 1-D NPY (one feature).
+    ok(
+        &dir,
+        &[
+            "generate",
+            "bernoulli",
+            "-k",
+            "3",
+            "-d",
+            "6",
+            "-n",
+            "500",
+            "--seed",
+            "2",
+            "--output",
+            "b.npy",
+        ],
+    );
+    let one_d: Vec<f64> = a.clone();
+    std::fs::write(
+        dir.join("v.npy"),
+        npy_bytes("<f4", &format!("({n},)"), false, &one_d),
+    )
+    .unwrap();
+    for (input, family) in [("b.npy", "bernoulli"), ("v.npy", "gaussian")] {
+        for precision in ["f64", "f32"] {
+            let args = [
+                "fit",
+                "-i",
+                input,
+                "-k",
+                "3",
+                "--family",
+                family,
+                "--precision",
+                precision,
+                "--max-iter",
+                "6",
+                "--json",
+            ];
+            let memory = json(&ok(&dir, &[&args[..], &["--model", "m.json"]].concat()));
+            let memory = fitted_numbers(&dir, "m.json", &memory);
+            let streamed = json(&ok(
+                &dir,
+                &[&args[..], &["--stream", "--model", "s.json"]].concat(),
+            ));
+            assert_eq!(
+                memory,
+                fitted_numbers(&dir, "s.json", &streamed),
+                "{input} {precision}"
+            );
+        }
+    }
     // Without --stream, a file larger than --memory-limit is streamed, and the output says so.
     let out = ok(
         &dir,
