@@ -3,6 +3,8 @@
 //! statistics → JSON → statistics are bit-identical for every family, covariance type and
 //! precision; precision changes are a library method.
 
+mod common;
+
 use mixture::core::{Components, Estimator, Family, Mixture, RowMatrix, Scalar, Statistics};
 use mixture::gauss::{CovarianceType, Gaussian};
 use mixture::model_file::{self, AnyMixture, AnyModel, ModelFileError};
@@ -21,23 +23,13 @@ fn read_csv(name: &str) -> RowMatrix<f64> {
     RowMatrix::from_rows(&rows).unwrap()
 }
 
-/// Every number of a JSON value, in document order.
-fn numbers(v: &serde_json::Value, out: &mut Vec<f64>) {
-    match v {
-        serde_json::Value::Number(n) => out.push(n.as_f64().unwrap()),
-        serde_json::Value::Array(a) => a.iter().for_each(|x| numbers(x, out)),
-        serde_json::Value::Object(o) => o.values().for_each(|x| numbers(x, out)),
-        _ => {}
-    }
-}
-
 /// The parameter numbers of a model file (weights, means, covariances, probabilities, rates).
 fn parameters(text: &str) -> Vec<f64> {
     let v: serde_json::Value = serde_json::from_str(text).unwrap();
     let mut out = Vec::new();
     for key in ["weights", "means", "covariances", "probabilities", "rates"] {
         if let Some(x) = v.get(key) {
-            numbers(x, &mut out);
+            common::json_numbers(x, &mut out);
         }
     }
     out

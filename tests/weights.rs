@@ -2,6 +2,8 @@
 //! repeated, scaling every weight changes no parameter, a weight of 0 removes the row; from
 //! the same start, to 1e-12 relative.
 
+mod common;
+
 use mixture::core::{Components, Estimator, Family, Mixture, RowMatrix};
 use mixture::gauss::{CovarianceType, Gaussian};
 
@@ -10,17 +12,9 @@ fn distance<C: Components<f64>>(a: &Mixture<f64, C>, b: &Mixture<f64, C>) -> f64
 where
     C::Parameters: serde::Serialize,
 {
-    fn numbers(v: &serde_json::Value, out: &mut Vec<f64>) {
-        match v {
-            serde_json::Value::Number(n) => out.push(n.as_f64().unwrap()),
-            serde_json::Value::Array(a) => a.iter().for_each(|x| numbers(x, out)),
-            serde_json::Value::Object(o) => o.values().for_each(|x| numbers(x, out)),
-            _ => {}
-        }
-    }
     let (mut x, mut y) = (Vec::new(), Vec::new());
-    numbers(&serde_json::to_value(a).unwrap(), &mut x);
-    numbers(&serde_json::to_value(b).unwrap(), &mut y);
+    common::json_numbers(&serde_json::to_value(a).unwrap(), &mut x);
+    common::json_numbers(&serde_json::to_value(b).unwrap(), &mut y);
     assert_eq!(x.len(), y.len());
     x.iter()
         .zip(&y)

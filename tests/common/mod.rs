@@ -114,3 +114,13 @@ fn permute(p: &mut Vec<usize>, i: usize, f: &mut impl FnMut(&[usize])) {
         p.swap(i, j);
     }
 }
+
+/// Every number of a JSON value, in document order (to compare serialised parameters).
+pub fn json_numbers(v: &serde_json::Value, out: &mut Vec<f64>) {
+    match v {
+        serde_json::Value::Number(n) => out.push(n.as_f64().unwrap()),
+        serde_json::Value::Array(a) => a.iter().for_each(|x| json_numbers(x, out)),
+        serde_json::Value::Object(o) => o.values().for_each(|x| json_numbers(x, out)),
+        _ => {}
+    }
+}
