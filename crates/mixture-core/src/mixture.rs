@@ -3,7 +3,7 @@
 
 use crate::error::{MixtureError, Result};
 use crate::family::Components;
-use crate::numeric::{logsumexp, normalise_row};
+use crate::numeric::{logsumexp, normalise_rows};
 use crate::options::DEFAULT_BLOCK_ROWS;
 use crate::rows::{Data, RowMatrix, Rows};
 use crate::scalar::Scalar;
@@ -287,9 +287,10 @@ impl<T: Scalar, C: Components<T>> Mixture<T, C> {
         let mut out = vec![T::zero(); x.n_rows() * k];
         self.map_blocks(x, k, &mut out, |joint, out| {
             out.copy_from_slice(joint);
-            for row in out.chunks_exact_mut(k) {
-                let lse = normalise_row(row);
-                if !lse.is_finite() {
+            let mut lse = Vec::with_capacity(out.len() / k);
+            normalise_rows(out, k, &mut lse);
+            for (row, l) in out.chunks_exact_mut(k).zip(&lse) {
+                if !l.is_finite() {
                     row.fill(T::nan());
                 }
             }

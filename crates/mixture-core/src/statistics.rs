@@ -18,7 +18,7 @@ use crate::error::{MixtureError, Result};
 use crate::family::{Components, Family, SufficientStats};
 use crate::init::nearest_centre;
 use crate::mixture::Mixture;
-use crate::numeric::normalise_row;
+use crate::numeric::normalise_rows;
 use crate::options::DegeneratePolicy;
 use crate::rows::Data;
 use crate::scalar::Scalar;
@@ -276,6 +276,7 @@ pub(crate) enum Source<'m, T, C> {
 /// Working memory of the block kernel, reused across blocks so a pass does not allocate.
 pub(crate) struct Workspace<T, W> {
     joint: Vec<T>,
+    lse: Vec<T>,
     density_scratch: Vec<T>,
     stats_scratch: W,
     worst: Vec<(f64, usize)>,
@@ -285,6 +286,7 @@ impl<T, W: Default> Default for Workspace<T, W> {
     fn default() -> Self {
         Self {
             joint: Vec::new(),
+            lse: Vec::new(),
             density_scratch: Vec::new(),
             stats_scratch: W::default(),
             worst: Vec::new(),
@@ -322,16 +324,18 @@ pub(crate) fn accumulate_block<T: Scalar, F: Family<T>>(
                 .components()
                 .log_densities(block, joint, &mut ws.density_scratch);
             let log_weights = model.log_weights();
-            for (i, row) in joint.chunks_exact_mut(k).enumerate() {
+            for row in joint.chunks_exact_mut(k) {
+                for (v, &lw) in row.iter_mut().zip(log_weights) {
+                    *v += lw;
+                }
+            }
+            normalise_rows(joint, k, &mut ws.lse);
+            for (i, (row, &lse)) in joint.chunks_exact_mut(k).zip(&ws.lse).enumerate() {
                 let w = weight_of(i);
                 if w == 0.0 {
                     row.fill(T::zero());
                     continue;
                 }
-                for (v, &lw) in row.iter_mut().zip(log_weights) {
-                    *v += lw;
-                }
-                let lse = normalise_row(row);
                 if !lse.is_finite() {
                     return Err(MixtureError::ZeroDensity {
                         row: first_row + i,
