@@ -94,17 +94,19 @@ fn exp_f64(x: f64) -> f64 {
         1.0 / 6_227_020_800.0,
     ];
     let clamped = x.clamp(EXP_UNDERFLOW, 709.78);
-    let k = (clamped * std::f64::consts::LOG2_E + SHIFT) - SHIFT;
+    // t holds k = round(x / ln 2) in its low mantissa bits, as an integer and as a float.
+    let t = clamped * std::f64::consts::LOG2_E + SHIFT;
+    let k = t - SHIFT;
     let r = (clamped - k * LN2_HI) - k * LN2_LO;
     let mut p = C[13];
     for c in C[..13].iter().rev() {
         p = p * r + c;
     }
-    // 2^k from the exponent bits; k ≤ 1024, and 2^1024 is split so that it does not overflow.
-    let half = (k as i64) >> 1;
-    let a = f64::from_bits(((half + 1023) as u64) << 52);
-    let b = f64::from_bits((((k as i64) - half + 1023) as u64) << 52);
-    let y = p * a * b;
+    // 2^k as the product of two normal powers of two (k runs from −1022 to 1024, and 2^1024
+    // alone would overflow), from unsigned integer operations only, which vectorise.
+    let u = t.to_bits().wrapping_sub(SHIFT.to_bits()).wrapping_add(2046);
+    let h = u >> 1;
+    let y = p * f64::from_bits(h << 52) * f64::from_bits((u - h) << 52);
     if x.is_nan() {
         x
     } else if x < EXP_UNDERFLOW {
@@ -120,9 +122,13 @@ fn exp_f64(x: f64) -> f64 {
 /// exactly, and are rounded back once).
 #[inline]
 pub(crate) fn exp_in_place<T: Scalar>(values: &mut [T]) {
-    for v in values.iter_mut() {
-        *v = T::cast(exp_f64(v.as_f64()));
-    }
+    // Compiled for the widest SIMD the processor has (detected at run time); the arithmetic is
+    // the same IEEE operations at any width, so the results are too.
+    pulp::Arch::new().dispatch(|| {
+        for v in values.iter_mut() {
+            *v = T::cast(exp_f64(v.as_f64()));
+        }
+    });
 }
 
 /// Replaces each row of `joint` (rows of `k` log-joint values `ln w_k + ln p(x | k)`) by its
