@@ -1354,7 +1354,7 @@ fn streamed_bad_input_names_the_line_and_writes_nothing() {
             "m.json",
         ],
         2,
-        "w.csv: 3 weights for 256 rows",
+        "w.csv: 3 weights for 600 rows",
     );
     assert!(!dir.join("m.json").exists());
 }

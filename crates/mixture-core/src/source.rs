@@ -119,8 +119,9 @@ impl BlockSource<f64> for SliceSource<'_> {
 ///
 /// # Errors
 /// The sources' errors, [`MixtureError::DimensionMismatch`] for a weight source with more than
-/// one column, and [`MixtureError::WeightCount`] when the weights end before or after the rows
-/// (`rows_before` rows having been read in this pass).
+/// one column, and [`MixtureError::WeightCount`] with both totals when the weights end before
+/// or after the rows (`rows_before` rows having been read in this pass; the rest of both sources
+/// is read to count them).
 pub fn read_weighted<T: Scalar>(
     x: &mut dyn BlockSource<T>,
     w: Option<&mut (dyn BlockSource<f64> + '_)>,
@@ -140,9 +141,24 @@ pub fn read_weighted<T: Scalar>(
         // At the end of the rows, one more read tells whether weights are left over.
         let m = w.read_block(weights, n.max(1))?;
         if m != n {
+            // Count both to their ends, so that the error gives the files' totals.
+            let mut count = |read: &mut dyn FnMut() -> Result<usize>| {
+                let mut total = 0;
+                while let Ok(k) = read() {
+                    if k == 0 {
+                        break;
+                    }
+                    total += k;
+                }
+                total
+            };
+            let mut scratch_x = Vec::new();
+            let mut scratch_w = Vec::new();
+            let more_rows = count(&mut || x.read_block(&mut scratch_x, 1 << 12));
+            let more_weights = count(&mut || w.read_block(&mut scratch_w, 1 << 12));
             return Err(MixtureError::WeightCount {
-                n_weights: rows_before + m,
-                n_rows: rows_before + n,
+                n_weights: rows_before + m + more_weights,
+                n_rows: rows_before + n + more_rows,
             });
         }
     }
