@@ -142,7 +142,7 @@ pub fn read_weighted<T: Scalar>(
         let m = w.read_block(weights, n.max(1))?;
         if m != n {
             // Count both to their ends, so that the error gives the files' totals.
-            let mut count = |read: &mut dyn FnMut() -> Result<usize>| {
+            let count = |read: &mut dyn FnMut() -> Result<usize>| {
                 let mut total = 0;
                 while let Ok(k) = read() {
                     if k == 0 {
