@@ -2,7 +2,7 @@
 
 use crate::error::CliError;
 use crate::files::{
-    AtomicFile, Header, Value, is_npy, read_matrix, write_labels, write_matrix, write_row,
+    AtomicFile, Header, Value, is_npy, read_all, read_matrix, write_labels, write_matrix, write_row,
 };
 use crate::progress::Progress;
 use crate::sources::FileSource;
@@ -673,7 +673,7 @@ fn fit<T: Value>(a: &FitArgs) -> Result<(), CliError> {
         let w = a.weights.as_deref().map(open_weights).transpose()?;
         (None, None, w)
     } else {
-        let x = read_matrix::<T>(&a.input, header_of(a.header))?;
+        let x = read_all(&mut source, &a.input)?;
         let w = a.weights.as_deref().map(read_weights).transpose()?;
         (Some(x), w, None)
     };

@@ -34,7 +34,20 @@ pub(crate) fn is_npy(path: &Path) -> bool {
 /// [`CliError::input`] naming the file, and the line and column for CSV: unreadable file,
 /// non-numeric or non-finite value, ragged row, unsupported NPY type or shape, no data.
 pub fn read_matrix<T: Value>(path: &Path, header: Header) -> Result<RowMatrix<T>, CliError> {
-    let mut source = crate::sources::FileSource::<T>::open(path, header)?;
+    read_all(
+        &mut crate::sources::FileSource::<T>::open(path, header)?,
+        path,
+    )
+}
+
+/// Every remaining row of an opened file (`path` names it in errors).
+///
+/// # Errors
+/// As [`read_matrix`].
+pub fn read_all<T: Value>(
+    source: &mut crate::sources::FileSource<T>,
+    path: &Path,
+) -> Result<RowMatrix<T>, CliError> {
     let d = source.n_cols();
     let ctx = |e: mixture_core::MixtureError| CliError::input(e.to_string());
     // Reserve what an NPY header declares, bounded by the file's size (checked on opening).

@@ -185,7 +185,7 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
 
     /// One pass over the data: every block's statistics, merged in block order into
     /// `self.total`. Without `accumulate`, only the log-likelihood (and worst rows).
-    fn pass(&mut self, source: PassSource<'_, T, F::Components>, accumulate: bool) -> Result<()> {
+    fn pass(&mut self, source: Source<'_, T, F::Components>, accumulate: bool) -> Result<()> {
         if let Input::Stream { x, w } = &mut self.input {
             x.rewind()?;
             if let Some(w) = w {
@@ -222,10 +222,6 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
                         Rows::new(rows, n_cols).expect("whole rows"),
                         weighted.then_some(&weights[..]),
                     ),
-                };
-                let source = match source {
-                    PassSource::Model(m) => Source::Model(m),
-                    PassSource::Centres(c) => Source::Centres(c),
                 };
                 stats.reset();
                 let checked = match memory {
@@ -338,7 +334,7 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
             }
         }
         check_n_components(k, positive)?;
-        let (values, sample_weights, _) = reservoir.into_rows::<T>();
+        let (values, sample_weights) = reservoir.into_rows::<T>();
         Ok(Sampled {
             n_rows: next_row,
             rows: RowMatrix::new(values, self.n_cols)?,
@@ -365,7 +361,7 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
             &mut rng,
         )?;
         self.set_components(k);
-        self.pass(PassSource::Centres(&centres), true)?;
+        self.pass(Source::Centres(&centres), true)?;
         let step = self.m_step(run, 0)?;
         Ok(step.mixture)
     }
@@ -376,7 +372,7 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
         model: &Mixture<T, F::Components>,
     ) -> Result<&Statistics<F::Stats>> {
         self.set_components(model.n_components());
-        self.pass(PassSource::Model(model), true)?;
+        self.pass(Source::Model(model), true)?;
         Ok(&self.total)
     }
 
@@ -412,7 +408,7 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
         let mut history = Vec::with_capacity(self.options.max_iter.min(10_000));
         let mut converged = false;
         for iteration in 0..self.options.max_iter {
-            self.pass(PassSource::Model(&model), true)?;
+            self.pass(Source::Model(&model), true)?;
             let log_likelihood = self.total.log_likelihood();
             let mean_log_likelihood = log_likelihood / self.total.weight_total();
             let step = self.m_step(run, iteration)?;
@@ -451,7 +447,7 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
             previous = mean_log_likelihood;
         }
         // The returned parameters' own log-likelihood (the trace holds each iteration's start).
-        self.pass(PassSource::Model(&model), false)?;
+        self.pass(Source::Model(&model), false)?;
         let summary = RunSummary {
             run,
             n_iter: history.len(),
@@ -466,17 +462,3 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
         })
     }
 }
-
-/// Where a pass takes its responsibilities from.
-enum PassSource<'m, T, C> {
-    Model(&'m Mixture<T, C>),
-    Centres(&'m [f64]),
-}
-
-// Manual impls: a derive would demand `T: Copy, C: Copy` although only references are held.
-impl<T, C> Clone for PassSource<'_, T, C> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<T, C> Copy for PassSource<'_, T, C> {}

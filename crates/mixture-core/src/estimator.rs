@@ -425,20 +425,20 @@ impl<F> Estimator<F> {
         })
     }
 
-    /// Checks options and data; returns the weight total.
-    fn check<T: Scalar>(&self, data: Data<'_, T>) -> Result<f64>
+    /// Checks options and data (in memory).
+    fn check<T: Scalar>(&self, data: Data<'_, T>) -> Result<()>
     where
         F: Family<T>,
     {
         self.options.validate()?;
         self.family.check_options()?;
-        let weight_total = check_data(data, None)?;
+        check_data(data, None)?;
         <F::Components as Components<T>>::check_domain(data.rows())?;
         let rows_with_weight = data
             .weights()
             .map_or(data.n_rows(), |w| w.iter().filter(|&&v| v > 0.0).count());
         check_n_components(self.n_components, rows_with_weight)?;
-        Ok(weight_total)
+        Ok(())
     }
 
     fn check_start<T: Scalar>(&self, start: &Mixture<T, F::Components>, n_cols: usize) -> Result<()>

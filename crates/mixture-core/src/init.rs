@@ -354,23 +354,25 @@ impl Reservoir {
     pub(crate) fn offer<T: Scalar>(&mut self, row: usize, values: &[T], weight: f64) {
         let u: f64 = rng_open01(&mut self.rng);
         let key = u.ln() / weight;
+        let keyed = |values: Vec<f64>| Keyed {
+            key,
+            row,
+            weight,
+            values,
+        };
         if self.kept.len() == self.cap {
-            let worst = &self.kept.peek().expect("full").0;
-            if key.total_cmp(&worst.key).then(worst.row.cmp(&row)) != std::cmp::Ordering::Greater {
+            // Reverse: the heap's top is the least key.
+            if self.kept.peek().expect("full").0 >= keyed(Vec::new()) {
                 return;
             }
             self.kept.pop();
         }
-        self.kept.push(std::cmp::Reverse(Keyed {
-            key,
-            row,
-            weight,
-            values: values.iter().map(|v| v.as_f64()).collect(),
-        }));
+        let values = values.iter().map(|v| v.as_f64()).collect();
+        self.kept.push(std::cmp::Reverse(keyed(values)));
     }
 
-    /// The sample in row order: values (rows of D), weights, and the rows' global indices.
-    pub(crate) fn into_rows<T: Scalar>(self) -> (Vec<T>, Vec<f64>, Vec<usize>) {
+    /// The sample in row order: values (rows of D) and weights.
+    pub(crate) fn into_rows<T: Scalar>(self) -> (Vec<T>, Vec<f64>) {
         let mut kept: Vec<Keyed> = self.kept.into_iter().map(|r| r.0).collect();
         kept.sort_by_key(|k| k.row);
         let values = kept
@@ -378,8 +380,7 @@ impl Reservoir {
             .flat_map(|k| k.values.iter().map(|&v| T::cast(v)))
             .collect();
         let weights = kept.iter().map(|k| k.weight).collect();
-        let rows = kept.iter().map(|k| k.row).collect();
-        (values, weights, rows)
+        (values, weights)
     }
 }
 

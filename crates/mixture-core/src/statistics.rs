@@ -86,33 +86,35 @@ fn worse(a: (f64, usize), b: (f64, usize)) -> bool {
     a.0 > b.0 || (a.0 == b.0 && a.1 < b.1)
 }
 
-/// Keeps the `cap` worst of `(badness, row)` in `list`, sorted worst first.
-pub(crate) fn offer_worst(list: &mut Vec<(f64, usize)>, cap: usize, badness: f64, row: usize) {
-    let item = (badness, row);
-    if list.len() == cap && !list.last().is_some_and(|&last| worse(item, last)) {
-        return;
-    }
-    let at = list.partition_point(|&w| worse(w, item));
-    list.insert(at, item);
-    list.truncate(cap);
+/// Something ranked by `(badness, row)`: worse first, ties to the lower row.
+pub(crate) trait Ranked {
+    fn rank(&self) -> (f64, usize);
 }
 
-/// Keeps the `cap` worst rows in `list` (sorted, worst first), building the row only if it
-/// is kept.
-fn keep_worst(
-    list: &mut Vec<WorstRow>,
+impl Ranked for (f64, usize) {
+    fn rank(&self) -> (f64, usize) {
+        *self
+    }
+}
+
+impl Ranked for WorstRow {
+    fn rank(&self) -> (f64, usize) {
+        (self.badness, self.row)
+    }
+}
+
+/// Keeps the `cap` worst items in `list` (sorted, worst first), building the item ranked
+/// `rank` only if it is kept.
+pub(crate) fn keep_worst<W: Ranked>(
+    list: &mut Vec<W>,
     cap: usize,
-    item: (f64, usize),
-    make: impl FnOnce() -> WorstRow,
+    rank: (f64, usize),
+    make: impl FnOnce() -> W,
 ) {
-    if list.len() == cap
-        && !list
-            .last()
-            .is_some_and(|last| worse(item, (last.badness, last.row)))
-    {
+    if list.len() == cap && !list.last().is_some_and(|last| worse(rank, last.rank())) {
         return;
     }
-    let at = list.partition_point(|v| worse((v.badness, v.row), item));
+    let at = list.partition_point(|v| worse(v.rank(), rank));
     list.insert(at, make());
     list.truncate(cap);
 }
@@ -273,7 +275,16 @@ pub(crate) enum Source<'m, T, C> {
     Centres(&'m [f64]),
 }
 
-/// Working memory of the block kernel, reused across blocks so a pass does not allocate.
+// Manual impls: a derive would demand `T: Copy, C: Copy` although only references are held.
+impl<T, C> Clone for Source<'_, T, C> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T, C> Copy for Source<'_, T, C> {}
+
+/// Working memory of the block kernel, reused across blocks: a pass allocates only the values
+/// of each block's K worst rows.
 pub(crate) struct Workspace<T, W> {
     joint: Vec<T>,
     lse: Vec<T>,
@@ -344,7 +355,7 @@ pub(crate) fn accumulate_block<T: Scalar, F: Family<T>>(
                 }
                 // w · lse is exact for w = 1: unweighted sums are the plain sums.
                 out.log_likelihood += w * lse.as_f64();
-                offer_worst(&mut ws.worst, k, -lse.as_f64(), i);
+                keep_worst(&mut ws.worst, k, (-lse.as_f64(), i), || (-lse.as_f64(), i));
             }
         }
         Source::Centres(centres) => {
@@ -353,7 +364,7 @@ pub(crate) fn accumulate_block<T: Scalar, F: Family<T>>(
                 if weight_of(i) > 0.0 {
                     let (label, distance) = nearest_centre(x, centres);
                     row[label] = T::one();
-                    offer_worst(&mut ws.worst, k, distance, i);
+                    keep_worst(&mut ws.worst, k, (distance, i), || (distance, i));
                 }
             }
         }
