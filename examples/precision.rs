@@ -97,7 +97,7 @@ fn main() {
                     Ok(b) => {
                         let (la, lb) = (a.report.log_likelihood, b.report.log_likelihood);
                         let ll = ((la - lb) / la).abs();
-                        let ca = a.mixture.components().covariances();
+                        let ca = a.mixture.components().covariance_parameters();
                         let var = |c: usize| {
                             (0..d)
                                 .map(|i| ca[c * d * d + i * d + i])
@@ -109,7 +109,8 @@ fn main() {
                             3,
                             |c| var(c).sqrt(),
                         );
-                        let covs = block_error(b.mixture.components().covariances(), ca, 3, var);
+                        let covs =
+                            block_error(b.mixture.components().covariance_parameters(), ca, 3, var);
                         let s64 = a.mixture.log_likelihood(&x).unwrap();
                         let s32 = to_f32(&a.mixture).log_likelihood(&x32).unwrap();
                         let score = ((s64 - s32) / s64).abs();

@@ -1,25 +1,34 @@
-//! Times Gaussian-mixture E-M on a raw little-endian `f64` file, for side-by-side comparisons
-//! (see `scripts/compare_sklearn_speed.py`, which writes the data and times scikit-learn on it).
+//! Times Gaussian-mixture E-M iterations on a raw little-endian `f64` file, for side-by-side
+//! comparisons (see `scripts/compare_sklearn_speed.py`, which writes the data, reads the start
+//! this program saves, and times scikit-learn from the same start).
 //!
-//! `cargo run --release --example speed -- DATA.f64 N D K ITERATIONS REPEATS`
+//! `cargo run --release --example speed -- DATA.f64 N D K COVARIANCE ITERATIONS REPEATS START.json`
 //!
-//! Prints one line: `rust_f64 median_seconds rust_f32 median_seconds final_mean_log_likelihood`.
+//! The start is a k-means++ start (seed 1) of the given covariance type, saved as a model file.
+//! The time of one iteration is `(t(1 + ITERATIONS) − t(1)) / ITERATIONS`: fits from the start
+//! with `tol = 0`, so whatever a fit does once (validation, the final pass) cancels. Prints one
+//! line: `rust_f64 SECONDS_PER_ITERATION rust_f32 SECONDS_PER_ITERATION LOGLIK_F64 LOGLIK_F32`
+//! (medians of REPEATS, and the mean log-likelihoods after 1 + ITERATIONS iterations).
 
 use mixture::core::{Estimator, MixtureError, RowMatrix, Scalar};
-use mixture::gauss::{Gaussian, GaussianMixture};
+use mixture::gauss::{CovarianceType, Gaussian, GaussianMixture};
+use mixture::model_file::{AnyMixture, to_json};
 use std::time::Instant;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.len() != 6 {
-        return Err("usage: speed DATA.f64 N D K ITERATIONS REPEATS".into());
+    if args.len() != 8 {
+        return Err("usage: speed DATA.f64 N D K COVARIANCE ITERATIONS REPEATS START.json".into());
     }
     let bytes = std::fs::read(&args[0])?;
-    let [n, d, k, iterations, repeats]: [usize; 5] =
-        std::array::from_fn(|i| args[i + 1].parse().unwrap_or(0));
-    if bytes.len() != n * d * 8 || k == 0 || repeats == 0 {
+    let [n, d, k]: [usize; 3] = std::array::from_fn(|i| args[i + 1].parse().unwrap_or(0));
+    let kind = CovarianceType::from_name(&args[4])
+        .ok_or_else(|| format!("unknown covariance type {:?}", args[4]))?;
+    let [iterations, repeats]: [usize; 2] =
+        std::array::from_fn(|i| args[i + 5].parse().unwrap_or(0));
+    if bytes.len() != n * d * 8 || k == 0 || repeats == 0 || iterations == 0 {
         return Err(format!(
-            "{} bytes is not {n}×{d} f64 values, or K/REPEATS is 0",
+            "{} bytes is not {n}×{d} f64 values, or K/ITERATIONS/REPEATS is 0",
             bytes.len()
         )
         .into());
@@ -29,36 +38,43 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|b| f64::from_le_bytes(b.try_into().expect("8 bytes")))
         .collect();
     let x = RowMatrix::new(values, d)?;
-    let start = Estimator::new(Gaussian::full(), k)
-        .max_iter(0)
-        .seed(1)
-        .fit(&x)?;
-    let (t64, ll) = time(&x, &start.mixture, k, iterations, repeats)?;
+    let family = Gaussian::new(kind);
+    let start = Estimator::new(family, k).max_iter(0).seed(1).fit(&x)?;
+    std::fs::write(
+        &args[7],
+        to_json(&AnyMixture::Gaussian(start.mixture.clone()), None),
+    )?;
+    let (t64, ll64) = per_iteration(&x, &start.mixture, family, iterations, repeats)?;
     let x32 = x.map(|&v| v as f32);
     let start32 = start.mixture.to_precision::<f32>()?;
-    let (t32, _) = time(&x32, &start32, k, iterations, repeats)?;
-    println!("rust_f64 {t64:.6} rust_f32 {t32:.6} {ll:.10}");
+    let (t32, ll32) = per_iteration(&x32, &start32, family, iterations, repeats)?;
+    println!("rust_f64 {t64:.6} rust_f32 {t32:.6} {ll64:.12} {ll32:.12}");
     Ok(())
 }
 
-/// Median wall time of `repeats` fits of `iterations` iterations from `start`.
-fn time<T: Scalar>(
+/// Median seconds per iteration over `repeats` pairs of fits from `start` (see the module
+/// docs), and the mean log-likelihood of the longer fit.
+fn per_iteration<T: Scalar>(
     x: &RowMatrix<T>,
     start: &GaussianMixture<T>,
-    k: usize,
+    family: Gaussian,
     iterations: usize,
     repeats: usize,
 ) -> Result<(f64, f64), MixtureError> {
-    let est = Estimator::new(Gaussian::full(), k)
-        .tol(0.0)
-        .max_iter(iterations);
+    let k = start.n_components();
+    let timed = |max_iter: usize| -> Result<(f64, f64), MixtureError> {
+        let est = Estimator::new(family, k).tol(0.0).max_iter(max_iter);
+        let t = Instant::now();
+        let m = est.fit_from(start, x)?;
+        Ok((t.elapsed().as_secs_f64(), m.report.mean_log_likelihood))
+    };
     let mut times = Vec::with_capacity(repeats);
     let mut ll = 0.0;
     for _ in 0..repeats {
-        let t = Instant::now();
-        let m = est.fit_from(start, x)?;
-        times.push(t.elapsed().as_secs_f64());
-        ll = m.report.mean_log_likelihood;
+        let (short, _) = timed(1)?;
+        let (long, l) = timed(1 + iterations)?;
+        times.push((long - short) / iterations as f64);
+        ll = l;
     }
     times.sort_by(f64::total_cmp);
     Ok((times[times.len() / 2], ll))

@@ -1,14 +1,20 @@
 #!/usr/bin/env python3
 """Side-by-side speed of E-M iterations: scikit-learn's GaussianMixture against this library,
-on the same data, in one run. Run by hand from the repository root:
+on the same data, from the same start, in one run. Run by hand from the repository root:
 
-    .venv/bin/python scripts/compare_sklearn_speed.py
+    .venv/bin/python scripts/compare_sklearn_speed.py [ITERATIONS [REPEATS]]
 
-Both run ITERATIONS full-covariance E-M iterations with tol 0 (sklearn from a cheap
-`random_from_data` init, ours from k-means++ seeding; neither's init is timed separately, and
-sklearn's is included in its time, so the ratio slightly favours us on small shapes). Medians of
-REPEATS runs.
+(the virtual environment needs numpy and scikit-learn). For each shape and covariance type,
+`examples/speed.rs` makes a k-means++ start, saves it, and times our iterations; scikit-learn
+is given the same weights, means and precisions (`weights_init`, `means_init`,
+`precisions_init`). Both sides time one iteration as `(t(1 + ITERATIONS) − t(1)) / ITERATIONS`
+with `tol = 0`, so initialisation and the final pass cancel out. Medians of REPEATS, in f64 and
+in f32 (the same data rounded). scikit-learn runs on however many threads its BLAS takes (all
+cores); so do we. The last columns are the mean log-likelihoods both reach after 1 + ITERATIONS
+iterations in f64 (scikit-learn's `score`): the same start gives the same path, so they agree to many
+digits.
 """
+import json
 import os
 import subprocess
 import sys
@@ -20,9 +26,10 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
 
-ITERATIONS = 10
-REPEATS = 5
-SHAPES = [(100_000, 2, 3), (100_000, 16, 8), (20_000, 64, 4)]
+ITERATIONS = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+REPEATS = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+CASES = [(100_000, 16, 8, "full"), (100_000, 16, 8, "diag"),
+         (1_000_000, 8, 16, "full"), (1_000_000, 8, 16, "diag")]
 
 
 def data(n, d, k, rng):
@@ -32,35 +39,60 @@ def data(n, d, k, rng):
     return np.ascontiguousarray(x, dtype="<f8")
 
 
-def sklearn_time(x, k, dtype):
-    times = []
-    for _ in range(REPEATS):
-        gm = GaussianMixture(k, covariance_type="full", tol=0.0, max_iter=ITERATIONS,
-                             init_params="random_from_data", random_state=0)
+def sklearn_start(path, kind):
+    """scikit-learn's `*_init` arguments from our saved start."""
+    with open(path) as f:
+        m = json.load(f)
+    weights, means = np.array(m["weights"]), np.array(m["means"])
+    cov = np.array(m["covariances"])
+    if kind in ("full", "tied"):
+        precisions = np.linalg.inv(cov)
+    else:
+        precisions = 1.0 / cov
+    return dict(weights_init=weights, means_init=means, precisions_init=precisions)
+
+
+def sklearn_per_iteration(x, k, kind, start, dtype):
+    x = x.astype(dtype)
+
+    def timed(max_iter):
+        gm = GaussianMixture(k, covariance_type=kind, tol=0.0, max_iter=max_iter, **start)
         t = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            gm.fit(x.astype(dtype))
-        times.append(time.perf_counter() - t)
-    return float(np.median(times))
+            gm.fit(x)
+        elapsed = time.perf_counter() - t
+        return elapsed, gm.score(x)
+
+    times, ll = [], 0.0
+    for _ in range(REPEATS):
+        short, _ = timed(1)
+        long, ll = timed(1 + ITERATIONS)
+        times.append((long - short) / ITERATIONS)
+    return float(np.median(times)), ll
 
 
 def main():
     subprocess.run(["cargo", "build", "--release", "--example", "speed"], check=True)
     rng = np.random.default_rng(1)
-    print(f"{'shape':>22} {'sklearn f64':>12} {'ours f64':>10} {'ratio':>7} {'sklearn f32':>12} {'ours f32':>10} {'ratio':>7}")
-    for n, d, k in SHAPES:
+    print(f"{ITERATIONS} iterations, medians of {REPEATS}; seconds per iteration")
+    print(f"{'case':>24} {'sklearn f64':>11} {'ours f64':>9} {'ratio':>6} "
+          f"{'sklearn f32':>11} {'ours f32':>9} {'ratio':>6} {'loglik sklearn':>16} {'loglik ours':>16}")
+    for n, d, k, kind in CASES:
         x = data(n, d, k, rng)
         with tempfile.TemporaryDirectory() as tmp:
-            path = os.path.join(tmp, "x.f64")
+            path, start_path = os.path.join(tmp, "x.f64"), os.path.join(tmp, "start.json")
             x.tofile(path)
-            out = subprocess.run(["target/release/examples/speed", path, str(n), str(d), str(k),
-                                  str(ITERATIONS), str(REPEATS)], check=True, capture_output=True, text=True).stdout.split()
-        ours64, ours32 = float(out[1]), float(out[3])
-        sk64 = sklearn_time(x, k, np.float64)
-        sk32 = sklearn_time(x, k, np.float32)
-        print(f"{f'N={n} D={d} K={k}':>22} {sk64*1e3:>10.1f}ms {ours64*1e3:>8.1f}ms {sk64/ours64:>6.1f}x "
-              f"{sk32*1e3:>10.1f}ms {ours32*1e3:>8.1f}ms {sk32/ours32:>6.1f}x")
+            out = subprocess.run(
+                ["target/release/examples/speed", path, str(n), str(d), str(k), kind,
+                 str(ITERATIONS), str(REPEATS), start_path],
+                check=True, capture_output=True, text=True).stdout.split()
+            start = sklearn_start(start_path, kind)
+        ours64, ours32, ll_ours = float(out[1]), float(out[3]), float(out[4])
+        sk64, ll_sk = sklearn_per_iteration(x, k, kind, start, np.float64)
+        sk32, _ = sklearn_per_iteration(x, k, kind, start, np.float32)
+        print(f"{f'{n}x{d} K={k} {kind}':>24} {sk64:>11.4f} {ours64:>9.4f} {sk64/ours64:>5.1f}x "
+              f"{sk32:>11.4f} {ours32:>9.4f} {sk32/ours32:>5.1f}x {ll_sk:>16.10f} {ll_ours:>16.10f}")
         sys.stdout.flush()
 
 

@@ -184,7 +184,7 @@ fn fit_with_threads(threads: usize, x: &RowMatrix<f64>) -> (Vec<f64>, Vec<f64>, 
             .unwrap();
         (
             m.mixture.means().into_vec(),
-            m.mixture.components().covariances().to_vec(),
+            m.mixture.components().covariance_parameters().to_vec(),
             m.report.log_likelihood,
         )
     })

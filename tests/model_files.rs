@@ -69,7 +69,17 @@ fn version_1_files_load_with_the_same_numbers() {
             AnyModel::F32(m) => (model_file::to_json(m, None), score(m, &data)),
         };
         assert_eq!(parameters(&again), parameters(&text), "{name}");
-        assert_eq!(ll, expected, "{name}");
+        // The score is the same up to the precision's rounding: faster kernels may round
+        // differently (fused multiply-adds, another order of summation), never by more.
+        let tolerance = if file.model.precision() == "f32" {
+            1e-6
+        } else {
+            1e-13
+        };
+        assert!(
+            (ll - expected).abs() <= tolerance * expected.abs(),
+            "{name}: {ll} against {expected}"
+        );
         assert!(name.contains(file.model.precision()));
         seen += 1;
     }

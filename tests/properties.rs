@@ -33,7 +33,7 @@ fn translated(m: &GaussianMixture<f64>, shift: &[f64]) -> GaussianMixture<f64> {
     gaussian_mixture(
         &w,
         Rows::new(&means, shift.len()).unwrap(),
-        m.components().covariances(),
+        m.components().covariance_parameters(),
     )
     .unwrap()
 }
@@ -69,7 +69,7 @@ proptest! {
         let truth = g.truth();
         let means: Vec<f64> = truth.means().as_slice().iter().enumerate()
             .map(|(i, m)| m + nudge * if i % 2 == 0 { 1.0 } else { -1.0 }).collect();
-        let covs: Vec<f64> = truth.components().covariances().iter().map(|c| 2.0 * c).collect();
+        let covs: Vec<f64> = truth.components().covariance_parameters().iter().map(|c| 2.0 * c).collect();
         let s = gaussian_mixture(&vec![1.0 / k as f64; k], Rows::new(&means, d).unwrap(), &covs).unwrap();
         let model = Estimator::new(Gaussian::full().with_reg_covar(0.0), k)
             .tol(0.0).max_iter(25).fit_from(&s, &x).unwrap();
@@ -91,7 +91,7 @@ proptest! {
         let xp = RowMatrix::from_rows(&rows).unwrap();
         let b = est.fit_from(&s, &xp).unwrap();
         prop_assert!(close(a.mixture.means().as_slice(), b.mixture.means().as_slice(), 1e-9));
-        prop_assert!(close(a.mixture.components().covariances(), b.mixture.components().covariances(), 1e-9));
+        prop_assert!(close(a.mixture.components().covariance_parameters(), b.mixture.components().covariance_parameters(), 1e-9));
         prop_assert!(close(a.mixture.weights(), b.mixture.weights(), 1e-9));
         let (la, lb) = (a.report.log_likelihood, b.report.log_likelihood);
         prop_assert!((la - lb).abs() <= 1e-9 * la.abs());
@@ -108,7 +108,7 @@ proptest! {
         let b = est.fit_from(&translated(&s, &shift), &xs).unwrap();
         let moved: Vec<f64> = translated(&a.mixture, &shift).means().into_vec();
         prop_assert!(close(b.mixture.means().as_slice(), &moved, 1e-9));
-        prop_assert!(close(b.mixture.components().covariances(), a.mixture.components().covariances(), 1e-7));
+        prop_assert!(close(b.mixture.components().covariance_parameters(), a.mixture.components().covariance_parameters(), 1e-7));
         let (la, lb) = (a.report.log_likelihood, b.report.log_likelihood);
         prop_assert!((la - lb).abs() <= 1e-7 * la.abs(), "{la} vs {lb}");
     }
@@ -118,7 +118,7 @@ proptest! {
         let s64 = start(&x, k);
         let x32 = x.map(|&v| v as f32);
         let means32: Vec<f32> = s64.means().as_slice().iter().map(|&v| v as f32).collect();
-        let covs32: Vec<f32> = s64.components().covariances().iter().map(|&v| v as f32).collect();
+        let covs32: Vec<f32> = s64.components().covariance_parameters().iter().map(|&v| v as f32).collect();
         let weights: Vec<f64> = s64.weights().to_vec();
         let s32 = gaussian_mixture(&weights, Rows::new(&means32, x.n_cols()).unwrap(), &covs32).unwrap();
         let a = Estimator::new(Gaussian::full(), k).tol(0.0).max_iter(10).fit_from(&s64, &x).unwrap();

@@ -475,7 +475,7 @@ fn duplicate_rows_and_constant_columns_stay_finite() {
                     assert!(
                         m.mixture
                             .components()
-                            .covariances()
+                            .covariance_parameters()
                             .iter()
                             .all(|v| v.is_finite())
                     );
@@ -537,8 +537,8 @@ fn check_equivariance<T: Scalar>(scale: f64, offset: f64) {
         );
     }
     let (ca, cb) = (
-        a.mixture.components().covariances(),
-        b.mixture.components().covariances(),
+        a.mixture.components().covariance_parameters(),
+        b.mixture.components().covariance_parameters(),
     );
     for (u, v) in ca.iter().zip(cb) {
         assert!(
@@ -578,7 +578,7 @@ fn f32_matches_f64_on_a_million_rows() {
     let covs: Vec<f32> = start64
         .mixture
         .components()
-        .covariances()
+        .covariance_parameters()
         .iter()
         .map(|&v| v as f32)
         .collect();

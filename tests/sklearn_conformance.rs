@@ -133,7 +133,7 @@ fn check_case<T: Scalar>(case: &Case, kind: CovarianceType, rtol: f64) {
     );
     assert_close(
         &format!("{name} covariances"),
-        &model.mixture.components().covariance_parameters(),
+        model.mixture.components().covariance_parameters(),
         &f.covariances,
         rtol,
     );

@@ -131,8 +131,8 @@ fn fit_score_round_trip_matches_the_library() {
     };
     assert_eq!(loaded.means(), model.mixture.means());
     assert_eq!(
-        loaded.components().covariances(),
-        model.mixture.components().covariances()
+        loaded.components().covariance_parameters(),
+        model.mixture.components().covariance_parameters()
     );
     assert_eq!(loaded.weights(), model.mixture.weights());
     assert_eq!(loaded.log_likelihood(&blobs.data).unwrap(), lib_ll);

@@ -124,11 +124,23 @@ fn exp_f64(x: f64) -> f64 {
 pub(crate) fn exp_in_place<T: Scalar>(values: &mut [T]) {
     // Compiled for the widest SIMD the processor has (detected at run time); the arithmetic is
     // the same IEEE operations at any width, so the results are too.
-    pulp::Arch::new().dispatch(|| {
-        for v in values.iter_mut() {
+    pulp::Arch::new().dispatch(ExpInPlace(values));
+}
+
+/// [`exp_in_place`]'s loop as a `pulp` operation: `with_simd` is inlined into a function
+/// compiled with the detected instruction set, and so is everything it calls (a closure would
+/// not be).
+struct ExpInPlace<'a, T>(&'a mut [T]);
+
+impl<T: Scalar> pulp::WithSimd for ExpInPlace<'_, T> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _: S) {
+        for v in self.0.iter_mut() {
             *v = T::cast(exp_f64(v.as_f64()));
         }
-    });
+    }
 }
 
 /// Replaces each row of `joint` (rows of `k` log-joint values `ln w_k + ln p(x | k)`) by its

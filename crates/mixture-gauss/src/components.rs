@@ -1,39 +1,38 @@
-//! [`GaussianComponents`]: K full-covariance Gaussians, their batched log-densities and draws.
+//! [`GaussianComponents`]: K Gaussians of one covariance type, their batched log-densities and
+//! draws.
 
 use crate::CovarianceType;
+use crate::kernels::{Precision, log_densities};
 use crate::linalg::{cholesky_lower, invert_lower};
 use crate::parameters::{Covariances, GaussianParameters};
-use faer::linalg::matmul::matmul;
-use faer::{Accum, MatMut, MatRef, Par};
+use faer::MatRef;
 use mixture_core::{Components, MixtureError, Result, Rows, Scalar, parameter_matrix, widen_rows};
 use rand::Rng;
 
 /// `ln(2π)`.
 const LN_2PI: f64 = 1.837_877_066_409_345_5;
 
-/// The parameters of K Gaussian components with full covariance matrices.
+/// The parameters of K Gaussian components of one [`CovarianceType`], stored compactly: full
+/// models keep K D×D matrices, tied models one, diagonal models K×D variances and spherical
+/// models K, so a diagonal model of D = 10⁴ takes kilobytes, not gigabytes.
 ///
-/// Besides the means and covariances it keeps what the log-density kernel needs: the Cholesky
-/// factors `L_k` (for sampling), the precision factors `P_k = L_k⁻¹` (a block's Mahalanobis
-/// terms for component k are one GEMM, `(X − μ_k) P_kᵀ`) and the normalising constants. The
-/// factors are computed in `f64` and then rounded to `T`.
-///
-/// Each component's rows are centred on its own mean before the product, rather than computing
-/// `P_k x − P_k μ_k` (one wide GEMM, as scikit-learn does), which cancels when the data lie far
-/// from the origin relative to a component's width. K narrow GEMMs measured within 5 % of one
-/// wide one (N = 10⁵, D = 16, K = 8).
+/// Besides the means and covariances they keep what the log-density kernel needs: for full and
+/// tied models the Cholesky factors `L_k` (for sampling) and the precision factors
+/// `P_k = L_k⁻¹`, for diagonal and spherical ones the standard deviations and their inverses;
+/// and the normalising constants. These are computed in `f64` and then rounded to `T`.
 #[derive(Debug, Clone)]
 pub struct GaussianComponents<T> {
     k: usize,
     d: usize,
     covariance_type: CovarianceType,
     means: Vec<T>,
-    /// K×D×D, each row-major.
+    /// The covariances in the type's compact form (see [`GaussianComponents::with_type`]).
     covariances: Vec<T>,
-    /// K×D×D lower factors, each row-major.
-    cholesky: Vec<T>,
-    /// K row-major D×D blocks: `P_kᵀ`.
-    precision_factors_t: Vec<T>,
+    /// Full and tied: the lower factors `L` (K or 1 row-major D×D); diagonal and spherical:
+    /// the standard deviations (K×D or K).
+    factors: Vec<T>,
+    /// Full and tied: `P = L⁻¹` (lower, row-major, K or 1); diagonal and spherical: `1/σ`.
+    precisions: Vec<T>,
     /// K: `−½ (D ln 2π + ln|Σ_k|)`.
     log_norms: Vec<T>,
 }
@@ -54,20 +53,45 @@ impl<T: Scalar> GaussianComponents<T> {
     /// let means = [0.0, 0.0, 3.0, 3.0];
     /// let covs = [1.0, 0.0, 0.0, 1.0, 2.0, 0.5, 0.5, 1.0];
     /// let c = GaussianComponents::<f64>::new(Rows::new(&means, 2)?, &covs)?;
-    /// assert_eq!(c.covariance(1), &[2.0, 0.5, 0.5, 1.0]);
+    /// assert_eq!(c.covariance(1), vec![2.0, 0.5, 0.5, 1.0]);
     /// # Ok::<(), mixture_core::MixtureError>(())
     /// ```
     pub fn new(means: Rows<'_, T>, covariances: &[T]) -> Result<Self> {
+        Self::with_type(means, covariances, CovarianceType::Full)
+    }
+
+    /// Components with the given means (K×D) and covariance parameters in `kind`'s compact
+    /// form, as scikit-learn stores them: `Full` K row-major D×D matrices, `Diagonal` K×D
+    /// variances, `Spherical` K variances, `Tied` one D×D matrix shared by every component.
+    /// They are used as given (no `reg_covar` is added).
+    ///
+    /// # Errors
+    /// [`MixtureError::InvalidParameters`] for inconsistent lengths, non-finite values, an
+    /// asymmetric matrix or a variance that is not positive; [`MixtureError::ParametersNotFormed`]
+    /// naming the component whose covariance cannot be factored.
+    ///
+    /// # Examples
+    /// ```
+    /// use mixture_core::Rows;
+    /// use mixture_gauss::{CovarianceType, GaussianComponents};
+    /// let means = [0.0, 0.0, 3.0, 3.0];
+    /// let c = GaussianComponents::<f64>::with_type(Rows::new(&means, 2)?, &[0.5, 2.0], CovarianceType::Spherical)?;
+    /// assert_eq!(c.covariance(1), vec![2.0, 0.0, 0.0, 2.0]);
+    /// assert_eq!(c.covariance_parameters(), &[0.5, 2.0]);
+    /// # Ok::<(), mixture_core::MixtureError>(())
+    /// ```
+    pub fn with_type(means: Rows<'_, T>, parameters: &[T], kind: CovarianceType) -> Result<Self> {
         let (k, d) = (means.n_rows(), means.n_cols());
         let invalid = |reason: String| Err(MixtureError::InvalidParameters { reason });
         if k == 0 {
             return invalid("no components: means have 0 rows".into());
         }
-        if covariances.len() != k * d * d {
+        let expected = kind.n_values(k, d);
+        if parameters.len() != expected {
             return invalid(format!(
-                "{} covariance values for {k} components of dimension {d} (expected {})",
-                covariances.len(),
-                k * d * d
+                "{} covariance values for {k} {} components of dimension {d} (expected {expected})",
+                parameters.len(),
+                kind.name()
             ));
         }
         if let Some(p) = means.as_slice().iter().position(|v| !v.is_finite()) {
@@ -77,85 +101,30 @@ impl<T: Scalar> GaussianComponents<T> {
                 p % d
             ));
         }
-        let mut cov64 = Vec::with_capacity(k * d * d);
-        for c in 0..k {
-            let cov = &covariances[c * d * d..(c + 1) * d * d];
-            for i in 0..d {
-                for j in 0..d {
-                    let (a, b) = (cov[i * d + j].as_f64(), cov[j * d + i].as_f64());
-                    if !a.is_finite() {
-                        return invalid(format!(
-                            "covariance of component {c} holds {a} at ({i}, {j})"
-                        ));
-                    }
-                    if (a - b).abs() > 1e-6 * (a.abs() + b.abs()).max(f64::MIN_POSITIVE) {
-                        return invalid(format!(
-                            "covariance of component {c} is not symmetric: ({i}, {j}) = {a} but ({j}, {i}) = {b}"
-                        ));
-                    }
-                    cov64.push(0.5 * (a + b));
+        let mut values: Vec<f64> = parameters.iter().map(|v| v.as_f64()).collect();
+        match kind {
+            CovarianceType::Full | CovarianceType::Tied => {
+                for (c, cov) in values.chunks_exact_mut(d * d).enumerate() {
+                    symmetrise(cov, d).map_err(|reason| MixtureError::InvalidParameters {
+                        reason: match kind {
+                            CovarianceType::Tied => format!("the tied covariance {reason}"),
+                            _ => format!("covariance of component {c} {reason}"),
+                        },
+                    })?;
+                }
+            }
+            _ => {
+                if let Some(p) = values.iter().position(|v| !(v.is_finite() && *v > 0.0)) {
+                    return invalid(format!(
+                        "variance {p} of the {} covariances is {}; variances must be positive and finite",
+                        kind.name(),
+                        values[p]
+                    ));
                 }
             }
         }
         let means64: Vec<f64> = means.as_slice().iter().map(|v| v.as_f64()).collect();
-        Self::from_f64(k, d, &means64, &cov64, None, CovarianceType::Full)
-    }
-
-    /// Components with the given means (K×D) and covariance parameters in `kind`'s compact
-    /// form, as scikit-learn stores them: `Full` K row-major D×D matrices, `Diagonal` K×D
-    /// variances, `Spherical` K variances, `Tied` one D×D matrix shared by every component.
-    ///
-    /// # Errors
-    /// As [`GaussianComponents::new`], and [`MixtureError::InvalidParameters`] for a variance
-    /// that is not positive and finite.
-    ///
-    /// # Examples
-    /// ```
-    /// use mixture_core::Rows;
-    /// use mixture_gauss::{CovarianceType, GaussianComponents};
-    /// let means = [0.0, 0.0, 3.0, 3.0];
-    /// let c = GaussianComponents::<f64>::with_type(Rows::new(&means, 2)?, &[0.5, 2.0], CovarianceType::Spherical)?;
-    /// assert_eq!(c.covariance(1), &[2.0, 0.0, 0.0, 2.0]);
-    /// assert_eq!(c.covariance_parameters(), vec![0.5, 2.0]);
-    /// # Ok::<(), mixture_core::MixtureError>(())
-    /// ```
-    pub fn with_type(means: Rows<'_, T>, parameters: &[T], kind: CovarianceType) -> Result<Self> {
-        let (k, d) = (means.n_rows(), means.n_cols());
-        let expected = kind.n_values(k, d);
-        if parameters.len() != expected {
-            return Err(MixtureError::InvalidParameters {
-                reason: format!(
-                    "{} covariance values for {k} {} components of dimension {d} (expected {expected})",
-                    parameters.len(),
-                    kind.name()
-                ),
-            });
-        }
-        if kind == CovarianceType::Full {
-            return Self::new(means, parameters);
-        }
-        if kind != CovarianceType::Tied
-            && let Some(p) = parameters
-                .iter()
-                .position(|v| !(v.is_finite() && *v > T::zero()))
-        {
-            return Err(MixtureError::InvalidParameters {
-                reason: format!(
-                    "variance {p} of the {} covariances is {}; variances must be positive and finite",
-                    kind.name(),
-                    parameters[p]
-                ),
-            });
-        }
-        let full = kind.expand(
-            k,
-            d,
-            &parameters.iter().map(|v| v.as_f64()).collect::<Vec<_>>(),
-        );
-        let full_t: Vec<T> = full.iter().map(|&v| T::cast(v)).collect();
-        let mut c = Self::new(means, &full_t)?;
-        c.covariance_type = kind;
-        Ok(c)
+        Self::from_f64(k, d, &means64, &values, None, kind)
     }
 
     /// The covariance type.
@@ -164,21 +133,13 @@ impl<T: Scalar> GaussianComponents<T> {
     }
 
     /// The covariances in the type's compact form (see [`GaussianComponents::with_type`]).
-    pub fn covariance_parameters(&self) -> Vec<T> {
-        let (k, d) = (self.k, self.d);
-        match self.covariance_type {
-            CovarianceType::Full => self.covariances.clone(),
-            CovarianceType::Diagonal => (0..k)
-                .flat_map(|c| (0..d).map(move |i| (c, i)))
-                .map(|(c, i)| self.covariances[c * d * d + i * d + i])
-                .collect(),
-            CovarianceType::Spherical => (0..k).map(|c| self.covariances[c * d * d]).collect(),
-            CovarianceType::Tied => self.covariances[..d * d].to_vec(),
-        }
+    pub fn covariance_parameters(&self) -> &[T] {
+        &self.covariances
     }
 
-    /// Builds the components from `f64` means and symmetric covariances; `reg_covar` (when
-    /// fitting) is only used to name it in an error, having been added already.
+    /// Builds the components from `f64` means and covariances in `kind`'s compact form
+    /// (matrices symmetric); `reg_covar` (when fitting) is only used to name it in an error,
+    /// having been added already.
     ///
     /// The parameters are rounded to `T` first and everything else is derived from the rounded
     /// values, so the components are a function of the `T` parameters they report: saving and
@@ -189,39 +150,67 @@ impl<T: Scalar> GaussianComponents<T> {
         means: &[f64],
         covariances: &[f64],
         reg_covar: Option<f64>,
-        covariance_type: CovarianceType,
+        kind: CovarianceType,
     ) -> Result<Self> {
-        let dd = d * d;
         let means_t: Vec<T> = means.iter().map(|&v| T::cast(v)).collect();
         let covariances_t: Vec<T> = covariances.iter().map(|&v| T::cast(v)).collect();
-        let covariances: Vec<f64> = covariances_t.iter().map(|v| v.as_f64()).collect();
-        let mut cholesky = vec![T::zero(); k * dd];
-        let mut precision_factors_t = vec![T::zero(); k * dd];
-        let mut log_norms = vec![T::zero(); k];
-        for c in 0..k {
-            let cov = MatRef::from_row_major_slice(&covariances[c * dd..(c + 1) * dd], d, d);
-            let l =
-                cholesky_lower(cov).map_err(|pivot| not_positive_definite(c, pivot, reg_covar))?;
-            let p = invert_lower(l.as_ref());
-            let mut log_det = 0.0;
-            for i in 0..d {
-                log_det += 2.0 * l[(i, i)].ln();
-                for j in 0..d {
-                    cholesky[c * dd + i * d + j] = T::cast(l[(i, j)]);
-                    // Row j, column i of block c holds P[i][j].
-                    precision_factors_t[c * dd + j * d + i] = T::cast(p[(i, j)]);
+        let rounded: Vec<f64> = covariances_t.iter().map(|v| v.as_f64()).collect();
+        let mut factors = vec![T::zero(); rounded.len()];
+        let mut precisions = vec![T::zero(); rounded.len()];
+        let mut log_dets = Vec::with_capacity(k);
+        match kind {
+            CovarianceType::Full | CovarianceType::Tied => {
+                let dd = d * d;
+                for (c, cov) in rounded.chunks_exact(dd).enumerate() {
+                    let l = cholesky_lower(MatRef::from_row_major_slice(cov, d, d))
+                        .map_err(|pivot| not_positive_definite(c, pivot, reg_covar))?;
+                    let p = invert_lower(l.as_ref());
+                    let mut log_det = 0.0;
+                    for i in 0..d {
+                        log_det += 2.0 * l[(i, i)].ln();
+                        for j in 0..=i {
+                            factors[c * dd + i * d + j] = T::cast(l[(i, j)]);
+                            precisions[c * dd + i * d + j] = T::cast(p[(i, j)]);
+                        }
+                    }
+                    log_dets.push(log_det);
                 }
             }
-            log_norms[c] = T::cast(-0.5 * (d as f64 * LN_2PI + log_det));
+            CovarianceType::Diagonal | CovarianceType::Spherical => {
+                // The variances per component: D of them, or one for every coordinate.
+                let per = if kind == CovarianceType::Diagonal {
+                    d
+                } else {
+                    1
+                };
+                let repeat = if per == 1 { d as f64 } else { 1.0 };
+                for (c, variances) in rounded.chunks_exact(per).enumerate() {
+                    let mut log_det = 0.0;
+                    for (i, &v) in variances.iter().enumerate() {
+                        if !(v > 0.0 && v.is_finite()) {
+                            return Err(not_positive_definite(c, i, reg_covar));
+                        }
+                        let std = v.sqrt();
+                        log_det += repeat * 2.0 * std.ln();
+                        factors[c * per + i] = T::cast(std);
+                        precisions[c * per + i] = T::cast(1.0 / std);
+                    }
+                    log_dets.push(log_det);
+                }
+            }
         }
+        // A tied model has one determinant for all.
+        let log_norms = (0..k)
+            .map(|c| T::cast(-0.5 * (d as f64 * LN_2PI + log_dets[c.min(log_dets.len() - 1)])))
+            .collect();
         Ok(Self {
             k,
             d,
-            covariance_type,
+            covariance_type: kind,
             means: means_t,
             covariances: covariances_t,
-            cholesky,
-            precision_factors_t,
+            factors,
+            precisions,
             log_norms,
         })
     }
@@ -231,28 +220,79 @@ impl<T: Scalar> GaussianComponents<T> {
         Rows::new(&self.means, self.d).expect("K×D by construction")
     }
 
-    /// All covariances: K row-major D×D matrices, one after the other.
-    pub fn covariances(&self) -> &[T] {
-        &self.covariances
-    }
-
-    /// The covariance of component `k` (row-major D×D).
+    /// The covariance of component `k` as a dense row-major D×D matrix.
     ///
     /// # Panics
     /// When `k >= n_components()`.
-    pub fn covariance(&self, k: usize) -> &[T] {
-        let dd = self.d * self.d;
-        &self.covariances[k * dd..(k + 1) * dd]
+    pub fn covariance(&self, k: usize) -> Vec<T> {
+        self.dense(k, &self.covariances)
     }
 
-    /// The lower Cholesky factor `L_k` of component `k`'s covariance (row-major D×D).
+    /// The lower Cholesky factor `L_k` of component `k`'s covariance, dense row-major D×D.
     ///
     /// # Panics
     /// When `k >= n_components()`.
-    pub fn cholesky_factor(&self, k: usize) -> &[T] {
-        let dd = self.d * self.d;
-        &self.cholesky[k * dd..(k + 1) * dd]
+    pub fn cholesky_factor(&self, k: usize) -> Vec<T> {
+        self.dense(k, &self.factors)
     }
+
+    /// Component `k`'s dense D×D matrix from per-type `values` laid out like the covariances
+    /// (matrices, or diagonals).
+    fn dense(&self, k: usize, values: &[T]) -> Vec<T> {
+        assert!(k < self.k, "component {k} of {}", self.k);
+        let d = self.d;
+        match self.covariance_type {
+            CovarianceType::Full => values[k * d * d..(k + 1) * d * d].to_vec(),
+            CovarianceType::Tied => values[..d * d].to_vec(),
+            CovarianceType::Diagonal | CovarianceType::Spherical => {
+                let mut m = vec![T::zero(); d * d];
+                for i in 0..d {
+                    m[i * d + i] = match self.covariance_type {
+                        CovarianceType::Diagonal => values[k * d + i],
+                        _ => values[k],
+                    };
+                }
+                m
+            }
+        }
+    }
+
+    /// The precision of every component, as the log-density kernel takes it.
+    fn precision(&self) -> Precision<'_, T> {
+        match self.covariance_type {
+            CovarianceType::Full | CovarianceType::Tied => Precision::Triangular {
+                factors: &self.precisions,
+                shared: self.covariance_type == CovarianceType::Tied,
+            },
+            CovarianceType::Diagonal => Precision::Diagonal(&self.precisions),
+            CovarianceType::Spherical => Precision::Spherical(&self.precisions),
+        }
+    }
+}
+
+/// Checks that the row-major D×D `m` is finite and symmetric (to 1e-6 relative) and makes it
+/// exactly symmetric; the error says where it is not.
+fn symmetrise(m: &mut [f64], d: usize) -> std::result::Result<(), String> {
+    for i in 0..d {
+        for j in 0..=i {
+            let (a, b) = (m[i * d + j], m[j * d + i]);
+            if !a.is_finite() {
+                return Err(format!("holds {a} at ({i}, {j})"));
+            }
+            if !b.is_finite() {
+                return Err(format!("holds {b} at ({j}, {i})"));
+            }
+            if (a - b).abs() > 1e-6 * (a.abs() + b.abs()).max(f64::MIN_POSITIVE) {
+                return Err(format!(
+                    "is not symmetric: ({i}, {j}) = {a} but ({j}, {i}) = {b}"
+                ));
+            }
+            let mean = 0.5 * (a + b);
+            m[i * d + j] = mean;
+            m[j * d + i] = mean;
+        }
+    }
+    Ok(())
 }
 
 /// The Gaussian's error for a covariance that cannot be factored, with its remedy: a fitted
@@ -273,61 +313,6 @@ pub(crate) fn not_positive_definite(
     MixtureError::ParametersNotFormed { component, problem }
 }
 
-/// `Σ_j a_j²` with eight independent partial sums, so the compiler can vectorise what a single
-/// running sum (a strict sequential chain in IEEE arithmetic) would not.
-#[inline]
-fn sum_of_squares<T: Scalar>(a: &[T]) -> T {
-    const LANES: usize = 8;
-    let mut acc = [T::zero(); LANES];
-    let (main, rest) = a.split_at(a.len() - a.len() % LANES);
-    for chunk in main.chunks_exact(LANES) {
-        for l in 0..LANES {
-            acc[l] += chunk[l] * chunk[l];
-        }
-    }
-    let mut total = T::zero();
-    for &x in rest {
-        total += x * x;
-    }
-    let pairs = [
-        acc[0] + acc[4],
-        acc[1] + acc[5],
-        acc[2] + acc[6],
-        acc[3] + acc[7],
-    ];
-    total + ((pairs[0] + pairs[2]) + (pairs[1] + pairs[3]))
-}
-
-/// `Σ_j ((x_j − m_j) p_j)²` with eight independent partial sums (see [`sum_of_squares`]).
-#[inline]
-fn scaled_sum_of_squares<T: Scalar>(x: &[T], m: &[T], p: &[T]) -> T {
-    const LANES: usize = 8;
-    let mut acc = [T::zero(); LANES];
-    let main = x.len() - x.len() % LANES;
-    for ((cx, cm), cp) in x[..main]
-        .chunks_exact(LANES)
-        .zip(m[..main].chunks_exact(LANES))
-        .zip(p[..main].chunks_exact(LANES))
-    {
-        for l in 0..LANES {
-            let y = (cx[l] - cm[l]) * cp[l];
-            acc[l] += y * y;
-        }
-    }
-    let mut total = T::zero();
-    for j in main..x.len() {
-        let y = (x[j] - m[j]) * p[j];
-        total += y * y;
-    }
-    let pairs = [
-        acc[0] + acc[4],
-        acc[1] + acc[5],
-        acc[2] + acc[6],
-        acc[3] + acc[7],
-    ];
-    total + ((pairs[0] + pairs[2]) + (pairs[1] + pairs[3]))
-}
-
 impl<T: Scalar> Components<T> for GaussianComponents<T> {
     const FAMILY: &'static str = "gaussian";
     type Parameters = GaussianParameters;
@@ -335,11 +320,7 @@ impl<T: Scalar> Components<T> for GaussianComponents<T> {
 
     fn parameters(&self) -> GaussianParameters {
         let (k, d) = (self.k, self.d);
-        let values: Vec<f64> = self
-            .covariance_parameters()
-            .iter()
-            .map(|v| v.as_f64())
-            .collect();
+        let values: Vec<f64> = self.covariances.iter().map(|v| v.as_f64()).collect();
         GaussianParameters {
             means: widen_rows(self.means()),
             covariances: Covariances::from_flat(self.covariance_type, &values, k, d),
@@ -371,75 +352,49 @@ impl<T: Scalar> Components<T> for GaussianComponents<T> {
     }
 
     fn log_densities(&self, block: Rows<'_, T>, out: &mut [T], scratch: &mut Vec<T>) {
-        let (b, d, k) = (block.n_rows(), self.d, self.k);
-        if matches!(
-            self.covariance_type,
-            CovarianceType::Diagonal | CovarianceType::Spherical
-        ) {
-            // P_c is diagonal: Σ_j ((x_j − μ_j) p_j)², O(D) per row and component, no GEMM.
-            let half = T::cast(0.5);
-            scratch.resize(d, T::zero());
-            for c in 0..k {
-                let mean = &self.means[c * d..(c + 1) * d];
-                let p = &self.precision_factors_t[c * d * d..(c + 1) * d * d];
-                for (j, q) in scratch.iter_mut().enumerate() {
-                    *q = p[j * d + j];
-                }
-                for (x, o) in block.iter().zip(out.chunks_exact_mut(k)) {
-                    o[c] = self.log_norms[c] - half * scaled_sum_of_squares(x, mean, scratch);
-                }
-            }
-            return;
-        }
-        scratch.resize(2 * b * d, T::zero());
-        let (centred, projected) = scratch.split_at_mut(b * d);
-        let half = T::cast(0.5);
-        for c in 0..k {
-            let mean = &self.means[c * d..(c + 1) * d];
-            for (dst, src) in centred.chunks_exact_mut(d).zip(block.iter()) {
-                for ((o, &x), &m) in dst.iter_mut().zip(src).zip(mean) {
-                    *o = x - m;
-                }
-            }
-            // projected[i] = P_c (x_i − μ_c)
-            matmul(
-                MatMut::from_row_major_slice_mut(projected, b, d),
-                Accum::Replace,
-                MatRef::from_row_major_slice(centred, b, d),
-                MatRef::from_row_major_slice(
-                    &self.precision_factors_t[c * d * d..(c + 1) * d * d],
-                    d,
-                    d,
-                ),
-                T::one(),
-                Par::Seq,
-            );
-            for (z, o) in projected.chunks_exact(d).zip(out.chunks_exact_mut(k)) {
-                o[c] = self.log_norms[c] - half * sum_of_squares(z);
-            }
-        }
+        log_densities(
+            block,
+            &self.means,
+            self.precision(),
+            &self.log_norms,
+            out,
+            scratch,
+        );
     }
 
     fn sample_component<R: Rng + ?Sized>(&self, k: usize, rng: &mut R, out: &mut [T]) {
         let d = self.d;
-        let mut z = [T::zero(); 64];
-        let mut z_heap;
-        let z: &mut [T] = if d <= z.len() {
-            &mut z[..d]
-        } else {
-            z_heap = vec![T::zero(); d];
-            &mut z_heap
-        };
-        for v in z.iter_mut() {
+        for v in out.iter_mut() {
             *v = T::standard_normal(rng);
         }
-        let l = self.cholesky_factor(k);
-        for i in 0..d {
-            let mut s = self.means[k * d + i];
-            for j in 0..=i {
-                s += l[i * d + j] * z[j];
+        let mean = &self.means[k * d..(k + 1) * d];
+        match self.covariance_type {
+            CovarianceType::Full | CovarianceType::Tied => {
+                // x = μ + L z, from the last coordinate up so z is read before it is replaced.
+                let c = if self.covariance_type == CovarianceType::Tied {
+                    0
+                } else {
+                    k
+                };
+                let l = &self.factors[c * d * d..(c + 1) * d * d];
+                for i in (0..d).rev() {
+                    let mut s = mean[i];
+                    for j in 0..=i {
+                        s += l[i * d + j] * out[j];
+                    }
+                    out[i] = s;
+                }
             }
-            out[i] = s;
+            CovarianceType::Diagonal => {
+                for ((o, &m), &s) in out.iter_mut().zip(mean).zip(&self.factors[k * d..]) {
+                    *o = m + s * *o;
+                }
+            }
+            CovarianceType::Spherical => {
+                for (o, &m) in out.iter_mut().zip(mean) {
+                    *o = m + self.factors[k] * *o;
+                }
+            }
         }
     }
 
@@ -460,19 +415,42 @@ impl<T: Scalar> Components<T> for GaussianComponents<T> {
     }
 
     fn marginal(&self, dims: &[usize]) -> Result<Self> {
-        // A Gaussian's marginal keeps the chosen entries of the mean and the chosen block of
-        // the covariance.
-        let (d, m) = (self.d, dims.len());
-        let mut means = Vec::with_capacity(self.k * m);
-        let mut covariances = Vec::with_capacity(self.k * m * m);
-        for c in 0..self.k {
-            means.extend(dims.iter().map(|&j| self.means[c * d + j].as_f64()));
-            let cov = self.covariance(c);
-            for &i in dims {
-                covariances.extend(dims.iter().map(|&j| cov[i * d + j].as_f64()));
-            }
+        let d = self.d;
+        if let Some(&j) = dims.iter().find(|&&j| j >= d) {
+            return Err(MixtureError::InvalidParameters {
+                reason: format!("marginal over feature {j} of a model with {d} features"),
+            });
         }
-        // Each type's marginal is of the same type (a spherical block stays spherical).
-        Self::from_f64(self.k, m, &means, &covariances, None, self.covariance_type)
+        // A Gaussian's marginal keeps the chosen entries of the mean and the chosen block of
+        // the covariance; each type's marginal is of the same type.
+        let means: Vec<f64> = (0..self.k)
+            .flat_map(|c| dims.iter().map(move |&j| (c, j)))
+            .map(|(c, j)| self.means[c * d + j].as_f64())
+            .collect();
+        let cov = |i: usize| self.covariances[i].as_f64();
+        let covariances: Vec<f64> = match self.covariance_type {
+            CovarianceType::Full | CovarianceType::Tied => {
+                let n = self.covariances.len() / (d * d);
+                (0..n)
+                    .flat_map(|c| {
+                        dims.iter()
+                            .flat_map(move |&i| dims.iter().map(move |&j| (c, i, j)))
+                    })
+                    .map(|(c, i, j)| cov(c * d * d + i * d + j))
+                    .collect()
+            }
+            CovarianceType::Diagonal => (0..self.k)
+                .flat_map(|c| dims.iter().map(move |&j| cov(c * d + j)))
+                .collect(),
+            CovarianceType::Spherical => (0..self.k).map(cov).collect(),
+        };
+        Self::from_f64(
+            self.k,
+            dims.len(),
+            &means,
+            &covariances,
+            None,
+            self.covariance_type,
+        )
     }
 }

@@ -56,25 +56,6 @@ impl CovarianceType {
             CovarianceType::Tied => d * d,
         }
     }
-
-    /// K full D×D matrices from the compact form.
-    pub(crate) fn expand(&self, k: usize, d: usize, values: &[f64]) -> Vec<f64> {
-        let mut full = vec![0.0; k * d * d];
-        for c in 0..k {
-            for i in 0..d {
-                for j in 0..d {
-                    full[c * d * d + i * d + j] = match self {
-                        CovarianceType::Full => values[c * d * d + i * d + j],
-                        CovarianceType::Tied => values[i * d + j],
-                        CovarianceType::Diagonal if i == j => values[c * d + i],
-                        CovarianceType::Spherical if i == j => values[c],
-                        _ => 0.0,
-                    };
-                }
-            }
-        }
-        full
-    }
 }
 
 impl Default for Gaussian {
@@ -183,14 +164,21 @@ pub struct AccumulateScratch<T> {
 }
 
 impl<T: Scalar> AccumulateScratch<T> {
-    fn resize(&mut self, b: usize, k: usize, d: usize) {
+    /// Sizes the buffers for blocks of `b` rows: O(D) per component when only diagonals are
+    /// kept, O(B·D + D²) for full scatters.
+    fn resize(&mut self, b: usize, k: usize, d: usize, diagonal: bool) {
         self.sums.resize(k * d, T::zero());
         self.counts.resize(k, 0.0);
-        self.augmented.resize(b * (d + 1), T::zero());
-        self.gram.resize((d + 1) * (d + 1), T::zero());
+        if diagonal {
+            self.gram.resize(2 * d, T::zero());
+            self.scatter.resize(d, 0.0);
+        } else {
+            self.augmented.resize(b * (d + 1), T::zero());
+            self.gram.resize((d + 1) * (d + 1), T::zero());
+            self.scatter.resize(d * d, 0.0);
+        }
         self.shift.resize(d, T::zero());
         self.mean.resize(d, 0.0);
-        self.scatter.resize(d * d, 0.0);
     }
 }
 
@@ -218,7 +206,7 @@ impl<T: Scalar> Family<T> for Gaussian {
         if !self.relative {
             return Ok(*self);
         }
-        // Mean per-feature variance (weighted by the rows' weights), two-pass in f64.
+        // Mean per-feature variance (augmented by the rows' weights), two-pass in f64.
         let (x, d) = (data.rows(), data.rows().n_cols());
         let weight = |i: usize| data.weights().map_or(1.0, |w| w[i]);
         let n: f64 = (0..x.n_rows()).map(weight).sum();
@@ -259,7 +247,7 @@ impl<T: Scalar> Family<T> for Gaussian {
     ) {
         let (b, d) = (block.n_rows(), block.n_cols());
         let k = stats.n_components();
-        scratch.resize(b, k, d);
+        scratch.resize(b, k, d, stats.is_diagonal());
         let AccumulateScratch {
             sums,
             counts,
@@ -290,7 +278,7 @@ impl<T: Scalar> Family<T> for Gaussian {
             if n_b <= 0.0 {
                 continue;
             }
-            // Centre on the block's (rounded) weighted mean; the rounding is corrected below.
+            // Centre on the block's (rounded) augmented mean; the rounding is corrected below.
             for (s, &v) in shift.iter_mut().zip(&sums[c * d..(c + 1) * d]) {
                 *s = T::cast(v.as_f64() / n_b);
             }
@@ -361,56 +349,56 @@ impl<T: Scalar> Family<T> for Gaussian {
         let k = stats.n_components();
         let d = stats.mean(0).len();
         let mut means = Vec::with_capacity(k * d);
-        // Each component's maximum-likelihood covariance, symmetrised (GEMM need not round
-        // (i, j) and (j, i) alike).
-        let mut full = Vec::with_capacity(k * d * d);
         for c in 0..k {
             means.extend_from_slice(stats.mean(c));
-            let (n, s) = (stats.count(c), stats.scatter(c));
-            for i in 0..d {
-                for j in 0..d {
-                    full.push(match stats.is_diagonal() {
-                        true if i == j => s[i] / n,
-                        true => 0.0,
-                        false => 0.5 * (s[i * d + j] + s[j * d + i]) / n,
-                    });
-                }
-            }
         }
-        // The type's constrained estimate (scikit-learn's), then the regularisation.
+        // Component c's maximum-likelihood covariance at (i, j), symmetrised (a product need
+        // not round (i, j) and (j, i) alike); diagonal statistics hold only i = j.
+        let covariance = |c: usize, i: usize, j: usize| {
+            let (n, s) = (stats.count(c), stats.scatter(c));
+            if stats.is_diagonal() {
+                s[i] / n
+            } else {
+                0.5 * (s[i * d + j] + s[j * d + i]) / n
+            }
+        };
+        // The type's constrained estimate (scikit-learn's) in its compact form, then the
+        // regularisation on every variance.
+        let reg = self.reg_covar;
+        let matrix = |entry: &dyn Fn(usize, usize) -> f64| -> Vec<f64> {
+            (0..d * d)
+                .map(|e| {
+                    let (i, j) = (e / d, e % d);
+                    entry(i, j) + if i == j { reg } else { 0.0 }
+                })
+                .collect()
+        };
         let compact: Vec<f64> = match self.covariance_type {
-            CovarianceType::Full => full,
+            CovarianceType::Full => (0..k)
+                .flat_map(|c| matrix(&|i, j| covariance(c, i, j)))
+                .collect(),
             CovarianceType::Diagonal => (0..k)
-                .flat_map(|c| (0..d).map(move |i| (c, i)))
-                .map(|(c, i)| full[c * d * d + i * d + i])
+                .flat_map(|c| (0..d).map(move |i| covariance(c, i, i) + reg))
                 .collect(),
             CovarianceType::Spherical => (0..k)
-                .map(|c| (0..d).map(|i| full[c * d * d + i * d + i]).sum::<f64>() / d as f64)
+                .map(|c| (0..d).map(|i| covariance(c, i, i)).sum::<f64>() / d as f64 + reg)
                 .collect(),
             CovarianceType::Tied => {
                 // The within-component scatter pooled over components: Σ_k N_k Σ_k / N.
                 let total: f64 = (0..k).map(|c| stats.count(c)).sum();
-                (0..d * d)
-                    .map(|e| {
-                        (0..k)
-                            .map(|c| stats.count(c) * full[c * d * d + e])
-                            .sum::<f64>()
-                            / total
-                    })
-                    .collect()
+                matrix(&|i, j| {
+                    (0..k)
+                        .map(|c| stats.count(c) * covariance(c, i, j))
+                        .sum::<f64>()
+                        / total
+                })
             }
         };
-        let mut covariances = self.covariance_type.expand(k, d, &compact);
-        for c in 0..k {
-            for i in 0..d {
-                covariances[c * d * d + i * d + i] += self.reg_covar;
-            }
-        }
         GaussianComponents::from_f64(
             k,
             d,
             &means,
-            &covariances,
+            &compact,
             Some(self.reg_covar),
             self.covariance_type,
         )

@@ -83,13 +83,14 @@
 //!     let fitted = pool.install(|| estimator.fit_from(&start, &x))?.mixture;
 //!     assert_eq!(fitted.weights(), model.weights());
 //!     assert_eq!(fitted.means().as_slice(), model.means().as_slice());
-//!     assert_eq!(fitted.components().covariances(), model.components().covariances());
+//!     assert_eq!(fitted.components().covariance_parameters(), model.components().covariance_parameters());
 //! }
 //! # Ok::<(), mixture_core::MixtureError>(())
 //! ```
 
 mod components;
 mod family;
+mod kernels;
 mod linalg;
 mod moments;
 mod parameters;
