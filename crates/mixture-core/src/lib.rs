@@ -38,7 +38,7 @@ pub use family::{Components, Family, SufficientStats};
 pub use init::{Init, LLOYD_ITERATIONS, SAMPLE_MAX_ROWS, SAMPLE_VALUES, sample_rows};
 pub use mixture::Mixture;
 pub use moments::FirstMoments;
-pub use numeric::{affine_log_densities, logsumexp};
+pub use numeric::{EXP_UNDERFLOW, EXP_UNDERFLOW_F32, affine_log_densities, logsumexp};
 pub use online::{DEFAULT_KAPPA, DEFAULT_T0, Online};
 pub use options::{DEFAULT_BLOCK_ROWS, DegeneratePolicy, EmOptions, StopRule};
 pub use report::{

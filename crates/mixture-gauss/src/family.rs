@@ -1,6 +1,7 @@
 //! [`Gaussian`]: the family's settings, its statistics kernel and its M-step.
 
 use crate::components::GaussianComponents;
+use crate::kernels::{centred_moments, products_moments, sweeps_moments};
 use crate::moments::GaussianStats;
 use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
@@ -156,30 +157,12 @@ impl Gaussian {
 pub struct AccumulateScratch<T> {
     sums: Vec<T>,
     counts: Vec<f64>,
-    augmented: Vec<T>,
-    gram: Vec<T>,
-    shift: Vec<T>,
+    shifts: Vec<T>,
+    first: Vec<f64>,
+    second: Vec<f64>,
+    kernel: Vec<T>,
     mean: Vec<f64>,
     scatter: Vec<f64>,
-}
-
-impl<T: Scalar> AccumulateScratch<T> {
-    /// Sizes the buffers for blocks of `b` rows: O(D) per component when only diagonals are
-    /// kept, O(B·D + D²) for full scatters.
-    fn resize(&mut self, b: usize, k: usize, d: usize, diagonal: bool) {
-        self.sums.resize(k * d, T::zero());
-        self.counts.resize(k, 0.0);
-        if diagonal {
-            self.gram.resize(2 * d, T::zero());
-            self.scatter.resize(d, 0.0);
-        } else {
-            self.augmented.resize(b * (d + 1), T::zero());
-            self.gram.resize((d + 1) * (d + 1), T::zero());
-            self.scatter.resize(d * d, 0.0);
-        }
-        self.shift.resize(d, T::zero());
-        self.mean.resize(d, 0.0);
-    }
 }
 
 impl<T: Scalar> Family<T> for Gaussian {
@@ -206,7 +189,7 @@ impl<T: Scalar> Family<T> for Gaussian {
         if !self.relative {
             return Ok(*self);
         }
-        // Mean per-feature variance (augmented by the rows' weights), two-pass in f64.
+        // Mean per-feature variance (weighted by the rows' weights), two-pass in f64.
         let (x, d) = (data.rows(), data.rows().n_cols());
         let weight = |i: usize| data.weights().map_or(1.0, |w| w[i]);
         let n: f64 = (0..x.n_rows()).map(weight).sum();
@@ -246,17 +229,24 @@ impl<T: Scalar> Family<T> for Gaussian {
         scratch: &mut AccumulateScratch<T>,
     ) {
         let (b, d) = (block.n_rows(), block.n_cols());
-        let k = stats.n_components();
-        scratch.resize(b, k, d, stats.is_diagonal());
+        let (k, diagonal) = (stats.n_components(), stats.is_diagonal());
+        let pairs = if diagonal { d } else { d * (d + 1) / 2 };
         let AccumulateScratch {
             sums,
             counts,
-            augmented,
-            gram,
-            shift,
+            shifts,
+            first,
+            second,
+            kernel,
             mean,
             scatter,
         } = scratch;
+        sums.resize(k * d, T::zero());
+        shifts.resize(k * d, T::zero());
+        first.resize(k * d, 0.0);
+        second.resize(k * pairs, 0.0);
+        mean.resize(d, 0.0);
+        scatter.resize(if diagonal { d } else { d * d }, 0.0);
         // sums[c] = Σ_i r_ic x_i for all components in one GEMM; counts in f64.
         matmul(
             MatMut::from_row_major_slice_mut(sums, k, d),
@@ -266,79 +256,53 @@ impl<T: Scalar> Family<T> for Gaussian {
             T::one(),
             Par::Seq,
         );
-        counts.fill(0.0);
+        counts.clear();
+        counts.resize(k, 0.0);
         for row in resp.chunks_exact(k) {
             for (n, r) in counts.iter_mut().zip(row) {
                 *n += r.as_f64();
             }
         }
-        let w = d + 1;
+        // Each component's rows are centred on its (rounded) weighted mean in this block; the
+        // rounding is corrected below.
+        for c in 0..k {
+            let n_b = counts[c].max(f64::MIN_POSITIVE);
+            for (s, &v) in shifts[c * d..(c + 1) * d]
+                .iter_mut()
+                .zip(&sums[c * d..(c + 1) * d])
+            {
+                *s = T::cast(v.as_f64() / n_b);
+            }
+        }
+        if sweeps_moments(d, diagonal) {
+            centred_moments(block, resp, shifts, diagonal, first, second, kernel);
+        } else {
+            products_moments(block, resp, shifts, first, second, kernel);
+        }
         for c in 0..k {
             let n_b = counts[c];
             if n_b <= 0.0 {
                 continue;
             }
-            // Centre on the block's (rounded) augmented mean; the rounding is corrected below.
-            for (s, &v) in shift.iter_mut().zip(&sums[c * d..(c + 1) * d]) {
-                *s = T::cast(v.as_f64() / n_b);
-            }
-            if stats.is_diagonal() {
-                // Only Σ r (x − shift)² per feature: D values per row, no GEMM.
-                let (first, second) = gram.split_at_mut(d);
-                first.fill(T::zero());
-                second[..d].fill(T::zero());
-                for (x, row_resp) in block.iter().zip(resp.chunks_exact(k)) {
-                    let r = row_resp[c];
-                    if r > T::zero() {
-                        for j in 0..d {
-                            let y = x[j] - shift[j];
-                            first[j] += r * y;
-                            second[j] += r * y * y;
-                        }
-                    }
-                }
-                for j in 0..d {
-                    let delta = first[j].as_f64() / n_b;
-                    mean[j] = shift[j].as_f64() + delta;
-                    scatter[j] = second[j].as_f64() - n_b * delta * delta;
-                }
-                stats.merge_component(c, n_b, mean, &scatter[..d]);
-                continue;
-            }
-            // Rows of [√r (x − shift) | √r]; rows with r = 0 add nothing and are left out.
-            let mut rows = 0;
-            for (x, row_resp) in block.iter().zip(resp.chunks_exact(k)) {
-                let r = row_resp[c];
-                if r > T::zero() {
-                    let sqrt_r = r.sqrt();
-                    let dst = &mut augmented[rows * w..(rows + 1) * w];
-                    for ((o, &xj), &sj) in dst.iter_mut().zip(x).zip(shift.iter()) {
-                        *o = sqrt_r * (xj - sj);
-                    }
-                    dst[d] = sqrt_r;
-                    rows += 1;
-                }
-            }
-            // One GEMM gives Σ r (x − shift)(x − shift)ᵀ and, in its last row, Σ r (x − shift).
-            let a = MatRef::from_row_major_slice(&augmented[..rows * w], rows, w);
-            matmul(
-                MatMut::from_row_major_slice_mut(gram, w, w),
-                Accum::Replace,
-                a.transpose(),
-                a,
-                T::one(),
-                Par::Seq,
-            );
-            // Exact mean = shift + δ with δ = Σ r (x − shift) / n; scatter about it loses n δδᵀ.
+            // Exact mean = shift + δ with δ = Σ r (x − shift) / n; the scatter about it loses
+            // n δδᵀ.
+            let shift = &shifts[c * d..(c + 1) * d];
             for j in 0..d {
-                let delta = gram[d * w + j].as_f64() / n_b;
-                mean[j] = shift[j].as_f64() + delta;
+                mean[j] = shift[j].as_f64() + first[c * d + j] / n_b;
             }
-            for i in 0..d {
-                let delta_i = mean[i] - shift[i].as_f64();
+            let delta = |j: usize| mean[j] - shift[j].as_f64();
+            let products = &second[c * pairs..(c + 1) * pairs];
+            if diagonal {
                 for j in 0..d {
-                    let delta_j = mean[j] - shift[j].as_f64();
-                    scatter[i * d + j] = gram[i * w + j].as_f64() - n_b * delta_i * delta_j;
+                    scatter[j] = products[j] - n_b * delta(j) * delta(j);
+                }
+            } else {
+                for i in 0..d {
+                    for j in 0..=i {
+                        let v = products[i * (i + 1) / 2 + j] - n_b * delta(i) * delta(j);
+                        scatter[i * d + j] = v;
+                        scatter[j * d + i] = v;
+                    }
                 }
             }
             stats.merge_component(c, n_b, mean, scatter);

@@ -220,6 +220,212 @@ fn by_matrix_products<T: Scalar>(
     }
 }
 
+/// Whether the statistics of blocks of `d` features are computed by [`centred_moments`]
+/// (diagonal scatters, or full ones of small D) rather than by matrix products.
+pub(crate) fn sweeps_moments(d: usize, diagonal: bool) -> bool {
+    diagonal || d <= MAX_SWEEP_FEATURES
+}
+
+/// The centred weighted moments of a block for every component k (responsibilities `resp`,
+/// B×K; centres `shifts`, K×D): `first[k·D + j] = Σ_i r_ik (x_ij − s_kj)` and, in `second`,
+/// `Σ_i r_ik (x_ij − s_ki)(x_ij' − s_kj')` for the lower triangle `j' ≤ j` packed row by row
+/// (D(D+1)/2 values per component), or only `j' = j` when `diagonal` (D values). The sums run
+/// in `T` over lanes of [`LANES`] rows, then the lanes are added in `f64`. Rows of zero
+/// responsibility add exactly nothing, and sweeps whose [`LANES`] rows all have zero
+/// responsibility are skipped.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn centred_moments<T: Scalar>(
+    block: Rows<'_, T>,
+    resp: &[T],
+    shifts: &[T],
+    diagonal: bool,
+    first: &mut [f64],
+    second: &mut [f64],
+    scratch: &mut Vec<T>,
+) {
+    let (b, d) = (block.n_rows(), block.n_cols());
+    let pairs = if diagonal { d } else { d * (d + 1) / 2 };
+    let sweeps = b.div_ceil(LANES);
+    scratch.resize((sweeps * d + 2 * d + pairs) * LANES, T::zero());
+    let (xt, rest) = scratch.split_at_mut(sweeps * d * LANES);
+    let (centred, accumulators) = rest.split_at_mut(d * LANES);
+    for (rows, xt) in block
+        .as_slice()
+        .chunks(d * LANES)
+        .zip(xt.chunks_exact_mut(d * LANES))
+    {
+        transpose(rows, d, xt);
+    }
+    pulp::Arch::new().dispatch(Moments {
+        n_rows: b,
+        xt,
+        resp,
+        shifts,
+        diagonal,
+        first,
+        second,
+        centred,
+        accumulators,
+    });
+}
+
+/// [`centred_moments`]'s sweeps as a `pulp` operation (see [`Sweeps`]).
+struct Moments<'a, T> {
+    n_rows: usize,
+    xt: &'a [T],
+    resp: &'a [T],
+    shifts: &'a [T],
+    diagonal: bool,
+    first: &'a mut [f64],
+    second: &'a mut [f64],
+    centred: &'a mut [T],
+    accumulators: &'a mut [T],
+}
+
+impl<T: Scalar> pulp::WithSimd for Moments<'_, T> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _: S) {
+        let Moments {
+            n_rows,
+            xt,
+            resp,
+            shifts,
+            diagonal,
+            first,
+            second,
+            centred,
+            accumulators,
+        } = self;
+        let d = centred.len() / LANES;
+        let k = shifts.len() / d;
+        let pairs = second.len() / k;
+        let xt: &[[T; LANES]] = xt.as_chunks().0;
+        let centred: &mut [[T; LANES]] = centred.as_chunks_mut().0;
+        let accumulators: &mut [[T; LANES]] = accumulators.as_chunks_mut().0;
+        let (sum, products) = accumulators.split_at_mut(d);
+        for c in 0..k {
+            let shift = &shifts[c * d..(c + 1) * d];
+            sum.fill([T::zero(); LANES]);
+            products.fill([T::zero(); LANES]);
+            for (sweep, x) in xt.chunks_exact(d).enumerate() {
+                let first_row = sweep * LANES;
+                let r: [T; LANES] = std::array::from_fn(|l| {
+                    let row = first_row + l;
+                    if row < n_rows {
+                        resp[row * k + c]
+                    } else {
+                        T::zero()
+                    }
+                });
+                if r.iter().all(|&v| v == T::zero()) {
+                    continue;
+                }
+                for (y, (x, &s)) in centred.iter_mut().zip(x.iter().zip(shift)) {
+                    *y = std::array::from_fn(|l| x[l] - s);
+                }
+                if diagonal {
+                    for ((y, total), square) in
+                        centred.iter().zip(sum.iter_mut()).zip(products.iter_mut())
+                    {
+                        let (mut t, mut q) = (*total, *square);
+                        for l in 0..LANES {
+                            let ry = r[l] * y[l];
+                            t[l] += ry;
+                            q[l] = ry.mul_add(y[l], q[l]);
+                        }
+                        (*total, *square) = (t, q);
+                    }
+                } else {
+                    let mut pair = 0;
+                    for (i, y_i) in centred.iter().enumerate() {
+                        let ry: [T; LANES] = std::array::from_fn(|l| r[l] * y_i[l]);
+                        let mut t = sum[i];
+                        for l in 0..LANES {
+                            t[l] += ry[l];
+                        }
+                        sum[i] = t;
+                        for (product, y_j) in
+                            products[pair..=pair + i].iter_mut().zip(&centred[..=i])
+                        {
+                            // Through a local copy, which the compiler keeps in registers.
+                            let mut p = *product;
+                            for l in 0..LANES {
+                                p[l] = ry[l].mul_add(y_j[l], p[l]);
+                            }
+                            *product = p;
+                        }
+                        pair += i + 1;
+                    }
+                }
+            }
+            let lanes = |v: &[T; LANES]| v.iter().fold(0.0, |t, x| t + x.as_f64());
+            for (f, v) in first[c * d..(c + 1) * d].iter_mut().zip(sum.iter()) {
+                *f = lanes(v);
+            }
+            for (s, v) in second[c * pairs..(c + 1) * pairs]
+                .iter_mut()
+                .zip(products.iter())
+            {
+                *s = lanes(v);
+            }
+        }
+    }
+}
+
+/// [`centred_moments`] for full scatters of large D: per component, the rows of positive
+/// responsibility as `[√r (x − s) | √r]`, and one matrix product of that with itself, whose
+/// last row holds the first moments.
+pub(crate) fn products_moments<T: Scalar>(
+    block: Rows<'_, T>,
+    resp: &[T],
+    shifts: &[T],
+    first: &mut [f64],
+    second: &mut [f64],
+    scratch: &mut Vec<T>,
+) {
+    let (b, d) = (block.n_rows(), block.n_cols());
+    let (k, w, pairs) = (shifts.len() / d, d + 1, d * (d + 1) / 2);
+    scratch.resize(b * w + w * w, T::zero());
+    let (augmented, gram) = scratch.split_at_mut(b * w);
+    for c in 0..k {
+        let shift = &shifts[c * d..(c + 1) * d];
+        let mut rows = 0;
+        for (x, row_resp) in block.iter().zip(resp.chunks_exact(k)) {
+            let r = row_resp[c];
+            if r > T::zero() {
+                let sqrt_r = r.sqrt();
+                let dst = &mut augmented[rows * w..(rows + 1) * w];
+                for ((o, &xj), &sj) in dst.iter_mut().zip(x).zip(shift) {
+                    *o = sqrt_r * (xj - sj);
+                }
+                dst[d] = sqrt_r;
+                rows += 1;
+            }
+        }
+        let a = MatRef::from_row_major_slice(&augmented[..rows * w], rows, w);
+        matmul(
+            MatMut::from_row_major_slice_mut(gram, w, w),
+            Accum::Replace,
+            a.transpose(),
+            a,
+            T::one(),
+            Par::Seq,
+        );
+        for j in 0..d {
+            first[c * d + j] = gram[d * w + j].as_f64();
+        }
+        let mut pair = c * pairs;
+        for i in 0..d {
+            for j in 0..=i {
+                second[pair] = gram[i * w + j].as_f64();
+                pair += 1;
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,6 +456,51 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+        /// Both statistics kernels (sweeps, with short and skipped sweeps; matrix products)
+        /// against the naive sums, far from the origin.
+        #[test]
+        fn moments_match_the_naive_sums(
+            n in 1usize..40,
+            d in prop::sample::select(vec![1usize, 3, 8, 70]),
+            k in 1usize..4,
+            values in prop::collection::vec(-2.0..2.0f64, 64),
+        ) {
+            let x: Vec<f64> = (0..n * d).map(|i| 1e3 + values[i % 64] * (i % 5) as f64).collect();
+            // Some rows have zero responsibility, some whole sweeps too.
+            let resp: Vec<f64> = (0..n * k)
+                .map(|i| if (i / k) % 11 < 8 && i % 3 != 0 { values[(i * 7) % 64].abs() } else { 0.0 })
+                .collect();
+            let shifts: Vec<f64> = (0..k * d).map(|i| 1e3 + values[(i * 3) % 64]).collect();
+            let block = Rows::new(&x, d).unwrap();
+            for diagonal in [false, true] {
+                let pairs = if diagonal { d } else { d * (d + 1) / 2 };
+                let (mut first, mut second, mut scratch) = (vec![0.0; k * d], vec![0.0; k * pairs], Vec::new());
+                if diagonal || d <= MAX_SWEEP_FEATURES {
+                    prop_assert!(sweeps_moments(d, diagonal));
+                    centred_moments(block, &resp, &shifts, diagonal, &mut first, &mut second, &mut scratch);
+                } else {
+                    products_moments(block, &resp, &shifts, &mut first, &mut second, &mut scratch);
+                }
+                for c in 0..k {
+                    let y = |i: usize, j: usize| x[i * d + j] - shifts[c * d + j];
+                    let r = |i: usize| resp[i * k + c];
+                    let close = |got: f64, want: f64, scale: f64| (got - want).abs() <= 1e-12 * scale.max(1.0);
+                    let mut pair = c * pairs;
+                    for a in 0..d {
+                        let want: f64 = (0..n).map(|i| r(i) * y(i, a)).sum();
+                        let scale: f64 = (0..n).map(|i| (r(i) * y(i, a)).abs()).sum();
+                        prop_assert!(close(first[c * d + a], want, scale));
+                        for bb in if diagonal { a..a + 1 } else { 0..a + 1 } {
+                            let want: f64 = (0..n).map(|i| r(i) * y(i, a) * y(i, bb)).sum();
+                            let scale: f64 = (0..n).map(|i| (r(i) * y(i, a) * y(i, bb)).abs()).sum();
+                            prop_assert!(close(second[pair], want, scale), "{c} {a} {bb}: {} vs {want}", second[pair]);
+                            pair += 1;
+                        }
+                    }
+                }
+            }
+        }
 
         /// Every kernel (sweeps, matrix products; triangular, diagonal, spherical) against the
         /// naive formula, for row counts that leave short sweeps and both sides of the
