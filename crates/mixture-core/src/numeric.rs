@@ -52,24 +52,41 @@ pub fn affine_log_densities<T: Scalar>(
     }
 }
 
-/// The largest value, NaN if any is NaN, −inf for an empty slice.
-#[inline]
+/// The largest value, NaN if any is NaN, −inf for an empty slice. Branch-free per value (four
+/// running maxima and a NaN flag), so that the compiler can vectorise it.
+#[inline(always)]
 fn max_or_nan<T: Scalar>(v: &[T]) -> T {
-    v.iter().copied().fold(
-        T::neg_infinity(),
-        |m, x| {
-            if x > m || x.is_nan() { x } else { m }
-        },
-    )
+    let (chunks, rest) = v.as_chunks::<4>();
+    let mut max = [T::neg_infinity(); 4];
+    let mut nan = false;
+    for c in chunks {
+        for l in 0..4 {
+            max[l] = if c[l] > max[l] { c[l] } else { max[l] };
+            nan |= c[l].is_nan();
+        }
+    }
+    for &x in rest {
+        max[0] = if x > max[0] { x } else { max[0] };
+        nan |= x.is_nan();
+    }
+    let m01 = if max[1] > max[0] { max[1] } else { max[0] };
+    let m23 = if max[3] > max[2] { max[3] } else { max[2] };
+    match (nan, m23 > m01) {
+        (true, _) => T::nan(),
+        (false, true) => m23,
+        (false, false) => m01,
+    }
 }
 
-/// Below this, `exp` is subnormal in `f64` (and far below `f32`'s range): [`exp_in_place`]
+/// Below this, `exp` is subnormal in `f64` (and far below `f32`'s range): [`exp_f64`]
 /// returns an exact 0 there without evaluating anything.
 pub const EXP_UNDERFLOW: f64 = -708.39;
 
 /// `e^x` without libm, in a form the compiler vectorises (no branch, no call): Cody–Waite
 /// reduction `x = k ln 2 + r`, |r| ≤ ln 2 / 2, a degree-13 Taylor polynomial for `e^r` (its
-/// truncation error is below 5e-18 relative), and `2^k` built from the exponent bits.
+/// truncation error is below 5e-18 relative), and `2^k` built from the exponent bits. The
+/// reduction and the polynomial use fused multiply-adds (one instruction each where the
+/// processor has them, exactly rounded everywhere, so the value is the same on every machine).
 /// Measured against libm over [−708, 709]: at most 2 ulp apart (`exp_is_within_two_ulp`).
 /// Returns exactly 0 below [`EXP_UNDERFLOW`], `+inf` above 709.78, and NaN for NaN.
 #[inline(always)]
@@ -97,10 +114,10 @@ pub(crate) fn exp_f64(x: f64) -> f64 {
     // t holds k = round(x / ln 2) in its low mantissa bits, as an integer and as a float.
     let t = clamped * std::f64::consts::LOG2_E + SHIFT;
     let k = t - SHIFT;
-    let r = (clamped - k * LN2_HI) - k * LN2_LO;
+    let r = (-k).mul_add(LN2_LO, (-k).mul_add(LN2_HI, clamped));
     let mut p = C[13];
-    for c in C[..13].iter().rev() {
-        p = p * r + c;
+    for &c in C[..13].iter().rev() {
+        p = p.mul_add(r, c);
     }
     // 2^k as the product of two normal powers of two (k runs from −1022 to 1024, and 2^1024
     // alone would overflow), from unsigned integer operations only, which vectorise.
@@ -143,12 +160,12 @@ pub(crate) fn exp_f32(x: f32) -> f32 {
     let clamped = x.clamp(EXP_UNDERFLOW_F32, MAX);
     let t = clamped * std::f32::consts::LOG2_E + SHIFT;
     let k = t - SHIFT;
-    let r = (clamped - k * LN2_HI) - k * LN2_LO;
+    let r = (-k).mul_add(LN2_LO, (-k).mul_add(LN2_HI, clamped));
     let mut p = P[0];
-    for c in &P[1..] {
-        p = p * r + c;
+    for &c in &P[1..] {
+        p = p.mul_add(r, c);
     }
-    let p = p * r * r + r + 1.0;
+    let p = p.mul_add(r * r, r) + 1.0;
     // 2^k as the product of two normal powers of two (see exp_f64).
     let u = t.to_bits().wrapping_sub(SHIFT.to_bits()).wrapping_add(254);
     let h = u >> 1;
@@ -165,17 +182,9 @@ pub(crate) fn exp_f32(x: f32) -> f32 {
 }
 
 /// `v ← e^v` for every value, vectorised at the type's own width (see [`exp_f64`] and
-/// [`exp_f32`]).
-#[inline]
-pub(crate) fn exp_in_place<T: Scalar>(values: &mut [T]) {
-    // Compiled for the widest SIMD the processor has (detected at run time); the arithmetic is
-    // the same IEEE operations at any width, so the results are too.
-    pulp::Arch::new().dispatch(ExpInPlace(values));
-}
-
-/// [`exp_in_place`]'s loop as a `pulp` operation: `with_simd` is inlined into a function
-/// compiled with the detected instruction set, and so is everything it calls (a closure would
-/// not be).
+/// [`exp_f32`]), as a `pulp` operation: `with_simd` is inlined into a function compiled for the
+/// instruction set detected at run time, and so is everything it calls (a closure would not be).
+/// The arithmetic is the same IEEE operations at any width, so the results are too.
 struct ExpInPlace<'a, T>(&'a mut [T]);
 
 impl<T: Scalar> pulp::WithSimd for ExpInPlace<'_, T> {
@@ -196,29 +205,62 @@ impl<T: Scalar> pulp::WithSimd for ExpInPlace<'_, T> {
 /// `lse` and zeros as responsibilities.
 pub(crate) fn normalise_rows<T: Scalar>(joint: &mut [T], k: usize, lse: &mut Vec<T>) {
     lse.clear();
-    for row in joint.chunks_exact_mut(k) {
-        let max = max_or_nan(row);
-        lse.push(max);
-        let shift = if max.is_finite() { max } else { T::infinity() };
-        // A non-finite maximum shifts every value to −inf (or NaN): e^ then gives 0 (or NaN,
-        // cleared below).
-        for v in row.iter_mut() {
-            *v -= shift;
+    lse.resize(joint.len() / k, T::zero());
+    pulp::Arch::new().dispatch(Normalise { joint, k, lse });
+}
+
+/// [`normalise_rows`] as a `pulp` operation (see [`ExpInPlace`]).
+struct Normalise<'a, T> {
+    joint: &'a mut [T],
+    k: usize,
+    lse: &'a mut [T],
+}
+
+impl<T: Scalar> pulp::WithSimd for Normalise<'_, T> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, simd: S) {
+        let Normalise { joint, k, lse } = self;
+        for (row, l) in joint.chunks_exact_mut(k).zip(lse.iter_mut()) {
+            let max = max_or_nan(row);
+            *l = max;
+            let shift = if max.is_finite() { max } else { T::infinity() };
+            // A non-finite maximum shifts every value to −inf (or NaN): e^ then gives 0 (or
+            // NaN, cleared below).
+            for v in row.iter_mut() {
+                *v -= shift;
+            }
+        }
+        ExpInPlace(&mut *joint).with_simd(simd);
+        for (row, l) in joint.chunks_exact_mut(k).zip(lse.iter_mut()) {
+            if !l.is_finite() {
+                row.fill(T::zero());
+                continue;
+            }
+            let sum = lane_sum(row);
+            let inv = T::one() / sum;
+            for v in row.iter_mut() {
+                *v *= inv;
+            }
+            *l += sum.ln();
         }
     }
-    exp_in_place(joint);
-    for (row, l) in joint.chunks_exact_mut(k).zip(lse.iter_mut()) {
-        if !l.is_finite() {
-            row.fill(T::zero());
-            continue;
+}
+
+/// `Σ v` with four independent partial sums, which the compiler can vectorise (one running sum
+/// is a strict chain in IEEE arithmetic).
+#[inline(always)]
+fn lane_sum<T: Scalar>(v: &[T]) -> T {
+    let (chunks, rest) = v.as_chunks::<4>();
+    let mut acc = [T::zero(); 4];
+    for c in chunks {
+        for l in 0..4 {
+            acc[l] += c[l];
         }
-        let sum = row.iter().fold(T::zero(), |s, &v| s + v);
-        let inv = T::one() / sum;
-        for v in row.iter_mut() {
-            *v *= inv;
-        }
-        *l += sum.ln();
     }
+    let tail = rest.iter().fold(T::zero(), |s, &x| s + x);
+    ((acc[0] + acc[2]) + (acc[1] + acc[3])) + tail
 }
 
 /// Squared Euclidean distance in `f64`.
