@@ -7,15 +7,18 @@
 //!   spherical or tied, with scikit-learn's estimates and parameter counts) and `reg_covar`,
 //!   added to every covariance's diagonal before it is factored (absolute, default 1e-6 as in
 //!   scikit-learn, or relative to the data's variance);
-//! - [`GaussianComponents`] holds the fitted means, covariances and their Cholesky factors;
+//! - [`GaussianComponents`] holds the fitted means, covariances and their factors;
 //! - [`GaussianMixture`] is `Mixture<T, GaussianComponents<T>>`: log-likelihood per row and in
 //!   total, responsibilities, labels, sampling, BIC and AIC.
 //!
-//! Log-densities of a block of rows are one GEMM per component with the precision factor
-//! `P_k = L_k⁻¹` (full and tied), or an O(D) scaled sum of squares per row (diagonal and
-//! spherical); scatters are accumulated centred (never as raw moments) and merged exactly,
-//! with counts and totals in `f64`: full D×D scatters for full and tied models, only their
-//! diagonals for diagonal and spherical ones.
+//! Parameters are stored in each covariance type's compact form (K D×D matrices for full
+//! models, one for tied, K×D variances for diagonal, K for spherical), so memory and work are
+//! O(K·D) for diagonal models. Log-densities of a block of rows come from one sweep over 8 rows
+//! at a time for every component (rows centred on each mean inside the kernel, then the
+//! triangle of the precision factor `P_k = L_k⁻¹`, or the inverse standard deviations), compiled
+//! for the processor's SIMD at run time; statistics are centred weighted moments accumulated by
+//! the same kind of sweep (lower triangles, or diagonals only) and merged exactly, with counts
+//! and totals in `f64`. Full models of D > 64 use one matrix product per component instead.
 //!
 //! # Examples
 //! ```
