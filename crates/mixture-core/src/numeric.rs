@@ -78,8 +78,9 @@ fn max_or_nan<T: Scalar>(v: &[T]) -> T {
     }
 }
 
-/// Below this, `exp` is subnormal in `f64` (and far below `f32`'s range): [`exp_f64`]
-/// returns an exact 0 there without evaluating anything.
+/// Below this, `e^x` is subnormal in `f64`: the library's exponential
+/// ([`Scalar::exp_vectorised`](crate::Scalar::exp_vectorised), used for responsibilities)
+/// returns an exact 0 there.
 pub const EXP_UNDERFLOW: f64 = -708.39;
 
 /// `e^x` without libm, in a form the compiler vectorises (no branch, no call): Cody–Waite
@@ -135,7 +136,8 @@ pub(crate) fn exp_f64(x: f64) -> f64 {
     }
 }
 
-/// Below this, `exp` is subnormal in `f32`: [`exp_f32`] returns an exact 0 there.
+/// Below this, `e^x` is subnormal in `f32`: the library's `f32` exponential
+/// ([`Scalar::exp_vectorised`](crate::Scalar::exp_vectorised)) returns an exact 0 there.
 pub const EXP_UNDERFLOW_F32: f32 = -87.336_54;
 
 /// `e^x` in `f32` arithmetic throughout, the same way as [`exp_f64`] (Cody–Waite reduction with
