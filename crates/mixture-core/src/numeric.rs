@@ -3,7 +3,8 @@
 use crate::rows::Rows;
 use crate::scalar::Scalar;
 
-/// `ln Σ exp(v_i)`, computed stably with one `exp` per entry.
+/// `ln Σ exp(v_i)`, computed stably with one `exp` per entry, by the same operations as the
+/// responsibilities of a fit (so a row's `ln p(x)` has the same bits either way).
 ///
 /// Returns `-inf` for an empty slice or when every entry is `-inf`, and NaN when any entry is
 /// NaN or `+inf` meets `+inf`.
@@ -20,10 +21,7 @@ pub fn logsumexp<T: Scalar>(v: &[T]) -> T {
         // -inf: all entries -inf (or empty); +inf or NaN propagate.
         return max;
     }
-    let sum = v
-        .iter()
-        .fold(T::zero(), |s, &x| s + T::cast(exp_f64((x - max).as_f64())));
-    max + sum.ln()
+    max + lane_sum_by(v, |x| (x - max).exp_vectorised()).ln()
 }
 
 /// `out[i·K + k] = Σ_j x_ij w_jk + c_k` for a block of rows: one GEMM and a constant per
@@ -254,14 +252,20 @@ impl<T: Scalar> pulp::WithSimd for Normalise<'_, T> {
 /// is a strict chain in IEEE arithmetic).
 #[inline(always)]
 fn lane_sum<T: Scalar>(v: &[T]) -> T {
+    lane_sum_by(v, |x| x)
+}
+
+/// `Σ f(v_i)`, added in the order of [`lane_sum`].
+#[inline(always)]
+fn lane_sum_by<T: Scalar>(v: &[T], f: impl Fn(T) -> T) -> T {
     let (chunks, rest) = v.as_chunks::<4>();
     let mut acc = [T::zero(); 4];
     for c in chunks {
         for l in 0..4 {
-            acc[l] += c[l];
+            acc[l] += f(c[l]);
         }
     }
-    let tail = rest.iter().fold(T::zero(), |s, &x| s + x);
+    let tail = rest.iter().fold(T::zero(), |s, &x| s + f(x));
     ((acc[0] + acc[2]) + (acc[1] + acc[3])) + tail
 }
 

@@ -1,7 +1,7 @@
 //! The log-density kernel: `ln N(x_i | μ_k, Σ_k)` for a block of rows and every component.
 //!
-//! Rows are taken [`LANES`] at a time and transposed (feature-major), so that every arithmetic
-//! operation acts on `LANES` independent rows at once (one or two SIMD registers) and no
+//! Rows are taken [`lanes`] at a time and transposed (feature-major), so that every arithmetic
+//! operation acts on the sweep's independent rows at once (one or two SIMD registers) and no
 //! horizontal sum is needed. Each component's rows are centred inside the kernel (`x − μ_k`)
 //! before the product with the precision factor, rather than folding the mean into the product
 //! (`P x − P μ`, scikit-learn's form), which cancels for data far from the origin relative to a
@@ -17,11 +17,15 @@ use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
 use mixture_core::{Rows, Scalar};
 
-/// Rows per sweep: two 256-bit registers of `f64`, one of `f32`.
-const LANES: usize = 8;
+/// Rows per sweep: two 256-bit registers of `f64` or of `f32` (8 or 16 rows), so that both
+/// precisions have the same number of independent chains and `f32` does twice the rows per
+/// instruction.
+const fn lanes<T>() -> usize {
+    if size_of::<T>() == 4 { 16 } else { 8 }
+}
 
 /// Above this dimension a triangular factor no longer stays in cache while a sweep of
-/// [`LANES`] rows runs over it; blocks then go through one matrix product per component.
+/// [`lanes`] rows runs over it; blocks then go through one matrix product per component.
 const MAX_SWEEP_FEATURES: usize = 64;
 
 /// The precision of each component, by covariance type.
@@ -46,6 +50,21 @@ pub(crate) fn log_densities<T: Scalar>(
     out: &mut [T],
     scratch: &mut Vec<T>,
 ) {
+    match lanes::<T>() {
+        16 => log_densities_in::<T, 16>(block, means, precision, log_norms, out, scratch),
+        _ => log_densities_in::<T, 8>(block, means, precision, log_norms, out, scratch),
+    }
+}
+
+/// [`log_densities`] with sweeps of `L` rows.
+fn log_densities_in<T: Scalar, const L: usize>(
+    block: Rows<'_, T>,
+    means: &[T],
+    precision: Precision<'_, T>,
+    log_norms: &[T],
+    out: &mut [T],
+    scratch: &mut Vec<T>,
+) {
     let (d, k) = (block.n_cols(), log_norms.len());
     if d == 0 {
         for row in out.chunks_exact_mut(k) {
@@ -58,9 +77,9 @@ pub(crate) fn log_densities<T: Scalar>(
     {
         return by_matrix_products(block, means, factors, shared, log_norms, out, scratch);
     }
-    scratch.resize(2 * d * LANES, T::zero());
-    let (xt, centred) = scratch.split_at_mut(d * LANES);
-    pulp::Arch::new().dispatch(Sweeps {
+    scratch.resize(2 * d * L, T::zero());
+    let (xt, centred) = scratch.split_at_mut(d * L);
+    pulp::Arch::new().dispatch(Sweeps::<T, L> {
         block,
         means,
         precision,
@@ -73,7 +92,7 @@ pub(crate) fn log_densities<T: Scalar>(
 
 /// The sweeps over a block as a `pulp` operation, so that they are compiled for the detected
 /// instruction set (everything `with_simd` calls is inlined into it).
-struct Sweeps<'a, T> {
+struct Sweeps<'a, T, const L: usize> {
     block: Rows<'a, T>,
     means: &'a [T],
     precision: Precision<'a, T>,
@@ -83,7 +102,7 @@ struct Sweeps<'a, T> {
     centred: &'a mut [T],
 }
 
-impl<T: Scalar> pulp::WithSimd for Sweeps<'_, T> {
+impl<T: Scalar, const L: usize> pulp::WithSimd for Sweeps<'_, T, L> {
     type Output = ();
 
     #[inline(always)]
@@ -99,19 +118,15 @@ impl<T: Scalar> pulp::WithSimd for Sweeps<'_, T> {
         } = self;
         let (d, k) = (block.n_cols(), log_norms.len());
         let half = T::cast(0.5);
-        for (rows, out_rows) in block
-            .as_slice()
-            .chunks(d * LANES)
-            .zip(out.chunks_mut(k * LANES))
-        {
-            transpose(rows, d, xt);
-            let xt: &[[T; LANES]] = xt.as_chunks().0;
+        for (rows, out_rows) in block.as_slice().chunks(d * L).zip(out.chunks_mut(k * L)) {
+            transpose::<T, L>(rows, d, xt);
+            let xt: &[[T; L]] = xt.as_chunks().0;
             for c in 0..k {
                 let mean = &means[c * d..(c + 1) * d];
                 let norms = match precision {
                     Precision::Triangular { factors, shared } => {
                         let p = if shared { 0 } else { c };
-                        let centred: &mut [[T; LANES]] = centred.as_chunks_mut().0;
+                        let centred: &mut [[T; L]] = centred.as_chunks_mut().0;
                         for ((y, x), &m) in centred.iter_mut().zip(xt).zip(mean) {
                             *y = std::array::from_fn(|l| x[l] - m);
                         }
@@ -132,32 +147,32 @@ impl<T: Scalar> pulp::WithSimd for Sweeps<'_, T> {
     }
 }
 
-/// Feature-major copy of up to [`LANES`] rows: `xt[j·LANES + l] = rows[l][j]`. Missing rows of
+/// Feature-major copy of up to [`lanes`] rows: `xt[j·L + l] = rows[l][j]`. Missing rows of
 /// a last, short sweep repeat its first row (their results are not written out).
 #[inline(always)]
-fn transpose<T: Scalar>(rows: &[T], d: usize, xt: &mut [T]) {
+fn transpose<T: Scalar, const L: usize>(rows: &[T], d: usize, xt: &mut [T]) {
     let n = rows.len() / d;
-    for l in 0..LANES {
+    for l in 0..L {
         let row = &rows[(if l < n { l } else { 0 }) * d..][..d];
         for (j, &v) in row.iter().enumerate() {
-            xt[j * LANES + l] = v;
+            xt[j * L + l] = v;
         }
     }
 }
 
 /// `‖P y‖²` per lane for lower-triangular `p` (row-major D×D), `y` feature-major.
 #[inline(always)]
-fn triangular_norms<T: Scalar>(y: &[[T; LANES]], p: &[T]) -> [T; LANES] {
+fn triangular_norms<T: Scalar, const L: usize>(y: &[[T; L]], p: &[T]) -> [T; L] {
     let d = y.len();
-    let mut norms = [T::zero(); LANES];
+    let mut norms = [T::zero(); L];
     for (i, p_row) in p.chunks_exact(d).enumerate() {
-        let mut z = [T::zero(); LANES];
+        let mut z = [T::zero(); L];
         for (y_j, &p_ij) in y[..=i].iter().zip(&p_row[..=i]) {
-            for l in 0..LANES {
+            for l in 0..L {
                 z[l] = p_ij.mul_add(y_j[l], z[l]);
             }
         }
-        for l in 0..LANES {
+        for l in 0..L {
             norms[l] = z[l].mul_add(z[l], norms[l]);
         }
     }
@@ -166,14 +181,14 @@ fn triangular_norms<T: Scalar>(y: &[[T; LANES]], p: &[T]) -> [T; LANES] {
 
 /// `Σ_j ((x_j − μ_j) s_j)²` per lane, `xt` feature-major, `s` the D inverse standard deviations.
 #[inline(always)]
-fn scaled_norms<T: Scalar>(
-    xt: &[[T; LANES]],
+fn scaled_norms<T: Scalar, const L: usize>(
+    xt: &[[T; L]],
     mean: &[T],
     inverse_std: impl Iterator<Item = T>,
-) -> [T; LANES] {
-    let mut norms = [T::zero(); LANES];
+) -> [T; L] {
+    let mut norms = [T::zero(); L];
     for ((x, &m), s) in xt.iter().zip(mean).zip(inverse_std) {
-        for l in 0..LANES {
+        for l in 0..L {
             let t = (x[l] - m) * s;
             norms[l] = t.mul_add(t, norms[l]);
         }
@@ -230,8 +245,8 @@ pub(crate) fn sweeps_moments(d: usize, diagonal: bool) -> bool {
 /// B×K; centres `shifts`, K×D): `first[k·D + j] = Σ_i r_ik (x_ij − s_kj)` and, in `second`,
 /// `Σ_i r_ik (x_ij − s_ki)(x_ij' − s_kj')` for the lower triangle `j' ≤ j` packed row by row
 /// (D(D+1)/2 values per component), or only `j' = j` when `diagonal` (D values). The sums run
-/// in `T` over lanes of [`LANES`] rows, then the lanes are added in `f64`. Rows of zero
-/// responsibility add exactly nothing, and sweeps whose [`LANES`] rows all have zero
+/// in `T` over lanes of [`lanes`] rows, then the lanes are added in `f64`. Rows of zero
+/// responsibility add exactly nothing, and sweeps whose [`lanes`] rows all have zero
 /// responsibility are skipped.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn centred_moments<T: Scalar>(
@@ -243,20 +258,36 @@ pub(crate) fn centred_moments<T: Scalar>(
     second: &mut [f64],
     scratch: &mut Vec<T>,
 ) {
+    match lanes::<T>() {
+        16 => centred_moments_in::<T, 16>(block, resp, shifts, diagonal, first, second, scratch),
+        _ => centred_moments_in::<T, 8>(block, resp, shifts, diagonal, first, second, scratch),
+    }
+}
+
+/// [`centred_moments`] with sweeps of `L` rows.
+fn centred_moments_in<T: Scalar, const L: usize>(
+    block: Rows<'_, T>,
+    resp: &[T],
+    shifts: &[T],
+    diagonal: bool,
+    first: &mut [f64],
+    second: &mut [f64],
+    scratch: &mut Vec<T>,
+) {
     let (b, d) = (block.n_rows(), block.n_cols());
     let pairs = if diagonal { d } else { d * (d + 1) / 2 };
-    let sweeps = b.div_ceil(LANES);
-    scratch.resize((sweeps * d + 2 * d + pairs) * LANES, T::zero());
-    let (xt, rest) = scratch.split_at_mut(sweeps * d * LANES);
-    let (centred, accumulators) = rest.split_at_mut(d * LANES);
+    let sweeps = b.div_ceil(L);
+    scratch.resize((sweeps * d + 2 * d + pairs) * L, T::zero());
+    let (xt, rest) = scratch.split_at_mut(sweeps * d * L);
+    let (centred, accumulators) = rest.split_at_mut(d * L);
     for (rows, xt) in block
         .as_slice()
-        .chunks(d * LANES)
-        .zip(xt.chunks_exact_mut(d * LANES))
+        .chunks(d * L)
+        .zip(xt.chunks_exact_mut(d * L))
     {
-        transpose(rows, d, xt);
+        transpose::<T, L>(rows, d, xt);
     }
-    pulp::Arch::new().dispatch(Moments {
+    pulp::Arch::new().dispatch(Moments::<T, L> {
         n_rows: b,
         xt,
         resp,
@@ -270,7 +301,7 @@ pub(crate) fn centred_moments<T: Scalar>(
 }
 
 /// [`centred_moments`]'s sweeps as a `pulp` operation (see [`Sweeps`]).
-struct Moments<'a, T> {
+struct Moments<'a, T, const L: usize> {
     n_rows: usize,
     xt: &'a [T],
     resp: &'a [T],
@@ -282,7 +313,7 @@ struct Moments<'a, T> {
     accumulators: &'a mut [T],
 }
 
-impl<T: Scalar> pulp::WithSimd for Moments<'_, T> {
+impl<T: Scalar, const L: usize> pulp::WithSimd for Moments<'_, T, L> {
     type Output = ();
 
     #[inline(always)]
@@ -298,20 +329,20 @@ impl<T: Scalar> pulp::WithSimd for Moments<'_, T> {
             centred,
             accumulators,
         } = self;
-        let d = centred.len() / LANES;
+        let d = centred.len() / L;
         let k = shifts.len() / d;
         let pairs = second.len() / k;
-        let xt: &[[T; LANES]] = xt.as_chunks().0;
-        let centred: &mut [[T; LANES]] = centred.as_chunks_mut().0;
-        let accumulators: &mut [[T; LANES]] = accumulators.as_chunks_mut().0;
+        let xt: &[[T; L]] = xt.as_chunks().0;
+        let centred: &mut [[T; L]] = centred.as_chunks_mut().0;
+        let accumulators: &mut [[T; L]] = accumulators.as_chunks_mut().0;
         let (sum, products) = accumulators.split_at_mut(d);
         for c in 0..k {
             let shift = &shifts[c * d..(c + 1) * d];
-            sum.fill([T::zero(); LANES]);
-            products.fill([T::zero(); LANES]);
+            sum.fill([T::zero(); L]);
+            products.fill([T::zero(); L]);
             for (sweep, x) in xt.chunks_exact(d).enumerate() {
-                let first_row = sweep * LANES;
-                let r: [T; LANES] = std::array::from_fn(|l| {
+                let first_row = sweep * L;
+                let r: [T; L] = std::array::from_fn(|l| {
                     let row = first_row + l;
                     if row < n_rows {
                         resp[row * k + c]
@@ -330,7 +361,7 @@ impl<T: Scalar> pulp::WithSimd for Moments<'_, T> {
                         centred.iter().zip(sum.iter_mut()).zip(products.iter_mut())
                     {
                         let (mut t, mut q) = (*total, *square);
-                        for l in 0..LANES {
+                        for l in 0..L {
                             let ry = r[l] * y[l];
                             t[l] += ry;
                             q[l] = ry.mul_add(y[l], q[l]);
@@ -340,9 +371,9 @@ impl<T: Scalar> pulp::WithSimd for Moments<'_, T> {
                 } else {
                     let mut pair = 0;
                     for (i, y_i) in centred.iter().enumerate() {
-                        let ry: [T; LANES] = std::array::from_fn(|l| r[l] * y_i[l]);
+                        let ry: [T; L] = std::array::from_fn(|l| r[l] * y_i[l]);
                         let mut t = sum[i];
-                        for l in 0..LANES {
+                        for l in 0..L {
                             t[l] += ry[l];
                         }
                         sum[i] = t;
@@ -351,7 +382,7 @@ impl<T: Scalar> pulp::WithSimd for Moments<'_, T> {
                         {
                             // Through a local copy, which the compiler keeps in registers.
                             let mut p = *product;
-                            for l in 0..LANES {
+                            for l in 0..L {
                                 p[l] = ry[l].mul_add(y_j[l], p[l]);
                             }
                             *product = p;
@@ -360,7 +391,7 @@ impl<T: Scalar> pulp::WithSimd for Moments<'_, T> {
                     }
                 }
             }
-            let lanes = |v: &[T; LANES]| v.iter().fold(0.0, |t, x| t + x.as_f64());
+            let lanes = |v: &[T; L]| v.iter().fold(0.0, |t, x| t + x.as_f64());
             for (f, v) in first[c * d..(c + 1) * d].iter_mut().zip(sum.iter()) {
                 *f = lanes(v);
             }
@@ -528,6 +559,15 @@ mod tests {
                         - 0.5 * naive(&x[i * d..(i + 1) * d], &means[c * d..(c + 1) * d], &factors[p * d * d..(p + 1) * d * d]);
                     prop_assert!((out[i * k + c] - want).abs() <= 1e-11 * want.abs().max(1.0));
                 }
+            }
+            // f32 sweeps (16 lanes) agree to f32 rounding.
+            let to32 = |v: &[f64]| v.iter().map(|&x| x as f32).collect::<Vec<f32>>();
+            let (x32, means32, factors32, norms32) = (to32(&x), to32(&means), to32(&factors), to32(&norms));
+            let (mut out32, mut scratch32) = (vec![0.0f32; n * k], Vec::new());
+            let triangular = Precision::Triangular { factors: &factors32, shared };
+            log_densities(Rows::new(&x32, d).unwrap(), &means32, triangular, &norms32, &mut out32, &mut scratch32);
+            for (a, b) in out32.iter().zip(&out) {
+                prop_assert!((f64::from(*a) - b).abs() <= 1e-4 * b.abs().max(1.0), "{a} against {b}");
             }
             // Diagonal and spherical: the same formula with a diagonal P.
             let inverse_std: Vec<f64> = (0..k * d).map(|i| 0.5 + values[(i * 5) % 64].abs()).collect();
