@@ -659,3 +659,47 @@ proptest! {
         }
     }
 }
+
+/// `Components::marginal` is public: bad feature lists are typed errors in every family and
+/// covariance type, never a panic, and the mixture's marginal says the same.
+#[test]
+fn marginals_over_bad_features_are_typed_errors() {
+    fn check<C: Components<f64>>(m: &Mixture<f64, C>, name: &str) {
+        for dims in [&[2][..], &[0, 5], &[], &[1, 1], &[usize::MAX]] {
+            let err = |r: Result<(), MixtureError>| match r {
+                Err(MixtureError::InvalidOption { name: "dims", .. }) => {}
+                other => panic!("{name} {dims:?}: {other:?}"),
+            };
+            err(m.components().marginal(dims).map(|_| ()));
+            err(m.marginal(dims).map(|_| ()));
+        }
+        assert!(m.components().marginal(&[1, 0]).is_ok(), "{name}");
+    }
+    let means = RowMatrix::new(vec![0.0, 0.0, 3.0, 1.0], 2).unwrap();
+    for kind in [
+        CovarianceType::Full,
+        CovarianceType::Diagonal,
+        CovarianceType::Spherical,
+        CovarianceType::Tied,
+    ] {
+        let values = match kind {
+            CovarianceType::Full => vec![1.0, 0.2, 0.2, 1.0, 2.0, 0.0, 0.0, 1.0],
+            CovarianceType::Diagonal => vec![1.0, 2.0, 0.5, 1.0],
+            CovarianceType::Spherical => vec![1.0, 2.0],
+            _ => vec![1.0, 0.3, 0.3, 2.0],
+        };
+        let c = mixture::gauss::GaussianComponents::with_type(means.view(), &values, kind).unwrap();
+        let m = Mixture::from_parts(&[0.5, 0.5], c).unwrap();
+        check(&m, kind.name());
+    }
+    let p = RowMatrix::new(vec![0.2, 0.7, 0.9, 0.1], 2).unwrap();
+    check(
+        &bernoulli_mixture(&[0.5, 0.5], p.view()).unwrap(),
+        "bernoulli",
+    );
+    let r = RowMatrix::new(vec![1.0, 2.0, 0.5, 3.0], 2).unwrap();
+    check(
+        &exponential_mixture(&[0.5, 0.5], r.view()).unwrap(),
+        "exponential",
+    );
+}

@@ -36,7 +36,8 @@
 
 use mixture_core::{
     Components, Family, FirstMoments, Mixture, MixtureError, Result, Rows, Scalar,
-    affine_log_densities, check_parameters, check_values, parameter_matrix, widen_rows,
+    affine_log_densities, check_marginal_dims, check_parameters, check_values, parameter_matrix,
+    widen_rows,
 };
 use rand::{Rng, RngExt};
 
@@ -263,6 +264,7 @@ impl<T: Scalar> Components<T> for BernoulliComponents<T> {
     }
 
     fn marginal(&self, dims: &[usize]) -> Result<Self> {
+        check_marginal_dims(dims, self.d)?;
         // Independent features: the marginal keeps the chosen columns.
         let p: Vec<f64> = (0..self.k)
             .flat_map(|c| {

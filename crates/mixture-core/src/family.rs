@@ -108,12 +108,13 @@ pub trait Components<T: Scalar>: Clone + Send + Sync + std::fmt::Debug {
     /// trace and stop rule use it.
     fn write_means(&self, out: &mut [T]);
 
-    /// The components' exact marginal distributions over the features `dims` (distinct, each
-    /// below D, already checked by [`crate::Mixture::marginal`]).
+    /// The components' exact marginal distributions over the features `dims`.
     ///
     /// # Errors
-    /// A typed error if the marginal parameters cannot be formed (for example a covariance
-    /// block that no longer factors numerically).
+    /// [`MixtureError::InvalidOption`](crate::MixtureError::InvalidOption) unless `dims` names
+    /// at least one feature, each below D and none twice (implementations call
+    /// [`crate::check_marginal_dims`]); a typed error if the marginal parameters cannot be
+    /// formed (for example a covariance block that no longer factors numerically).
     fn marginal(&self, dims: &[usize]) -> Result<Self>;
 }
 

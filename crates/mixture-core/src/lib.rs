@@ -52,8 +52,8 @@ pub use statistics::{
     WorstRow, m_step,
 };
 pub use validate::{
-    check_data, check_finite_data, check_n_components, check_parameters, check_values,
-    check_weights, parameter_matrix, widen_rows,
+    check_data, check_finite_data, check_marginal_dims, check_n_components, check_parameters,
+    check_values, check_weights, parameter_matrix, widen_rows,
 };
 
 /// Re-exported so that family crates and users name the same versions.

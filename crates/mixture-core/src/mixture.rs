@@ -134,23 +134,7 @@ impl<T: Scalar, C: Components<T>> Mixture<T, C> {
     /// [`MixtureError::InvalidOption`] when `dims` is empty, repeats a feature or names one at
     /// or beyond D; or the family's error if a marginal cannot be formed.
     pub fn marginal(&self, dims: &[usize]) -> Result<Self> {
-        let d = self.n_features();
-        let bad = |expected| MixtureError::InvalidOption {
-            name: "dims",
-            value: format!("{dims:?}"),
-            expected,
-        };
-        if dims.is_empty() {
-            return Err(bad("name at least one feature"));
-        }
-        if dims.iter().any(|&j| j >= d) {
-            return Err(bad(
-                "every feature index must be below the model's dimension",
-            ));
-        }
-        if dims.iter().enumerate().any(|(i, a)| dims[..i].contains(a)) {
-            return Err(bad("name each feature once"));
-        }
+        // The components check `dims` too (crate::check_marginal_dims).
         Ok(Self {
             weights: self.weights.clone(),
             log_weights: self.log_weights.clone(),

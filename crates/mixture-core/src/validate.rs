@@ -34,6 +34,37 @@ pub fn check_finite_data<T: Scalar>(x: Rows<'_, T>, expected_cols: Option<usize>
     Ok(())
 }
 
+/// Checks the features of a marginal: at least one, each below `n_features`, none twice.
+///
+/// # Errors
+/// [`MixtureError::InvalidOption`] naming `dims` and what is wrong.
+///
+/// # Examples
+/// ```
+/// use mixture_core::check_marginal_dims;
+/// assert!(check_marginal_dims(&[0, 2], 3).is_ok());
+/// assert!(check_marginal_dims(&[3], 3).is_err());
+/// ```
+pub fn check_marginal_dims(dims: &[usize], n_features: usize) -> Result<()> {
+    let bad = |expected| {
+        Err(MixtureError::InvalidOption {
+            name: "dims",
+            value: format!("{dims:?}"),
+            expected,
+        })
+    };
+    if dims.is_empty() {
+        return bad("name at least one feature");
+    }
+    if dims.iter().any(|&j| j >= n_features) {
+        return bad("every feature index must be below the model's dimension");
+    }
+    if dims.iter().enumerate().any(|(i, a)| dims[..i].contains(a)) {
+        return bad("name each feature once");
+    }
+    Ok(())
+}
+
 /// Checks a component count against the data: at least one, at most one per row.
 ///
 /// # Errors

@@ -6,7 +6,10 @@ use crate::kernels::{Precision, log_densities};
 use crate::linalg::{cholesky_lower, invert_lower};
 use crate::parameters::{Covariances, GaussianParameters};
 use faer::MatRef;
-use mixture_core::{Components, MixtureError, Result, Rows, Scalar, parameter_matrix, widen_rows};
+use mixture_core::{
+    Components, MixtureError, Result, Rows, Scalar, check_marginal_dims, parameter_matrix,
+    widen_rows,
+};
 use rand::Rng;
 
 /// `ln(2π)`.
@@ -416,11 +419,7 @@ impl<T: Scalar> Components<T> for GaussianComponents<T> {
 
     fn marginal(&self, dims: &[usize]) -> Result<Self> {
         let d = self.d;
-        if let Some(&j) = dims.iter().find(|&&j| j >= d) {
-            return Err(MixtureError::InvalidParameters {
-                reason: format!("marginal over feature {j} of a model with {d} features"),
-            });
-        }
+        check_marginal_dims(dims, d)?;
         // A Gaussian's marginal keeps the chosen entries of the mean and the chosen block of
         // the covariance; each type's marginal is of the same type.
         let means: Vec<f64> = (0..self.k)
