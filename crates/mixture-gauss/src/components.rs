@@ -245,8 +245,10 @@ impl<T: Scalar> GaussianComponents<T> {
         assert!(k < self.k, "component {k} of {}", self.k);
         let d = self.d;
         match self.covariance_type {
-            CovarianceType::Full => values[k * d * d..(k + 1) * d * d].to_vec(),
-            CovarianceType::Tied => values[..d * d].to_vec(),
+            CovarianceType::Full | CovarianceType::Tied => {
+                let c = self.matrix_of(k);
+                values[c * d * d..(c + 1) * d * d].to_vec()
+            }
             CovarianceType::Diagonal | CovarianceType::Spherical => {
                 let mut m = vec![T::zero(); d * d];
                 for i in 0..d {
@@ -257,6 +259,16 @@ impl<T: Scalar> GaussianComponents<T> {
                 }
                 m
             }
+        }
+    }
+
+    /// Which stored D×D matrix (covariance, factor, precision factor) component `k` uses:
+    /// its own, or the tied model's one.
+    fn matrix_of(&self, k: usize) -> usize {
+        if self.covariance_type == CovarianceType::Tied {
+            0
+        } else {
+            k
         }
     }
 
@@ -374,11 +386,7 @@ impl<T: Scalar> Components<T> for GaussianComponents<T> {
         match self.covariance_type {
             CovarianceType::Full | CovarianceType::Tied => {
                 // x = μ + L z, from the last coordinate up so z is read before it is replaced.
-                let c = if self.covariance_type == CovarianceType::Tied {
-                    0
-                } else {
-                    k
-                };
+                let c = self.matrix_of(k);
                 let l = &self.factors[c * d * d..(c + 1) * d * d];
                 for i in (0..d).rev() {
                     let mut s = mean[i];

@@ -1,4 +1,5 @@
-//! The log-density kernel: `ln N(x_i | μ_k, Σ_k)` for a block of rows and every component.
+//! The Gaussian kernels of an E-step: the log-densities `ln N(x_i | μ_k, Σ_k)` of a block of
+//! rows for every component, and the centred weighted moments of the block per component.
 //!
 //! Rows are taken [`lanes`] at a time and transposed (feature-major), so that every arithmetic
 //! operation acts on the sweep's independent rows at once (one or two SIMD registers) and no
@@ -248,7 +249,6 @@ pub(crate) fn sweeps_moments(d: usize, diagonal: bool) -> bool {
 /// in `T` over lanes of [`lanes`] rows, then the lanes are added in `f64`. Rows of zero
 /// responsibility add exactly nothing, and sweeps whose [`lanes`] rows all have zero
 /// responsibility are skipped.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn centred_moments<T: Scalar>(
     block: Rows<'_, T>,
     resp: &[T],
@@ -489,7 +489,8 @@ mod tests {
         #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
         /// Both statistics kernels (sweeps, with short and skipped sweeps; matrix products)
-        /// against the naive sums, far from the origin.
+        /// against the naive sums, far from the origin, on both sides of the threshold between
+        /// them.
         #[test]
         fn moments_match_the_naive_sums(
             n in 1usize..40,
@@ -504,14 +505,15 @@ mod tests {
                 .collect();
             let shifts: Vec<f64> = (0..k * d).map(|i| 1e3 + values[(i * 3) % 64]).collect();
             let block = Rows::new(&x, d).unwrap();
-            for diagonal in [false, true] {
+            // The sweeps for both kinds of scatter, the matrix products for full ones; each
+            // works at any D (the engine picks by `sweeps_moments`).
+            for (diagonal, by_products) in [(false, false), (true, false), (false, true)] {
                 let pairs = if diagonal { d } else { d * (d + 1) / 2 };
                 let (mut first, mut second, mut scratch) = (vec![0.0; k * d], vec![0.0; k * pairs], Vec::new());
-                if diagonal || d <= MAX_SWEEP_FEATURES {
-                    prop_assert!(sweeps_moments(d, diagonal));
-                    centred_moments(block, &resp, &shifts, diagonal, &mut first, &mut second, &mut scratch);
-                } else {
+                if by_products {
                     products_moments(block, &resp, &shifts, &mut first, &mut second, &mut scratch);
+                } else {
+                    centred_moments(block, &resp, &shifts, diagonal, &mut first, &mut second, &mut scratch);
                 }
                 for c in 0..k {
                     let y = |i: usize, j: usize| x[i * d + j] - shifts[c * d + j];
