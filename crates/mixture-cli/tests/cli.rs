@@ -1074,7 +1074,7 @@ fn bad_weights_are_one_line_exit_2_and_nothing_written() {
     let cases = [
         ("neg.csv", "the weight of row 5 is -2"),
         ("nan.csv", "nan.csv: line 10, column 1: NaN is not finite"),
-        ("zero.csv", &format!("all {n} weights are 0") as &str),
+        ("zero.csv", &format!("all {n} weights are zero") as &str),
         ("short.csv", &format!("{} weights for {n} rows", n - 1)),
         ("two.csv", "one column"),
     ];

@@ -156,7 +156,7 @@ pub enum MixtureError {
         value: f64,
     },
     /// Weights that are all zero.
-    #[error("all {n_rows} weights are 0; give at least one row a positive weight")]
+    #[error("all {n_rows} weights are zero; give at least one row a positive weight")]
     ZeroTotalWeight {
         /// Number of rows.
         n_rows: usize,

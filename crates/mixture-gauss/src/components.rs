@@ -218,6 +218,14 @@ impl<T: Scalar> GaussianComponents<T> {
         })
     }
 
+    /// The precision factors in the covariance type's compact form: for full and tied models
+    /// `P_k = L_k⁻¹` (lower triangular, row-major D×D, K or 1 of them, so that
+    /// `Σ_k⁻¹ = P_kᵀ P_k`); for diagonal and spherical ones `1/σ` (K×D or K). They are what the
+    /// log-densities use; scikit-learn's `precisions_cholesky_` is their transpose.
+    pub fn precision_factors(&self) -> &[T] {
+        &self.precisions
+    }
+
     /// The means, K×D.
     pub fn means(&self) -> Rows<'_, T> {
         Rows::new(&self.means, self.d).expect("K×D by construction")

@@ -1,0 +1,485 @@
+//! Fitting from Python: [`fit()`], [`initialise()`] and stepwise E-M ([`Online`]).
+
+use crate::arrays::{Value, readonly, rows, value_error, weights};
+use crate::model::Model;
+use mixture::bern::Bernoulli;
+use mixture::core::{
+    Data, DegeneratePolicy, Estimator, Family, FitObserver, FitReport, Init, IterationRecord,
+    Mixture, MixtureError, RunSummary, StopRule,
+};
+use mixture::exp::Exponential;
+use mixture::gauss::{CovarianceType, Gaussian};
+use mixture::model_file::AnyMixture;
+use numpy::{PyArray2, PyReadonlyArray1};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+
+/// What to fit and how: a dict with every key, built by the Python layer.
+#[derive(Debug, Clone, FromPyObject)]
+#[pyo3(from_item_all)]
+pub struct Spec {
+    family: String,
+    n_components: usize,
+    covariance_type: String,
+    reg_covar: f64,
+    max_iter: usize,
+    tol: f64,
+    stop_rule: String,
+    init: String,
+    seed: u64,
+    n_init: usize,
+    on_degenerate: String,
+    prior: Option<(f64, f64)>,
+    min_mean: Option<f64>,
+}
+
+/// The family a [`Spec`] names, with its settings.
+#[derive(Debug, Clone)]
+enum AnyFamily {
+    Gaussian(Gaussian),
+    Bernoulli(Bernoulli),
+    Exponential(Exponential),
+}
+
+fn invalid(name: &str, value: &str, expected: &str) -> PyErr {
+    PyValueError::new_err(format!("{name} = {value:?} is invalid: use {expected}"))
+}
+
+impl Spec {
+    fn family(&self) -> PyResult<AnyFamily> {
+        Ok(match self.family.as_str() {
+            "gaussian" => {
+                let kind = CovarianceType::from_name(&self.covariance_type).ok_or_else(|| {
+                    invalid(
+                        "covariance_type",
+                        &self.covariance_type,
+                        "'full', 'tied', 'diag' or 'spherical'",
+                    )
+                })?;
+                AnyFamily::Gaussian(Gaussian::new(kind).with_reg_covar(self.reg_covar))
+            }
+            "bernoulli" => AnyFamily::Bernoulli(match self.prior {
+                Some((alpha, beta)) => Bernoulli::new().with_prior(alpha, beta),
+                None => Bernoulli::new(),
+            }),
+            "exponential" => AnyFamily::Exponential(match self.min_mean {
+                Some(m) => Exponential::new().with_min_mean(m),
+                None => Exponential::new(),
+            }),
+            other => {
+                return Err(invalid(
+                    "family",
+                    other,
+                    "'gaussian', 'bernoulli' or 'exponential'",
+                ));
+            }
+        })
+    }
+
+    fn estimator<F>(&self, family: F) -> PyResult<Estimator<F>> {
+        let stop = match self.stop_rule.as_str() {
+            "loglik" => StopRule::LogLikelihood,
+            "mean_shift" => StopRule::MeanShift,
+            other => return Err(invalid("stop_rule", other, "'loglik' or 'mean_shift'")),
+        };
+        let init = match self.init.as_str() {
+            "kmeans" => Init::KMeans,
+            "k-means++" => Init::KMeansPlusPlus,
+            "random_from_data" => Init::RandomRows,
+            other => {
+                return Err(invalid(
+                    "init_params",
+                    other,
+                    "'kmeans', 'k-means++' or 'random_from_data'",
+                ));
+            }
+        };
+        let policy = match self.on_degenerate.as_str() {
+            "reseed" => DegeneratePolicy::Reseed,
+            "drop" => DegeneratePolicy::Drop,
+            "error" => DegeneratePolicy::Error,
+            other => {
+                return Err(invalid(
+                    "on_degenerate",
+                    other,
+                    "'reseed', 'drop' or 'error'",
+                ));
+            }
+        };
+        Ok(Estimator::new(family, self.n_components)
+            .max_iter(self.max_iter)
+            .tol(self.tol)
+            .stop_rule(stop)
+            .init(init)
+            .seed(self.seed)
+            .n_init(self.n_init)
+            .on_degenerate(policy))
+    }
+}
+
+/// Calls the Python observer's `on_iteration` and `on_run_end` (taking the GIL for each call);
+/// the first exception it raises is kept and re-raised after the fit.
+struct PyObserver {
+    target: Option<Py<PyAny>>,
+    error: Option<PyErr>,
+}
+
+impl PyObserver {
+    fn call(&mut self, f: impl FnOnce(Python<'_>, &Py<PyAny>) -> PyResult<Py<PyAny>>) {
+        let Some(target) = &self.target else { return };
+        if self.error.is_some() {
+            return;
+        }
+        Python::attach(|py| {
+            if let Err(e) = f(py, target) {
+                self.error = Some(e);
+            }
+        });
+    }
+
+    fn finish<R>(self, result: R) -> PyResult<R> {
+        match self.error {
+            Some(e) => Err(e),
+            None => Ok(result),
+        }
+    }
+}
+
+impl FitObserver for PyObserver {
+    fn on_iteration(&mut self, r: &IterationRecord) {
+        let args = (
+            r.run,
+            r.iteration,
+            r.log_likelihood,
+            r.mean_log_likelihood,
+            r.change,
+            r.mean_shift,
+        );
+        self.call(|py, t| t.call_method1(py, "on_iteration", args));
+    }
+
+    fn on_run_end(&mut self, s: &RunSummary) {
+        let args = (s.run, s.n_iter, s.converged, s.log_likelihood);
+        self.call(|py, t| t.call_method1(py, "on_run_end", args));
+    }
+}
+
+/// Runs `f` on a pool of `n_threads` threads (the global pool when `None`).
+fn with_threads<R: Send>(n_threads: Option<usize>, f: impl FnOnce() -> R + Send) -> PyResult<R> {
+    match n_threads {
+        None => Ok(f()),
+        Some(n) => {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build()
+                .map_err(value_error)?;
+            Ok(pool.install(f))
+        }
+    }
+}
+
+/// The start's mixture if it is of family `F`.
+fn start_of<'m, T: Value, C>(
+    start: Option<&'m AnyMixture<T>>,
+    pick: impl Fn(&'m AnyMixture<T>) -> Option<&'m Mixture<T, C>>,
+    family: &str,
+) -> PyResult<Option<&'m Mixture<T, C>>> {
+    match start {
+        None => Ok(None),
+        Some(s) => pick(s).map(Some).ok_or_else(|| {
+            PyValueError::new_err(format!(
+                "the initial model is {} but the family fitted is {family}",
+                s.family()
+            ))
+        }),
+    }
+}
+
+type FitResult<T> = Result<(AnyMixture<T>, Option<FitReport>), MixtureError>;
+
+fn run<T: Value, F: Family<T>>(
+    est: Estimator<F>,
+    data: Data<'_, T>,
+    start: Option<&Mixture<T, F::Components>>,
+    initialise_only: bool,
+    observer: &mut PyObserver,
+) -> FitResult<T>
+where
+    AnyMixture<T>: From<Mixture<T, F::Components>>,
+{
+    if initialise_only {
+        return Ok((est.initialise(data)?.into(), None));
+    }
+    let fitted = match start {
+        Some(s) => est.fit_from_observed(s, data, observer)?,
+        None => est.fit_observed(data, observer)?,
+    };
+    Ok((fitted.mixture.into(), Some(fitted.report)))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn fit_typed<T: Value>(
+    x: &Bound<'_, PyAny>,
+    spec: &Spec,
+    sample_weight: Option<PyReadonlyArray1<'_, f64>>,
+    start: Option<&Model>,
+    observer: Option<Py<PyAny>>,
+    n_threads: Option<usize>,
+    initialise_only: bool,
+) -> PyResult<(Model, Option<FitReport>)> {
+    let array = readonly::<T>(x)?;
+    let data = Data::new(rows(&array)?, weights(&sample_weight)?);
+    let start = start
+        .map(|m| m.inner.to_precision::<T>())
+        .transpose()
+        .map_err(value_error)?;
+    let start = start.as_ref();
+    let mut observer = PyObserver {
+        target: observer,
+        error: None,
+    };
+    let obs = &mut observer;
+    let fitted = match spec.family()? {
+        AnyFamily::Gaussian(g) => {
+            let est = spec.estimator(g)?;
+            let s = start_of(
+                start,
+                |m| match m {
+                    AnyMixture::Gaussian(m) => Some(m),
+                    _ => None,
+                },
+                "gaussian",
+            )?;
+            x.py()
+                .detach(|| with_threads(n_threads, || run(est, data, s, initialise_only, obs)))
+        }
+        AnyFamily::Bernoulli(b) => {
+            let est = spec.estimator(b)?;
+            let s = start_of(
+                start,
+                |m| match m {
+                    AnyMixture::Bernoulli(m) => Some(m),
+                    _ => None,
+                },
+                "bernoulli",
+            )?;
+            x.py()
+                .detach(|| with_threads(n_threads, || run(est, data, s, initialise_only, obs)))
+        }
+        AnyFamily::Exponential(e) => {
+            let est = spec.estimator(e)?;
+            let s = start_of(
+                start,
+                |m| match m {
+                    AnyMixture::Exponential(m) => Some(m),
+                    _ => None,
+                },
+                "exponential",
+            )?;
+            x.py()
+                .detach(|| with_threads(n_threads, || run(est, data, s, initialise_only, obs)))
+        }
+    }?;
+    let (mixture, report) = observer.finish(fitted)?.map_err(value_error)?;
+    Ok((Model::new(mixture), report))
+}
+
+fn is_f32(x: &Bound<'_, PyAny>) -> bool {
+    x.cast::<PyArray2<f32>>().is_ok()
+}
+
+fn report_dict<'py>(py: Python<'py>, r: &FitReport) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("n_iter", r.n_iter)?;
+    d.set_item("converged", r.converged)?;
+    d.set_item("log_likelihood", r.log_likelihood)?;
+    d.set_item("mean_log_likelihood", r.mean_log_likelihood)?;
+    d.set_item("n_samples", r.n_samples)?;
+    d.set_item("weight_total", r.weight_total)?;
+    d.set_item("best_run", r.best_run)?;
+    let runs = PyList::empty(py);
+    for s in &r.runs {
+        runs.append((s.run, s.n_iter, s.converged, s.log_likelihood))?;
+    }
+    d.set_item("runs", runs)?;
+    let history = PyList::empty(py);
+    for h in &r.history {
+        history.append((
+            h.run,
+            h.iteration,
+            h.log_likelihood,
+            h.mean_log_likelihood,
+            h.change,
+            h.mean_shift,
+        ))?;
+    }
+    d.set_item("history", history)?;
+    let degenerate = PyList::empty(py);
+    for e in &r.degenerate {
+        degenerate.append((
+            e.run,
+            e.iteration,
+            e.component,
+            format!("{:?}", e.reason).to_lowercase(),
+            format!("{:?}", e.action),
+        ))?;
+    }
+    d.set_item("degenerate", degenerate)?;
+    Ok(d)
+}
+
+/// Fits a mixture to `x` (N×D, float32 or float64, C order: the model computes in its dtype)
+/// as `spec` says, from `start` when given, with optional `sample_weight` (float64, N).
+/// `observer`'s `on_iteration(run, iteration, log_likelihood, mean_log_likelihood, change,
+/// mean_shift)` and `on_run_end(run, n_iter, converged, log_likelihood)` are called as the fit
+/// goes. Returns the model and the report as a dict.
+#[pyfunction]
+#[pyo3(signature = (x, spec, sample_weight=None, start=None, observer=None, n_threads=None))]
+pub fn fit<'py>(
+    x: &Bound<'py, PyAny>,
+    spec: Spec,
+    sample_weight: Option<PyReadonlyArray1<'py, f64>>,
+    start: Option<PyRef<'py, Model>>,
+    observer: Option<Py<PyAny>>,
+    n_threads: Option<usize>,
+) -> PyResult<(Model, Bound<'py, PyDict>)> {
+    let start = start.as_deref();
+    let (model, report) = if is_f32(x) {
+        fit_typed::<f32>(x, &spec, sample_weight, start, observer, n_threads, false)?
+    } else {
+        fit_typed::<f64>(x, &spec, sample_weight, start, observer, n_threads, false)?
+    };
+    let report = report.expect("a fit reports");
+    Ok((model, report_dict(x.py(), &report)?))
+}
+
+/// The initial model a fit of `x` as `spec` says would start from (run 0's initialisation).
+#[pyfunction]
+#[pyo3(signature = (x, spec, sample_weight=None, n_threads=None))]
+pub fn initialise<'py>(
+    x: &Bound<'py, PyAny>,
+    spec: Spec,
+    sample_weight: Option<PyReadonlyArray1<'py, f64>>,
+    n_threads: Option<usize>,
+) -> PyResult<Model> {
+    let (model, _) = if is_f32(x) {
+        fit_typed::<f32>(x, &spec, sample_weight, None, None, n_threads, true)?
+    } else {
+        fit_typed::<f64>(x, &spec, sample_weight, None, None, n_threads, true)?
+    };
+    Ok(model)
+}
+
+/// Stepwise E-M for one family and precision.
+enum Stepwise {
+    GaussianF64(mixture::core::Online<f64, Gaussian>),
+    GaussianF32(mixture::core::Online<f32, Gaussian>),
+    BernoulliF64(mixture::core::Online<f64, Bernoulli>),
+    BernoulliF32(mixture::core::Online<f32, Bernoulli>),
+    ExponentialF64(mixture::core::Online<f64, Exponential>),
+    ExponentialF32(mixture::core::Online<f32, Exponential>),
+}
+
+/// Stepwise (online) E-M over batches seen once: the first `partial_fit` initialises from its
+/// batch, each later one blends the batch's statistics into the running ones with step size
+/// ρ_t = (t + t₀)^(−κ) and takes an M-step.
+#[pyclass(module = "mixture_em._engine")]
+pub struct Online {
+    state: Stepwise,
+    dtype: &'static str,
+}
+
+#[pymethods]
+impl Online {
+    /// Stepwise E-M as `spec` says, computing in `dtype` (`"float32"` or `"float64"`), with
+    /// step size exponent `kappa` and offset `t0`.
+    #[new]
+    #[pyo3(signature = (spec, dtype, kappa=0.6, t0=2.0))]
+    fn new(spec: Spec, dtype: &str, kappa: f64, t0: f64) -> PyResult<Self> {
+        let f32 = match dtype {
+            "float32" => true,
+            "float64" => false,
+            other => return Err(invalid("dtype", other, "'float32' or 'float64'")),
+        };
+        let state = match (spec.family()?, f32) {
+            (AnyFamily::Gaussian(g), false) => {
+                Stepwise::GaussianF64(spec.estimator(g)?.online().step_size(kappa, t0))
+            }
+            (AnyFamily::Gaussian(g), true) => {
+                Stepwise::GaussianF32(spec.estimator(g)?.online().step_size(kappa, t0))
+            }
+            (AnyFamily::Bernoulli(b), false) => {
+                Stepwise::BernoulliF64(spec.estimator(b)?.online().step_size(kappa, t0))
+            }
+            (AnyFamily::Bernoulli(b), true) => {
+                Stepwise::BernoulliF32(spec.estimator(b)?.online().step_size(kappa, t0))
+            }
+            (AnyFamily::Exponential(e), false) => {
+                Stepwise::ExponentialF64(spec.estimator(e)?.online().step_size(kappa, t0))
+            }
+            (AnyFamily::Exponential(e), true) => {
+                Stepwise::ExponentialF32(spec.estimator(e)?.online().step_size(kappa, t0))
+            }
+        };
+        Ok(Self {
+            state,
+            dtype: if f32 { "float32" } else { "float64" },
+        })
+    }
+
+    /// `"float32"` or `"float64"`.
+    #[getter]
+    fn dtype(&self) -> &'static str {
+        self.dtype
+    }
+
+    /// Batches seen.
+    #[getter]
+    fn n_steps(&self) -> usize {
+        match &self.state {
+            Stepwise::GaussianF64(o) => o.n_steps(),
+            Stepwise::GaussianF32(o) => o.n_steps(),
+            Stepwise::BernoulliF64(o) => o.n_steps(),
+            Stepwise::BernoulliF32(o) => o.n_steps(),
+            Stepwise::ExponentialF64(o) => o.n_steps(),
+            Stepwise::ExponentialF32(o) => o.n_steps(),
+        }
+    }
+
+    /// One step on `x` (the dtype of this object) with optional weights; returns the new
+    /// model. After an error the state is unchanged.
+    #[pyo3(signature = (x, sample_weight=None, n_threads=None))]
+    fn partial_fit(
+        &mut self,
+        x: &Bound<'_, PyAny>,
+        sample_weight: Option<PyReadonlyArray1<'_, f64>>,
+        n_threads: Option<usize>,
+    ) -> PyResult<Model> {
+        fn step<T: Value, F: Family<T>>(
+            online: &mut mixture::core::Online<T, F>,
+            x: &Bound<'_, PyAny>,
+            w: Option<PyReadonlyArray1<'_, f64>>,
+            n_threads: Option<usize>,
+        ) -> PyResult<Model>
+        where
+            AnyMixture<T>: From<Mixture<T, F::Components>>,
+        {
+            let array = readonly::<T>(x)?;
+            let data = Data::new(rows(&array)?, weights(&w)?);
+            let mixture = x
+                .py()
+                .detach(|| with_threads(n_threads, || online.partial_fit(data).cloned()))?
+                .map_err(value_error)?;
+            Ok(Model::new(mixture))
+        }
+        match &mut self.state {
+            Stepwise::GaussianF64(o) => step(o, x, sample_weight, n_threads),
+            Stepwise::GaussianF32(o) => step(o, x, sample_weight, n_threads),
+            Stepwise::BernoulliF64(o) => step(o, x, sample_weight, n_threads),
+            Stepwise::BernoulliF32(o) => step(o, x, sample_weight, n_threads),
+            Stepwise::ExponentialF64(o) => step(o, x, sample_weight, n_threads),
+            Stepwise::ExponentialF32(o) => step(o, x, sample_weight, n_threads),
+        }
+    }
+}

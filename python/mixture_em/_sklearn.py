@@ -1,0 +1,711 @@
+"""scikit-learn estimators over the Rust engine: ``GaussianMixture``, ``BernoulliMixture``,
+``ExponentialMixture``.
+
+Their parameters, methods and fitted attributes are scikit-learn 1.9's ``GaussianMixture``'s
+(with ``sample_weight`` in ``fit``, and ``partial_fit``). The fitted state is numpy arrays and
+the engine's model, which pickles as its model file, so ``clone``, pickle and joblib need
+nothing special.
+"""
+
+import numbers
+import sys
+import time
+import warnings
+from typing import Any, Dict, List, Optional, Tuple
+
+import numpy as np
+from sklearn.base import BaseEstimator, DensityMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from . import _engine
+from ._arrays import as_weights, seed_from
+from ._config import get_num_threads
+
+_INIT_PARAMS = ("kmeans", "k-means++", "random_from_data", "random")
+
+
+def _check_int(owner: str, name: str, value: Any, low: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+        raise ValueError(
+            f"The '{name}' parameter of {owner} must be an int in the range [{low}, inf). "
+            f"Got {value!r} instead."
+        )
+
+
+def _check_real(owner: str, name: str, value: Any) -> None:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Real)
+        or not np.isfinite(value)
+        or value < 0
+    ):
+        raise ValueError(
+            f"The '{name}' parameter of {owner} must be a finite float in the range [0, inf). "
+            f"Got {value!r} instead."
+        )
+
+
+def _check_choice(owner: str, name: str, value: Any, options: Tuple[str, ...]) -> None:
+    if value not in options:
+        raise ValueError(
+            f"The '{name}' parameter of {owner} must be a str among {set(options)}. "
+            f"Got {value!r} instead."
+        )
+
+
+class _Verbose:
+    """Prints scikit-learn's fitting messages (``verbose`` 1 or 2, every ``verbose_interval``
+    iterations) as the engine reports its iterations."""
+
+    def __init__(self, verbose: int, interval: int) -> None:
+        self.verbose, self.interval = verbose, interval
+        self.run = -1
+        self.start = self.last = time.time()
+
+    def on_iteration(
+        self, run: int, iteration: int, ll: float, mean_ll: float, change: float, shift: float
+    ) -> None:
+        if run != self.run:
+            self.run = run
+            self.start = self.last = time.time()
+            print(f"Initialization {run}")
+        n = iteration + 1
+        if n % self.interval == 0:
+            now = time.time()
+            if self.verbose > 1:
+                print(f"  Iteration {n}\t time lapse {now - self.last:.5f}s\t ll change {change:.5f}")
+            else:
+                print(f"  Iteration {n}")
+            self.last = now
+        sys.stdout.flush()
+
+    def on_run_end(self, run: int, n_iter: int, converged: bool, ll: float) -> None:
+        state = "converged" if converged else "did not converge"
+        if self.verbose > 1:
+            print(f"Initialization {state}. time lapse {time.time() - self.start:.5f}s\t lower bound {ll:.5f}.")
+        else:
+            print(f"Initialization {state}.")
+
+
+class _BaseMixture(DensityMixin, BaseEstimator):
+    """What the three estimators share: fitting through the engine, using the fitted model."""
+
+    _family = ""
+
+    # --- what each family says -------------------------------------------------------------
+
+    def _family_spec(self) -> Dict[str, Any]:
+        raise NotImplementedError
+
+    def _given_start(self, dtype: str) -> Optional[Tuple[_engine.Model, bool]]:
+        """A starting model from the ``*_init`` parameters (and whether it is complete)."""
+        raise NotImplementedError
+
+    def _with_given(self, initial: _engine.Model, dtype: str) -> _engine.Model:
+        """``initial`` with the parameters given by ``*_init`` put in place."""
+        raise NotImplementedError
+
+    def _set_parameters(self, p: Dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    # --- scikit-learn's machinery ----------------------------------------------------------
+
+    def __sklearn_tags__(self):  # type: ignore[no-untyped-def]
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        return tags
+
+    def _check_parameters(self) -> None:
+        owner = type(self).__name__
+        _check_int(owner, "n_components", self.n_components, 1)
+        _check_real(owner, "tol", self.tol)
+        _check_int(owner, "max_iter", self.max_iter, 0)
+        _check_int(owner, "n_init", self.n_init, 1)
+        _check_int(owner, "verbose_interval", self.verbose_interval, 1)
+        _check_choice(owner, "init_params", self.init_params, _INIT_PARAMS)
+        if self.init_params == "random":
+            raise ValueError(
+                "init_params='random' (random responsibilities) is not available yet; use "
+                "'kmeans', 'k-means++' or 'random_from_data'"
+            )
+
+    def _spec(self, seed: int, n_init: int) -> Dict[str, Any]:
+        spec = {
+            "family": self._family,
+            "n_components": int(self.n_components),
+            "covariance_type": "full",
+            "reg_covar": 0.0,
+            "max_iter": int(self.max_iter),
+            "tol": float(self.tol),
+            "stop_rule": "loglik",
+            "init": self.init_params,
+            "seed": seed,
+            "n_init": n_init,
+            "on_degenerate": "reseed",
+            "prior": None,
+            "min_mean": None,
+        }
+        spec.update(self._family_spec())
+        return spec
+
+    def _validate_X(self, X: Any, reset: bool) -> np.ndarray:
+        """``X`` as the engine reads it: 2-D, C order; float32 and float64 kept as they are
+        (anything else becomes float64) when fitting, the model's dtype when predicting."""
+        if reset:
+            dtype: Any = [np.float64, np.float32]
+        else:
+            dtype = self._model.dtype
+        X = validate_data(
+            self,
+            X,
+            reset=reset,
+            dtype=dtype,
+            order="C",
+            ensure_all_finite=False,  # the engine names the row and column
+            ensure_min_samples=1,
+        )
+        return self._to_domain(X)
+
+    def _to_domain(self, X: np.ndarray) -> np.ndarray:
+        """``X`` as the family takes it (checked or transformed)."""
+        return X
+
+    def _seed(self) -> int:
+        if isinstance(self.random_state, numbers.Integral):
+            return seed_from(self.random_state)
+        return seed_from(check_random_state(self.random_state))
+
+    # --- fitting ---------------------------------------------------------------------------
+
+    def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> "_BaseMixture":
+        """Estimates the parameters by E-M: ``n_init`` runs (one with ``warm_start`` after a
+        first fit, or when the ``*_init`` parameters give a whole start) of at most
+        ``max_iter`` iterations each, stopping when the mean log-likelihood changes by less
+        than ``tol``; the best run is kept.
+
+        ``sample_weight`` are frequency weights: a row of weight 2 counts as two rows.
+        Warns ``ConvergenceWarning`` when the best run did not converge.
+        """
+        self._check_parameters()
+        warm = bool(self.warm_start) and hasattr(self, "_model")
+        X = self._validate_X(X, reset=not warm)
+        if X.shape[0] < self.n_components:
+            raise ValueError(
+                f"Expected n_samples >= n_components but got n_components = "
+                f"{self.n_components}, n_samples = {X.shape[0]}"
+            )
+        w = as_weights(sample_weight, X.shape[0])
+        dtype = X.dtype.name
+        seed = self._seed()
+        start: Optional[_engine.Model] = None
+        n_init = int(self.n_init)
+        if warm:
+            start, n_init = self._model, 1
+        else:
+            given = self._given_start(dtype)
+            if given is not None:
+                start, complete = given
+                if not complete:
+                    # Like scikit-learn: what is not given comes from the initialisation.
+                    initial = _engine.initialise(
+                        X, self._spec(seed, 1), w, n_threads=get_num_threads()
+                    )
+                    start = self._with_given(initial, dtype)
+                n_init = 1
+        spec = self._spec(seed, n_init)
+        if self.max_iter == 0:
+            # Initialisation only, as scikit-learn's max_iter=0.
+            model = start if start is not None else _engine.initialise(
+                X, spec, w, n_threads=get_num_threads()
+            )
+            model = model.astype(dtype)
+            report = {"n_iter": 0, "converged": False, "history": [],
+                      "mean_log_likelihood": model.log_likelihood(X, w) / (
+                          X.shape[0] if w is None else float(np.sum(w)))}
+        else:
+            observer = _Verbose(self.verbose, self.verbose_interval) if self.verbose else None
+            model, report = _engine.fit(
+                X, spec, w, start=start, observer=observer, n_threads=get_num_threads()
+            )
+        self._set_fitted(model, report)
+        if not self.converged_:
+            warnings.warn(
+                "Best performing initialization did not converge. Try different init "
+                "parameters, or increase max_iter, tol, or check for degenerate data.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        return self
+
+    def fit_predict(self, X: Any, y: Any = None, sample_weight: Any = None) -> np.ndarray:
+        """Fits, then returns the label of every row under the fitted model."""
+        return self.fit(X, y, sample_weight=sample_weight).predict(X)
+
+    def partial_fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> "_BaseMixture":
+        """One step of stepwise E-M on a batch seen once (Cappé and Moulines, 2009): the first
+        call initialises from its batch; each later call blends the batch's statistics into
+        the running ones with step size (t + 2)^-0.6 and re-estimates the parameters.
+        ``n_iter_`` counts the batches seen."""
+        self._check_parameters()
+        first = not hasattr(self, "_online")
+        X = self._validate_X(X, reset=first)
+        w = as_weights(sample_weight, X.shape[0])
+        if first:
+            if X.shape[0] < self.n_components:
+                raise ValueError(
+                    f"the first batch needs at least n_components = {self.n_components} rows; "
+                    f"it has {X.shape[0]}"
+                )
+            online = _engine.Online(self._spec(self._seed(), int(self.n_init)), X.dtype.name)
+        else:
+            online = self._online
+        model = online.partial_fit(X, w, n_threads=get_num_threads())
+        self._online = online
+        self._set_fitted(
+            model,
+            {
+                "n_iter": online.n_steps,
+                "converged": False,
+                "history": [],
+                "mean_log_likelihood": np.nan,
+            },
+        )
+        return self
+
+    def _set_fitted(self, model: _engine.Model, report: Dict[str, Any]) -> None:
+        self._model = model
+        self.report_ = report
+        self.converged_ = bool(report["converged"])
+        self.n_iter_ = int(report["n_iter"])
+        # scikit-learn's lower bounds: the mean log-likelihood of each iteration's E-step (of
+        # the parameters before its M-step), for the best run.
+        best = report.get("best_run", 0)
+        self.lower_bounds_ = [h[3] for h in report["history"] if h[0] == best]
+        self.lower_bound_ = float(
+            self.lower_bounds_[-1] if self.lower_bounds_ else report["mean_log_likelihood"]
+        )
+        p = model.parameters()
+        self.weights_ = p["weights"]
+        self.means_ = p["means"]
+        self._set_parameters(p)
+
+    def __getstate__(self) -> Dict[str, Any]:
+        state = super().__getstate__()
+        # Stepwise E-M's running statistics stay in the process: a pickled estimator keeps
+        # its model, and a later partial_fit starts stepwise E-M afresh.
+        state.pop("_online", None)
+        return state
+
+    # --- using the fitted model ------------------------------------------------------------
+
+    def _fitted(self) -> _engine.Model:
+        check_is_fitted(self, "_model")
+        return self._model
+
+    def score_samples(self, X: Any) -> np.ndarray:
+        """ln p(x) of every row."""
+        model = self._fitted()
+        return model.score_samples(self._validate_X(X, reset=False))
+
+    def score(self, X: Any, y: Any = None, sample_weight: Any = None) -> float:
+        """Mean ln p(x) per row (per unit of weight with ``sample_weight``)."""
+        model = self._fitted()
+        X = self._validate_X(X, reset=False)
+        w = as_weights(sample_weight, X.shape[0])
+        total = X.shape[0] if w is None else float(np.sum(w))
+        return model.log_likelihood(X, w) / total
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Responsibilities: the posterior probability of each component for every row."""
+        model = self._fitted()
+        return model.predict_proba(self._validate_X(X, reset=False))
+
+    def predict(self, X: Any) -> np.ndarray:
+        """The most probable component of every row."""
+        model = self._fitted()
+        return model.predict(self._validate_X(X, reset=False))
+
+    def sample(self, n_samples: int = 1) -> Tuple[np.ndarray, np.ndarray]:
+        """``n_samples`` draws and the component of each, seeded from ``random_state``."""
+        model = self._fitted()
+        if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral) or n_samples < 1:
+            raise ValueError(
+                f"Invalid value for 'n_samples': {n_samples!r} . The sampling requires at "
+                "least one sample."
+            )
+        return model.sample(int(n_samples), self._seed())
+
+    def bic(self, X: Any) -> float:
+        """Bayesian information criterion −2 ln p(X) + p ln N (lower is better)."""
+        model = self._fitted()
+        return model.bic(self._validate_X(X, reset=False))
+
+    def aic(self, X: Any) -> float:
+        """Akaike information criterion −2 ln p(X) + 2p (lower is better)."""
+        model = self._fitted()
+        return model.aic(self._validate_X(X, reset=False))
+
+    @property
+    def model_(self) -> _engine.Model:
+        """The engine's model (``to_json()`` gives the model file the ``mixture`` command reads)."""
+        return self._fitted()
+
+
+def _as_f64(value: Any, name: str, shape: Tuple[int, ...]) -> np.ndarray:
+    a = np.ascontiguousarray(value, dtype=np.float64)
+    if a.shape != shape:
+        raise ValueError(f"The parameter '{name}' should have the shape of {shape}, but got {a.shape}")
+    return a
+
+
+class GaussianMixture(_BaseMixture):
+    """Gaussian mixture fitted by E-M in Rust, with scikit-learn's ``GaussianMixture``
+    interface: the same parameters, defaults and meanings, methods and fitted attributes.
+
+    From the same start it reaches scikit-learn's numbers (to rounding), several times faster;
+    float32 data give a float32 model. ``fit`` also takes ``sample_weight`` (frequency
+    weights), and ``partial_fit`` runs stepwise E-M over batches.
+
+    Parameters
+    ----------
+    n_components : int, default=1
+    covariance_type : {'full', 'tied', 'diag', 'spherical'}, default='full'
+    tol : float, default=1e-3
+        Stop when the mean log-likelihood changes by less than this.
+    reg_covar : float, default=1e-6
+        Added to the diagonal of every covariance.
+    max_iter : int, default=100
+    n_init : int, default=1
+    init_params : {'kmeans', 'k-means++', 'random_from_data'}, default='kmeans'
+        ('random', random responsibilities, is not available yet.)
+    weights_init, means_init, precisions_init : array-like, default=None
+        A start; any part not given comes from the initialisation.
+    random_state : int, RandomState instance or None, default=None
+    warm_start : bool, default=False
+    verbose : int, default=0
+    verbose_interval : int, default=10
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mixture_em import GaussianMixture
+    >>> X = np.array([[1, 2], [1, 4], [1, 0], [10, 2], [10, 4], [10, 0]])
+    >>> gm = GaussianMixture(n_components=2, random_state=0).fit(X)
+    >>> gm.means_[np.argsort(gm.means_[:, 0])]
+    array([[ 1.,  2.],
+           [10.,  2.]])
+    """
+
+    _family = "gaussian"
+
+    def __init__(
+        self,
+        n_components: int = 1,
+        *,
+        covariance_type: str = "full",
+        tol: float = 1e-3,
+        reg_covar: float = 1e-6,
+        max_iter: int = 100,
+        n_init: int = 1,
+        init_params: str = "kmeans",
+        weights_init: Any = None,
+        means_init: Any = None,
+        precisions_init: Any = None,
+        random_state: Any = None,
+        warm_start: bool = False,
+        verbose: int = 0,
+        verbose_interval: int = 10,
+    ) -> None:
+        self.n_components = n_components
+        self.covariance_type = covariance_type
+        self.tol = tol
+        self.reg_covar = reg_covar
+        self.max_iter = max_iter
+        self.n_init = n_init
+        self.init_params = init_params
+        self.weights_init = weights_init
+        self.means_init = means_init
+        self.precisions_init = precisions_init
+        self.random_state = random_state
+        self.warm_start = warm_start
+        self.verbose = verbose
+        self.verbose_interval = verbose_interval
+
+    def _check_parameters(self) -> None:
+        super()._check_parameters()
+        owner = type(self).__name__
+        _check_choice(owner, "covariance_type", self.covariance_type, ("full", "tied", "diag", "spherical"))
+        _check_real(owner, "reg_covar", self.reg_covar)
+
+    def _family_spec(self) -> Dict[str, Any]:
+        return {"covariance_type": self.covariance_type, "reg_covar": float(self.reg_covar)}
+
+    def _shapes(self) -> Tuple[int, int]:
+        return int(self.n_components), int(self.n_features_in_)
+
+    def _covariances_from_precisions(self) -> np.ndarray:
+        k, d = self._shapes()
+        kind = self.covariance_type
+        shape = {"full": (k, d, d), "tied": (d, d), "diag": (k, d), "spherical": (k,)}[kind]
+        precisions = _as_f64(self.precisions_init, "precisions_init", shape)
+        if kind in ("full", "tied"):
+            try:
+                # Through the Cholesky factor, as scikit-learn does, which also checks that
+                # every precision is positive definite.
+                chol = np.linalg.cholesky(precisions)
+            except np.linalg.LinAlgError:
+                raise ValueError(f"'{kind} precision' should be symmetric, positive-definite") from None
+            inv = np.linalg.inv(chol)
+            return np.swapaxes(inv, -1, -2) @ inv
+        if np.any(precisions <= 0):
+            raise ValueError(f"'{kind} precision' should be positive")
+        return 1.0 / precisions
+
+    def _given_start(self, dtype: str) -> Optional[Tuple[_engine.Model, bool]]:
+        given = [v is not None for v in (self.weights_init, self.means_init, self.precisions_init)]
+        if not any(given):
+            return None
+        if not all(given):
+            return None, False  # type: ignore[return-value]
+        k, d = self._shapes()
+        model = _engine.Model.gaussian(
+            _check_weights(self.weights_init, k),
+            _as_f64(self.means_init, "means_init", (k, d)),
+            self._covariances_from_precisions(),
+            self.covariance_type,
+            dtype,
+        )
+        return model, True
+
+    def _with_given(self, initial: _engine.Model, dtype: str) -> _engine.Model:
+        k, d = self._shapes()
+        p = initial.parameters()
+        weights = p["weights"] if self.weights_init is None else _check_weights(self.weights_init, k)
+        means = p["means"] if self.means_init is None else _as_f64(self.means_init, "means_init", (k, d))
+        if self.precisions_init is None:
+            covariances = p["covariances"]
+        else:
+            covariances = self._covariances_from_precisions()
+        return _engine.Model.gaussian(
+            np.asarray(weights, dtype=np.float64),
+            np.ascontiguousarray(means, dtype=np.float64),
+            np.ascontiguousarray(covariances, dtype=np.float64),
+            self.covariance_type,
+            dtype,
+        )
+
+    def _set_parameters(self, p: Dict[str, Any]) -> None:
+        self.covariances_ = p["covariances"]
+        factors = p["precision_factors"]
+        if self.covariance_type in ("full", "tied"):
+            # The engine keeps P = L⁻¹ (lower); scikit-learn keeps its transpose.
+            self.precisions_cholesky_ = np.ascontiguousarray(np.swapaxes(factors, -1, -2))
+            self.precisions_ = self.precisions_cholesky_ @ np.swapaxes(self.precisions_cholesky_, -1, -2)
+        else:
+            self.precisions_cholesky_ = factors
+            self.precisions_ = factors * factors
+
+
+def _check_weights(weights: Any, k: int) -> np.ndarray:
+    w = _as_f64(weights, "weights_init", (k,))
+    if np.any(w < 0) or not np.all(np.isfinite(w)):
+        raise ValueError(f"The parameter 'weights' should be in the range [0, 1], but got {w}")
+    if not np.allclose(np.sum(w), 1.0):
+        raise ValueError(
+            f"The parameter 'weights' should be normalized, but got sum(weights) = {np.sum(w):.5f}"
+        )
+    return w
+
+
+class BernoulliMixture(_BaseMixture):
+    """Mixture of multivariate Bernoulli distributions (binary features, or values in [0, 1]),
+    fitted by E-M in Rust, with scikit-learn's estimator interface.
+
+    Like scikit-learn's ``BernoulliNB``, features are binarized first: values above
+    ``binarize`` (default 0.0) become 1 and the others 0; with ``binarize=None`` the data are
+    taken as they are, binary or fractional values in [0, 1].
+
+    ``means_`` holds each component's probabilities of a 1. ``prior=(alpha, beta)`` puts a
+    Beta(alpha, beta) prior on every probability (MAP estimates); without it the probabilities
+    are kept within [1e-10, 1 − 1e-10].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mixture_em import BernoulliMixture
+    >>> X = np.array([[1, 1, 0, 0]] * 5 + [[0, 0, 1, 1]] * 5)
+    >>> bm = BernoulliMixture(n_components=2, random_state=0).fit(X)
+    >>> np.round(bm.means_[np.argsort(bm.means_[:, 0])], 3)
+    array([[0., 0., 1., 1.],
+           [1., 1., 0., 0.]])
+    """
+
+    _family = "bernoulli"
+
+    def __init__(
+        self,
+        n_components: int = 1,
+        *,
+        tol: float = 1e-3,
+        max_iter: int = 100,
+        n_init: int = 1,
+        init_params: str = "kmeans",
+        weights_init: Any = None,
+        means_init: Any = None,
+        prior: Optional[Tuple[float, float]] = None,
+        binarize: Optional[float] = 0.0,
+        random_state: Any = None,
+        warm_start: bool = False,
+        verbose: int = 0,
+        verbose_interval: int = 10,
+    ) -> None:
+        self.n_components = n_components
+        self.tol = tol
+        self.max_iter = max_iter
+        self.n_init = n_init
+        self.init_params = init_params
+        self.weights_init = weights_init
+        self.means_init = means_init
+        self.prior = prior
+        self.binarize = binarize
+        self.random_state = random_state
+        self.warm_start = warm_start
+        self.verbose = verbose
+        self.verbose_interval = verbose_interval
+
+    def _to_domain(self, X: np.ndarray) -> np.ndarray:
+        if self.binarize is None:
+            return X
+        # Like scikit-learn's BernoulliNB: values above the threshold are 1, the others 0
+        # (NaN and infinities stay, for the engine to report with their row and column).
+        out = (X > self.binarize).astype(X.dtype)
+        bad = ~np.isfinite(X)
+        out[bad] = X[bad]
+        return out
+
+    def _family_spec(self) -> Dict[str, Any]:
+        prior = None if self.prior is None else (float(self.prior[0]), float(self.prior[1]))
+        return {"prior": prior}
+
+    def _given_start(self, dtype: str) -> Optional[Tuple[_engine.Model, bool]]:
+        if self.weights_init is None and self.means_init is None:
+            return None
+        if self.weights_init is None or self.means_init is None:
+            return None, False  # type: ignore[return-value]
+        k, d = int(self.n_components), int(self.n_features_in_)
+        model = _engine.Model.bernoulli(
+            _check_weights(self.weights_init, k), _as_f64(self.means_init, "means_init", (k, d)), dtype
+        )
+        return model, True
+
+    def _with_given(self, initial: _engine.Model, dtype: str) -> _engine.Model:
+        k, d = int(self.n_components), int(self.n_features_in_)
+        p = initial.parameters()
+        weights = p["weights"] if self.weights_init is None else _check_weights(self.weights_init, k)
+        means = p["probabilities"] if self.means_init is None else self.means_init
+        return _engine.Model.bernoulli(
+            np.asarray(weights, dtype=np.float64), _as_f64(means, "means_init", (k, d)), dtype
+        )
+
+    def _set_parameters(self, p: Dict[str, Any]) -> None:
+        self.means_ = p["probabilities"]
+
+
+class ExponentialMixture(_BaseMixture):
+    """Mixture of products of exponential distributions (non-negative features), fitted by
+    E-M in Rust, with scikit-learn's estimator interface.
+
+    ``means_`` holds each component's means (1/rate) and ``rates_`` the rates; a component's
+    mean is kept at least ``min_mean`` so that a column of zeros gives a finite rate.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mixture_em import ExponentialMixture
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.vstack([rng.exponential(0.1, (500, 1)), rng.exponential(10.0, (500, 1))])
+    >>> em = ExponentialMixture(n_components=2, random_state=0).fit(X)
+    >>> sorted(np.round(em.means_.ravel(), 1))
+    [0.1, 9.9]
+    """
+
+    _family = "exponential"
+
+    def __init__(
+        self,
+        n_components: int = 1,
+        *,
+        tol: float = 1e-3,
+        max_iter: int = 100,
+        n_init: int = 1,
+        init_params: str = "kmeans",
+        weights_init: Any = None,
+        means_init: Any = None,
+        min_mean: float = 1e-10,
+        random_state: Any = None,
+        warm_start: bool = False,
+        verbose: int = 0,
+        verbose_interval: int = 10,
+    ) -> None:
+        self.n_components = n_components
+        self.tol = tol
+        self.max_iter = max_iter
+        self.n_init = n_init
+        self.init_params = init_params
+        self.weights_init = weights_init
+        self.means_init = means_init
+        self.min_mean = min_mean
+        self.random_state = random_state
+        self.warm_start = warm_start
+        self.verbose = verbose
+        self.verbose_interval = verbose_interval
+
+    def __sklearn_tags__(self):  # type: ignore[no-untyped-def]
+        tags = super().__sklearn_tags__()
+        tags.input_tags.positive_only = True
+        return tags
+
+    def _to_domain(self, X: np.ndarray) -> np.ndarray:
+        negative = np.argwhere(X < 0)
+        if negative.size:
+            i, j = negative[0]
+            raise ValueError(
+                f"Negative values in data passed to ExponentialMixture: row {i}, column {j} "
+                f"holds {X[i, j]}; exponential components need non-negative features"
+            )
+        return X
+
+    def _family_spec(self) -> Dict[str, Any]:
+        return {"min_mean": float(self.min_mean)}
+
+    def _rates(self, means: Any) -> np.ndarray:
+        k, d = int(self.n_components), int(self.n_features_in_)
+        m = _as_f64(means, "means_init", (k, d))
+        if np.any(m <= 0):
+            raise ValueError("The parameter 'means_init' should be positive")
+        return 1.0 / m
+
+    def _given_start(self, dtype: str) -> Optional[Tuple[_engine.Model, bool]]:
+        if self.weights_init is None and self.means_init is None:
+            return None
+        if self.weights_init is None or self.means_init is None:
+            return None, False  # type: ignore[return-value]
+        k = int(self.n_components)
+        model = _engine.Model.exponential(
+            _check_weights(self.weights_init, k), self._rates(self.means_init), dtype
+        )
+        return model, True
+
+    def _with_given(self, initial: _engine.Model, dtype: str) -> _engine.Model:
+        k = int(self.n_components)
+        p = initial.parameters()
+        weights = p["weights"] if self.weights_init is None else _check_weights(self.weights_init, k)
+        rates = p["rates"] if self.means_init is None else self._rates(self.means_init)
+        return _engine.Model.exponential(
+            np.asarray(weights, dtype=np.float64), np.ascontiguousarray(rates, dtype=np.float64), dtype
+        )
+
+    def _set_parameters(self, p: Dict[str, Any]) -> None:
+        self.rates_ = p["rates"]
