@@ -1,11 +1,11 @@
 //! `mixture_em._engine`: the Rust engine on numpy arrays, for the pure-Python classes of the
 //! `mixture_em` package (`python/`).
 //!
-//! The extension is thin on purpose: a [`Model`] holds a fitted mixture of any family in either
-//! precision (and pickles as its model file), [`fit()`] runs the engine, [`Online`] holds
-//! stepwise E-M between `partial_fit` calls. Arrays come in C order in the model's dtype (the
-//! Python layer converts, at most once) and are read without a copy; the GIL is released while
-//! Rust works. Every library error becomes a `ValueError` carrying its message.
+//! The extension is thin on purpose: a `Model` holds a fitted mixture of any family in either
+//! precision (and pickles as its model file), `fit` runs the engine, `Online` holds stepwise
+//! E-M between `partial_fit` calls. Arrays come in C order in the model's dtype (the Python
+//! layer converts, at most once) and are read without a copy; the GIL is released while Rust
+//! works. Every library error becomes a `ValueError` carrying its message.
 
 mod arrays;
 mod fit;
