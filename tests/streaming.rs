@@ -270,3 +270,65 @@ fn stepwise_em_on_shuffled_batches_reaches_the_full_batch_optimum() {
         Err(MixtureError::InvalidOption { name: "kappa", .. })
     ));
 }
+
+#[test]
+fn stepwise_em_resumed_from_a_saved_state_goes_on_bit_for_bit() {
+    // Save after 5 batches (through JSON, as another process would receive it), resume, and
+    // take 5 more: the same bits as 10 batches without the interruption.
+    let blobs = mixture::datagen::lesson_blobs::<f64>(200, 3).unwrap();
+    let x = &blobs.data;
+    let batches: Vec<_> = (0..10)
+        .map(|b| {
+            let rows: Vec<Vec<f64>> = (b * 60..(b + 1) * 60).map(|i| x.row(i).to_vec()).collect();
+            RowMatrix::from_rows(&rows).unwrap()
+        })
+        .collect();
+    let est = Estimator::new(Gaussian::diagonal(), 3).seed(5);
+    let mut straight = est.online::<f64>();
+    for b in &batches {
+        straight.partial_fit(b).unwrap();
+    }
+    let mut first = est.online::<f64>();
+    for b in &batches[..5] {
+        first.partial_fit(b).unwrap();
+    }
+    let mixture = serde_json::to_string(first.mixture().unwrap()).unwrap();
+    let running = serde_json::to_string(first.statistics().unwrap()).unwrap();
+    let mut resumed = est
+        .online::<f64>()
+        .resume(
+            first.family().unwrap().clone(),
+            serde_json::from_str(&mixture).unwrap(),
+            serde_json::from_str(&running).unwrap(),
+            first.n_steps(),
+        )
+        .unwrap();
+    for b in &batches[5..] {
+        resumed.partial_fit(b).unwrap();
+    }
+    assert_eq!(resumed.n_steps(), 10);
+    assert_eq!(
+        serde_json::to_string(resumed.mixture().unwrap()).unwrap(),
+        serde_json::to_string(straight.mixture().unwrap()).unwrap()
+    );
+    // A state with no step, or statistics of another shape, is refused.
+    let (m, s) = (
+        first.mixture().unwrap().clone(),
+        first.statistics().unwrap().clone(),
+    );
+    let family = first.family().unwrap().clone();
+    assert!(matches!(
+        est.online::<f64>().resume(family.clone(), m.clone(), s, 0),
+        Err(MixtureError::InvalidOption { name: "steps", .. })
+    ));
+    let other = Estimator::new(Gaussian::diagonal(), 2)
+        .seed(5)
+        .online::<f64>();
+    let mut other = other;
+    other.partial_fit(&batches[0]).unwrap();
+    let wrong = other.statistics().unwrap().clone();
+    assert!(matches!(
+        est.online::<f64>().resume(family, m, wrong, 3),
+        Err(MixtureError::IncompatibleStatistics { .. })
+    ));
+}

@@ -247,7 +247,8 @@ class _BaseMixture(DensityMixin, BaseEstimator):
         """One step of stepwise E-M on a batch seen once (Cappé and Moulines, 2009): the first
         call initialises from its batch; each later call blends the batch's statistics into
         the running ones with step size (t + 2)^-0.6 and re-estimates the parameters.
-        ``n_iter_`` counts the batches seen."""
+        ``n_iter_`` counts the batches seen. A pickled estimator keeps the running statistics,
+        so stepwise fitting goes on after unpickling with the same numbers."""
         self._check_parameters()
         first = not hasattr(self, "_online")
         X = self._validate_X(X, reset=first)
@@ -290,13 +291,6 @@ class _BaseMixture(DensityMixin, BaseEstimator):
         self.weights_ = p["weights"]
         self.means_ = p["means"]
         self._set_parameters(p)
-
-    def __getstate__(self) -> Dict[str, Any]:
-        state = super().__getstate__()
-        # Stepwise E-M's running statistics stay in the process: a pickled estimator keeps
-        # its model, and a later partial_fit starts stepwise E-M afresh.
-        state.pop("_online", None)
-        return state
 
     # --- using the fitted model ------------------------------------------------------------
 

@@ -96,6 +96,55 @@ impl<T: Scalar, F: Family<T>> Online<T, F> {
         self.state.as_ref().map_or(0, |s| s.steps)
     }
 
+    /// The family as the first batch prepared it (its data-dependent settings resolved), if
+    /// any batch was seen: with [`Online::mixture`], [`Online::statistics`] and
+    /// [`Online::n_steps`], what [`Online::resume`] takes to go on elsewhere.
+    pub fn family(&self) -> Option<&F> {
+        self.state.as_ref().map(|s| &s.family)
+    }
+
+    /// Goes on from a saved state (in another process, say): the prepared `family`, the
+    /// `mixture` after step `steps`, and the `running` statistics, as [`Online::family`],
+    /// [`Online::mixture`], [`Online::statistics`] and [`Online::n_steps`] gave them. The next
+    /// [`Online::partial_fit`] is then step `steps`, exactly as without the interruption.
+    ///
+    /// # Errors
+    /// [`MixtureError::InvalidOption`] for `steps` = 0 (nothing to resume: use a fresh
+    /// `Online`), [`MixtureError::IncompatibleStatistics`] when the statistics' K or D differ
+    /// from the mixture's.
+    pub fn resume(
+        mut self,
+        family: F,
+        mixture: Mixture<T, F::Components>,
+        running: Statistics<F::Stats>,
+        steps: usize,
+    ) -> Result<Self> {
+        if steps == 0 {
+            return Err(MixtureError::InvalidOption {
+                name: "steps",
+                value: "0".into(),
+                expected: "a resumed state has taken at least one step",
+            });
+        }
+        let (k, d) = (mixture.n_components(), mixture.n_features());
+        if (running.n_components(), running.n_features()) != (k, d) {
+            return Err(MixtureError::IncompatibleStatistics {
+                reason: format!(
+                    "the running statistics are for {} components of dimension {} but the mixture has {k} of dimension {d}",
+                    running.n_components(),
+                    running.n_features()
+                ),
+            });
+        }
+        self.state = Some(State {
+            family,
+            mixture,
+            running,
+            steps,
+        });
+        Ok(self)
+    }
+
     /// Starts over: the next batch initialises again.
     pub fn reset(&mut self) {
         self.state = None;

@@ -3,9 +3,11 @@
 use crate::arrays::{Value, readonly, rows, value_error, weights};
 use crate::model::Model;
 use mixture::bern::Bernoulli;
+use mixture::core::serde::de::DeserializeOwned;
+use mixture::core::serde::{Deserialize, Serialize};
 use mixture::core::{
     Data, DegeneratePolicy, Estimator, Family, FitObserver, FitReport, Init, IterationRecord,
-    Mixture, MixtureError, RunSummary, StopRule,
+    Mixture, MixtureError, RunSummary, Statistics, StopRule,
 };
 use mixture::exp::Exponential;
 use mixture::gauss::{CovarianceType, Gaussian};
@@ -384,10 +386,73 @@ enum Stepwise {
 /// Stepwise (online) E-M over batches seen once: the first `partial_fit` initialises from its
 /// batch, each later one blends the batch's statistics into the running ones with step size
 /// ρ_t = (t + t₀)^(−κ) and takes an M-step.
+///
+/// Pickles with its whole state (the model, the running statistics and the step count), so a
+/// stepwise fit can stop in one process and go on in another with the same bits.
 #[pyclass(module = "mixture_em._engine")]
 pub struct Online {
     state: Stepwise,
     dtype: &'static str,
+    spec: Py<PyDict>,
+    step_size: (f64, f64),
+}
+
+/// Runs `$body` with `$o` bound to the `mixture_core::Online` inside a [`Stepwise`].
+macro_rules! with_stepwise {
+    ($state:expr, $o:ident => $body:expr) => {
+        match $state {
+            Stepwise::GaussianF64($o) => $body,
+            Stepwise::GaussianF32($o) => $body,
+            Stepwise::BernoulliF64($o) => $body,
+            Stepwise::BernoulliF32($o) => $body,
+            Stepwise::ExponentialF64($o) => $body,
+            Stepwise::ExponentialF32($o) => $body,
+        }
+    };
+}
+
+/// The saved state of stepwise E-M as JSON (`None` before the first step).
+fn save_state<T: Value, F: Family<T>>(
+    online: &mixture::core::Online<T, F>,
+) -> PyResult<Option<String>>
+where
+    Mixture<T, F::Components>: Serialize,
+    Statistics<F::Stats>: Serialize,
+{
+    let (Some(mixture), Some(running)) = (online.mixture(), online.statistics()) else {
+        return Ok(None);
+    };
+    let state = serde_json::json!({
+        "mixture": mixture,
+        "statistics": running,
+        "steps": online.n_steps(),
+    });
+    Ok(Some(state.to_string()))
+}
+
+/// Stepwise E-M going on from `state` (from [`save_state`]), with the family of `online`'s
+/// estimator.
+fn restore_state<T: Value, F: Family<T>>(
+    online: mixture::core::Online<T, F>,
+    family: F,
+    state: &str,
+) -> PyResult<mixture::core::Online<T, F>>
+where
+    Mixture<T, F::Components>: DeserializeOwned,
+    Statistics<F::Stats>: DeserializeOwned,
+{
+    #[derive(Deserialize)]
+    #[serde(crate = "mixture::core::serde")]
+    struct Saved<M, S> {
+        mixture: M,
+        statistics: S,
+        steps: usize,
+    }
+    let saved: Saved<Mixture<T, F::Components>, Statistics<F::Stats>> =
+        serde_json::from_str(state).map_err(value_error)?;
+    online
+        .resume(family, saved.mixture, saved.statistics, saved.steps)
+        .map_err(value_error)
 }
 
 #[pymethods]
@@ -395,37 +460,63 @@ impl Online {
     /// Stepwise E-M as `spec` says, computing in `dtype` (`"float32"` or `"float64"`), with
     /// step size exponent `kappa` and offset `t0`.
     #[new]
-    #[pyo3(signature = (spec, dtype, kappa=0.6, t0=2.0))]
-    fn new(spec: Spec, dtype: &str, kappa: f64, t0: f64) -> PyResult<Self> {
+    #[pyo3(signature = (spec, dtype, kappa=0.6, t0=2.0, state=None))]
+    fn new(
+        spec: Bound<'_, PyDict>,
+        dtype: &str,
+        kappa: f64,
+        t0: f64,
+        state: Option<&str>,
+    ) -> PyResult<Self> {
+        let parsed: Spec = spec.extract()?;
         let f32 = match dtype {
             "float32" => true,
             "float64" => false,
             other => return Err(invalid("dtype", other, "'float32' or 'float64'")),
         };
-        let state = match (spec.family()?, f32) {
-            (AnyFamily::Gaussian(g), false) => {
-                Stepwise::GaussianF64(spec.estimator(g)?.online().step_size(kappa, t0))
-            }
-            (AnyFamily::Gaussian(g), true) => {
-                Stepwise::GaussianF32(spec.estimator(g)?.online().step_size(kappa, t0))
-            }
-            (AnyFamily::Bernoulli(b), false) => {
-                Stepwise::BernoulliF64(spec.estimator(b)?.online().step_size(kappa, t0))
-            }
-            (AnyFamily::Bernoulli(b), true) => {
-                Stepwise::BernoulliF32(spec.estimator(b)?.online().step_size(kappa, t0))
-            }
-            (AnyFamily::Exponential(e), false) => {
-                Stepwise::ExponentialF64(spec.estimator(e)?.online().step_size(kappa, t0))
-            }
-            (AnyFamily::Exponential(e), true) => {
-                Stepwise::ExponentialF32(spec.estimator(e)?.online().step_size(kappa, t0))
-            }
+        macro_rules! stepwise {
+            ($variant:ident, $T:ty, $family:expr) => {{
+                let family = $family;
+                let online = parsed
+                    .estimator(family.clone())?
+                    .online::<$T>()
+                    .step_size(kappa, t0);
+                Stepwise::$variant(match state {
+                    Some(state) => restore_state(online, family, state)?,
+                    None => online,
+                })
+            }};
+        }
+        let state = match (parsed.family()?, f32) {
+            (AnyFamily::Gaussian(g), false) => stepwise!(GaussianF64, f64, g),
+            (AnyFamily::Gaussian(g), true) => stepwise!(GaussianF32, f32, g),
+            (AnyFamily::Bernoulli(b), false) => stepwise!(BernoulliF64, f64, b),
+            (AnyFamily::Bernoulli(b), true) => stepwise!(BernoulliF32, f32, b),
+            (AnyFamily::Exponential(e), false) => stepwise!(ExponentialF64, f64, e),
+            (AnyFamily::Exponential(e), true) => stepwise!(ExponentialF32, f32, e),
         };
         Ok(Self {
             state,
             dtype: if f32 { "float32" } else { "float64" },
+            spec: spec.unbind(),
+            step_size: (kappa, t0),
         })
+    }
+
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(
+        Bound<'py, PyAny>,
+        (Py<PyDict>, &'static str, f64, f64, Option<String>),
+    )> {
+        let this = slf.borrow();
+        let state = with_stepwise!(&this.state, o => save_state(o))?;
+        let (kappa, t0) = this.step_size;
+        let spec = this.spec.clone_ref(slf.py());
+        Ok((
+            slf.get_type().into_any(),
+            (spec, this.dtype, kappa, t0, state),
+        ))
     }
 
     /// `"float32"` or `"float64"`.
@@ -437,14 +528,7 @@ impl Online {
     /// Batches seen.
     #[getter]
     fn n_steps(&self) -> usize {
-        match &self.state {
-            Stepwise::GaussianF64(o) => o.n_steps(),
-            Stepwise::GaussianF32(o) => o.n_steps(),
-            Stepwise::BernoulliF64(o) => o.n_steps(),
-            Stepwise::BernoulliF32(o) => o.n_steps(),
-            Stepwise::ExponentialF64(o) => o.n_steps(),
-            Stepwise::ExponentialF32(o) => o.n_steps(),
-        }
+        with_stepwise!(&self.state, o => o.n_steps())
     }
 
     /// One step on `x` (the dtype of this object) with optional weights; returns the new
@@ -473,13 +557,6 @@ impl Online {
                 .map_err(value_error)?;
             Ok(Model::new(mixture))
         }
-        match &mut self.state {
-            Stepwise::GaussianF64(o) => step(o, x, sample_weight, n_threads),
-            Stepwise::GaussianF32(o) => step(o, x, sample_weight, n_threads),
-            Stepwise::BernoulliF64(o) => step(o, x, sample_weight, n_threads),
-            Stepwise::BernoulliF32(o) => step(o, x, sample_weight, n_threads),
-            Stepwise::ExponentialF64(o) => step(o, x, sample_weight, n_threads),
-            Stepwise::ExponentialF32(o) => step(o, x, sample_weight, n_threads),
-        }
+        with_stepwise!(&mut self.state, o => step(o, x, sample_weight, n_threads))
     }
 }
