@@ -297,7 +297,7 @@ fn stepwise_em_resumed_from_a_saved_state_goes_on_bit_for_bit() {
     let mut resumed = est
         .online::<f64>()
         .resume(
-            first.family().unwrap().clone(),
+            *first.family().unwrap(),
             serde_json::from_str(&mixture).unwrap(),
             serde_json::from_str(&running).unwrap(),
             first.n_steps(),
@@ -316,9 +316,9 @@ fn stepwise_em_resumed_from_a_saved_state_goes_on_bit_for_bit() {
         first.mixture().unwrap().clone(),
         first.statistics().unwrap().clone(),
     );
-    let family = first.family().unwrap().clone();
+    let family = *first.family().unwrap();
     assert!(matches!(
-        est.online::<f64>().resume(family.clone(), m.clone(), s, 0),
+        est.online::<f64>().resume(family, m.clone(), s, 0),
         Err(MixtureError::InvalidOption { name: "steps", .. })
     ));
     let other = Estimator::new(Gaussian::diagonal(), 2)
