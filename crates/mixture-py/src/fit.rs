@@ -397,6 +397,9 @@ pub struct Online {
     step_size: (f64, f64),
 }
 
+/// What rebuilds an [`Online`]: its spec, dtype, κ, t₀ and saved state.
+type OnlineArgs = (Py<PyDict>, &'static str, f64, f64, Option<String>);
+
 /// Runs `$body` with `$o` bound to the `mixture_core::Online` inside a [`Stepwise`].
 macro_rules! with_stepwise {
     ($state:expr, $o:ident => $body:expr) => {
@@ -503,12 +506,7 @@ impl Online {
         })
     }
 
-    fn __reduce__<'py>(
-        slf: &Bound<'py, Self>,
-    ) -> PyResult<(
-        Bound<'py, PyAny>,
-        (Py<PyDict>, &'static str, f64, f64, Option<String>),
-    )> {
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, OnlineArgs)> {
         let this = slf.borrow();
         let state = with_stepwise!(&this.state, o => save_state(o))?;
         let (kappa, t0) = this.step_size;
