@@ -7,8 +7,10 @@
 //! The start is a k-means++ start (seed 1) of the given covariance type, saved as a model file.
 //! The time of one iteration is `(t(1 + ITERATIONS) − t(1)) / ITERATIONS`: fits from the start
 //! with `tol = 0`, so whatever a fit does once (validation, the final pass) cancels. Prints one
-//! line: `rust_f64 SECONDS_PER_ITERATION rust_f32 SECONDS_PER_ITERATION LOGLIK_F64 LOGLIK_F32`
-//! (medians of REPEATS, and the mean log-likelihoods after 1 + ITERATIONS iterations).
+//! line: `rust_f64 SECONDS_PER_ITERATION rust_f32 SECONDS_PER_ITERATION LOGLIK_F64 LOGLIK_F32
+//! FIT_F64 FIT_F32` (medians of REPEATS; the mean log-likelihoods after 1 + ITERATIONS
+//! iterations; and the whole time of that fit, to compare with other front ends on the same
+//! start, such as the Python package).
 
 use mixture::core::{Estimator, MixtureError, RowMatrix, Scalar};
 use mixture::gauss::{CovarianceType, Gaussian, GaussianMixture};
@@ -44,23 +46,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &args[7],
         to_json(&AnyMixture::Gaussian(start.mixture.clone()), None),
     )?;
-    let (t64, ll64) = per_iteration(&x, &start.mixture, family, iterations, repeats)?;
+    let (t64, ll64, fit64) = per_iteration(&x, &start.mixture, family, iterations, repeats)?;
     let x32 = x.map(|&v| v as f32);
     let start32 = start.mixture.to_precision::<f32>()?;
-    let (t32, ll32) = per_iteration(&x32, &start32, family, iterations, repeats)?;
-    println!("rust_f64 {t64:.6} rust_f32 {t32:.6} {ll64:.12} {ll32:.12}");
+    let (t32, ll32, fit32) = per_iteration(&x32, &start32, family, iterations, repeats)?;
+    println!("rust_f64 {t64:.6} rust_f32 {t32:.6} {ll64:.12} {ll32:.12} {fit64:.6} {fit32:.6}");
     Ok(())
 }
 
 /// Median seconds per iteration over `repeats` pairs of fits from `start` (see the module
-/// docs), and the mean log-likelihood of the longer fit.
+/// docs), the mean log-likelihood of the longer fit, and its median time.
 fn per_iteration<T: Scalar>(
     x: &RowMatrix<T>,
     start: &GaussianMixture<T>,
     family: Gaussian,
     iterations: usize,
     repeats: usize,
-) -> Result<(f64, f64), MixtureError> {
+) -> Result<(f64, f64, f64), MixtureError> {
     let k = start.n_components();
     let timed = |max_iter: usize| -> Result<(f64, f64), MixtureError> {
         let est = Estimator::new(family, k).tol(0.0).max_iter(max_iter);
@@ -68,14 +70,18 @@ fn per_iteration<T: Scalar>(
         let m = est.fit_from(start, x)?;
         Ok((t.elapsed().as_secs_f64(), m.report.mean_log_likelihood))
     };
-    let mut times = Vec::with_capacity(repeats);
+    let (mut times, mut fits) = (Vec::with_capacity(repeats), Vec::with_capacity(repeats));
     let mut ll = 0.0;
     for _ in 0..repeats {
         let (short, _) = timed(1)?;
         let (long, l) = timed(1 + iterations)?;
         times.push((long - short) / iterations as f64);
+        fits.push(long);
         ll = l;
     }
-    times.sort_by(f64::total_cmp);
-    Ok((times[times.len() / 2], ll))
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    Ok((median(times), ll, median(fits)))
 }

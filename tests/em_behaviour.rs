@@ -124,6 +124,31 @@ fn observer_sees_every_iteration_and_max_iter_is_not_an_error() {
 }
 
 #[test]
+fn an_observer_can_stop_the_fit() {
+    struct StopAfter(usize, usize);
+    impl mixture::core::FitObserver for StopAfter {
+        fn on_iteration(&mut self, _: &mixture::core::IterationRecord) {
+            self.0 += 1;
+        }
+        fn keep_going(&mut self) -> bool {
+            self.0 < self.1
+        }
+    }
+    let blobs = lesson_blobs::<f64>(100, 1).unwrap();
+    let stopped = Estimator::new(Gaussian::full(), 3)
+        .tol(0.0)
+        .max_iter(50)
+        .fit_observed(&blobs.data, &mut StopAfter(0, 3));
+    assert!(matches!(
+        stopped,
+        Err(mixture::core::MixtureError::Interrupted {
+            run: 0,
+            iteration: 2
+        })
+    ));
+}
+
+#[test]
 fn stop_rules_mean_what_they_say() {
     let blobs = lesson_blobs::<f64>(200, 69).unwrap();
     let tol = 1e-3;

@@ -53,3 +53,22 @@ def test_thread_count_is_checked():
 
     with pytest.raises(ValueError, match="positive integer"):
         mixture_em.set_num_threads(0)
+
+
+def test_ctrl_c_stops_a_long_fit_and_leaves_the_estimator_as_it_was():
+    import os
+    import signal
+
+    import pytest
+
+    X = blobs(n_per=50_000, d=8, k=4, seed=10)
+    gm = GaussianMixture(8, max_iter=100_000, tol=0.0, random_state=0)
+    timer = threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT))
+    start = time.perf_counter()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        gm.fit(X)
+    elapsed = time.perf_counter() - start
+    timer.join()
+    assert elapsed < 10, elapsed  # 100 000 iterations would take hours
+    assert not hasattr(gm, "means_")

@@ -434,6 +434,9 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
                 mean_shift,
             };
             observer.on_iteration(&record);
+            if !observer.keep_going() {
+                return Err(MixtureError::Interrupted { run, iteration });
+            }
             history.push(record);
             model = next;
             self.set_components(model.n_components());

@@ -168,6 +168,14 @@ pub enum MixtureError {
         /// What failed, naming the file and where in it.
         message: String,
     },
+    /// The fit's observer asked it to stop ([`crate::FitObserver::keep_going`]).
+    #[error("the fit was interrupted after iteration {iteration} of run {run}")]
+    Interrupted {
+        /// The run (0-based).
+        run: usize,
+        /// The last iteration done (0-based).
+        iteration: usize,
+    },
     /// Statistics that cannot be merged or used together (different K, D or kind).
     #[error("statistics do not match: {reason}")]
     IncompatibleStatistics {

@@ -86,6 +86,13 @@ pub trait FitObserver {
     fn on_run_end(&mut self, summary: &RunSummary) {
         let _ = summary;
     }
+
+    /// Asked after every iteration: `false` stops the fit with
+    /// [`MixtureError::Interrupted`](crate::MixtureError::Interrupted) (the user pressed
+    /// Ctrl-C, a deadline passed). The default goes on.
+    fn keep_going(&mut self) -> bool {
+        true
+    }
 }
 
 impl<F: FnMut(&IterationRecord)> FitObserver for F {
@@ -164,5 +171,8 @@ impl FitObserver for Both<'_, '_> {
     fn on_run_end(&mut self, s: &RunSummary) {
         self.0.on_run_end(s);
         self.1.on_run_end(s);
+    }
+    fn keep_going(&mut self) -> bool {
+        self.0.keep_going() && self.1.keep_going()
     }
 }

@@ -13,7 +13,10 @@ use mixture::exp::Exponential;
 use mixture::gauss::{CovarianceType, Gaussian};
 use mixture::model_file::AnyMixture;
 use numpy::{PyArray2, PyReadonlyArray1};
-use pyo3::exceptions::PyValueError;
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::Duration;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
@@ -121,13 +124,15 @@ impl Spec {
 }
 
 /// Calls the Python observer's `on_iteration` and `on_run_end` (taking the GIL for each call);
-/// the first exception it raises is kept and re-raised after the fit.
-struct PyObserver {
+/// the first exception it raises is kept and re-raised after the fit, which it stops, as does
+/// `cancel` (set when the user presses Ctrl-C).
+struct PyObserver<'a> {
     target: Option<Py<PyAny>>,
     error: Option<PyErr>,
+    cancel: &'a AtomicBool,
 }
 
-impl PyObserver {
+impl PyObserver<'_> {
     fn call(&mut self, f: impl FnOnce(Python<'_>, &Py<PyAny>) -> PyResult<Py<PyAny>>) {
         let Some(target) = &self.target else { return };
         if self.error.is_some() {
@@ -139,16 +144,58 @@ impl PyObserver {
             }
         });
     }
-
-    fn finish<R>(self, result: R) -> PyResult<R> {
-        match self.error {
-            Some(e) => Err(e),
-            None => Ok(result),
-        }
-    }
 }
 
-impl FitObserver for PyObserver {
+/// Runs `work` on a thread of its own (and its parallel parts on `n_threads` threads) while
+/// this thread waits without the GIL, checking every 50 ms for a signal (Ctrl-C): its
+/// exception is returned once `work`, told through the flag it is given, has stopped.
+fn interruptible<R: Send>(
+    py: Python<'_>,
+    n_threads: Option<usize>,
+    work: impl FnOnce(&AtomicBool) -> R + Send,
+) -> PyResult<R> {
+    let cancel = AtomicBool::new(false);
+    let (done, result) = mpsc::channel();
+    std::thread::scope(|scope| {
+        let cancel = &cancel;
+        scope.spawn(move || {
+            // A send fails only if this thread has gone, and it waits for the scope.
+            let _ = done.send(with_threads(n_threads, || work(cancel)));
+        });
+        let mut interrupted = None;
+        let mut result = result;
+        loop {
+            let (receiver, received) = py.detach(move || {
+                let received = result.recv_timeout(Duration::from_millis(50));
+                (result, received)
+            });
+            result = receiver;
+            match received {
+                Ok(r) => {
+                    return match interrupted {
+                        Some(e) => Err(e),
+                        None => r,
+                    };
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    if interrupted.is_none()
+                        && let Err(e) = py.check_signals()
+                    {
+                        cancel.store(true, Ordering::Relaxed);
+                        interrupted = Some(e);
+                    }
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    return Err(PyRuntimeError::new_err(
+                        "the engine's thread stopped without a result (a bug: please report it)",
+                    ));
+                }
+            }
+        }
+    })
+}
+
+impl FitObserver for PyObserver<'_> {
     fn on_iteration(&mut self, r: &IterationRecord) {
         let args = (
             r.run,
@@ -164,6 +211,10 @@ impl FitObserver for PyObserver {
     fn on_run_end(&mut self, s: &RunSummary) {
         let args = (s.run, s.n_iter, s.converged, s.log_likelihood);
         self.call(|py, t| t.call_method1(py, "on_run_end", args));
+    }
+
+    fn keep_going(&mut self) -> bool {
+        self.error.is_none() && !self.cancel.load(Ordering::Relaxed)
     }
 }
 
@@ -237,53 +288,45 @@ fn fit_typed<T: Value>(
         .transpose()
         .map_err(value_error)?;
     let start = start.as_ref();
-    let mut observer = PyObserver {
-        target: observer,
-        error: None,
-    };
-    let obs = &mut observer;
-    let fitted = match spec.family()? {
-        AnyFamily::Gaussian(g) => {
-            let est = spec.estimator(g)?;
-            let s = start_of(
-                start,
-                |m| match m {
+    let family = spec.family()?;
+    let py = x.py();
+    let fitted = interruptible(py, n_threads, |cancel| {
+        let mut observer = PyObserver {
+            target: observer,
+            error: None,
+            cancel,
+        };
+        let obs = &mut observer;
+        let fitted = match family {
+            AnyFamily::Gaussian(g) => spec.estimator(g).and_then(|est| {
+                let s = start_of(start, |m| match m {
                     AnyMixture::Gaussian(m) => Some(m),
                     _ => None,
-                },
-                "gaussian",
-            )?;
-            x.py()
-                .detach(|| with_threads(n_threads, || run(est, data, s, initialise_only, obs)))
-        }
-        AnyFamily::Bernoulli(b) => {
-            let est = spec.estimator(b)?;
-            let s = start_of(
-                start,
-                |m| match m {
+                }, "gaussian")?;
+                Ok(run(est, data, s, initialise_only, obs))
+            }),
+            AnyFamily::Bernoulli(b) => spec.estimator(b).and_then(|est| {
+                let s = start_of(start, |m| match m {
                     AnyMixture::Bernoulli(m) => Some(m),
                     _ => None,
-                },
-                "bernoulli",
-            )?;
-            x.py()
-                .detach(|| with_threads(n_threads, || run(est, data, s, initialise_only, obs)))
-        }
-        AnyFamily::Exponential(e) => {
-            let est = spec.estimator(e)?;
-            let s = start_of(
-                start,
-                |m| match m {
+                }, "bernoulli")?;
+                Ok(run(est, data, s, initialise_only, obs))
+            }),
+            AnyFamily::Exponential(e) => spec.estimator(e).and_then(|est| {
+                let s = start_of(start, |m| match m {
                     AnyMixture::Exponential(m) => Some(m),
                     _ => None,
-                },
-                "exponential",
-            )?;
-            x.py()
-                .detach(|| with_threads(n_threads, || run(est, data, s, initialise_only, obs)))
+                }, "exponential")?;
+                Ok(run(est, data, s, initialise_only, obs))
+            }),
+        };
+        match observer.error {
+            Some(e) => Err(e),
+            None => fitted,
         }
-    }?;
-    let (mixture, report) = observer.finish(fitted)?.map_err(value_error)?;
+    })??
+    .map_err(value_error)?;
+    let (mixture, report) = fitted;
     Ok((Model::new(mixture), report))
 }
 
