@@ -47,7 +47,14 @@ def density_figure(
 
 def write_atomically(path: str, data: bytes) -> None:
     """Writes ``data`` to ``path`` through a temporary file renamed over it, so that a failed
-    write never leaves a half-written file or destroys the one already there."""
+    write never leaves a half-written file or destroys the one already there. A destination
+    that exists and is not a regular file (``/dev/stdout``, a FIFO) is written directly."""
+    if os.path.exists(path) and not os.path.isfile(path):
+        if os.path.isdir(path):
+            raise IsADirectoryError(f"{path} is a directory; give a file name for the PNG")
+        with open(path, "wb") as f:
+            f.write(data)
+        return
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=".", suffix=".tmp")
     try:

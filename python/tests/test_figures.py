@@ -51,3 +51,11 @@ def test_figure_errors_name_the_problem(tmp_path):
         mixture_em.density_figure(gm, X, path=tmp_path / "missing-dir" / "x.png")
     assert target.read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.png"]
+    # A directory is refused; a device is written, not replaced.
+    with pytest.raises(IsADirectoryError):
+        mixture_em.density_figure(gm, X, path=tmp_path)
+    mixture_em.density_figure(gm, X, path="/dev/null")
+    import os
+    import stat
+
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)

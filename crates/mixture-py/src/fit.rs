@@ -2,23 +2,23 @@
 
 use crate::arrays::{Value, readonly, rows, value_error, weights};
 use crate::model::Model;
-use mixture::bern::Bernoulli;
+use mixture::bern::{Bernoulli, BernoulliComponents};
 use mixture::core::serde::de::DeserializeOwned;
 use mixture::core::serde::{Deserialize, Serialize};
 use mixture::core::{
-    Data, DegeneratePolicy, Estimator, Family, FitObserver, FitReport, Init, IterationRecord,
-    Mixture, MixtureError, RunSummary, Statistics, StopRule,
+    Components, Data, DegeneratePolicy, Estimator, Family, FitObserver, FitReport, Init,
+    IterationRecord, Mixture, MixtureError, RunSummary, Statistics, StopRule,
 };
-use mixture::exp::Exponential;
-use mixture::gauss::{CovarianceType, Gaussian};
+use mixture::exp::{Exponential, ExponentialComponents};
+use mixture::gauss::{CovarianceType, Gaussian, GaussianComponents};
 use mixture::model_file::AnyMixture;
 use numpy::{PyArray2, PyReadonlyArray1};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Duration;
-use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
 
 /// What to fit and how: a dict with every key, built by the Python layer.
 #[derive(Debug, Clone, FromPyObject)]
@@ -232,43 +232,74 @@ fn with_threads<R: Send>(n_threads: Option<usize>, f: impl FnOnce() -> R + Send)
     }
 }
 
-/// The start's mixture if it is of family `F`.
-fn start_of<'m, T: Value, C>(
-    start: Option<&'m AnyMixture<T>>,
-    pick: impl Fn(&'m AnyMixture<T>) -> Option<&'m Mixture<T, C>>,
-    family: &str,
-) -> PyResult<Option<&'m Mixture<T, C>>> {
-    match start {
-        None => Ok(None),
-        Some(s) => pick(s).map(Some).ok_or_else(|| {
-            PyValueError::new_err(format!(
-                "the initial model is {} but the family fitted is {family}",
-                s.family()
-            ))
-        }),
+/// A family's place in [`AnyMixture`]: where a start of that family is found.
+trait InAny<T: Value>: Components<T> {
+    fn of(any: &AnyMixture<T>) -> Option<&Mixture<T, Self>>;
+}
+
+impl<T: Value> InAny<T> for GaussianComponents<T> {
+    fn of(any: &AnyMixture<T>) -> Option<&Mixture<T, Self>> {
+        match any {
+            AnyMixture::Gaussian(m) => Some(m),
+            _ => None,
+        }
+    }
+}
+
+impl<T: Value> InAny<T> for BernoulliComponents<T> {
+    fn of(any: &AnyMixture<T>) -> Option<&Mixture<T, Self>> {
+        match any {
+            AnyMixture::Bernoulli(m) => Some(m),
+            _ => None,
+        }
+    }
+}
+
+impl<T: Value> InAny<T> for ExponentialComponents<T> {
+    fn of(any: &AnyMixture<T>) -> Option<&Mixture<T, Self>> {
+        match any {
+            AnyMixture::Exponential(m) => Some(m),
+            _ => None,
+        }
     }
 }
 
 type FitResult<T> = Result<(AnyMixture<T>, Option<FitReport>), MixtureError>;
 
+/// Initialises, or fits from `start` (which must be of the estimator's family) or from an
+/// initialisation.
 fn run<T: Value, F: Family<T>>(
     est: Estimator<F>,
     data: Data<'_, T>,
-    start: Option<&Mixture<T, F::Components>>,
+    start: Option<&AnyMixture<T>>,
     initialise_only: bool,
     observer: &mut PyObserver,
-) -> FitResult<T>
+) -> PyResult<FitResult<T>>
 where
+    F::Components: InAny<T>,
     AnyMixture<T>: From<Mixture<T, F::Components>>,
 {
-    if initialise_only {
-        return Ok((est.initialise(data)?.into(), None));
-    }
-    let fitted = match start {
-        Some(s) => est.fit_from_observed(s, data, observer)?,
-        None => est.fit_observed(data, observer)?,
+    let start = match start {
+        None => None,
+        Some(s) => Some(F::Components::of(s).ok_or_else(|| {
+            PyValueError::new_err(format!(
+                "the initial model is {} but the family fitted is {}",
+                s.family(),
+                <F::Components as Components<T>>::FAMILY
+            ))
+        })?),
     };
-    Ok((fitted.mixture.into(), Some(fitted.report)))
+    let mut fit = || -> FitResult<T> {
+        if initialise_only {
+            return Ok((est.initialise(data)?.into(), None));
+        }
+        let fitted = match start {
+            Some(s) => est.fit_from_observed(s, data, observer)?,
+            None => est.fit_observed(data, observer)?,
+        };
+        Ok((fitted.mixture.into(), Some(fitted.report)))
+    };
+    Ok(fit())
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -298,27 +329,15 @@ fn fit_typed<T: Value>(
         };
         let obs = &mut observer;
         let fitted = match family {
-            AnyFamily::Gaussian(g) => spec.estimator(g).and_then(|est| {
-                let s = start_of(start, |m| match m {
-                    AnyMixture::Gaussian(m) => Some(m),
-                    _ => None,
-                }, "gaussian")?;
-                Ok(run(est, data, s, initialise_only, obs))
-            }),
-            AnyFamily::Bernoulli(b) => spec.estimator(b).and_then(|est| {
-                let s = start_of(start, |m| match m {
-                    AnyMixture::Bernoulli(m) => Some(m),
-                    _ => None,
-                }, "bernoulli")?;
-                Ok(run(est, data, s, initialise_only, obs))
-            }),
-            AnyFamily::Exponential(e) => spec.estimator(e).and_then(|est| {
-                let s = start_of(start, |m| match m {
-                    AnyMixture::Exponential(m) => Some(m),
-                    _ => None,
-                }, "exponential")?;
-                Ok(run(est, data, s, initialise_only, obs))
-            }),
+            AnyFamily::Gaussian(g) => spec
+                .estimator(g)
+                .and_then(|est| run(est, data, start, initialise_only, obs)),
+            AnyFamily::Bernoulli(b) => spec
+                .estimator(b)
+                .and_then(|est| run(est, data, start, initialise_only, obs)),
+            AnyFamily::Exponential(e) => spec
+                .estimator(e)
+                .and_then(|est| run(est, data, start, initialise_only, obs)),
         };
         match observer.error {
             Some(e) => Err(e),

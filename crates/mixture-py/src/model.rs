@@ -97,6 +97,28 @@ fn gaussian_parameters<'py, T: Value>(
     Ok(())
 }
 
+/// Each family's own parameters (see [`Model::parameters`]).
+fn family_parameters<'py, T: Value>(
+    py: Python<'py>,
+    model: &AnyMixture<T>,
+    out: &Bound<'py, PyDict>,
+) -> PyResult<()> {
+    match model {
+        AnyMixture::Gaussian(m) => gaussian_parameters(py, m, out),
+        AnyMixture::Bernoulli(m) => {
+            let p = m.components().probabilities();
+            out.set_item(
+                "probabilities",
+                matrix(py, p.as_slice().to_vec(), p.n_cols())?,
+            )
+        }
+        AnyMixture::Exponential(m) => {
+            let r = m.components().rates();
+            out.set_item("rates", matrix(py, r.as_slice().to_vec(), r.n_cols())?)
+        }
+    }
+}
+
 #[pymethods]
 impl Model {
     /// A model from its model file's text (any family, either precision).
@@ -174,30 +196,8 @@ impl Model {
             out.set_item("means", matrix(py, means.into_vec(), d)?)?;
         });
         match &self.inner {
-            AnyModel::F64(AnyMixture::Gaussian(m)) => gaussian_parameters(py, m, &out)?,
-            AnyModel::F32(AnyMixture::Gaussian(m)) => gaussian_parameters(py, m, &out)?,
-            AnyModel::F64(AnyMixture::Bernoulli(m)) => {
-                let p = m.components().probabilities();
-                out.set_item(
-                    "probabilities",
-                    matrix(py, p.as_slice().to_vec(), p.n_cols())?,
-                )?
-            }
-            AnyModel::F32(AnyMixture::Bernoulli(m)) => {
-                let p = m.components().probabilities();
-                out.set_item(
-                    "probabilities",
-                    matrix(py, p.as_slice().to_vec(), p.n_cols())?,
-                )?
-            }
-            AnyModel::F64(AnyMixture::Exponential(m)) => {
-                let r = m.components().rates();
-                out.set_item("rates", matrix(py, r.as_slice().to_vec(), r.n_cols())?)?
-            }
-            AnyModel::F32(AnyMixture::Exponential(m)) => {
-                let r = m.components().rates();
-                out.set_item("rates", matrix(py, r.as_slice().to_vec(), r.n_cols())?)?
-            }
+            AnyModel::F64(m) => family_parameters(py, m, &out)?,
+            AnyModel::F32(m) => family_parameters(py, m, &out)?,
         }
         Ok(out)
     }
