@@ -364,3 +364,76 @@ fn a_singular_covariance_names_the_component_and_reg_covar() {
             .is_finite()
     );
 }
+
+#[test]
+fn random_responsibilities_start_near_the_data_mean_and_do_not_depend_on_threads_or_blocks() {
+    let blobs = lesson_blobs::<f64>(1000, 7).unwrap();
+    let x = &blobs.data;
+    let (n, d, k) = (x.n_rows(), x.n_cols(), 4);
+    let est = Estimator::new(Gaussian::full(), k)
+        .init(Init::Random)
+        .seed(11);
+    let start = est.initialise(x).unwrap();
+    // Every row's responsibilities are uniform draws normalised: each component gets about 1/K
+    // of the weight and a mean near the data's mean.
+    let grand: Vec<f64> = (0..d)
+        .map(|j| x.iter().map(|r| r[j]).sum::<f64>() / n as f64)
+        .collect();
+    for c in 0..k {
+        assert!(
+            (start.weights()[c] - 0.25).abs() < 0.02,
+            "{:?}",
+            start.weights()
+        );
+        for j in 0..d {
+            assert!(
+                (start.means().get(c, j) - grand[j]).abs() < 0.05,
+                "{:?}",
+                start.means()
+            );
+        }
+    }
+    assert_ne!(
+        start.means(),
+        est.clone().seed(12).initialise(x).unwrap().means(),
+        "another seed, other draws"
+    );
+    // The same numbers on 1 and 2 threads, in memory or streamed, after a whole fit with three
+    // restarts.
+    let fit = |threads: usize, block_rows: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let est = est.clone().block_rows(block_rows).n_init(3).max_iter(20);
+        pool.install(|| {
+            let memory = est.fit(x).unwrap();
+            let streamed = est
+                .fit_source(
+                    &mut mixture::core::MatrixSource::new(x),
+                    None,
+                    None,
+                    &mut mixture::core::Silent,
+                )
+                .unwrap();
+            assert_eq!(memory.mixture.means(), streamed.mixture.means());
+            (memory.mixture.means(), memory.report.log_likelihood)
+        })
+    };
+    let reference = fit(1, 64);
+    assert_eq!(fit(2, 64), reference);
+    // Other blocks sum in another order, but draw the same responsibilities.
+    let (means, _) = fit(2, 100_000);
+    for (a, b) in means.as_slice().iter().zip(reference.0.as_slice()) {
+        assert!((a - b).abs() < 1e-12, "{a} vs {b}");
+    }
+    // And it is a start E-M can leave: the fit reaches the k-means start's optimum.
+    let three = Estimator::new(Gaussian::full(), 3).max_iter(500).tol(1e-10);
+    let from_random = three.clone().init(Init::Random).n_init(3).fit(x).unwrap();
+    let from_kmeans = three.fit(x).unwrap();
+    let gap = (from_kmeans.report.log_likelihood - from_random.report.log_likelihood).abs();
+    assert!(
+        gap < 1e-6 * from_kmeans.report.log_likelihood.abs(),
+        "{gap}"
+    );
+}

@@ -125,11 +125,6 @@ class _BaseMixture(DensityMixin, BaseEstimator):
         _check_int(owner, "n_init", self.n_init, 1)
         _check_int(owner, "verbose_interval", self.verbose_interval, 1)
         _check_choice(owner, "init_params", self.init_params, _INIT_PARAMS)
-        if self.init_params == "random":
-            raise ValueError(
-                "init_params='random' (random responsibilities) is not available yet; use "
-                "'kmeans', 'k-means++' or 'random_from_data'"
-            )
 
     def _spec(self, seed: int, n_init: int) -> Dict[str, Any]:
         spec = {
@@ -230,7 +225,7 @@ class _BaseMixture(DensityMixin, BaseEstimator):
                 X, spec, w, start=start, observer=observer, n_threads=get_num_threads()
             )
         self._set_fitted(model, report)
-        if not self.converged_:
+        if not self.converged_ and self.max_iter > 0:  # max_iter=0 asks for no iteration
             warnings.warn(
                 "Best performing initialization did not converge. Try different init "
                 "parameters, or increase max_iter, tol, or check for degenerate data.",
@@ -372,8 +367,8 @@ class GaussianMixture(_BaseMixture):
         Added to the diagonal of every covariance.
     max_iter : int, default=100
     n_init : int, default=1
-    init_params : {'kmeans', 'k-means++', 'random_from_data'}, default='kmeans'
-        ('random', random responsibilities, is not available yet.)
+    init_params : {'kmeans', 'k-means++', 'random', 'random_from_data'}, default='kmeans'
+        'random' draws every row's responsibilities at random (the same on any thread count).
     weights_init, means_init, precisions_init : array-like, default=None
         A start; any part not given comes from the initialisation.
     random_state : int, RandomState instance or None, default=None

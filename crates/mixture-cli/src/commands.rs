@@ -98,6 +98,8 @@ pub enum InitArg {
     RandomRows,
     /// k-means++ seeding refined by a few Lloyd iterations of k-means.
     Kmeans,
+    /// Random responsibilities (scikit-learn's "random").
+    Random,
 }
 
 /// What to do with a component that loses its rows or whose covariance cannot be factored.
@@ -577,6 +579,7 @@ fn options_record(a: &FitArgs) -> serde_json::Map<String, serde_json::Value> {
             (None, InitArg::KMeansPlusPlus) => "kmeans++".into(),
             (None, InitArg::RandomRows) => "random-rows".into(),
             (None, InitArg::Kmeans) => "kmeans".into(),
+            (None, InitArg::Random) => "random".into(),
         }),
     );
     o.insert("n_init".into(), json!(a.n_init));
@@ -864,6 +867,7 @@ where
             InitArg::KMeansPlusPlus => Init::KMeansPlusPlus,
             InitArg::RandomRows => Init::RandomRows,
             InitArg::Kmeans => Init::KMeans,
+            InitArg::Random => Init::Random,
         })
         .n_init(a.n_init)
         .seed(a.seed)

@@ -8,7 +8,7 @@
 
 use crate::error::{MixtureError, Result};
 use crate::family::{Components, Family, SufficientStats};
-use crate::init::{Reservoir, initial_centres, sample_rows};
+use crate::init::{Init, Reservoir, initial_centres, sample_rows};
 use crate::mixture::Mixture;
 use crate::options::{EmOptions, StopRule};
 use crate::report::{DegenerateEvent, FitObserver, IterationRecord, RunSummary};
@@ -343,14 +343,20 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
     }
 
     /// The first parameters of run `run` from the sample: centres chosen by the
-    /// initialisation, every row assigned to its nearest centre, then one M-step (iteration 0
-    /// of the degenerate events).
+    /// initialisation, every row assigned to its nearest centre (or, for [`Init::Random`],
+    /// given random responsibilities), then one M-step (iteration 0 of the degenerate events).
     pub(crate) fn initialise(
         &mut self,
         sample: &Sampled<T>,
         k: usize,
         run: usize,
     ) -> Result<Mixture<T, F::Components>> {
+        if self.options.init == Init::Random {
+            self.set_components(k);
+            let seed = self.options.seed;
+            self.pass(Source::Random { seed, run }, true)?;
+            return Ok(self.m_step(run, 0)?.mixture);
+        }
         let mut rng = ChaCha8Rng::seed_from_u64(self.options.seed);
         rng.set_stream(run as u64);
         let centres = initial_centres(

@@ -25,6 +25,26 @@ pub enum Init {
     /// (scikit-learn's default `"kmeans"` initialisation, with fewer iterations); each row goes
     /// to its nearest final centre, then one M-step.
     KMeans,
+    /// Random responsibilities (scikit-learn's `"random"`): every row's K responsibilities are
+    /// independent uniform draws normalised to sum to one, then one M-step. The draws depend
+    /// on the seed, the run and the row's index only, so they are the same on any thread count
+    /// and block size, in memory or streamed (a fit's sums, as always, follow its blocks).
+    Random,
+}
+
+/// SplitMix64's finaliser: a bijective mix of 64 bits.
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// The unnormalised random responsibility of `row` for `component` in run `run` of
+/// [`Init::Random`]: uniform in (0, 1], a function of its arguments only.
+pub(crate) fn random_responsibility(seed: u64, run: usize, row: usize, component: usize) -> f64 {
+    const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
+    let z = mix(mix(mix(seed ^ (run as u64).wrapping_mul(GOLDEN)) ^ row as u64) ^ component as u64);
+    ((z >> 11) + 1) as f64 * (1.0 / (1u64 << 53) as f64)
 }
 
 /// Most Lloyd iterations of [`Init::KMeans`] (it stops earlier when no label changes).
@@ -99,7 +119,7 @@ pub(crate) fn choose_centres<T: Scalar, R: Rng + ?Sized>(
     match (init, weights) {
         (Init::RandomRows, None) => random_distinct_rows(x, k, rng),
         (Init::RandomRows, Some(w)) => weighted_distinct_rows(x, w, k, rng),
-        (Init::KMeansPlusPlus | Init::KMeans, _) => kmeans_plus_plus(x, weights, k, rng),
+        (_, _) => kmeans_plus_plus(x, weights, k, rng),
     }
 }
 

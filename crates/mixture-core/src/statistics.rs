@@ -16,7 +16,7 @@
 
 use crate::error::{MixtureError, Result};
 use crate::family::{Components, Family, SufficientStats};
-use crate::init::nearest_centre;
+use crate::init::{nearest_centre, random_responsibility};
 use crate::mixture::Mixture;
 use crate::numeric::normalise_rows;
 use crate::options::DegeneratePolicy;
@@ -273,6 +273,13 @@ pub(crate) enum Source<'m, T, C> {
     /// One-hot responsibilities for the nearest of these centres (K×D, initialisation), with
     /// each row's squared distance to it as its badness.
     Centres(&'m [f64]),
+    /// Random responsibilities ([`crate::Init::Random`]) of the given seed and run.
+    Random {
+        /// The fit's seed.
+        seed: u64,
+        /// The run (0-based).
+        run: usize,
+    },
 }
 
 // Manual impls: a derive would demand `T: Copy, C: Copy` although only references are held.
@@ -366,6 +373,24 @@ pub(crate) fn accumulate_block<T: Scalar, F: Family<T>>(
                     row[label] = T::one();
                     keep_worst(&mut ws.worst, k, (distance, i), || (distance, i));
                 }
+            }
+        }
+        Source::Random { seed, run } => {
+            let mut draws = vec![0.0; k];
+            for (i, row) in joint.chunks_exact_mut(k).enumerate() {
+                if weight_of(i) == 0.0 {
+                    row.fill(T::zero());
+                    continue;
+                }
+                for (c, v) in draws.iter_mut().enumerate() {
+                    *v = random_responsibility(seed, run, first_row + i, c);
+                }
+                let total: f64 = draws.iter().sum();
+                for (r, v) in row.iter_mut().zip(&draws) {
+                    *r = T::cast(v / total);
+                }
+                // No row explains a random start worse than another.
+                keep_worst(&mut ws.worst, k, (0.0, i), || (0.0, i));
             }
         }
     }

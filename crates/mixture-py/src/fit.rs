@@ -92,11 +92,12 @@ impl Spec {
             "kmeans" => Init::KMeans,
             "k-means++" => Init::KMeansPlusPlus,
             "random_from_data" => Init::RandomRows,
+            "random" => Init::Random,
             other => {
                 return Err(invalid(
                     "init_params",
                     other,
-                    "'kmeans', 'k-means++' or 'random_from_data'",
+                    "'kmeans', 'k-means++', 'random' or 'random_from_data'",
                 ));
             }
         };
