@@ -11,7 +11,9 @@
 //! - [`plot`]: PNG figures (density contours over data or samples, prototypes, histograms,
 //!   fit traces);
 //! - [`datagen`]: seeded synthetic data with known truth;
-//! - [`model_file`]: versioned JSON model files of any family, in either precision.
+//! - [`model_file`]: versioned JSON model files of any family, in either precision;
+//! - [`select`]: model selection over K and structures by BIC, AIC or ICL, with spurious
+//!   components flagged.
 //!
 //! # Examples
 //! The lesson this project grew from, in a few lines:
@@ -42,6 +44,7 @@ pub use mixture_gauss as gauss;
 pub use mixture_plot as plot;
 
 pub mod model_file;
+pub mod select;
 
 /// The README's Rust examples, compiled and run as doc-tests.
 #[cfg(doctest)]

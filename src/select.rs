@@ -1,0 +1,451 @@
+//! Model selection: a grid of fits over K and structures (Gaussian covariance types, Bernoulli,
+//! exponential) scored by BIC, AIC and ICL, with every cell's fit checked for spurious
+//! components.
+//!
+//! Every criterion here is **lower is better**: `BIC = −2 ln p(X) + p ln N`,
+//! `AIC = −2 ln p(X) + 2p`, `ICL = BIC + 2·E` where `E = −Σᵢ wᵢ Σₖ rᵢₖ ln rᵢₖ` is the entropy of
+//! the responsibilities (mclust's BIC has the opposite sign: it maximises `2 ln p(X) − p ln N`).
+//!
+//! A cell that cannot be fitted (a singular covariance, too few rows, data outside the
+//! family's domain) keeps its error and the grid goes on. Cells are fitted one after the other,
+//! each on all threads, so the table is the same on any thread count.
+//!
+//! # Examples
+//! ```
+//! use mixture::core::EmOptions;
+//! use mixture::gauss::CovarianceType;
+//! use mixture::select::{Criterion, Grid, Structure, select};
+//!
+//! let blobs = mixture::datagen::lesson_blobs::<f64>(200, 69)?;
+//! let grid = Grid::new(
+//!     1..=5,
+//!     [Structure::Gaussian(CovarianceType::Full), Structure::Gaussian(CovarianceType::Diagonal)],
+//! );
+//! let table = select(&blobs.data, &grid, &EmOptions::default(), Criterion::Bic)?;
+//! let best = table.best().expect("some cell fits");
+//! assert_eq!(best.n_components, 3);
+//! # Ok::<(), mixture::core::MixtureError>(())
+//! ```
+
+use crate::core::faer::{MatRef, Side};
+use crate::core::{
+    Components, Data, EmOptions, Estimator, Family, FitReport, Mixture, MixtureError, Scalar,
+};
+use crate::gauss::{CovarianceType, Gaussian, GaussianMixture};
+use crate::model_file::AnyMixture;
+use crate::{bern::Bernoulli, exp::Exponential};
+
+/// What is fitted in a cell besides K: a Gaussian of one covariance type, or another family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Structure {
+    /// Gaussian components of this covariance type.
+    Gaussian(CovarianceType),
+    /// Bernoulli components.
+    Bernoulli,
+    /// Exponential components.
+    Exponential,
+}
+
+impl Structure {
+    /// The family's name (`"gaussian"`, `"bernoulli"`, `"exponential"`).
+    pub fn family(&self) -> &'static str {
+        match self {
+            Structure::Gaussian(_) => "gaussian",
+            Structure::Bernoulli => "bernoulli",
+            Structure::Exponential => "exponential",
+        }
+    }
+
+    /// The covariance type's name for Gaussians (`"full"`, …), `"-"` for the other families.
+    pub fn covariance(&self) -> &'static str {
+        match self {
+            Structure::Gaussian(kind) => kind.name(),
+            _ => "-",
+        }
+    }
+}
+
+/// Which criterion ranks the cells (all three are computed for every cell).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Criterion {
+    /// Bayesian information criterion (lower is better).
+    #[default]
+    Bic,
+    /// Akaike information criterion (lower is better).
+    Aic,
+    /// Integrated completed likelihood, BIC plus twice the responsibilities' entropy (lower is
+    /// better): prefers well-separated components.
+    Icl,
+}
+
+impl Criterion {
+    /// `"bic"`, `"aic"` or `"icl"`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Criterion::Bic => "bic",
+            Criterion::Aic => "aic",
+            Criterion::Icl => "icl",
+        }
+    }
+}
+
+/// The grid: every K of `components` with every structure, and the Gaussians' `reg_covar`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Grid {
+    /// Numbers of components.
+    pub components: Vec<usize>,
+    /// Structures.
+    pub structures: Vec<Structure>,
+    /// Added to the Gaussians' covariance diagonals (default 1e-6).
+    pub reg_covar: f64,
+}
+
+impl Grid {
+    /// Every K in `components` with every structure in `structures`, `reg_covar` 1e-6.
+    pub fn new(
+        components: impl IntoIterator<Item = usize>,
+        structures: impl IntoIterator<Item = Structure>,
+    ) -> Self {
+        Self {
+            components: components.into_iter().collect(),
+            structures: structures.into_iter().collect(),
+            reg_covar: 1e-6,
+        }
+    }
+}
+
+/// A component whose fit the data do not support: too few rows for its parameters, or a
+/// covariance held up only by `reg_covar`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Suspect {
+    /// The component.
+    pub component: usize,
+    /// Its effective number of rows (its weight times the data's total weight).
+    pub effective_rows: f64,
+    /// Why it is suspect, in words.
+    pub reason: String,
+}
+
+/// A fitted cell.
+#[derive(Debug, Clone)]
+pub struct Scores<T> {
+    /// The fitted mixture.
+    pub model: AnyMixture<T>,
+    /// Its total log-likelihood of the data.
+    pub log_likelihood: f64,
+    /// Free parameters (scikit-learn's count).
+    pub n_parameters: usize,
+    /// BIC (lower is better).
+    pub bic: f64,
+    /// AIC (lower is better).
+    pub aic: f64,
+    /// ICL (lower is better).
+    pub icl: f64,
+    /// Whether the best run converged.
+    pub converged: bool,
+    /// Iterations of the best run.
+    pub n_iter: usize,
+    /// Suspect components (see [`suspect_components`]).
+    pub suspect: Vec<Suspect>,
+}
+
+impl<T> Scores<T> {
+    /// The value of `criterion`.
+    pub fn criterion(&self, criterion: Criterion) -> f64 {
+        match criterion {
+            Criterion::Bic => self.bic,
+            Criterion::Aic => self.aic,
+            Criterion::Icl => self.icl,
+        }
+    }
+}
+
+/// One cell of the grid: its K, its structure, and its scores or the error that stopped it.
+#[derive(Debug, Clone)]
+pub struct Cell<T> {
+    /// Number of components.
+    pub n_components: usize,
+    /// Structure.
+    pub structure: Structure,
+    /// The fit's scores, or why there is none.
+    pub outcome: Result<Scores<T>, MixtureError>,
+}
+
+/// The grid's cells, in grid order, and the criterion that ranks them.
+#[derive(Debug, Clone)]
+pub struct Selection<T> {
+    /// Every cell, in the order of the grid (structures outer, K inner).
+    pub cells: Vec<Cell<T>>,
+    /// The ranking criterion.
+    pub criterion: Criterion,
+}
+
+impl<T> Selection<T> {
+    /// The cells ranked: fitted cells without suspect components by the criterion (lowest
+    /// first), then fitted cells with suspect components, then failed cells in grid order.
+    pub fn ranked(&self) -> Vec<&Cell<T>> {
+        let key = |c: &Cell<T>| match &c.outcome {
+            Ok(s) => (u8::from(!s.suspect.is_empty()), s.criterion(self.criterion)),
+            Err(_) => (2, f64::INFINITY),
+        };
+        let mut cells: Vec<&Cell<T>> = self.cells.iter().collect();
+        // Stable: ties keep grid order.
+        cells.sort_by(|a, b| {
+            let (ka, kb) = (key(a), key(b));
+            ka.0.cmp(&kb.0).then(ka.1.total_cmp(&kb.1))
+        });
+        cells
+    }
+
+    /// The best cell: the first of [`Selection::ranked`], if any cell was fitted.
+    pub fn best(&self) -> Option<&Cell<T>> {
+        self.ranked()
+            .into_iter()
+            .next()
+            .filter(|c| c.outcome.is_ok())
+    }
+}
+
+/// Fits every cell of `grid` to `data` with `options` (`max_iter`, `tol`, `init`, `n_init`,
+/// `seed`, ...) and scores it.
+///
+/// # Errors
+/// [`MixtureError::InvalidOption`] for an empty grid, a K of 0 or an invalid `reg_covar`, and
+/// the options' own errors; a cell's fit error is kept in the cell instead.
+pub fn select<'a, T: Scalar>(
+    data: impl Into<Data<'a, T>>,
+    grid: &Grid,
+    options: &EmOptions,
+    criterion: Criterion,
+) -> Result<Selection<T>, MixtureError> {
+    let data = data.into();
+    options.validate()?;
+    if grid.components.is_empty() || grid.structures.is_empty() {
+        return Err(MixtureError::InvalidOption {
+            name: "grid",
+            value: format!(
+                "{} values of K, {} structures",
+                grid.components.len(),
+                grid.structures.len()
+            ),
+            expected: "at least one K and one structure",
+        });
+    }
+    if let Some(&k) = grid.components.iter().find(|&&k| k == 0) {
+        return Err(MixtureError::InvalidOption {
+            name: "components",
+            value: k.to_string(),
+            expected: "every K at least 1",
+        });
+    }
+    if !(grid.reg_covar.is_finite() && grid.reg_covar >= 0.0) {
+        return Err(MixtureError::InvalidOption {
+            name: "reg_covar",
+            value: grid.reg_covar.to_string(),
+            expected: "finite and at least 0",
+        });
+    }
+    let mut cells = Vec::with_capacity(grid.components.len() * grid.structures.len());
+    for &structure in &grid.structures {
+        for &k in &grid.components {
+            let outcome = match structure {
+                Structure::Gaussian(kind) => fit_cell(
+                    Gaussian::new(kind).with_reg_covar(grid.reg_covar),
+                    k,
+                    options,
+                    data,
+                    Some(grid.reg_covar),
+                ),
+                Structure::Bernoulli => fit_cell(Bernoulli::new(), k, options, data, None),
+                Structure::Exponential => fit_cell(Exponential::new(), k, options, data, None),
+            };
+            cells.push(Cell {
+                n_components: k,
+                structure,
+                outcome,
+            });
+        }
+    }
+    Ok(Selection { cells, criterion })
+}
+
+fn fit_cell<T: Scalar, F: Family<T>>(
+    family: F,
+    k: usize,
+    options: &EmOptions,
+    data: Data<'_, T>,
+    reg_covar: Option<f64>,
+) -> Result<Scores<T>, MixtureError>
+where
+    AnyMixture<T>: From<Mixture<T, F::Components>>,
+{
+    let fitted = Estimator::new(family, k)
+        .with_options(options.clone())
+        .fit(data)?;
+    let (mixture, report) = (fitted.mixture, fitted.report);
+    let p = mixture.n_parameters();
+    let ll = report.log_likelihood;
+    let bic = -2.0 * ll + p as f64 * report.weight_total.ln();
+    let entropy = responsibility_entropy(&mixture, data)?;
+    let model = AnyMixture::from(mixture);
+    let suspect = suspect_components(&model, &report, data, reg_covar);
+    Ok(Scores {
+        log_likelihood: ll,
+        n_parameters: p,
+        bic,
+        aic: -2.0 * ll + 2.0 * p as f64,
+        icl: bic + 2.0 * entropy,
+        converged: report.converged,
+        n_iter: report.n_iter,
+        suspect,
+        model,
+    })
+}
+
+/// `−Σᵢ wᵢ Σₖ rᵢₖ ln rᵢₖ`: how uncertain the assignment of rows to components is.
+fn responsibility_entropy<T: Scalar, C: Components<T>>(
+    mixture: &Mixture<T, C>,
+    data: Data<'_, T>,
+) -> Result<f64, MixtureError> {
+    let r = mixture.predict_proba(data.rows())?;
+    let k = r.n_cols();
+    let mut total = 0.0;
+    for (i, row) in r.as_slice().chunks_exact(k).enumerate() {
+        let w = data.weights().map_or(1.0, |w| w[i]);
+        if w == 0.0 {
+            continue;
+        }
+        let h: f64 = row
+            .iter()
+            .map(|v| v.as_f64())
+            .filter(|&v| v > 0.0)
+            .map(|v| -v * v.ln())
+            .sum();
+        total += w * h;
+    }
+    Ok(total)
+}
+
+/// The components of a fitted `model` that the data do not support:
+///
+/// - fewer effective rows (weight × total weight of `data`, as in `report`) than its
+///   parameters need: D + 1 for a full covariance, 2 for a diagonal or spherical one, 1 for a
+///   Bernoulli or exponential component (a tied covariance is pooled, so only the row count
+///   of 1 applies);
+/// - for Gaussians, a covariance whose smallest eigenvalue is within a factor of 10 of
+///   `reg_covar` (when given) while the data's own covariance has none below 1000 × `reg_covar`:
+///   a component sitting on (nearly) coincident rows, held up only by the regularisation.
+pub fn suspect_components<T: Scalar>(
+    model: &AnyMixture<T>,
+    report: &FitReport,
+    data: Data<'_, T>,
+    reg_covar: Option<f64>,
+) -> Vec<Suspect> {
+    let (weights, d) = match model {
+        AnyMixture::Gaussian(m) => (m.weights(), m.n_features()),
+        AnyMixture::Bernoulli(m) => (m.weights(), m.n_features()),
+        AnyMixture::Exponential(m) => (m.weights(), m.n_features()),
+    };
+    let needed = match model {
+        AnyMixture::Gaussian(m) => match m.components().covariance_type() {
+            CovarianceType::Full => d as f64 + 1.0,
+            CovarianceType::Tied => 1.0,
+            _ => 2.0,
+        },
+        _ => 1.0,
+    };
+    let mut out = Vec::new();
+    for (c, &w) in weights.iter().enumerate() {
+        let effective_rows = w * report.weight_total;
+        if effective_rows < needed {
+            out.push(Suspect {
+                component: c,
+                effective_rows,
+                reason: format!(
+                    "{effective_rows:.3} effective rows, fewer than the {needed} its parameters need"
+                ),
+            });
+        }
+    }
+    if let (AnyMixture::Gaussian(m), Some(reg)) = (model, reg_covar)
+        && reg > 0.0
+    {
+        floor_suspects(m, report, data, reg, &mut out);
+    }
+    out
+}
+
+fn floor_suspects<T: Scalar>(
+    m: &GaussianMixture<T>,
+    report: &FitReport,
+    data: Data<'_, T>,
+    reg: f64,
+    out: &mut Vec<Suspect>,
+) {
+    let d = m.n_features();
+    let smallest = |cov: &[f64]| -> f64 {
+        MatRef::from_row_major_slice(cov, d, d)
+            .self_adjoint_eigenvalues(Side::Lower)
+            .map_or(f64::NAN, |e| e.first().copied().unwrap_or(f64::NAN))
+    };
+    let data_smallest = smallest(&weighted_covariance(data));
+    if !(data_smallest > 1000.0 * reg) {
+        return;
+    }
+    for c in 0..m.n_components() {
+        if out.iter().any(|s| s.component == c) {
+            continue;
+        }
+        let cov: Vec<f64> = m
+            .components()
+            .covariance(c)
+            .iter()
+            .map(|v| v.as_f64())
+            .collect();
+        let lowest = smallest(&cov);
+        if lowest <= 10.0 * reg {
+            out.push(Suspect {
+                component: c,
+                effective_rows: m.weights()[c] * report.weight_total,
+                reason: format!(
+                    "covariance eigenvalue {lowest:.3e} at the reg_covar floor ({reg:e}) while the data's smallest is {data_smallest:.3e}"
+                ),
+            });
+        }
+    }
+    out.sort_by_key(|s| s.component);
+}
+
+/// The data's weighted covariance (D×D, row-major, f64), by centred sums.
+fn weighted_covariance<T: Scalar>(data: Data<'_, T>) -> Vec<f64> {
+    let rows = data.rows();
+    let d = rows.n_cols();
+    let w = |i: usize| data.weights().map_or(1.0, |w| w[i]);
+    let total: f64 = (0..rows.n_rows()).map(w).sum();
+    let mut mean = vec![0.0; d];
+    for (i, r) in rows.iter().enumerate() {
+        for (m, v) in mean.iter_mut().zip(r) {
+            *m += w(i) * v.as_f64();
+        }
+    }
+    mean.iter_mut().for_each(|m| *m /= total);
+    let mut cov = vec![0.0; d * d];
+    for (i, r) in rows.iter().enumerate() {
+        for a in 0..d {
+            let da = r[a].as_f64() - mean[a];
+            for b in 0..=a {
+                cov[a * d + b] += w(i) * da * (r[b].as_f64() - mean[b]);
+            }
+        }
+    }
+    for a in 0..d {
+        for b in 0..=a {
+            let v = cov[a * d + b] / total;
+            cov[a * d + b] = v;
+            cov[b * d + a] = v;
+        }
+    }
+    cov
+}

@@ -1,0 +1,182 @@
+//! Model selection over K and structures: the right model is found, cells that cannot be fitted
+//! keep their error, spurious components are flagged, and the table is the same on any thread
+//! count.
+
+use mixture::core::{EmOptions, MixtureError, RowMatrix};
+use mixture::datagen::GaussianMixtureGenerator;
+use mixture::gauss::CovarianceType;
+use mixture::select::{Criterion, Grid, Selection, Structure, select};
+
+const ALL_GAUSSIANS: [Structure; 4] = [
+    Structure::Gaussian(CovarianceType::Full),
+    Structure::Gaussian(CovarianceType::Diagonal),
+    Structure::Gaussian(CovarianceType::Spherical),
+    Structure::Gaussian(CovarianceType::Tied),
+];
+
+fn options() -> EmOptions {
+    let mut o = EmOptions::default();
+    o.n_init = 3;
+    o.seed = 4;
+    o.tol = 1e-6;
+    o.max_iter = 500;
+    o
+}
+
+/// Every cell's numbers (or error message), bit for bit.
+fn table(s: &Selection<f64>) -> Vec<String> {
+    s.cells
+        .iter()
+        .map(|c| match &c.outcome {
+            Ok(v) => format!(
+                "{} {:?} {:x} {:x} {:x} {}",
+                c.n_components,
+                c.structure,
+                v.bic.to_bits(),
+                v.aic.to_bits(),
+                v.icl.to_bits(),
+                v.suspect.len()
+            ),
+            Err(e) => format!("{} {:?} {e}", c.n_components, c.structure),
+        })
+        .collect()
+}
+
+#[test]
+fn bic_picks_three_full_components_from_three_full_components() {
+    // Correlated (full) covariances, well separated: K = 3 full should win.
+    let truth = GaussianMixtureGenerator::random(3, 3, 4.0, 7).unwrap();
+    let x = truth.generate::<f64>(1500, 8).unwrap().data;
+    let grid = Grid::new(1..=6, ALL_GAUSSIANS);
+    let s = select(&x, &grid, &options(), Criterion::Bic).unwrap();
+    assert_eq!(s.cells.len(), 24);
+    let best = s.best().unwrap();
+    assert_eq!(
+        (best.n_components, best.structure),
+        (3, Structure::Gaussian(CovarianceType::Full)),
+        "{:#?}",
+        table(&s)
+    );
+    let scores = best.outcome.as_ref().unwrap();
+    assert!(scores.suspect.is_empty());
+    // The criteria are what they say (lower is better; ICL adds the entropy).
+    let n = x.n_rows() as f64;
+    let p = scores.n_parameters as f64;
+    assert!((scores.bic - (-2.0 * scores.log_likelihood + p * n.ln())).abs() < 1e-9);
+    assert!((scores.aic - (-2.0 * scores.log_likelihood + 2.0 * p)).abs() < 1e-9);
+    assert!(scores.icl >= scores.bic);
+    // Ranked: ascending BIC among fitted cells.
+    let ranked: Vec<f64> = s
+        .ranked()
+        .iter()
+        .filter_map(|c| c.outcome.as_ref().ok().map(|v| v.bic))
+        .collect();
+    assert!(ranked.windows(2).all(|w| w[0] <= w[1]));
+}
+
+#[test]
+fn cells_that_cannot_be_fitted_keep_their_error_and_the_table_is_the_same_on_any_thread_count() {
+    // 12 points, 7 of them distinct, K up to 10: cells of K > 7 cannot be initialised and keep
+    // their error; the others are fitted (small K soundly, large K flagged) and ranked.
+    let distinct = [
+        0.0, 0.0, 1.0, 0.5, 3.0, 1.0, 4.0, 4.5, 0.5, 3.5, 5.0, 5.0, 2.0, 0.0,
+    ];
+    let values: Vec<f64> = distinct.iter().chain(&distinct[..10]).copied().collect();
+    let x = RowMatrix::new(values, 2).unwrap();
+    let grid = Grid::new(1..=10, ALL_GAUSSIANS);
+    let run = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| select(&x, &grid, &options(), Criterion::Icl).unwrap())
+    };
+    let one = run(1);
+    for cell in &one.cells {
+        assert_eq!(
+            cell.outcome.is_err(),
+            cell.n_components > 7,
+            "{:#?}",
+            table(&one)
+        );
+    }
+    assert!(one.best().is_some());
+    assert!(one.best().unwrap().n_components < 10);
+    for cell in one.cells.iter().filter(|c| c.outcome.is_err()) {
+        let message = cell.outcome.as_ref().unwrap_err().to_string();
+        assert!(!message.is_empty());
+    }
+    assert_eq!(table(&one), table(&run(2)));
+}
+
+#[test]
+fn a_planted_spurious_component_is_flagged_and_ranked_after_sound_ones() {
+    // 300 rows from a standard normal in 5 dimensions, and 3 near-duplicates far away: a
+    // full-covariance component on those 3 rows has a likelihood far above any sensible
+    // solution, held up by reg_covar only.
+    let mut values = Vec::new();
+    let g = GaussianMixtureGenerator::random(1, 5, 1.0, 3).unwrap();
+    let base = g.generate::<f64>(300, 4).unwrap().data;
+    values.extend_from_slice(base.as_slice());
+    for i in 0..3 {
+        values.extend((0..5).map(|j| 40.0 + 1e-4 * (i * 5 + j) as f64));
+    }
+    let x = RowMatrix::new(values, 5).unwrap();
+    let grid = Grid::new(1..=2, [Structure::Gaussian(CovarianceType::Full)]);
+    let s = select(&x, &grid, &options(), Criterion::Bic).unwrap();
+    let two = s.cells.iter().find(|c| c.n_components == 2).unwrap();
+    let scores = two.outcome.as_ref().unwrap();
+    assert_eq!(scores.suspect.len(), 1, "{:?}", scores.suspect);
+    let flagged = &scores.suspect[0];
+    assert!((flagged.effective_rows - 3.0).abs() < 0.01, "{flagged:?}");
+    assert!(flagged.reason.contains("effective rows"));
+    // Its BIC is the lowest, yet the sound K = 1 cell ranks first.
+    let one = s.cells.iter().find(|c| c.n_components == 1).unwrap();
+    assert!(scores.bic < one.outcome.as_ref().unwrap().bic);
+    assert_eq!(s.best().unwrap().n_components, 1);
+}
+
+#[test]
+fn other_families_and_bad_grids() {
+    let truth = GaussianMixtureGenerator::random(2, 4, 3.0, 9).unwrap();
+    let x = truth.generate::<f64>(400, 10).unwrap().data;
+    // Bernoulli and exponential cells on Gaussian data fail with the domain error, in the table.
+    let grid = Grid::new(
+        [2],
+        [
+            Structure::Gaussian(CovarianceType::Diagonal),
+            Structure::Bernoulli,
+            Structure::Exponential,
+        ],
+    );
+    let s = select(&x, &grid, &options(), Criterion::Aic).unwrap();
+    assert!(s.cells[0].outcome.is_ok());
+    for cell in &s.cells[1..] {
+        assert!(matches!(
+            cell.outcome,
+            Err(MixtureError::OutOfDomain { .. })
+        ));
+    }
+    assert_eq!(s.best().unwrap().structure.family(), "gaussian");
+    assert!(matches!(
+        select(
+            &x,
+            &Grid::new([], ALL_GAUSSIANS),
+            &options(),
+            Criterion::Bic
+        ),
+        Err(MixtureError::InvalidOption { name: "grid", .. })
+    ));
+    assert!(matches!(
+        select(
+            &x,
+            &Grid::new([0, 1], ALL_GAUSSIANS),
+            &options(),
+            Criterion::Bic
+        ),
+        Err(MixtureError::InvalidOption {
+            name: "components",
+            ..
+        })
+    ));
+}
