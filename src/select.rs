@@ -391,7 +391,7 @@ fn floor_suspects<T: Scalar>(
             .map_or(f64::NAN, |e| e.first().copied().unwrap_or(f64::NAN))
     };
     let data_smallest = smallest(&weighted_covariance(data));
-    if !(data_smallest > 1000.0 * reg) {
+    if data_smallest.is_nan() || data_smallest <= 1000.0 * reg {
         return;
     }
     for c in 0..m.n_components() {
