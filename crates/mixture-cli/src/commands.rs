@@ -53,6 +53,8 @@ pub enum Command {
     Generate(GenerateArgs),
     /// The lesson end to end: data, fit, trace, log p(X), model file and two pictures.
     Demo(DemoArgs),
+    /// Fit a grid of K, covariance types and families; rank by BIC, AIC or ICL; save the best.
+    Select(crate::select::SelectArgs),
 }
 
 /// Component family.
@@ -407,11 +409,12 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Plot(a) => with_model(&a.model, |m| plot(m, &a), |m| plot(m, &a)),
         Command::Generate(a) => generate(&a.kind),
         Command::Demo(a) => demo(&a),
+        Command::Select(a) => crate::select::run(&a),
     }
 }
 
 /// Prints to standard output; a closed pipe (`mixture score ... | head`) is not an error.
-fn say(text: impl std::fmt::Display) {
+pub(crate) fn say(text: impl std::fmt::Display) {
     let _ = writeln!(std::io::stdout().lock(), "{text}");
 }
 
@@ -628,7 +631,7 @@ enum FitInput<'a, T: Value> {
     },
 }
 
-fn header_of(present: bool) -> Header {
+pub(crate) fn header_of(present: bool) -> Header {
     if present {
         Header::Present
     } else {

@@ -13,6 +13,7 @@ pub mod commands;
 pub mod error;
 pub mod files;
 mod progress;
+pub mod select;
 pub mod sources;
 
 pub use commands::{Cli, run};

@@ -1471,3 +1471,98 @@ fn a_file_that_changes_between_passes_is_an_error() {
         assert!(err.to_string().contains(name), "{err}");
     }
 }
+
+#[test]
+fn select_ranks_a_grid_saves_the_best_model_and_draws_the_criterion() {
+    let dir = workdir("select");
+    ok(
+        &dir,
+        &[
+            "generate", "gaussian", "-k", "3", "-d", "3", "-n", "1500", "--seed", "7", "-o",
+            "x.csv",
+        ],
+    );
+    let out = ok(
+        &dir,
+        &[
+            "select",
+            "-i",
+            "x.csv",
+            "-k",
+            "1..5",
+            "--n-init",
+            "2",
+            "--json",
+            "--model",
+            "best.json",
+            "--plot",
+            "bic.png",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["criterion"], "bic");
+    assert_eq!(v["lower_is_better"], true);
+    assert_eq!(v["best"]["n_components"], 3);
+    assert_eq!(v["best"]["covariance"], "full");
+    let cells = v["cells"].as_array().unwrap();
+    assert_eq!(cells.len(), 20);
+    let bics: Vec<f64> = cells.iter().map(|c| c["bic"].as_f64().unwrap()).collect();
+    assert!(bics.windows(2).all(|w| w[0] <= w[1]), "ranked by BIC");
+    // The saved model is the best cell's: its log-likelihood, scored again, is the table's.
+    let score = ok(&dir, &["score", "-m", "best.json", "-i", "x.csv", "--json"]);
+    let s: serde_json::Value = serde_json::from_str(score.trim()).unwrap();
+    let ll = s["log_likelihood"].as_f64().unwrap();
+    assert!((ll - cells[0]["log_likelihood"].as_f64().unwrap()).abs() < 1e-6 * ll.abs());
+    let png = std::fs::read(dir.join("bic.png")).unwrap();
+    assert!(png.starts_with(b"\x89PNG"));
+    // The plain table says which way is better, and the best row.
+    let text = ok(
+        &dir,
+        &[
+            "select",
+            "-i",
+            "x.csv",
+            "-k",
+            "2,3",
+            "--covariance",
+            "full,diag",
+        ],
+    );
+    assert!(text.contains("lower is better") && text.contains("opposite sign"));
+    assert!(text.contains("best: K = 3, gaussian full"));
+    // Options are checked before the data are read; nothing is written on failure.
+    for (args, needle) in [
+        (
+            &["select", "-i", "missing.csv", "-k", "0..3"][..],
+            "--components",
+        ),
+        (
+            &["select", "-i", "missing.csv", "-k", "3..1"][..],
+            "--components",
+        ),
+        (&["select", "-i", "missing.csv", "--tol", "-1"][..], "tol"),
+        (
+            &["select", "-i", "missing.csv", "--reg-covar", "-1"][..],
+            "reg-covar",
+        ),
+    ] {
+        fails(&dir, args, 2, needle);
+    }
+    fails(
+        &dir,
+        &[
+            "select",
+            "-i",
+            "x.csv",
+            "-k",
+            "2",
+            "--family",
+            "bernoulli",
+            "-m",
+            "none.json",
+        ],
+        2,
+        "no cell",
+    );
+    assert!(!dir.join("none.json").exists());
+}

@@ -310,3 +310,107 @@ pub fn trace_figure(
     };
     Ok(Figure::new(w, h, rgb, Some(area)))
 }
+
+/// Model selection's picture: a criterion (BIC, AIC, ICL; lower is better) against K, one line
+/// per labelled series (a covariance type, a family), the best point ringed.
+///
+/// `series` holds `(label, points)` with points `(K, value)`; cells without a value are simply
+/// left out of their line.
+///
+/// # Errors
+/// [`PlotError::InvalidOption`] when no series has a finite point, for an invalid size, or a
+/// `best` point that is not finite.
+pub fn criterion_figure(
+    series: &[(String, Vec<(usize, f64)>)],
+    best: (usize, f64),
+    criterion: &str,
+    size: (u32, u32),
+) -> Result<Figure, PlotError> {
+    check_size(size)?;
+    let finite = |v: f64| v.is_finite();
+    let all: Vec<(usize, f64)> = series
+        .iter()
+        .flat_map(|(_, p)| p.iter().copied())
+        .filter(|p| finite(p.1))
+        .collect();
+    if all.is_empty() || !finite(best.1) {
+        return Err(PlotError::InvalidOption {
+            name: "series",
+            value: format!("{} finite points, best {:?}", all.len(), best),
+            expected: "at least one finite point and a finite best value",
+        });
+    }
+    ensure_font()?;
+    let (lo, hi) = all
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
+            (lo.min(p.1), hi.max(p.1))
+        });
+    let pad = ((hi - lo) * 0.05).max(hi.abs() * 1e-9).max(1e-9);
+    let k_max = all.iter().map(|p| p.0).max().unwrap_or(1).max(2) as f64;
+    let k_min = all.iter().map(|p| p.0).min().unwrap_or(1) as f64;
+    let (w, h) = size;
+    let mut rgb = vec![255u8; w as usize * h as usize * 3];
+    let area = {
+        let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(
+                format!("{} against K (lower is better)", criterion.to_uppercase()),
+                (FONT, 20),
+            )
+            .margin(12)
+            .x_label_area_size(45)
+            .y_label_area_size(90)
+            .build_cartesian_2d((k_min - 0.5)..(k_max + 0.5), (lo - pad)..(hi + pad))?;
+        chart
+            .configure_mesh()
+            .x_desc("Number of components K")
+            .y_desc(criterion.to_uppercase())
+            .label_style((FONT, 12))
+            .axis_desc_style((FONT, 14))
+            .bold_line_style(RGBColor(225, 225, 225))
+            .light_line_style(TRANSPARENT)
+            .x_label_formatter(&|v| format!("{v:.0}"))
+            .y_label_formatter(&|v| format!("{v:.0}"))
+            .draw()?;
+        for (i, (label, points)) in series.iter().enumerate() {
+            let colour = Palette99::pick(i).to_rgba();
+            let line: Vec<(f64, f64)> = points
+                .iter()
+                .filter(|p| finite(p.1))
+                .map(|&(k, v)| (k as f64, v))
+                .collect();
+            chart
+                .draw_series(LineSeries::new(
+                    line.iter().copied(),
+                    colour.stroke_width(2),
+                ))?
+                .label(label.as_str())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2))
+                });
+            chart.draw_series(line.iter().map(|&p| Circle::new(p, 3, colour.filled())))?;
+        }
+        chart.draw_series(std::iter::once(Circle::new(
+            (best.0 as f64, best.1),
+            9,
+            RGBColor(200, 30, 30).stroke_width(2),
+        )))?;
+        chart
+            .configure_series_labels()
+            .label_font((FONT, 13))
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(180, 180, 180))
+            .draw()?;
+        let (px, py) = chart.plotting_area().get_pixel_range();
+        root.present()?;
+        PlotArea {
+            pixel_x: (px.start, px.end),
+            pixel_y: (py.start, py.end),
+            x_range: (k_min - 0.5, k_max + 0.5),
+            y_range: (lo - pad, hi + pad),
+        }
+    };
+    Ok(Figure::new(w, h, rgb, Some(area)))
+}

@@ -1,0 +1,339 @@
+//! `mixture select`: a grid of fits over K, covariance types and families, ranked by BIC, AIC
+//! or ICL (lower is better), with the best model saved and the criterion drawn.
+
+use crate::commands::{CovarianceArg, FamilyArg, InitArg, header_of, say};
+use crate::error::CliError;
+use crate::files::{AtomicFile, read_all};
+use crate::sources::FileSource;
+use clap::{Args, ValueEnum};
+use mixture::core::{EmOptions, Init};
+use mixture::gauss::CovarianceType;
+use mixture::model_file;
+use mixture::select::{Cell, Criterion, Grid, Selection, Structure, select};
+use mixture_plot::criterion_figure;
+use serde_json::json;
+use std::path::PathBuf;
+
+/// Options of `mixture select`.
+#[derive(Debug, Args)]
+pub struct SelectArgs {
+    /// Data file (.csv, or .npy).
+    #[arg(long, short)]
+    pub input: PathBuf,
+    /// Numbers of components: a range `1..8` (both ends included) or a list `2,3,5`.
+    #[arg(long, short = 'k', default_value = "1..8")]
+    pub components: String,
+    /// Covariance types of the Gaussian cells (comma-separated).
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "full,diag,spherical,tied"
+    )]
+    pub covariance: Vec<CovarianceArg>,
+    /// Families (comma-separated).
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "gaussian")]
+    pub family: Vec<FamilyArg>,
+    /// The criterion that ranks the cells (all three are printed; lower is better).
+    #[arg(long, value_enum, default_value = "bic")]
+    pub criterion: CriterionArg,
+    /// Initialisations per cell; the best log-likelihood wins.
+    #[arg(long, default_value_t = 1)]
+    pub n_init: usize,
+    /// Initialisation.
+    #[arg(long, value_enum, default_value = "kmeans++")]
+    pub init: InitArg,
+    /// Most E-M iterations per run.
+    #[arg(long, default_value_t = 100)]
+    pub max_iter: usize,
+    /// Stop when the mean log-likelihood changes by less than this.
+    #[arg(long, default_value_t = 1e-3, allow_negative_numbers = true)]
+    pub tol: f64,
+    /// Added to every Gaussian covariance's diagonal.
+    #[arg(long, default_value_t = 1e-6, allow_negative_numbers = true)]
+    pub reg_covar: f64,
+    /// Seed of the random stream (the same for every cell).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Print the table as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+    /// Draw the criterion against K, one line per covariance type and family (PNG).
+    #[arg(long)]
+    pub plot: Option<PathBuf>,
+    /// Write the best model here (JSON model file).
+    #[arg(long, short)]
+    pub model: Option<PathBuf>,
+    /// The CSV's first row is a header (by default it is one when it is not all numbers).
+    #[arg(long)]
+    pub header: bool,
+}
+
+/// Information criterion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CriterionArg {
+    /// Bayesian information criterion, −2 ln p(X) + p ln N.
+    Bic,
+    /// Akaike information criterion, −2 ln p(X) + 2p.
+    Aic,
+    /// Integrated completed likelihood, BIC + 2 × the responsibilities' entropy.
+    Icl,
+}
+
+/// `1..8` (inclusive) or `2,3,5`.
+fn parse_components(text: &str) -> Result<Vec<usize>, CliError> {
+    let bad = || {
+        CliError::input(format!(
+            "--components {text:?}: give a range like 1..8 (both ends included) or a list like 2,3,5 of positive numbers"
+        ))
+    };
+    let ks: Vec<usize> = match text.split_once("..") {
+        Some((lo, hi)) => {
+            let lo: usize = lo.trim().parse().map_err(|_| bad())?;
+            let hi: usize = hi.trim().parse().map_err(|_| bad())?;
+            if lo > hi || hi - lo >= 1000 {
+                return Err(bad());
+            }
+            (lo..=hi).collect()
+        }
+        None => text
+            .split(',')
+            .map(|k| k.trim().parse().map_err(|_| bad()))
+            .collect::<Result<_, _>>()?,
+    };
+    if ks.is_empty() || ks.contains(&0) {
+        return Err(bad());
+    }
+    Ok(ks)
+}
+
+fn structures(a: &SelectArgs) -> Vec<Structure> {
+    let mut out = Vec::new();
+    for family in &a.family {
+        match family {
+            FamilyArg::Gaussian => out.extend(a.covariance.iter().map(|c| {
+                Structure::Gaussian(match c {
+                    CovarianceArg::Full => CovarianceType::Full,
+                    CovarianceArg::Diag => CovarianceType::Diagonal,
+                    CovarianceArg::Spherical => CovarianceType::Spherical,
+                    CovarianceArg::Tied => CovarianceType::Tied,
+                })
+            })),
+            FamilyArg::Bernoulli => out.push(Structure::Bernoulli),
+            FamilyArg::Exponential => out.push(Structure::Exponential),
+        }
+    }
+    out.dedup();
+    out
+}
+
+/// Runs `mixture select`.
+///
+/// # Errors
+/// Bad options or data (exit 2), or a failure writing the outputs.
+pub fn run(a: &SelectArgs) -> Result<(), CliError> {
+    // Every option is checked before the data are read.
+    let components = parse_components(&a.components)?;
+    let grid = Grid {
+        components,
+        structures: structures(a),
+        reg_covar: a.reg_covar,
+    };
+    let mut options = EmOptions::default();
+    options.max_iter = a.max_iter;
+    options.tol = a.tol;
+    options.n_init = a.n_init;
+    options.seed = a.seed;
+    options.init = match a.init {
+        InitArg::KMeansPlusPlus => Init::KMeansPlusPlus,
+        InitArg::RandomRows => Init::RandomRows,
+        InitArg::Kmeans => Init::KMeans,
+        InitArg::Random => Init::Random,
+    };
+    options.validate()?;
+    if !(a.reg_covar.is_finite() && a.reg_covar >= 0.0) {
+        return Err(CliError::input(format!(
+            "--reg-covar {}: give a finite value of at least 0",
+            a.reg_covar
+        )));
+    }
+    let criterion = match a.criterion {
+        CriterionArg::Bic => Criterion::Bic,
+        CriterionArg::Aic => Criterion::Aic,
+        CriterionArg::Icl => Criterion::Icl,
+    };
+    let mut source = FileSource::<f64>::open(&a.input, header_of(a.header))?;
+    let x = read_all(&mut source, &a.input)?;
+    let table = select(&x, &grid, &options, criterion)?;
+    let best = table.best();
+    if let (Some(path), Some(best)) = (&a.model, best)
+        && let Ok(s) = &best.outcome
+    {
+        AtomicFile::write_all(path, model_file::to_json(&s.model, None).as_bytes())?;
+    }
+    if let (Some(path), Some(best)) = (&a.plot, best) {
+        draw(&table, best, path)?;
+    }
+    if a.json {
+        say(as_json(&table, a));
+    } else {
+        print_table(&table);
+        match best {
+            Some(b) => say(format!(
+                "best: K = {}, {} {} (lowest {} among cells without suspect components)",
+                b.n_components,
+                b.structure.family(),
+                b.structure.covariance(),
+                criterion.name().to_uppercase()
+            )),
+            None => say("no cell could be fitted: see the errors above"),
+        }
+        if let Some(path) = &a.model
+            && best.is_some()
+        {
+            say(format!("best model written to {}", path.display()));
+        }
+    }
+    if best.is_none() {
+        return Err(CliError::input(
+            "no cell of the grid could be fitted (every cell's error is in the table)",
+        ));
+    }
+    Ok(())
+}
+
+fn print_table(table: &Selection<f64>) {
+    say(format!(
+        "ranked by {}; BIC = -2 ln p(X) + p ln N, AIC = -2 ln p(X) + 2p, ICL = BIC + 2 x entropy: lower is better (mclust's BIC has the opposite sign)",
+        table.criterion.name().to_uppercase()
+    ));
+    say(format!(
+        "{:>3} {:>10} {:>12} {:>16} {:>6} {:>14} {:>14} {:>14} {:>9} {:>7}",
+        "K",
+        "covariance",
+        "family",
+        "log-lik",
+        "params",
+        "BIC",
+        "AIC",
+        "ICL",
+        "converged",
+        "suspect"
+    ));
+    for cell in table.ranked() {
+        let (k, cov, fam) = (
+            cell.n_components,
+            cell.structure.covariance(),
+            cell.structure.family(),
+        );
+        match &cell.outcome {
+            Ok(s) => say(format!(
+                "{k:>3} {cov:>10} {fam:>12} {:>16.4} {:>6} {:>14.4} {:>14.4} {:>14.4} {:>9} {:>7}",
+                s.log_likelihood,
+                s.n_parameters,
+                s.bic,
+                s.aic,
+                s.icl,
+                if s.converged { "yes" } else { "no" },
+                suspects(cell),
+            )),
+            Err(e) => say(format!("{k:>3} {cov:>10} {fam:>12}   failed: {e}")),
+        }
+    }
+}
+
+/// The suspect components of a cell, as `-` or a list like `0,2`.
+fn suspects(cell: &Cell<f64>) -> String {
+    match &cell.outcome {
+        Ok(s) if !s.suspect.is_empty() => s
+            .suspect
+            .iter()
+            .map(|c| c.component.to_string())
+            .collect::<Vec<_>>()
+            .join(","),
+        _ => "-".into(),
+    }
+}
+
+fn as_json(table: &Selection<f64>, a: &SelectArgs) -> serde_json::Value {
+    let cells: Vec<serde_json::Value> = table
+        .ranked()
+        .into_iter()
+        .map(|c| {
+            let mut v = json!({
+                "n_components": c.n_components,
+                "family": c.structure.family(),
+                "covariance": c.structure.covariance(),
+            });
+            let o = v.as_object_mut().expect("an object");
+            match &c.outcome {
+                Ok(s) => {
+                    o.insert("log_likelihood".into(), json!(s.log_likelihood));
+                    o.insert("n_parameters".into(), json!(s.n_parameters));
+                    o.insert("bic".into(), json!(s.bic));
+                    o.insert("aic".into(), json!(s.aic));
+                    o.insert("icl".into(), json!(s.icl));
+                    o.insert("converged".into(), json!(s.converged));
+                    o.insert("n_iter".into(), json!(s.n_iter));
+                    o.insert(
+                        "suspect".into(),
+                        json!(
+                            s.suspect
+                                .iter()
+                                .map(|x| json!({
+                                    "component": x.component,
+                                    "effective_rows": x.effective_rows,
+                                    "reason": x.reason,
+                                }))
+                                .collect::<Vec<_>>()
+                        ),
+                    );
+                }
+                Err(e) => {
+                    o.insert("error".into(), json!(e.to_string()));
+                }
+            }
+            v
+        })
+        .collect();
+    json!({
+        "criterion": table.criterion.name(),
+        "lower_is_better": true,
+        "cells": cells,
+        "best": table.best().map(|b| json!({
+            "n_components": b.n_components,
+            "family": b.structure.family(),
+            "covariance": b.structure.covariance(),
+        })),
+        "model": a.model.as_ref().map(|p| p.display().to_string()),
+    })
+}
+
+fn draw(table: &Selection<f64>, best: &Cell<f64>, path: &std::path::Path) -> Result<(), CliError> {
+    let mut series: Vec<(String, Vec<(usize, f64)>)> = Vec::new();
+    for cell in &table.cells {
+        let label = match cell.structure {
+            Structure::Gaussian(_) => cell.structure.covariance().to_string(),
+            _ => cell.structure.family().to_string(),
+        };
+        let value = cell
+            .outcome
+            .as_ref()
+            .map_or(f64::NAN, |s| s.criterion(table.criterion));
+        match series.iter_mut().find(|(l, _)| *l == label) {
+            Some((_, points)) => points.push((cell.n_components, value)),
+            None => series.push((label, vec![(cell.n_components, value)])),
+        }
+    }
+    let value = best
+        .outcome
+        .as_ref()
+        .map_or(f64::NAN, |s| s.criterion(table.criterion));
+    let figure = criterion_figure(
+        &series,
+        (best.n_components, value),
+        table.criterion.name(),
+        (800, 600),
+    )?;
+    AtomicFile::write_all(path, &figure.png()?)
+}
