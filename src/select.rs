@@ -330,10 +330,9 @@ fn responsibility_entropy<T: Scalar, C: Components<T>>(
 
 /// The components of a fitted `model` that the data do not support:
 ///
-/// - fewer effective rows (weight × total weight of `data`, as in `report`) than its
-///   parameters need: D + 1 for a full covariance, 2 for a diagonal or spherical one, 1 for a
-///   Bernoulli or exponential component (a tied covariance is pooled, so only the row count
-///   of 1 applies);
+/// - those of the fit's report ([`FitReport::suspect`]): fewer effective rows than their
+///   parameters need (D + 1 for a full covariance, 2 for a diagonal or spherical one, 1
+///   otherwise);
 /// - for Gaussians, a covariance whose smallest eigenvalue is within a factor of 10 of
 ///   `reg_covar` (when given) while the data's own covariance has none below 1000 × `reg_covar`:
 ///   a component sitting on (nearly) coincident rows, held up only by the regularisation.
@@ -343,32 +342,18 @@ pub fn suspect_components<T: Scalar>(
     data: Data<'_, T>,
     reg_covar: Option<f64>,
 ) -> Vec<Suspect> {
-    let (weights, d) = match model {
-        AnyMixture::Gaussian(m) => (m.weights(), m.n_features()),
-        AnyMixture::Bernoulli(m) => (m.weights(), m.n_features()),
-        AnyMixture::Exponential(m) => (m.weights(), m.n_features()),
-    };
-    let needed = match model {
-        AnyMixture::Gaussian(m) => match m.components().covariance_type() {
-            CovarianceType::Full => d as f64 + 1.0,
-            CovarianceType::Tied => 1.0,
-            _ => 2.0,
-        },
-        _ => 1.0,
-    };
-    let mut out = Vec::new();
-    for (c, &w) in weights.iter().enumerate() {
-        let effective_rows = w * report.weight_total;
-        if effective_rows < needed {
-            out.push(Suspect {
-                component: c,
-                effective_rows,
-                reason: format!(
-                    "{effective_rows:.3} effective rows, fewer than the {needed} its parameters need"
-                ),
-            });
-        }
-    }
+    let mut out: Vec<Suspect> = report
+        .suspect
+        .iter()
+        .map(|s| Suspect {
+            component: s.component,
+            effective_rows: s.effective_rows,
+            reason: format!(
+                "{:.3} effective rows, fewer than the {} its parameters need",
+                s.effective_rows, s.rows_needed
+            ),
+        })
+        .collect();
     if let (AnyMixture::Gaussian(m), Some(reg)) = (model, reg_covar)
         && reg > 0.0
     {

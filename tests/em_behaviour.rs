@@ -437,3 +437,75 @@ fn random_responsibilities_start_near_the_data_mean_and_do_not_depend_on_threads
         "{gap}"
     );
 }
+
+/// 300 rows of two clusters in 5 dimensions, and 3 near-duplicate rows far away: a full
+/// covariance on those 3 rows explains them almost perfectly, a spurious solution.
+fn planted_spurious() -> RowMatrix<f64> {
+    let g = GaussianMixtureGenerator::random(2, 5, 6.0, 3).unwrap();
+    let mut values = g.generate::<f64>(300, 4).unwrap().data.into_vec();
+    for i in 0..3 {
+        values.extend((0..5).map(|j| 60.0 + 1e-4 * (i * 5 + j) as f64));
+    }
+    RowMatrix::new(values, 5).unwrap()
+}
+
+#[test]
+fn spurious_components_are_flagged_and_runs_without_them_preferred() {
+    use mixture::core::{DegeneratePolicy, DegenerateReason, SpuriousPolicy};
+    let x = planted_spurious();
+    // One run that sits a component on the three far rows: flagged in the report and the trace.
+    let mut trace = Vec::new();
+    let one = Estimator::new(Gaussian::full(), 3)
+        .seed(1)
+        .fit_observed(&x, &mut TraceWriter::new(&mut trace))
+        .unwrap();
+    let flagged = &one.report.suspect;
+    assert_eq!(flagged.len(), 1, "{:?}", one.report.suspect);
+    assert!((flagged[0].effective_rows - 3.0).abs() < 0.01);
+    assert_eq!(flagged[0].rows_needed, 6.0);
+    assert_eq!(one.report.runs[0].suspect, 1);
+    let trace = String::from_utf8(trace).unwrap();
+    assert!(trace.contains("Warning: 1 suspect component(s)"), "{trace}");
+    // With restarts, a run without suspect components is preferred to a better-scoring one
+    // with.
+    let many = Estimator::new(Gaussian::full(), 3)
+        .seed(1)
+        .n_init(8)
+        .init(Init::RandomRows)
+        .fit(&x)
+        .unwrap();
+    let runs = &many.report.runs;
+    assert!(runs.iter().any(|r| r.suspect > 0) && runs.iter().any(|r| r.suspect == 0));
+    assert!(many.report.suspect.is_empty());
+    let best_sound = runs
+        .iter()
+        .filter(|r| r.suspect == 0)
+        .map(|r| r.log_likelihood)
+        .fold(f64::NEG_INFINITY, f64::max);
+    assert_eq!(many.report.log_likelihood, best_sound);
+    // Handed to the degenerate policy: dropped (K shrinks), or an error naming it.
+    let dropped = Estimator::new(Gaussian::full(), 3)
+        .seed(1)
+        .on_spurious(SpuriousPolicy::Degenerate)
+        .on_degenerate(DegeneratePolicy::Drop)
+        .fit(&x)
+        .unwrap();
+    assert!(dropped.report.suspect.is_empty());
+    assert_eq!(dropped.mixture.n_components(), 2);
+    assert!(
+        dropped
+            .report
+            .degenerate
+            .iter()
+            .any(|e| e.reason == DegenerateReason::TooFewRows)
+    );
+    let refused = Estimator::new(Gaussian::full(), 3)
+        .seed(1)
+        .on_spurious(SpuriousPolicy::Degenerate)
+        .on_degenerate(DegeneratePolicy::Error)
+        .fit(&x);
+    assert!(matches!(
+        refused,
+        Err(MixtureError::SpuriousComponent { rows_needed, .. }) if rows_needed == 6.0
+    ));
+}

@@ -13,7 +13,7 @@ use mixture_bern::Bernoulli;
 use mixture_core::rand::{SeedableRng, rngs::ChaCha8Rng};
 use mixture_core::{
     BlockSource, Data, DegeneratePolicy, Estimator, Family, FitObserver, FitReport, Init,
-    IterationRecord, Mixture, RowMatrix, Rows, RunSummary, StopRule, TraceWriter,
+    IterationRecord, Mixture, RowMatrix, Rows, RunSummary, SpuriousPolicy, StopRule, TraceWriter,
 };
 use mixture_exp::Exponential;
 use mixture_gauss::{CovarianceType, Gaussian};
@@ -104,6 +104,15 @@ pub enum InitArg {
     Random,
 }
 
+/// What to do with a suspect component.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SpuriousArg {
+    /// Keep it, flag it in the output and prefer runs without one.
+    Keep,
+    /// Treat it as degenerate (see --on-degenerate).
+    Degenerate,
+}
+
 /// What to do with a component that loses its rows or whose covariance cannot be factored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DegenerateArg {
@@ -167,6 +176,10 @@ pub struct FitArgs {
     /// What to do with a degenerate component.
     #[arg(long, value_enum, default_value = "reseed")]
     pub on_degenerate: DegenerateArg,
+    /// What to do with a suspect component (fewer effective rows than its parameters need):
+    /// keep it and flag it (runs without one are preferred), or hand it to --on-degenerate.
+    #[arg(long, value_enum, default_value = "keep")]
+    pub on_spurious: SpuriousArg,
     /// Precision of the computation.
     #[arg(long, value_enum, default_value = "f64")]
     pub precision: PrecisionArg,
@@ -596,6 +609,10 @@ fn options_record(a: &FitArgs) -> serde_json::Map<String, serde_json::Value> {
         "on_degenerate".into(),
         json!(format!("{:?}", a.on_degenerate).to_lowercase()),
     );
+    o.insert(
+        "on_spurious".into(),
+        json!(format!("{:?}", a.on_spurious).to_lowercase()),
+    );
     o
 }
 
@@ -805,6 +822,11 @@ fn fit<T: Value>(a: &FitArgs) -> Result<(), CliError> {
             "family": model.family(),
             "precision": T::NAME,
             "model": a.model.as_ref().map(|p| p.display().to_string()),
+            "suspect": report.suspect.iter().map(|s| json!({
+                "component": s.component,
+                "effective_rows": s.effective_rows,
+                "rows_needed": s.rows_needed,
+            })).collect::<Vec<_>>(),
             "degenerate": report.degenerate.iter().map(|e| json!({
                 "iteration": e.iteration, "component": e.component,
                 "reason": format!("{:?}", e.reason).to_lowercase(),
@@ -840,6 +862,12 @@ fn fit<T: Value>(a: &FitArgs) -> Result<(), CliError> {
             say(format!(
                 "note: component {} was degenerate ({:?}) at iteration {}: {:?}",
                 e.component, e.reason, e.iteration, e.action
+            ));
+        }
+        for s in &report.suspect {
+            say(format!(
+                "warning: component {} is suspect: {:.3} effective rows, fewer than the {} its parameters need (a spurious solution; see --on-spurious)",
+                s.component, s.effective_rows, s.rows_needed
             ));
         }
         if let Some(path) = &a.model {
@@ -878,6 +906,10 @@ where
             DegenerateArg::Reseed => DegeneratePolicy::Reseed,
             DegenerateArg::Drop => DegeneratePolicy::Drop,
             DegenerateArg::Error => DegeneratePolicy::Error,
+        })
+        .on_spurious(match a.on_spurious {
+            SpuriousArg::Keep => SpuriousPolicy::Keep,
+            SpuriousArg::Degenerate => SpuriousPolicy::Degenerate,
         });
     let n_cols = match input {
         FitInput::Memory(d) => d.rows().n_cols(),

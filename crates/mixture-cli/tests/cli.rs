@@ -1566,3 +1566,55 @@ fn select_ranks_a_grid_saves_the_best_model_and_draws_the_criterion() {
     );
     assert!(!dir.join("none.json").exists());
 }
+
+#[test]
+fn fit_flags_spurious_components_and_can_hand_them_to_the_degenerate_policy() {
+    let dir = workdir("spurious");
+    // Two clusters in 5 dimensions and 3 near-duplicate rows far away.
+    let g = mixture::datagen::GaussianMixtureGenerator::random(2, 5, 6.0, 3).unwrap();
+    let x = g.generate::<f64>(300, 4).unwrap().data;
+    let mut csv = String::new();
+    for row in x.iter() {
+        let cells: Vec<String> = row.iter().map(|v| v.to_string()).collect();
+        csv.push_str(&cells.join(","));
+        csv.push('\n');
+    }
+    for i in 0..3 {
+        let cells: Vec<String> = (0..5)
+            .map(|j| (60.0 + 1e-4 * (i * 5 + j) as f64).to_string())
+            .collect();
+        csv.push_str(&cells.join(","));
+        csv.push('\n');
+    }
+    std::fs::write(dir.join("x.csv"), csv).unwrap();
+    let out = ok(
+        &dir,
+        &["fit", "-i", "x.csv", "-k", "3", "--seed", "1", "--json"],
+    );
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let suspect = v["suspect"].as_array().unwrap();
+    assert_eq!(suspect.len(), 1, "{v}");
+    assert_eq!(suspect[0]["rows_needed"], 6.0);
+    let text = ok(&dir, &["fit", "-i", "x.csv", "-k", "3", "--seed", "1"]);
+    assert!(text.contains("is suspect"), "{text}");
+    let out = ok(
+        &dir,
+        &[
+            "fit",
+            "-i",
+            "x.csv",
+            "-k",
+            "3",
+            "--seed",
+            "1",
+            "--json",
+            "--on-spurious",
+            "degenerate",
+            "--on-degenerate",
+            "drop",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["suspect"].as_array().unwrap().len(), 0);
+    assert_eq!(v["n_components"], 2);
+}

@@ -10,12 +10,12 @@ use crate::error::{MixtureError, Result};
 use crate::family::{Components, Family, SufficientStats};
 use crate::init::{Init, Reservoir, initial_centres, sample_rows};
 use crate::mixture::Mixture;
-use crate::options::{EmOptions, StopRule};
-use crate::report::{DegenerateEvent, FitObserver, IterationRecord, RunSummary};
+use crate::options::{EmOptions, SpuriousPolicy, StopRule};
+use crate::report::{DegenerateEvent, FitObserver, IterationRecord, RunSummary, SuspectComponent};
 use crate::rows::{Data, RowMatrix, Rows};
 use crate::scalar::Scalar;
 use crate::source::{BlockSource, read_weighted};
-use crate::statistics::{MStep, Source, Statistics, Workspace, accumulate_block, m_step};
+use crate::statistics::{MStep, Source, Statistics, Workspace, accumulate_block, m_step_checked};
 use crate::validate::{check_block, check_n_components};
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
@@ -32,6 +32,8 @@ pub(crate) struct RunOutcome<T, C> {
     pub(crate) model: Mixture<T, C>,
     pub(crate) summary: RunSummary,
     pub(crate) history: Vec<IterationRecord>,
+    /// The final model's suspect components.
+    pub(crate) suspect: Vec<SuspectComponent>,
 }
 
 /// One block's working memory, rows (when streamed) and statistics, reused across passes.
@@ -384,7 +386,16 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
 
     /// The M-step on the last pass's statistics, recording degenerate components.
     fn m_step(&mut self, run: usize, iteration: usize) -> Result<MStep<T, F::Components>> {
-        let step = m_step(&self.family, &self.total, self.options.on_degenerate)?;
+        let rows_needed = match self.options.on_spurious {
+            SpuriousPolicy::Degenerate => Some(self.family.rows_needed(self.n_cols)),
+            _ => None,
+        };
+        let step = m_step_checked(
+            &self.family,
+            &self.total,
+            self.options.on_degenerate,
+            rows_needed,
+        )?;
         self.events
             .extend(step.degenerate.iter().map(|d| DegenerateEvent {
                 run,
@@ -457,17 +468,40 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
         }
         // The returned parameters' own log-likelihood (the trace holds each iteration's start).
         self.pass(Source::Model(&model), false)?;
+        let suspect = self.suspect_components(&model);
         let summary = RunSummary {
             run,
             n_iter: history.len(),
             converged,
             log_likelihood: self.total.log_likelihood(),
+            suspect: suspect.len(),
         };
         observer.on_run_end(&summary);
         Ok(RunOutcome {
             model,
             summary,
             history,
+            suspect,
         })
+    }
+
+    /// The components of `model` with fewer effective rows (their weight times the total
+    /// weight of the last pass) than the family says their parameters need.
+    fn suspect_components(&self, model: &Mixture<T, F::Components>) -> Vec<SuspectComponent> {
+        let needed = self.family.rows_needed(self.n_cols);
+        let total = self.total.weight_total();
+        model
+            .weights()
+            .iter()
+            .enumerate()
+            .filter_map(|(component, &w)| {
+                let effective_rows = w * total;
+                (effective_rows < needed).then_some(SuspectComponent {
+                    component,
+                    effective_rows,
+                    rows_needed: needed,
+                })
+            })
+            .collect()
     }
 }

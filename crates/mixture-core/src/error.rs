@@ -137,6 +137,20 @@ pub enum MixtureError {
         /// The smallest total that counts as non-empty.
         minimum: f64,
     },
+    /// A component with too few effective rows for its parameters, with
+    /// [`SpuriousPolicy::Degenerate`](crate::SpuriousPolicy::Degenerate) and the `Error`
+    /// degenerate policy.
+    #[error(
+        "component {component} has {effective_rows:.3} effective rows, fewer than the {rows_needed} its parameters need (a spurious solution); use fewer components, a simpler covariance type, or another seed"
+    )]
+    SpuriousComponent {
+        /// Component index (0-based).
+        component: usize,
+        /// Its total responsibility (weighted).
+        effective_rows: f64,
+        /// The fewest it needs.
+        rows_needed: f64,
+    },
     /// A weight vector whose length differs from the number of rows.
     #[error("{n_weights} weights for {n_rows} rows; pass exactly one weight per row")]
     WeightCount {

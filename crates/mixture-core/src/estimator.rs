@@ -5,9 +5,10 @@ use crate::error::{MixtureError, Result};
 use crate::family::{Components, Family};
 use crate::init::Init;
 use crate::mixture::Mixture;
-use crate::options::{DegeneratePolicy, EmOptions, StopRule};
+use crate::options::{DegeneratePolicy, EmOptions, SpuriousPolicy, StopRule};
 use crate::report::{
-    Both, DegenerateEvent, FitObserver, FitReport, IterationRecord, RunSummary, Silent, TraceWriter,
+    Both, DegenerateEvent, FitObserver, FitReport, IterationRecord, RunSummary, Silent,
+    SuspectComponent, TraceWriter,
 };
 use crate::rows::Data;
 use crate::scalar::Scalar;
@@ -116,6 +117,13 @@ impl<F> Estimator<F> {
     /// What to do with a degenerate component (default [`DegeneratePolicy::Reseed`]).
     pub fn on_degenerate(mut self, policy: DegeneratePolicy) -> Self {
         self.options.on_degenerate = policy;
+        self
+    }
+
+    /// What to do with a suspect component, one with fewer effective rows than its parameters
+    /// need (default [`SpuriousPolicy::Keep`]: flag it in the report and prefer runs without).
+    pub fn on_spurious(mut self, policy: SpuriousPolicy) -> Self {
+        self.options.on_spurious = policy;
         self
     }
 
@@ -305,10 +313,14 @@ impl<F> Estimator<F> {
                     let outcome =
                         self.observe(|obs| engine.run(first, run, None, obs), observer)?;
                     runs.push(outcome.summary);
-                    if best
-                        .as_ref()
-                        .is_none_or(|b| outcome.summary.log_likelihood > b.summary.log_likelihood)
-                    {
+                    // The best run without suspect components, else the best run.
+                    let rank = |o: &RunOutcome<T, F::Components>| {
+                        (o.suspect.is_empty(), o.summary.log_likelihood)
+                    };
+                    if best.as_ref().is_none_or(|b| {
+                        let (new, old) = (rank(&outcome), rank(b));
+                        new.0 && !old.0 || new.0 == old.0 && new.1 > old.1
+                    }) {
                         best = Some(outcome);
                     }
                 }
@@ -319,10 +331,13 @@ impl<F> Estimator<F> {
             &runs,
             best.summary.run,
             best.history,
+            best.suspect,
             std::mem::take(&mut engine.events),
-            sample.n_rows,
-            engine.weight_total(),
-            sample.weights.is_some(),
+            (
+                sample.n_rows,
+                engine.weight_total(),
+                sample.weights.is_some(),
+            ),
         );
         Ok(Fitted {
             mixture: best.model,
@@ -527,10 +542,9 @@ fn report(
     runs: &[RunSummary],
     best_run: usize,
     history: Vec<IterationRecord>,
+    suspect: Vec<SuspectComponent>,
     events: Vec<DegenerateEvent>,
-    n_samples: usize,
-    weight_total: f64,
-    weighted: bool,
+    (n_samples, weight_total, weighted): (usize, f64, bool),
 ) -> FitReport {
     let best = runs[best_run];
     FitReport {
@@ -545,5 +559,6 @@ fn report(
         best_run,
         runs: runs.to_vec(),
         history,
+        suspect,
     }
 }

@@ -148,6 +148,16 @@ pub trait Family<T: Scalar>: Clone + Send + Sync + std::fmt::Debug {
         Ok(self.clone())
     }
 
+    /// The fewest effective rows (total weight of responsibilities) a component of dimension
+    /// `n_features` needs for its parameters to come from the data rather than from
+    /// regularisation; a fitted component below it is *suspect*
+    /// ([`SuspectComponent`](crate::SuspectComponent)). The default, 1, suits families whose
+    /// parameters are means.
+    fn rows_needed(&self, n_features: usize) -> f64 {
+        let _ = n_features;
+        1.0
+    }
+
     /// Empty statistics for `n_components` components of dimension `n_features`.
     fn new_stats(&self, n_components: usize, n_features: usize) -> Self::Stats;
 

@@ -40,9 +40,10 @@ pub use mixture::Mixture;
 pub use moments::FirstMoments;
 pub use numeric::{EXP_UNDERFLOW, EXP_UNDERFLOW_F32, affine_log_densities, logsumexp};
 pub use online::{DEFAULT_KAPPA, DEFAULT_T0, Online};
-pub use options::{DEFAULT_BLOCK_ROWS, DegeneratePolicy, EmOptions, StopRule};
+pub use options::{DEFAULT_BLOCK_ROWS, DegeneratePolicy, EmOptions, SpuriousPolicy, StopRule};
 pub use report::{
-    DegenerateEvent, FitObserver, FitReport, IterationRecord, RunSummary, Silent, TraceWriter,
+    DegenerateEvent, FitObserver, FitReport, IterationRecord, RunSummary, Silent, SuspectComponent,
+    TraceWriter,
 };
 pub use rows::{Data, RowMatrix, Rows};
 pub use scalar::Scalar;

@@ -35,6 +35,21 @@ pub enum DegeneratePolicy {
     Error,
 }
 
+/// What to do with a *suspect* component: one with fewer effective rows than its parameters
+/// need ([`Family::rows_needed`](crate::Family::rows_needed)), a spurious solution held up by
+/// regularisation rather than by data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum SpuriousPolicy {
+    /// Keep it and flag it in the report ([`FitReport::suspect`](crate::FitReport::suspect)),
+    /// the trace and the run summaries; `n_init` prefers the best run without one.
+    #[default]
+    Keep,
+    /// Treat it as degenerate at every M-step: the degenerate policy re-seeds it, drops it or
+    /// stops with an error.
+    Degenerate,
+}
+
 /// Settings of the E-M driver. See [`Estimator`](crate::Estimator) for their meaning and defaults.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -57,6 +72,8 @@ pub struct EmOptions {
     pub block_rows: usize,
     /// What to do with a degenerate component.
     pub on_degenerate: DegeneratePolicy,
+    /// What to do with a suspect component (too few effective rows for its parameters).
+    pub on_spurious: SpuriousPolicy,
 }
 
 impl Default for EmOptions {
@@ -71,6 +88,7 @@ impl Default for EmOptions {
             verbose: false,
             block_rows: DEFAULT_BLOCK_ROWS,
             on_degenerate: DegeneratePolicy::default(),
+            on_spurious: SpuriousPolicy::default(),
         }
     }
 }

@@ -31,6 +31,24 @@ pub struct RunSummary {
     pub converged: bool,
     /// `ln p(X)` in nats of the run's final parameters.
     pub log_likelihood: f64,
+    /// How many of its final components are suspect (see [`SuspectComponent`]).
+    pub suspect: usize,
+}
+
+/// A component of the returned model that the data do not support: fewer effective rows (its
+/// weight times the data's total weight) than its parameters need
+/// ([`Family::rows_needed`](crate::Family::rows_needed)), such as a full covariance on a few
+/// near-duplicate rows, held up only by the regularisation. Its likelihood can be far above any
+/// sensible solution's.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct SuspectComponent {
+    /// The component.
+    pub component: usize,
+    /// Its effective number of rows.
+    pub effective_rows: f64,
+    /// The fewest its parameters need.
+    pub rows_needed: f64,
 }
 
 /// How a fit went.
@@ -58,6 +76,9 @@ pub struct FitReport {
     pub history: Vec<IterationRecord>,
     /// Degenerate components the returned run met, and what was done about them.
     pub degenerate: Vec<DegenerateEvent>,
+    /// The returned model's suspect components (see [`SuspectComponent`]; empty when the data
+    /// support every component).
+    pub suspect: Vec<SuspectComponent>,
 }
 
 /// A degenerate component met during a fit, and what was done about it.
@@ -157,6 +178,13 @@ impl<W: Write> FitObserver for TraceWriter<W> {
                 s.n_iter
             )
         };
+        if s.suspect > 0 {
+            let _ = writeln!(
+                self.out,
+                "Warning: {} suspect component(s) with fewer effective rows than their parameters need: a spurious solution, held up by regularisation.",
+                s.suspect
+            );
+        }
     }
 }
 

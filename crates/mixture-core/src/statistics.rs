@@ -36,6 +36,9 @@ pub enum DegenerateReason {
     Empty,
     /// Its parameters could not be formed (a covariance that is not positive definite).
     Singular,
+    /// It has fewer effective rows than its parameters need
+    /// ([`SpuriousPolicy::Degenerate`](crate::SpuriousPolicy::Degenerate)).
+    TooFewRows,
 }
 
 /// What the M-step did with a degenerate component.
@@ -458,6 +461,18 @@ pub fn m_step<T: Scalar, F: Family<T>>(
     stats: &Statistics<F::Stats>,
     policy: DegeneratePolicy,
 ) -> Result<MStep<T, F::Components>> {
+    m_step_checked(family, stats, policy, None)
+}
+
+/// [`m_step`], and with `rows_needed` a component of fewer effective rows is degenerate too
+/// ([`DegenerateReason::TooFewRows`]); a component re-seeded in this M-step is not checked
+/// again.
+pub(crate) fn m_step_checked<T: Scalar, F: Family<T>>(
+    family: &F,
+    stats: &Statistics<F::Stats>,
+    policy: DegeneratePolicy,
+    rows_needed: Option<f64>,
+) -> Result<MStep<T, F::Components>> {
     if stats.weight_total.is_nan() || stats.weight_total <= 0.0 {
         return Err(MixtureError::IncompatibleStatistics {
             reason: "no rows of positive weight were accumulated; run the E-step on data first"
@@ -469,14 +484,20 @@ pub fn m_step<T: Scalar, F: Family<T>>(
     let mut edited: Option<Statistics<F::Stats>> = None;
     let mut degenerate = Vec::new();
     let mut reseeds = 0;
+    let mut reseeded = Vec::new();
     loop {
         let current = edited.as_ref().unwrap_or(stats);
         let empty = current
             .counts
             .iter()
             .position(|&c| !(c >= minimum && c.is_finite()));
-        let (component, reason, error) = match empty {
-            Some(component) => (
+        let too_few = rows_needed.and_then(|needed| {
+            let c = (0..current.counts.len())
+                .find(|&c| current.counts[c] < needed && !reseeded.contains(&c))?;
+            Some((c, needed))
+        });
+        let (component, reason, error) = match (empty, too_few) {
+            (Some(component), _) => (
                 component,
                 DegenerateReason::Empty,
                 MixtureError::EmptyComponent {
@@ -485,7 +506,16 @@ pub fn m_step<T: Scalar, F: Family<T>>(
                     minimum,
                 },
             ),
-            None => match family.estimate(&current.family) {
+            (None, Some((component, needed))) => (
+                component,
+                DegenerateReason::TooFewRows,
+                MixtureError::SpuriousComponent {
+                    component,
+                    effective_rows: current.counts[component],
+                    rows_needed: needed,
+                },
+            ),
+            (None, None) => match family.estimate(&current.family) {
                 Ok(components) => {
                     let total: f64 = current.counts.iter().sum();
                     let weights = current.counts.iter().map(|&c| c / total).collect();
@@ -512,6 +542,7 @@ pub fn m_step<T: Scalar, F: Family<T>>(
                 let (row, weight, values) = (worst.row, worst.weight, worst.values.clone());
                 current.family.reseed(component, &values, weight);
                 current.counts[component] = weight;
+                reseeded.push(component);
                 DegenerateAction::Reseeded { row }
             }
             DegeneratePolicy::Drop => {
@@ -520,6 +551,9 @@ pub fn m_step<T: Scalar, F: Family<T>>(
                 }
                 current.family.remove(component);
                 current.counts.remove(component);
+                for r in reseeded.iter_mut().filter(|r| **r > component) {
+                    *r -= 1;
+                }
                 DegenerateAction::Dropped
             }
         };

@@ -174,6 +174,17 @@ impl<T: Scalar> Family<T> for Gaussian {
         "gaussian"
     }
 
+    /// A full covariance needs D + 1 rows to be non-singular without `reg_covar`; a diagonal
+    /// or spherical one 2 (a variance); a tied one is pooled over all rows, so a component
+    /// needs only its mean's one.
+    fn rows_needed(&self, n_features: usize) -> f64 {
+        match self.covariance_type {
+            CovarianceType::Full => n_features as f64 + 1.0,
+            CovarianceType::Tied => 1.0,
+            _ => 2.0,
+        }
+    }
+
     fn check_options(&self) -> Result<()> {
         if !(self.reg_covar.is_finite() && self.reg_covar >= 0.0) {
             return Err(MixtureError::InvalidOption {

@@ -391,6 +391,11 @@ fn report_dict<'py>(py: Python<'py>, r: &FitReport) -> PyResult<Bound<'py, PyDic
         ))?;
     }
     d.set_item("degenerate", degenerate)?;
+    let suspect = PyList::empty(py);
+    for s in &r.suspect {
+        suspect.append((s.component, s.effective_rows, s.rows_needed))?;
+    }
+    d.set_item("suspect", suspect)?;
     Ok(d)
 }
 
