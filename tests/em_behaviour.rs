@@ -509,3 +509,37 @@ fn spurious_components_are_flagged_and_runs_without_them_preferred() {
         Err(MixtureError::SpuriousComponent { rows_needed, .. }) if rows_needed == 6.0
     ));
 }
+
+#[test]
+fn with_the_drop_policy_more_components_than_distinct_rows_drop_to_what_the_data_support() {
+    use mixture::core::{DegenerateAction, DegeneratePolicy, DegenerateReason};
+    // 12 rows, 7 of them distinct; K = 10.
+    let distinct = [
+        0.0, 0.0, 1.0, 0.5, 3.0, 1.0, 4.0, 4.5, 0.5, 3.5, 5.0, 5.0, 2.0, 0.0,
+    ];
+    let values: Vec<f64> = distinct.iter().chain(&distinct[..10]).copied().collect();
+    let x = RowMatrix::new(values, 2).unwrap();
+    let refused = Estimator::new(Gaussian::diagonal(), 10).fit(&x);
+    assert!(matches!(
+        refused,
+        Err(MixtureError::TooFewDistinctRows { n_distinct: 7, .. })
+    ));
+    let dropped = Estimator::new(Gaussian::diagonal(), 10)
+        .on_degenerate(DegeneratePolicy::Drop)
+        .fit(&x)
+        .unwrap();
+    assert!(dropped.mixture.n_components() <= 7);
+    let at_start: Vec<_> = dropped
+        .report
+        .degenerate
+        .iter()
+        .filter(|e| e.iteration == 0 && e.reason == DegenerateReason::Empty)
+        .collect();
+    assert_eq!(at_start.len(), 3, "{:?}", dropped.report.degenerate);
+    assert!(
+        at_start
+            .iter()
+            .all(|e| e.action == DegenerateAction::Dropped)
+    );
+    assert!(dropped.report.log_likelihood.is_finite());
+}

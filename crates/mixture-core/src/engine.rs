@@ -10,12 +10,15 @@ use crate::error::{MixtureError, Result};
 use crate::family::{Components, Family, SufficientStats};
 use crate::init::{Init, Reservoir, initial_centres, sample_rows};
 use crate::mixture::Mixture;
-use crate::options::{EmOptions, SpuriousPolicy, StopRule};
+use crate::options::{DegeneratePolicy, EmOptions, SpuriousPolicy, StopRule};
 use crate::report::{DegenerateEvent, FitObserver, IterationRecord, RunSummary, SuspectComponent};
 use crate::rows::{Data, RowMatrix, Rows};
 use crate::scalar::Scalar;
 use crate::source::{BlockSource, read_weighted};
-use crate::statistics::{MStep, Source, Statistics, Workspace, accumulate_block, m_step_checked};
+use crate::statistics::{
+    DegenerateAction, DegenerateReason, MStep, Source, Statistics, Workspace, accumulate_block,
+    m_step_checked,
+};
 use crate::validate::{check_block, check_n_components};
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
@@ -359,15 +362,34 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
             self.pass(Source::Random { seed, run }, true)?;
             return Ok(self.m_step(run, 0)?.mixture);
         }
-        let mut rng = ChaCha8Rng::seed_from_u64(self.options.seed);
-        rng.set_stream(run as u64);
-        let centres = initial_centres(
-            sample.rows.view(),
-            sample.weights.as_deref(),
-            k,
-            self.options.init,
-            &mut rng,
-        )?;
+        let centres_for = |k: usize| {
+            let mut rng = ChaCha8Rng::seed_from_u64(self.options.seed);
+            rng.set_stream(run as u64);
+            initial_centres(
+                sample.rows.view(),
+                sample.weights.as_deref(),
+                k,
+                self.options.init,
+                &mut rng,
+            )
+        };
+        let (centres, k) = match centres_for(k) {
+            // With the drop policy, K beyond the distinct rows drops to what the data support.
+            Err(MixtureError::TooFewDistinctRows { n_distinct, .. })
+                if self.options.on_degenerate == DegeneratePolicy::Drop && n_distinct > 0 =>
+            {
+                let centres = centres_for(n_distinct)?;
+                self.events.extend((n_distinct..k).map(|_| DegenerateEvent {
+                    run,
+                    iteration: 0,
+                    component: n_distinct,
+                    reason: DegenerateReason::Empty,
+                    action: DegenerateAction::Dropped,
+                }));
+                (centres, n_distinct)
+            }
+            other => (other?, k),
+        };
         self.set_components(k);
         self.pass(Source::Centres(&centres), true)?;
         let step = self.m_step(run, 0)?;

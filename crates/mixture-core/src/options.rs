@@ -29,7 +29,9 @@ pub enum DegeneratePolicy {
     /// and, for Gaussians, the pooled covariance of the other components. K stays.
     #[default]
     Reseed,
-    /// Drop it: K shrinks, and the report lists what was dropped.
+    /// Drop it: K shrinks, and the report lists what was dropped. At initialisation, a K
+    /// larger than the number of distinct rows drops to that number (reported as empty
+    /// components dropped at iteration 0) instead of being refused.
     Drop,
     /// Stop with a typed error naming the component and what to change.
     Error,
