@@ -31,7 +31,7 @@ use crate::core::faer::{MatRef, Side};
 use crate::core::{
     Components, Data, EmOptions, Estimator, Family, FitReport, Mixture, MixtureError, Scalar,
 };
-use crate::gauss::{CovarianceType, Gaussian, GaussianMixture};
+use crate::gauss::{CovarianceType, Gaussian};
 use crate::model_file::AnyMixture;
 use crate::{bern::Bernoulli, exp::Exponential};
 
@@ -248,6 +248,8 @@ pub fn select<'a, T: Scalar>(
         });
     }
     let mut cells = Vec::with_capacity(grid.components.len() * grid.structures.len());
+    // The data's own smallest variance, once for every Gaussian cell.
+    let mut floor: Option<Option<Floor>> = None;
     for &structure in &grid.structures {
         for &k in &grid.components {
             let outcome = match structure {
@@ -256,7 +258,7 @@ pub fn select<'a, T: Scalar>(
                     k,
                     options,
                     data,
-                    Some(grid.reg_covar),
+                    *floor.get_or_insert_with(|| Floor::of(data, grid.reg_covar)),
                 ),
                 Structure::Bernoulli => fit_cell(Bernoulli::new(), k, options, data, None),
                 Structure::Exponential => fit_cell(Exponential::new(), k, options, data, None),
@@ -276,7 +278,7 @@ fn fit_cell<T: Scalar, F: Family<T>>(
     k: usize,
     options: &EmOptions,
     data: Data<'_, T>,
-    reg_covar: Option<f64>,
+    floor: Option<Floor>,
 ) -> Result<Scores<T>, MixtureError>
 where
     AnyMixture<T>: From<Mixture<T, F::Components>>,
@@ -290,7 +292,7 @@ where
     let bic = -2.0 * ll + p as f64 * report.weight_total.ln();
     let entropy = responsibility_entropy(&mixture, data)?;
     let model = AnyMixture::from(mixture);
-    let suspect = suspect_components(&model, &report, data, reg_covar);
+    let suspect = suspects(&model, &report, floor);
     Ok(Scores {
         log_likelihood: ll,
         n_parameters: p,
@@ -342,6 +344,55 @@ pub fn suspect_components<T: Scalar>(
     data: Data<'_, T>,
     reg_covar: Option<f64>,
 ) -> Vec<Suspect> {
+    let floor = reg_covar.and_then(|reg| Floor::of(data, reg));
+    suspects(model, report, floor)
+}
+
+/// `reg_covar`, and the smallest eigenvalue of the data's covariance when it is far above it
+/// (otherwise the data themselves sit at the floor and no component is suspected of it).
+#[derive(Debug, Clone, Copy)]
+struct Floor {
+    reg_covar: f64,
+    data_smallest: f64,
+}
+
+impl Floor {
+    fn of<T: Scalar>(data: Data<'_, T>, reg_covar: f64) -> Option<Self> {
+        if reg_covar.is_nan() || reg_covar <= 0.0 {
+            return None;
+        }
+        // The data's covariance is a one-component full Gaussian's, from the engine's moments.
+        let whole = Estimator::new(Gaussian::full().with_reg_covar(0.0), 1)
+            .max_iter(0)
+            .fit(data)
+            .ok()?
+            .mixture;
+        let cov: Vec<f64> = whole
+            .components()
+            .covariance(0)
+            .iter()
+            .map(|v| v.as_f64())
+            .collect();
+        let data_smallest = smallest_eigenvalue(&cov, whole.n_features());
+        (data_smallest > 1000.0 * reg_covar).then_some(Self {
+            reg_covar,
+            data_smallest,
+        })
+    }
+}
+
+fn smallest_eigenvalue(cov: &[f64], d: usize) -> f64 {
+    MatRef::from_row_major_slice(cov, d, d)
+        .self_adjoint_eigenvalues(Side::Lower)
+        .map_or(f64::NAN, |e| e.first().copied().unwrap_or(f64::NAN))
+}
+
+/// The report's suspect components, and the Gaussian ones at the `floor`.
+fn suspects<T: Scalar>(
+    model: &AnyMixture<T>,
+    report: &FitReport,
+    floor: Option<Floor>,
+) -> Vec<Suspect> {
     let mut out: Vec<Suspect> = report
         .suspect
         .iter()
@@ -354,31 +405,13 @@ pub fn suspect_components<T: Scalar>(
             ),
         })
         .collect();
-    if let (AnyMixture::Gaussian(m), Some(reg)) = (model, reg_covar)
-        && reg > 0.0
-    {
-        floor_suspects(m, report, data, reg, &mut out);
-    }
-    out
-}
-
-fn floor_suspects<T: Scalar>(
-    m: &GaussianMixture<T>,
-    report: &FitReport,
-    data: Data<'_, T>,
-    reg: f64,
-    out: &mut Vec<Suspect>,
-) {
-    let d = m.n_features();
-    let smallest = |cov: &[f64]| -> f64 {
-        MatRef::from_row_major_slice(cov, d, d)
-            .self_adjoint_eigenvalues(Side::Lower)
-            .map_or(f64::NAN, |e| e.first().copied().unwrap_or(f64::NAN))
+    let (AnyMixture::Gaussian(m), Some(floor)) = (model, floor) else {
+        return out;
     };
-    let data_smallest = smallest(&weighted_covariance(data));
-    if data_smallest.is_nan() || data_smallest <= 1000.0 * reg {
-        return;
-    }
+    let Floor {
+        reg_covar: reg,
+        data_smallest,
+    } = floor;
     for c in 0..m.n_components() {
         if out.iter().any(|s| s.component == c) {
             continue;
@@ -389,7 +422,7 @@ fn floor_suspects<T: Scalar>(
             .iter()
             .map(|v| v.as_f64())
             .collect();
-        let lowest = smallest(&cov);
+        let lowest = smallest_eigenvalue(&cov, m.n_features());
         if lowest <= 10.0 * reg {
             out.push(Suspect {
                 component: c,
@@ -401,36 +434,5 @@ fn floor_suspects<T: Scalar>(
         }
     }
     out.sort_by_key(|s| s.component);
-}
-
-/// The data's weighted covariance (D×D, row-major, f64), by centred sums.
-fn weighted_covariance<T: Scalar>(data: Data<'_, T>) -> Vec<f64> {
-    let rows = data.rows();
-    let d = rows.n_cols();
-    let w = |i: usize| data.weights().map_or(1.0, |w| w[i]);
-    let total: f64 = (0..rows.n_rows()).map(w).sum();
-    let mut mean = vec![0.0; d];
-    for (i, r) in rows.iter().enumerate() {
-        for (m, v) in mean.iter_mut().zip(r) {
-            *m += w(i) * v.as_f64();
-        }
-    }
-    mean.iter_mut().for_each(|m| *m /= total);
-    let mut cov = vec![0.0; d * d];
-    for (i, r) in rows.iter().enumerate() {
-        for a in 0..d {
-            let da = r[a].as_f64() - mean[a];
-            for b in 0..=a {
-                cov[a * d + b] += w(i) * da * (r[b].as_f64() - mean[b]);
-            }
-        }
-    }
-    for a in 0..d {
-        for b in 0..=a {
-            let v = cov[a * d + b] / total;
-            cov[a * d + b] = v;
-            cov[b * d + a] = v;
-        }
-    }
-    cov
+    out
 }

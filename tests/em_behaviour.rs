@@ -514,11 +514,7 @@ fn spurious_components_are_flagged_and_runs_without_them_preferred() {
 fn with_the_drop_policy_more_components_than_distinct_rows_drop_to_what_the_data_support() {
     use mixture::core::{DegenerateAction, DegeneratePolicy, DegenerateReason};
     // 12 rows, 7 of them distinct; K = 10.
-    let distinct = [
-        0.0, 0.0, 1.0, 0.5, 3.0, 1.0, 4.0, 4.5, 0.5, 3.5, 5.0, 5.0, 2.0, 0.0,
-    ];
-    let values: Vec<f64> = distinct.iter().chain(&distinct[..10]).copied().collect();
-    let x = RowMatrix::new(values, 2).unwrap();
+    let x = twelve_rows_seven_distinct();
     let refused = Estimator::new(Gaussian::diagonal(), 10).fit(&x);
     assert!(matches!(
         refused,

@@ -2,6 +2,9 @@
 //! keep their error, spurious components are flagged, and the table is the same on any thread
 //! count.
 
+mod common;
+
+use common::twelve_rows_seven_distinct;
 use mixture::core::{EmOptions, MixtureError, RowMatrix};
 use mixture::datagen::GaussianMixtureGenerator;
 use mixture::gauss::CovarianceType;
@@ -78,11 +81,7 @@ fn bic_picks_three_full_components_from_three_full_components() {
 fn cells_that_cannot_be_fitted_keep_their_error_and_the_table_is_the_same_on_any_thread_count() {
     // 12 points, 7 of them distinct, K up to 10: cells of K > 7 cannot be initialised and keep
     // their error; the others are fitted (small K soundly, large K flagged) and ranked.
-    let distinct = [
-        0.0, 0.0, 1.0, 0.5, 3.0, 1.0, 4.0, 4.5, 0.5, 3.5, 5.0, 5.0, 2.0, 0.0,
-    ];
-    let values: Vec<f64> = distinct.iter().chain(&distinct[..10]).copied().collect();
-    let x = RowMatrix::new(values, 2).unwrap();
+    let x = twelve_rows_seven_distinct();
     let grid = Grid::new(1..=10, ALL_GAUSSIANS);
     let run = |threads: usize| {
         let pool = rayon::ThreadPoolBuilder::new()

@@ -99,12 +99,12 @@ class _BaseMixture(DensityMixin, BaseEstimator):
     def _family_spec(self) -> Dict[str, Any]:
         raise NotImplementedError
 
-    def _given_start(self, dtype: str) -> Optional[Tuple[_engine.Model, bool]]:
-        """A starting model from the ``*_init`` parameters (and whether it is complete)."""
-        raise NotImplementedError
+    # The family's ``*_init`` parameters.
+    _init_names: Tuple[str, ...] = ()
 
-    def _with_given(self, initial: _engine.Model, dtype: str) -> _engine.Model:
-        """``initial`` with the parameters given by ``*_init`` put in place."""
+    def _start_from(self, initial: Optional[_engine.Model], dtype: str) -> _engine.Model:
+        """The start the ``*_init`` parameters give, what they do not give taken from
+        ``initial`` (``None`` when they give everything)."""
         raise NotImplementedError
 
     def _set_parameters(self, p: Dict[str, Any]) -> None:
@@ -199,16 +199,13 @@ class _BaseMixture(DensityMixin, BaseEstimator):
         if warm:
             start, n_init = self._model, 1
         else:
-            given = self._given_start(dtype)
-            if given is not None:
-                start, complete = given
-                if not complete:
-                    # Like scikit-learn: what is not given comes from the initialisation.
-                    initial = _engine.initialise(
-                        X, self._spec(seed, 1), w, n_threads=get_num_threads()
-                    )
-                    start = self._with_given(initial, dtype)
-                n_init = 1
+            given = [getattr(self, name) is not None for name in self._init_names]
+            if any(given):
+                # Like scikit-learn: what is not given comes from the initialisation.
+                initial = None if all(given) else _engine.initialise(
+                    X, self._spec(seed, 1), w, n_threads=get_num_threads()
+                )
+                start, n_init = self._start_from(initial, dtype), 1
         spec = self._spec(seed, n_init)
         if self.max_iter == 0:
             # Initialisation only, as scikit-learn's max_iter=0.
@@ -452,25 +449,11 @@ class GaussianMixture(_BaseMixture):
             raise ValueError(f"'{kind} precision' should be positive")
         return 1.0 / precisions
 
-    def _given_start(self, dtype: str) -> Optional[Tuple[_engine.Model, bool]]:
-        given = [v is not None for v in (self.weights_init, self.means_init, self.precisions_init)]
-        if not any(given):
-            return None
-        if not all(given):
-            return None, False  # type: ignore[return-value]
-        k, d = self._shapes()
-        model = _engine.Model.gaussian(
-            _check_weights(self.weights_init, k),
-            _as_f64(self.means_init, "means_init", (k, d)),
-            self._covariances_from_precisions(),
-            self.covariance_type,
-            dtype,
-        )
-        return model, True
+    _init_names = ("weights_init", "means_init", "precisions_init")
 
-    def _with_given(self, initial: _engine.Model, dtype: str) -> _engine.Model:
+    def _start_from(self, initial: Optional[_engine.Model], dtype: str) -> _engine.Model:
         k, d = self._shapes()
-        p = initial.parameters()
+        p = {} if initial is None else initial.parameters()
         weights = p["weights"] if self.weights_init is None else _check_weights(self.weights_init, k)
         means = p["means"] if self.means_init is None else _as_f64(self.means_init, "means_init", (k, d))
         if self.precisions_init is None:
@@ -578,20 +561,11 @@ class BernoulliMixture(_BaseMixture):
         prior = None if self.prior is None else (float(self.prior[0]), float(self.prior[1]))
         return {"prior": prior}
 
-    def _given_start(self, dtype: str) -> Optional[Tuple[_engine.Model, bool]]:
-        if self.weights_init is None and self.means_init is None:
-            return None
-        if self.weights_init is None or self.means_init is None:
-            return None, False  # type: ignore[return-value]
-        k, d = int(self.n_components), int(self.n_features_in_)
-        model = _engine.Model.bernoulli(
-            _check_weights(self.weights_init, k), _as_f64(self.means_init, "means_init", (k, d)), dtype
-        )
-        return model, True
+    _init_names = ("weights_init", "means_init")
 
-    def _with_given(self, initial: _engine.Model, dtype: str) -> _engine.Model:
+    def _start_from(self, initial: Optional[_engine.Model], dtype: str) -> _engine.Model:
         k, d = int(self.n_components), int(self.n_features_in_)
-        p = initial.parameters()
+        p = {} if initial is None else initial.parameters()
         weights = p["weights"] if self.weights_init is None else _check_weights(self.weights_init, k)
         means = p["probabilities"] if self.means_init is None else self.means_init
         return _engine.Model.bernoulli(
@@ -676,20 +650,11 @@ class ExponentialMixture(_BaseMixture):
             raise ValueError("The parameter 'means_init' should be positive")
         return 1.0 / m
 
-    def _given_start(self, dtype: str) -> Optional[Tuple[_engine.Model, bool]]:
-        if self.weights_init is None and self.means_init is None:
-            return None
-        if self.weights_init is None or self.means_init is None:
-            return None, False  # type: ignore[return-value]
-        k = int(self.n_components)
-        model = _engine.Model.exponential(
-            _check_weights(self.weights_init, k), self._rates(self.means_init), dtype
-        )
-        return model, True
+    _init_names = ("weights_init", "means_init")
 
-    def _with_given(self, initial: _engine.Model, dtype: str) -> _engine.Model:
+    def _start_from(self, initial: Optional[_engine.Model], dtype: str) -> _engine.Model:
         k = int(self.n_components)
-        p = initial.parameters()
+        p = {} if initial is None else initial.parameters()
         weights = p["weights"] if self.weights_init is None else _check_weights(self.weights_init, k)
         rates = p["rates"] if self.means_init is None else self._rates(self.means_init)
         return _engine.Model.exponential(

@@ -3,7 +3,7 @@
 
 use mixture::core::rand::SeedableRng;
 use mixture::core::rand::rngs::ChaCha8Rng;
-use mixture::core::{Rows, Scalar};
+use mixture::core::{RowMatrix, Rows, Scalar};
 
 /// A seeded generator for test inputs.
 pub fn rng(seed: u64) -> ChaCha8Rng {
@@ -123,4 +123,14 @@ pub fn json_numbers(v: &serde_json::Value, out: &mut Vec<f64>) {
         serde_json::Value::Object(o) => o.values().for_each(|x| json_numbers(x, out)),
         _ => {}
     }
+}
+
+/// 12 rows in 2 dimensions, only 7 of them distinct: too few for K > 7 by any initialisation
+/// that needs distinct centres.
+pub fn twelve_rows_seven_distinct() -> RowMatrix<f64> {
+    let distinct = [
+        0.0, 0.0, 1.0, 0.5, 3.0, 1.0, 4.0, 4.5, 0.5, 3.5, 5.0, 5.0, 2.0, 0.0,
+    ];
+    let values: Vec<f64> = distinct.iter().chain(&distinct[..10]).copied().collect();
+    RowMatrix::new(values, 2).expect("12 rows of 2")
 }

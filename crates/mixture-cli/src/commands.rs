@@ -81,6 +81,17 @@ pub enum CovarianceArg {
     Tied,
 }
 
+impl From<CovarianceArg> for CovarianceType {
+    fn from(c: CovarianceArg) -> Self {
+        match c {
+            CovarianceArg::Full => CovarianceType::Full,
+            CovarianceArg::Diag => CovarianceType::Diagonal,
+            CovarianceArg::Spherical => CovarianceType::Spherical,
+            CovarianceArg::Tied => CovarianceType::Tied,
+        }
+    }
+}
+
 /// Stop rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum StopArg {
@@ -102,6 +113,17 @@ pub enum InitArg {
     Kmeans,
     /// Random responsibilities (scikit-learn's "random").
     Random,
+}
+
+impl From<InitArg> for Init {
+    fn from(i: InitArg) -> Self {
+        match i {
+            InitArg::KMeansPlusPlus => Init::KMeansPlusPlus,
+            InitArg::RandomRows => Init::RandomRows,
+            InitArg::Kmeans => Init::KMeans,
+            InitArg::Random => Init::Random,
+        }
+    }
 }
 
 /// What to do with a suspect component.
@@ -748,13 +770,9 @@ fn fit<T: Value>(a: &FitArgs) -> Result<(), CliError> {
                 _ => None,
             };
             // --covariance, else the initial model's type, else full.
-            let kind = match a.covariance {
-                Some(CovarianceArg::Full) => CovarianceType::Full,
-                Some(CovarianceArg::Diag) => CovarianceType::Diagonal,
-                Some(CovarianceArg::Spherical) => CovarianceType::Spherical,
-                Some(CovarianceArg::Tied) => CovarianceType::Tied,
-                None => from_start.unwrap_or_default(),
-            };
+            let kind = a
+                .covariance
+                .map_or(from_start.unwrap_or_default(), CovarianceType::from);
             if let Some(AnyMixture::Gaussian(s)) = &start
                 && s.components().covariance_type() != kind
             {
@@ -894,12 +912,7 @@ where
             StopArg::Loglik => StopRule::LogLikelihood,
             StopArg::MeanShift => StopRule::MeanShift,
         })
-        .init(match a.init {
-            InitArg::KMeansPlusPlus => Init::KMeansPlusPlus,
-            InitArg::RandomRows => Init::RandomRows,
-            InitArg::Kmeans => Init::KMeans,
-            InitArg::Random => Init::Random,
-        })
+        .init(a.init.into())
         .n_init(a.n_init)
         .seed(a.seed)
         .on_degenerate(match a.on_degenerate {

@@ -6,7 +6,7 @@ use crate::error::CliError;
 use crate::files::{AtomicFile, read_all};
 use crate::sources::FileSource;
 use clap::{Args, ValueEnum};
-use mixture::core::{EmOptions, Init};
+use mixture::core::EmOptions;
 use mixture::gauss::CovarianceType;
 use mixture::model_file;
 use mixture::select::{Cell, Criterion, Grid, Selection, Structure, select};
@@ -111,14 +111,11 @@ fn structures(a: &SelectArgs) -> Vec<Structure> {
     let mut out = Vec::new();
     for family in &a.family {
         match family {
-            FamilyArg::Gaussian => out.extend(a.covariance.iter().map(|c| {
-                Structure::Gaussian(match c {
-                    CovarianceArg::Full => CovarianceType::Full,
-                    CovarianceArg::Diag => CovarianceType::Diagonal,
-                    CovarianceArg::Spherical => CovarianceType::Spherical,
-                    CovarianceArg::Tied => CovarianceType::Tied,
-                })
-            })),
+            FamilyArg::Gaussian => out.extend(
+                a.covariance
+                    .iter()
+                    .map(|&c| Structure::Gaussian(CovarianceType::from(c))),
+            ),
             FamilyArg::Bernoulli => out.push(Structure::Bernoulli),
             FamilyArg::Exponential => out.push(Structure::Exponential),
         }
@@ -144,12 +141,7 @@ pub fn run(a: &SelectArgs) -> Result<(), CliError> {
     options.tol = a.tol;
     options.n_init = a.n_init;
     options.seed = a.seed;
-    options.init = match a.init {
-        InitArg::KMeansPlusPlus => Init::KMeansPlusPlus,
-        InitArg::RandomRows => Init::RandomRows,
-        InitArg::Kmeans => Init::KMeans,
-        InitArg::Random => Init::Random,
-    };
+    options.init = a.init.into();
     options.validate()?;
     if !(a.reg_covar.is_finite() && a.reg_covar >= 0.0) {
         return Err(CliError::input(format!(

@@ -317,10 +317,7 @@ impl<F> Estimator<F> {
                     let rank = |o: &RunOutcome<T, F::Components>| {
                         (o.suspect.is_empty(), o.summary.log_likelihood)
                     };
-                    if best.as_ref().is_none_or(|b| {
-                        let (new, old) = (rank(&outcome), rank(b));
-                        new.0 && !old.0 || new.0 == old.0 && new.1 > old.1
-                    }) {
+                    if best.as_ref().is_none_or(|b| rank(&outcome) > rank(b)) {
                         best = Some(outcome);
                     }
                 }
