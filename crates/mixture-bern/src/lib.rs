@@ -35,9 +35,9 @@
 //! ```
 
 use mixture_core::{
-    Components, Family, FirstMoments, Mixture, MixtureError, Result, Rows, Scalar,
-    affine_log_densities, check_marginal_dims, check_parameters, check_values, parameter_matrix,
-    widen_rows,
+    Components, Family, FirstMoments, Mixture, MixtureError, Parameter, ParameterSet, Result, Rows,
+    Scalar, affine_log_densities, check_marginal_dims, check_parameters, check_values,
+    parameter_matrix, take_means, widen_rows,
 };
 use rand::{Rng, RngExt};
 
@@ -261,6 +261,12 @@ impl<T: Scalar> Components<T> for BernoulliComponents<T> {
 
     fn write_means(&self, out: &mut [T]) {
         out.copy_from_slice(&self.probabilities);
+    }
+
+    const GROUPS: &'static [Parameter] = &[Parameter::Means];
+
+    fn with_groups_of(&self, other: &Self, groups: ParameterSet) -> Result<Self> {
+        take_means(self, other, groups)
     }
 
     fn marginal(&self, dims: &[usize]) -> Result<Self> {

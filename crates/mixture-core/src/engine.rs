@@ -16,8 +16,8 @@ use crate::rows::{Data, RowMatrix, Rows};
 use crate::scalar::Scalar;
 use crate::source::{BlockSource, read_weighted};
 use crate::statistics::{
-    DegenerateAction, DegenerateReason, MStep, Source, Statistics, Workspace, accumulate_block,
-    m_step_checked,
+    DegenerateAction, DegenerateReason, Hold, MStep, Source, Statistics, Workspace,
+    accumulate_block, m_step_checked,
 };
 use crate::validate::{check_block, check_n_components};
 use rand::SeedableRng;
@@ -360,7 +360,7 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
             self.set_components(k);
             let seed = self.options.seed;
             self.pass(Source::Random { seed, run }, true)?;
-            return Ok(self.m_step(run, 0)?.mixture);
+            return Ok(self.m_step(run, 0, None)?.mixture);
         }
         let centres_for = |k: usize| {
             let mut rng = ChaCha8Rng::seed_from_u64(self.options.seed);
@@ -392,7 +392,7 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
         };
         self.set_components(k);
         self.pass(Source::Centres(&centres), true)?;
-        let step = self.m_step(run, 0)?;
+        let step = self.m_step(run, 0, None)?;
         Ok(step.mixture)
     }
 
@@ -406,8 +406,14 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
         Ok(&self.total)
     }
 
-    /// The M-step on the last pass's statistics, recording degenerate components.
-    fn m_step(&mut self, run: usize, iteration: usize) -> Result<MStep<T, F::Components>> {
+    /// The M-step on the last pass's statistics, recording degenerate components; in E-M
+    /// iterations (`current` given) the held parameters keep `current`'s values.
+    fn m_step(
+        &mut self,
+        run: usize,
+        iteration: usize,
+        current: Option<&Mixture<T, F::Components>>,
+    ) -> Result<MStep<T, F::Components>> {
         let rows_needed = match self.options.on_spurious {
             SpuriousPolicy::Degenerate => Some(self.family.rows_needed(self.n_cols)),
             _ => None,
@@ -417,6 +423,12 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
             &self.total,
             self.options.on_degenerate,
             rows_needed,
+            current
+                .filter(|_| !self.options.held.is_empty())
+                .map(|current| Hold {
+                    current,
+                    held: self.options.held,
+                }),
         )?;
         self.events
             .extend(step.degenerate.iter().map(|d| DegenerateEvent {
@@ -450,7 +462,7 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
             self.pass(Source::Model(&model), true)?;
             let log_likelihood = self.total.log_likelihood();
             let mean_log_likelihood = log_likelihood / self.total.weight_total();
-            let step = self.m_step(run, iteration)?;
+            let step = self.m_step(run, iteration, Some(&model))?;
             for c in step.dropped() {
                 means_old.drain(c * d..(c + 1) * d);
             }

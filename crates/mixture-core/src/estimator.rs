@@ -6,6 +6,7 @@ use crate::family::{Components, Family};
 use crate::init::Init;
 use crate::mixture::Mixture;
 use crate::options::{DegeneratePolicy, EmOptions, SpuriousPolicy, StopRule};
+use crate::parameters::{Parameter, ParameterSet};
 use crate::report::{
     Both, DegenerateEvent, FitObserver, FitReport, IterationRecord, RunSummary, Silent,
     SuspectComponent, TraceWriter,
@@ -13,7 +14,9 @@ use crate::report::{
 use crate::rows::Data;
 use crate::scalar::Scalar;
 use crate::source::BlockSource;
-use crate::statistics::{MStep, Source, Statistics, Workspace, accumulate_block, m_step};
+use crate::statistics::{
+    Hold, MStep, Source, Statistics, Workspace, accumulate_block, m_step, m_step_checked,
+};
 use crate::validate::{check_data, check_n_components};
 
 /// Fits mixtures of family `F` by E-M: a builder holding the family, K and the options.
@@ -127,6 +130,19 @@ impl<F> Estimator<F> {
         self
     }
 
+    /// Holds the parameter groups `held` fixed: every M-step keeps them at the starting
+    /// model's values, exactly, and estimates the rest given them (a constrained M-step, so
+    /// the log-likelihood still never decreases). Needs a start that gives the held groups
+    /// ([`Estimator::fit_from`]) and a degenerate policy other than
+    /// [`DegeneratePolicy::Drop`]. Stepwise E-M ([`Estimator::online`]) holds nothing.
+    ///
+    /// # Examples
+    /// The family crates hold means or covariances: see `mixture_gauss`.
+    pub fn hold(mut self, held: ParameterSet) -> Self {
+        self.options.held = held;
+        self
+    }
+
     /// Fits a mixture to `data`: N×D rows (one per observation), optionally weighted
     /// ([`Data`], from `rows.weighted(&w)`).
     ///
@@ -200,14 +216,18 @@ impl<F> Estimator<F> {
     /// Runs E-M from the given parameters instead of an initialisation (`n_init`, `init` and
     /// `seed` do not apply). With `tol(0.0)` and `max_iter(n)` it runs exactly n iterations.
     ///
-    /// `start` is a [`Mixture`] (E-M starts afresh from it, as from a hand-built model) or a
+    /// `start` is a [`Mixture`] (E-M starts afresh from it, as from a hand-built model), a
     /// [`Fitted`] (a warm start: the stop rule continues from the last iteration of that fit,
     /// so repeated short warm fits report convergence once the log-likelihood settles, as
-    /// scikit-learn's `warm_start` does).
+    /// scikit-learn's `warm_start` does), or a partial start ([`Start::taking`]: some
+    /// parameter groups from a mixture, the rest from each of the `n_init` initialisations,
+    /// as scikit-learn's `means_init` alone).
     ///
     /// # Errors
     /// As [`Estimator::fit`], plus [`MixtureError::DimensionMismatch`] or
-    /// [`MixtureError::InvalidParameters`] when `start` does not fit the data or K.
+    /// [`MixtureError::InvalidParameters`] when `start` does not fit the data or K, and
+    /// [`MixtureError::InvalidOption`] when a held group is not one `start` gives or one the
+    /// family has.
     pub fn fit_from<'a, 'm, T>(
         &self,
         start: impl Into<Start<'m, T, F::Components>>,
@@ -295,21 +315,25 @@ impl<F> Estimator<F> {
         if let Some(start) = &start {
             self.check_start(start.mixture, engine.n_cols())?;
         }
+        self.check_held(start.as_ref())?;
         let sample = engine.sample(self.n_components)?;
         engine.set_family(self.family.prepare(sample.data())?);
         let (runs, best) = match start {
-            Some(start) => {
+            Some(start) if start.taking.is_none() => {
                 let outcome = self.observe(
                     |obs| engine.run(start.mixture.clone(), 0, start.previous, obs),
                     observer,
                 )?;
                 (vec![outcome.summary], outcome)
             }
-            None => {
+            partial => {
                 let mut best: Option<RunOutcome<T, F::Components>> = None;
                 let mut runs = Vec::with_capacity(self.options.n_init);
                 for run in 0..self.options.n_init {
-                    let first = engine.initialise(&sample, self.n_components, run)?;
+                    let mut first = engine.initialise(&sample, self.n_components, run)?;
+                    if let Some(start) = &partial {
+                        first = start.over(&first)?;
+                    }
                     let outcome =
                         self.observe(|obs| engine.run(first, run, None, obs), observer)?;
                     runs.push(outcome.summary);
@@ -401,13 +425,52 @@ impl<F> Estimator<F> {
     ///
     /// # Errors
     /// See [`m_step`].
+    /// [`MixtureError::InvalidOption`] when parameters are held ([`Estimator::hold`]): use
+    /// [`Estimator::m_step_holding`].
     pub fn m_step<T>(&self, stats: &Statistics<F::Stats>) -> Result<MStep<T, F::Components>>
     where
         T: Scalar,
         F: Family<T>,
     {
         self.family.check_options()?;
+        if !self.options.held.is_empty() {
+            return Err(MixtureError::InvalidOption {
+                name: "held",
+                value: self.options.held.to_string(),
+                expected: "needs the current model: call m_step_holding",
+            });
+        }
         m_step(&self.family, stats, self.options.on_degenerate)
+    }
+
+    /// The M-step keeping the held parameter groups ([`Estimator::hold`]) at `current`'s
+    /// values: what [`Estimator::fit_from`] does in every iteration from `current`.
+    ///
+    /// # Errors
+    /// As [`Estimator::m_step`], and [`MixtureError::InvalidOption`] for options or held
+    /// groups the family does not have.
+    pub fn m_step_holding<T>(
+        &self,
+        stats: &Statistics<F::Stats>,
+        current: &Mixture<T, F::Components>,
+    ) -> Result<MStep<T, F::Components>>
+    where
+        T: Scalar,
+        F: Family<T>,
+    {
+        self.family.check_options()?;
+        self.options.validate()?;
+        self.check_held(Some(&Start::from(current)))?;
+        m_step_checked(
+            &self.family,
+            stats,
+            self.options.on_degenerate,
+            None,
+            Some(Hold {
+                current,
+                held: self.options.held,
+            }),
+        )
     }
 
     /// This estimator with the family's data-dependent settings resolved (see
@@ -450,6 +513,41 @@ impl<F> Estimator<F> {
             .weights()
             .map_or(data.n_rows(), |w| w.iter().filter(|&&v| v > 0.0).count());
         check_n_components(self.n_components, rows_with_weight)?;
+        Ok(())
+    }
+
+    /// Checks that the held groups are the family's and come from `start`.
+    fn check_held<T: Scalar>(&self, start: Option<&Start<'_, T, F::Components>>) -> Result<()>
+    where
+        F: Family<T>,
+    {
+        let held = self.options.held;
+        if held.is_empty() {
+            return Ok(());
+        }
+        let refuse = |expected| {
+            Err(MixtureError::InvalidOption {
+                name: "held",
+                value: held.to_string(),
+                expected,
+            })
+        };
+        let groups = <F::Components as Components<T>>::GROUPS;
+        if held.first_missing(groups).is_some() {
+            return refuse(if groups == [Parameter::Means] {
+                "may name weights and means only: this family's components are their means"
+            } else {
+                "may name only weights and this family's parameter groups"
+            });
+        }
+        let Some(start) = start else {
+            return refuse("needs a starting model that gives the held values (fit_from)");
+        };
+        if let Some(taking) = start.taking
+            && held.iter().any(|p| !taking.contains(p))
+        {
+            return refuse("must name only groups the partial start takes from its model");
+        }
         Ok(())
     }
 
@@ -506,15 +604,57 @@ impl<T, C> Fitted<T, C> {
     }
 }
 
-/// Where [`Estimator::fit_from`] starts: a mixture, and for a warm start the mean
-/// log-likelihood of the last iteration that produced it.
+/// Where [`Estimator::fit_from`] starts: a mixture (or some groups of its parameters), and
+/// for a warm start the mean log-likelihood of the last iteration that produced it. Made from
+/// a `&Mixture`, a `&Fitted` or [`Start::taking`].
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Start<'m, T, C> {
     /// The starting parameters.
     pub mixture: &'m Mixture<T, C>,
     /// The mean log-likelihood the stop rule compares the first iteration with (scikit-learn's
     /// `lower_bound_`); `None` starts afresh.
     pub previous: Option<f64>,
+    /// `None`: start from all of `mixture`. `Some(groups)`: a partial start, only these
+    /// groups from `mixture` and the rest from each initialisation run.
+    pub taking: Option<ParameterSet>,
+}
+
+impl<'m, T, C> Start<'m, T, C> {
+    /// A partial start: the parameter groups `groups` from `mixture`, the others from the
+    /// initialisation (each of the `n_init` runs, with `init` and `seed`), as scikit-learn's
+    /// `weights_init`, `means_init` or `precisions_init` given alone. The other groups of
+    /// `mixture` are not used (any valid values will do).
+    ///
+    /// # Examples
+    /// See `mixture_gauss`'s crate documentation.
+    pub fn taking(mixture: &'m Mixture<T, C>, groups: ParameterSet) -> Self {
+        Self {
+            mixture,
+            previous: None,
+            taking: Some(groups),
+        }
+    }
+
+    /// `initial` with the groups this start takes put in from its mixture.
+    fn over(&self, initial: &Mixture<T, C>) -> Result<Mixture<T, C>>
+    where
+        T: Scalar,
+        C: Components<T>,
+    {
+        let groups = self
+            .taking
+            .unwrap_or_else(|| ParameterSet::every(C::GROUPS));
+        let components = initial
+            .components()
+            .with_groups_of(self.mixture.components(), groups)?;
+        let weights = if groups.contains(Parameter::Weights) {
+            self.mixture.weights()
+        } else {
+            initial.weights()
+        };
+        Mixture::from_parts(weights, components)
+    }
 }
 
 impl<'m, T, C> From<&'m Mixture<T, C>> for Start<'m, T, C> {
@@ -522,6 +662,7 @@ impl<'m, T, C> From<&'m Mixture<T, C>> for Start<'m, T, C> {
         Self {
             mixture,
             previous: None,
+            taking: None,
         }
     }
 }
@@ -531,6 +672,7 @@ impl<'m, T, C> From<&'m Fitted<T, C>> for Start<'m, T, C> {
         Self {
             mixture: &fitted.mixture,
             previous: fitted.report.history.last().map(|r| r.mean_log_likelihood),
+            taking: None,
         }
     }
 }

@@ -9,7 +9,8 @@
 //!
 //! The engine in [`crate::em`] knows no family: it only calls these two traits.
 
-use crate::error::Result;
+use crate::error::{MixtureError, Result};
+use crate::parameters::{Parameter, ParameterSet};
 use crate::rows::{Data, Rows};
 use crate::scalar::Scalar;
 use rand::Rng;
@@ -108,6 +109,21 @@ pub trait Components<T: Scalar>: Clone + Send + Sync + std::fmt::Debug {
     /// trace and stop rule use it.
     fn write_means(&self, out: &mut [T]);
 
+    /// The groups of the components' parameters (the mixture's weights aside) that a fit can
+    /// hold fixed or take from a partial start: `[Means]` for a family whose components are
+    /// their means, `[Means, Covariances]` for Gaussians.
+    const GROUPS: &'static [Parameter];
+
+    /// These components with the groups `groups` of their parameters (those in
+    /// [`Components::GROUPS`]; the weights are not the components') replaced by `other`'s
+    /// values, exactly, and the rest kept.
+    ///
+    /// # Errors
+    /// [`MixtureError::InvalidParameters`] when a group is taken from components of another K,
+    /// D or kind (a Gaussian's covariance type); implementations check K and D with
+    /// [`check_same_shape`].
+    fn with_groups_of(&self, other: &Self, groups: ParameterSet) -> Result<Self>;
+
     /// The components' exact marginal distributions over the features `dims`.
     ///
     /// # Errors
@@ -181,4 +197,61 @@ pub trait Family<T: Scalar>: Clone + Send + Sync + std::fmt::Debug {
     /// cannot be formed (for example a covariance that is not positive definite): the engine
     /// hands that component to the degenerate policy.
     fn estimate(&self, stats: &Self::Stats) -> Result<Self::Components>;
+
+    /// The M-step with the groups `held` of the components' parameters kept at `current`'s
+    /// values (exactly) and the others estimated from `stats` given them: a constrained M-step,
+    /// so the log-likelihood still never decreases.
+    ///
+    /// The default estimates every parameter and puts the held ones back, which is right when
+    /// no free parameter's estimate depends on a held one (a Gaussian covariance's does on its
+    /// mean, so `mixture_gauss` overrides it).
+    ///
+    /// # Errors
+    /// As [`Family::estimate`].
+    fn estimate_holding(
+        &self,
+        stats: &Self::Stats,
+        current: &Self::Components,
+        held: ParameterSet,
+    ) -> Result<Self::Components> {
+        self.estimate(stats)?.with_groups_of(current, held)
+    }
+}
+
+/// Checks that components of K = `k` and D = `d` can take parameters from components of
+/// `other = (K, D)`, for [`Components::with_groups_of`].
+///
+/// # Errors
+/// [`MixtureError::InvalidParameters`] saying which differs.
+pub fn check_same_shape(k: usize, d: usize, other: (usize, usize)) -> Result<()> {
+    if (k, d) == other {
+        return Ok(());
+    }
+    Err(MixtureError::InvalidParameters {
+        reason: format!(
+            "the given parameters are for {} components of dimension {}, not {k} of dimension {d}",
+            other.0, other.1
+        ),
+    })
+}
+
+/// [`Components::with_groups_of`] for a family whose components are their means (GROUPS =
+/// `[Means]`): `other`'s components when the means are taken, else `this`'s.
+///
+/// # Errors
+/// As [`check_same_shape`] when the means are taken.
+pub fn take_means<T: Scalar, C: Components<T>>(
+    this: &C,
+    other: &C,
+    groups: ParameterSet,
+) -> Result<C> {
+    if !groups.contains(Parameter::Means) {
+        return Ok(this.clone());
+    }
+    check_same_shape(
+        this.n_components(),
+        this.n_features(),
+        (other.n_components(), other.n_features()),
+    )?;
+    Ok(other.clone())
 }

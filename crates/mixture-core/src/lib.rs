@@ -23,6 +23,7 @@ mod moments;
 mod numeric;
 mod online;
 mod options;
+mod parameters;
 mod report;
 mod rows;
 mod scalar;
@@ -34,13 +35,14 @@ mod validate;
 
 pub use error::{MixtureError, Result};
 pub use estimator::{Estimator, Fitted, Start};
-pub use family::{Components, Family, SufficientStats};
+pub use family::{Components, Family, SufficientStats, check_same_shape, take_means};
 pub use init::{Init, LLOYD_ITERATIONS, SAMPLE_MAX_ROWS, SAMPLE_VALUES, sample_rows};
 pub use mixture::Mixture;
 pub use moments::FirstMoments;
 pub use numeric::{EXP_UNDERFLOW, EXP_UNDERFLOW_F32, affine_log_densities, logsumexp};
 pub use online::{DEFAULT_KAPPA, DEFAULT_T0, Online};
 pub use options::{DEFAULT_BLOCK_ROWS, DegeneratePolicy, EmOptions, SpuriousPolicy, StopRule};
+pub use parameters::{Parameter, ParameterSet};
 pub use report::{
     DegenerateEvent, FitObserver, FitReport, IterationRecord, RunSummary, Silent, SuspectComponent,
     TraceWriter,

@@ -165,6 +165,14 @@ impl<T: Scalar, F: Family<T>> Online<T, F> {
                 expected: "the step size's offset must be finite and at least 1",
             });
         }
+        let held = self.estimator.options().held;
+        if !held.is_empty() {
+            return Err(MixtureError::InvalidOption {
+                name: "held",
+                value: held.to_string(),
+                expected: "must be empty: stepwise E-M holds no parameters (fit with fit_from)",
+            });
+        }
         Ok(())
     }
 

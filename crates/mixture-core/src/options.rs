@@ -2,6 +2,7 @@
 
 use crate::error::{MixtureError, Result};
 use crate::init::Init;
+use crate::parameters::ParameterSet;
 
 /// Rows per block of the fused pass, by default: a block's B×K scratch stays in cache.
 pub const DEFAULT_BLOCK_ROWS: usize = 256;
@@ -76,6 +77,8 @@ pub struct EmOptions {
     pub on_degenerate: DegeneratePolicy,
     /// What to do with a suspect component (too few effective rows for its parameters).
     pub on_spurious: SpuriousPolicy,
+    /// The parameters every M-step keeps at the starting model's values.
+    pub held: ParameterSet,
 }
 
 impl Default for EmOptions {
@@ -91,6 +94,7 @@ impl Default for EmOptions {
             block_rows: DEFAULT_BLOCK_ROWS,
             on_degenerate: DegeneratePolicy::default(),
             on_spurious: SpuriousPolicy::default(),
+            held: ParameterSet::NONE,
         }
     }
 }
@@ -113,6 +117,13 @@ impl EmOptions {
         }
         if self.n_init == 0 {
             return bad("n_init", "0".into(), "must be at least 1");
+        }
+        if !self.held.is_empty() && self.on_degenerate == DegeneratePolicy::Drop {
+            return bad(
+                "on_degenerate",
+                "drop".into(),
+                "must be reseed or error when parameters are held (dropping a component would change them)",
+            );
         }
         if self.block_rows == 0 {
             return bad("block_rows", "0".into(), "must be at least 1");

@@ -20,6 +20,7 @@ use crate::init::{nearest_centre, random_responsibility};
 use crate::mixture::Mixture;
 use crate::numeric::normalise_rows;
 use crate::options::DegeneratePolicy;
+use crate::parameters::{Parameter, ParameterSet};
 use crate::rows::Data;
 use crate::scalar::Scalar;
 
@@ -461,8 +462,24 @@ pub fn m_step<T: Scalar, F: Family<T>>(
     stats: &Statistics<F::Stats>,
     policy: DegeneratePolicy,
 ) -> Result<MStep<T, F::Components>> {
-    m_step_checked(family, stats, policy, None)
+    m_step_checked(family, stats, policy, None, None)
 }
+
+/// The mixture `current` holds fixed: its parameters of the groups `held` stay exactly as they
+/// are in every M-step ([`crate::Estimator::hold`]).
+#[derive(Debug)]
+pub(crate) struct Hold<'a, T, C> {
+    pub current: &'a Mixture<T, C>,
+    pub held: ParameterSet,
+}
+
+// By hand: a derive would ask T and C to be Copy.
+impl<T, C> Clone for Hold<'_, T, C> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T, C> Copy for Hold<'_, T, C> {}
 
 /// [`m_step`], and with `rows_needed` a component of fewer effective rows is degenerate too
 /// ([`DegenerateReason::TooFewRows`]); a component re-seeded in this M-step is not checked
@@ -472,6 +489,7 @@ pub(crate) fn m_step_checked<T: Scalar, F: Family<T>>(
     stats: &Statistics<F::Stats>,
     policy: DegeneratePolicy,
     rows_needed: Option<f64>,
+    hold: Option<Hold<'_, T, F::Components>>,
 ) -> Result<MStep<T, F::Components>> {
     if stats.weight_total.is_nan() || stats.weight_total <= 0.0 {
         return Err(MixtureError::IncompatibleStatistics {
@@ -515,10 +533,15 @@ pub(crate) fn m_step_checked<T: Scalar, F: Family<T>>(
                     rows_needed: needed,
                 },
             ),
-            (None, None) => match family.estimate(&current.family) {
+            (None, None) => match estimate(family, &current.family, hold) {
                 Ok(components) => {
                     let total: f64 = current.counts.iter().sum();
-                    let weights = current.counts.iter().map(|&c| c / total).collect();
+                    let weights = match hold {
+                        Some(h) if h.held.contains(Parameter::Weights) => {
+                            h.current.weights().to_vec()
+                        }
+                        _ => current.counts.iter().map(|&c| c / total).collect(),
+                    };
                     return Ok(MStep {
                         mixture: Mixture::from_normalised_weights(weights, components),
                         degenerate,
@@ -562,5 +585,19 @@ pub(crate) fn m_step_checked<T: Scalar, F: Family<T>>(
             reason,
             action,
         });
+    }
+}
+
+/// The family's M-step, holding what `hold` says.
+fn estimate<T: Scalar, F: Family<T>>(
+    family: &F,
+    stats: &F::Stats,
+    hold: Option<Hold<'_, T, F::Components>>,
+) -> Result<F::Components> {
+    match hold {
+        Some(h) if !h.held.without(Parameter::Weights).is_empty() => {
+            family.estimate_holding(stats, h.current.components(), h.held)
+        }
+        _ => family.estimate(stats),
     }
 }

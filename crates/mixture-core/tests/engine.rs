@@ -7,8 +7,8 @@ use mixture_core::rand::rngs::ChaCha8Rng;
 use mixture_core::rand::{Rng, SeedableRng};
 use mixture_core::{
     Components, Data, DegenerateAction, DegeneratePolicy, DegenerateReason, Estimator, Family,
-    FirstMoments, Init, Mixture, MixtureError, Result, RowMatrix, Rows, Scalar, StopRule,
-    check_parameters,
+    FirstMoments, Init, Mixture, MixtureError, Parameter, ParameterSet, Result, RowMatrix, Rows,
+    Scalar, StopRule, check_parameters,
 };
 
 /// The test family's parameters: K rows of D means.
@@ -27,6 +27,7 @@ struct UnitComponents<T> {
 
 impl<T: Scalar> Components<T> for UnitComponents<T> {
     const FAMILY: &'static str = "unit-gaussian";
+    const GROUPS: &'static [Parameter] = &[Parameter::Means];
     type Parameters = UnitParameters;
     type Rebind<U: Scalar> = UnitComponents<U>;
 
@@ -75,6 +76,10 @@ impl<T: Scalar> Components<T> for UnitComponents<T> {
         for (o, &m) in out.iter_mut().zip(&self.means[k * self.d..]) {
             *o = m + T::standard_normal(rng);
         }
+    }
+
+    fn with_groups_of(&self, other: &Self, groups: ParameterSet) -> Result<Self> {
+        mixture_core::take_means(self, other, groups)
     }
 
     fn n_parameters(&self) -> usize {
@@ -246,6 +251,50 @@ fn max_iter_zero_returns_the_start() {
     same_bits(&fit.mixture, &est.initialise(&x).unwrap());
     let s = start(&[[0.0, 0.0], [6.0, 1.0], [2.0, 7.0]]);
     same_bits(&est.fit_from(&s, &x).unwrap().mixture, &s);
+}
+
+#[test]
+fn held_weights_and_means_stay_and_partial_starts_fill_in_from_the_initialisation() {
+    let x = clusters(600, 6);
+    // Unequal weights that the data do not have: held, they stay bit for bit.
+    let mut given = start(&[[0.5, 0.0], [6.0, 1.5], [2.0, 6.0]]);
+    given = Mixture::from_parts(&[0.5, 0.3, 0.2], given.components().clone()).unwrap();
+    let weights = ParameterSet::of(&[Parameter::Weights]);
+    let fit = Estimator::new(UNIT, 3)
+        .hold(weights)
+        .tol(0.0)
+        .max_iter(20)
+        .fit_from(&given, &x)
+        .unwrap();
+    assert_eq!(fit.mixture.weights(), given.weights());
+    assert_ne!(fit.mixture.components(), given.components());
+    let lls: Vec<f64> = fit
+        .report
+        .history
+        .iter()
+        .map(|r| r.log_likelihood)
+        .collect();
+    assert!(
+        lls.windows(2).all(|w| w[1] >= w[0] - 1e-12 * w[0].abs()),
+        "{lls:?}"
+    );
+    // Everything held: the start comes back and the likelihood stays.
+    let all = ParameterSet::every(&[Parameter::Means]);
+    let fit = Estimator::new(UNIT, 3)
+        .hold(all)
+        .fit_from(&given, &x)
+        .unwrap();
+    same_bits(&fit.mixture, &given);
+    // A partial start: the given means, the weights of the initialisation.
+    let est = Estimator::new(UNIT, 3).max_iter(0).seed(4);
+    let initial = est.initialise(&x).unwrap();
+    let means = ParameterSet::of(&[Parameter::Means]);
+    let partial = est
+        .fit_from(mixture_core::Start::taking(&given, means), &x)
+        .unwrap()
+        .mixture;
+    assert_eq!(partial.weights(), initial.weights());
+    assert_eq!(partial.components(), given.components());
 }
 
 #[test]

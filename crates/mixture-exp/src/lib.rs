@@ -30,9 +30,9 @@
 //! ```
 
 use mixture_core::{
-    Components, Family, FirstMoments, Mixture, MixtureError, Result, Rows, Scalar,
-    affine_log_densities, check_marginal_dims, check_parameters, check_values, parameter_matrix,
-    widen_rows,
+    Components, Family, FirstMoments, Mixture, MixtureError, Parameter, ParameterSet, Result, Rows,
+    Scalar, affine_log_densities, check_marginal_dims, check_parameters, check_values,
+    parameter_matrix, take_means, widen_rows,
 };
 use rand::Rng;
 
@@ -231,6 +231,12 @@ impl<T: Scalar> Components<T> for ExponentialComponents<T> {
         for (o, &r) in out.iter_mut().zip(&self.rates) {
             *o = T::one() / r;
         }
+    }
+
+    const GROUPS: &'static [Parameter] = &[Parameter::Means];
+
+    fn with_groups_of(&self, other: &Self, groups: ParameterSet) -> Result<Self> {
+        take_means(self, other, groups)
     }
 
     fn marginal(&self, dims: &[usize]) -> Result<Self> {

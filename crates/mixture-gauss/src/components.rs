@@ -7,8 +7,8 @@ use crate::linalg::{cholesky_lower, invert_lower};
 use crate::parameters::{Covariances, GaussianParameters};
 use faer::MatRef;
 use mixture_core::{
-    Components, MixtureError, Result, Rows, Scalar, check_marginal_dims, parameter_matrix,
-    widen_rows,
+    Components, MixtureError, Parameter, ParameterSet, Result, Rows, Scalar, check_marginal_dims,
+    check_same_shape, parameter_matrix, widen_rows,
 };
 use rand::Rng;
 
@@ -147,6 +147,16 @@ impl<T: Scalar> GaussianComponents<T> {
     /// The parameters are rounded to `T` first and everything else is derived from the rounded
     /// values, so the components are a function of the `T` parameters they report: saving and
     /// reloading them reproduces every bit.
+    /// These components with other means (K×D; finite, as weighted means of finite rows and
+    /// other components' means are), the covariances and all derived from them kept.
+    pub(crate) fn with_means(&self, means: Vec<T>) -> Self {
+        debug_assert_eq!(means.len(), self.means.len());
+        Self {
+            means,
+            ..self.clone()
+        }
+    }
+
     pub(crate) fn from_f64(
         k: usize,
         d: usize,
@@ -431,6 +441,33 @@ impl<T: Scalar> Components<T> for GaussianComponents<T> {
 
     fn write_means(&self, out: &mut [T]) {
         out.copy_from_slice(&self.means);
+    }
+
+    const GROUPS: &'static [Parameter] = &[Parameter::Means, Parameter::Covariances];
+
+    fn with_groups_of(&self, other: &Self, groups: ParameterSet) -> Result<Self> {
+        let (means, covariances) = (
+            groups.contains(Parameter::Means),
+            groups.contains(Parameter::Covariances),
+        );
+        if !(means || covariances) {
+            return Ok(self.clone());
+        }
+        check_same_shape(self.k, self.d, (other.k, other.d))?;
+        if covariances && other.covariance_type != self.covariance_type {
+            return Err(MixtureError::InvalidParameters {
+                reason: format!(
+                    "the given covariances are {}, the model's are {}",
+                    other.covariance_type.name(),
+                    self.covariance_type.name()
+                ),
+            });
+        }
+        match (means, covariances) {
+            (true, false) => Ok(self.with_means(other.means.clone())),
+            (false, true) => Ok(other.with_means(self.means.clone())),
+            _ => Ok(other.clone()),
+        }
     }
 
     fn marginal(&self, dims: &[usize]) -> Result<Self> {

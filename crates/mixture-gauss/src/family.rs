@@ -5,7 +5,7 @@ use crate::kernels::{centred_moments, products_moments, sweeps_moments};
 use crate::moments::GaussianStats;
 use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
-use mixture_core::{Data, Family, MixtureError, Result, Rows, Scalar};
+use mixture_core::{Data, Family, MixtureError, Parameter, ParameterSet, Result, Rows, Scalar};
 
 /// The Gaussian family with full covariance matrices, and its estimation settings.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -327,14 +327,65 @@ impl<T: Scalar> Family<T> for Gaussian {
         for c in 0..k {
             means.extend_from_slice(stats.mean(c));
         }
+        self.estimate_about(stats, &means)
+    }
+
+    /// Held means: the covariances are the scatter about them. Held covariances: the means'
+    /// estimate does not depend on them, so the held covariances (and their factors) are
+    /// kept as they are and only the means change.
+    fn estimate_holding(
+        &self,
+        stats: &GaussianStats,
+        current: &GaussianComponents<T>,
+        held: ParameterSet,
+    ) -> Result<GaussianComponents<T>> {
+        match (
+            held.contains(Parameter::Means),
+            held.contains(Parameter::Covariances),
+        ) {
+            (false, false) => self.estimate(stats),
+            (true, true) => Ok(current.clone()),
+            (true, false) => {
+                let means: Vec<f64> = current
+                    .means()
+                    .as_slice()
+                    .iter()
+                    .map(|v| v.as_f64())
+                    .collect();
+                self.estimate_about(stats, &means)
+            }
+            (false, true) => {
+                let means: Vec<T> = (0..stats.n_components())
+                    .flat_map(|c| stats.mean(c).iter().map(|&v| T::cast(v)))
+                    .collect();
+                Ok(current.with_means(means))
+            }
+        }
+    }
+}
+
+impl Gaussian {
+    /// The covariances' maximum-likelihood estimate about `centres` (K×D): the components'
+    /// weighted means (the plain M-step) or held means, with the scatter about a centre c
+    /// off the weighted mean m being `S + n (m − c)(m − c)ᵀ`.
+    fn estimate_about<T: Scalar>(
+        &self,
+        stats: &GaussianStats,
+        centres: &[f64],
+    ) -> Result<GaussianComponents<T>> {
+        let k = stats.n_components();
+        let d = stats.mean(0).len();
+        let offset = |c: usize, i: usize| stats.mean(c)[i] - centres[c * d + i];
         // Component c's maximum-likelihood covariance at (i, j), symmetrised (a product need
-        // not round (i, j) and (j, i) alike); diagonal statistics hold only i = j.
+        // not round (i, j) and (j, i) alike); diagonal statistics hold only i = j. About the
+        // weighted means the offsets are exactly zero and add nothing.
         let covariance = |c: usize, i: usize, j: usize| {
             let (n, s) = (stats.count(c), stats.scatter(c));
+            let about = offset(c, i) * offset(c, j);
             if stats.is_diagonal() {
-                s[i] / n
+                s[i] / n + about
             } else {
-                0.5 * (s[i * d + j] + s[j * d + i]) / n
+                0.5 * (s[i * d + j] + s[j * d + i]) / n + about
             }
         };
         // The type's constrained estimate (scikit-learn's) in its compact form, then the
@@ -372,7 +423,7 @@ impl<T: Scalar> Family<T> for Gaussian {
         GaussianComponents::from_f64(
             k,
             d,
-            &means,
+            centres,
             &compact,
             Some(self.reg_covar),
             self.covariance_type,

@@ -90,6 +90,36 @@
 //! }
 //! # Ok::<(), mixture_core::MixtureError>(())
 //! ```
+//!
+//! # Known means, known weights, partial starts
+//!
+//! A start may give only some parameter groups
+//! ([`Start::taking`](mixture_core::Start::taking): the rest come from each initialisation,
+//! as scikit-learn's `means_init` alone), and a fit may hold groups fixed
+//! ([`Estimator::hold`](mixture_core::Estimator::hold)): every M-step keeps them exactly and
+//! estimates the rest given them (the covariances about the held means):
+//! ```
+//! use mixture_core::{Estimator, Parameter, ParameterSet, RowMatrix, Rows, Start};
+//! use mixture_gauss::gaussian_mixture;
+//! use mixture_gauss::Gaussian;
+//!
+//! let rows: Vec<[f64; 2]> = (0..300)
+//!     .map(|i| {
+//!         let (t, c) = (i as f64 * 0.37, (i % 3) as f64);
+//!         [3.0 * c + t.sin(), c * c - t.cos() * 0.5]
+//!     })
+//!     .collect();
+//! let x = RowMatrix::from_rows(&rows)?;
+//! // The means are known; the covariances given here are placeholders, not used.
+//! let means = [0.0, 0.0, 3.0, 1.0, 6.0, 4.0];
+//! let known = gaussian_mixture(&[1.0 / 3.0; 3], Rows::new(&means, 2)?, &[1.0, 0.0, 0.0, 1.0].repeat(3))?;
+//! let means_only = ParameterSet::of(&[Parameter::Means]);
+//! let fit = Estimator::new(Gaussian::full(), 3)
+//!     .hold(means_only)
+//!     .fit_from(Start::taking(&known, means_only), &x)?;
+//! assert_eq!(fit.mixture.means().as_slice(), &means);
+//! # Ok::<(), mixture_core::MixtureError>(())
+//! ```
 
 mod components;
 mod family;
