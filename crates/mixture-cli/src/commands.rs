@@ -13,7 +13,8 @@ use mixture_bern::Bernoulli;
 use mixture_core::rand::{SeedableRng, rngs::ChaCha8Rng};
 use mixture_core::{
     BlockSource, Data, DegeneratePolicy, Estimator, Family, FitObserver, FitReport, Init,
-    IterationRecord, Mixture, RowMatrix, Rows, RunSummary, SpuriousPolicy, StopRule, TraceWriter,
+    IterationRecord, Mixture, ParameterSet, RowMatrix, Rows, RunSummary, SpuriousPolicy, Start,
+    StopRule, TraceWriter,
 };
 use mixture_exp::Exponential;
 use mixture_gauss::{CovarianceType, Gaussian};
@@ -205,9 +206,20 @@ pub struct FitArgs {
     /// Precision of the computation.
     #[arg(long, value_enum, default_value = "f64")]
     pub precision: PrecisionArg,
-    /// Start E-M from this model file's parameters (no initialisation step).
+    /// Start E-M from this model file's parameters (no initialisation step, unless
+    /// --init-parts takes only some of them).
     #[arg(long)]
     pub init_model: Option<PathBuf>,
+    /// Take only these parameter groups from --init-model (comma-separated: weights, means,
+    /// covariances); the others come from the initialisation (--init, for each of --n-init
+    /// runs), as scikit-learn's means_init given alone.
+    #[arg(long, requires = "init_model", value_parser = parse_groups)]
+    pub init_parts: Option<ParameterSet>,
+    /// Hold these parameter groups at --init-model's values (comma-separated: weights,
+    /// means, covariances; covariances for gaussian only): every iteration keeps them exactly
+    /// and estimates the rest given them.
+    #[arg(long, requires = "init_model", value_parser = parse_groups)]
+    pub fix: Option<ParameterSet>,
     /// One weight per input row (a one-column CSV or NPY file): frequency weights, 0 leaves
     /// a row out.
     #[arg(long)]
@@ -621,6 +633,12 @@ fn options_record(a: &FitArgs) -> serde_json::Map<String, serde_json::Value> {
         }),
     );
     o.insert("n_init".into(), json!(a.n_init));
+    if let Some(parts) = a.init_parts {
+        o.insert("init_parts".into(), json!(parts.to_string()));
+    }
+    if let Some(fix) = a.fix {
+        o.insert("fix".into(), json!(fix.to_string()));
+    }
     if a.family == FamilyArg::Gaussian {
         match a.relative_reg_covar {
             Some(f) => o.insert("relative_reg_covar".into(), json!(f)),
@@ -636,6 +654,11 @@ fn options_record(a: &FitArgs) -> serde_json::Map<String, serde_json::Value> {
         json!(format!("{:?}", a.on_spurious).to_lowercase()),
     );
     o
+}
+
+/// `weights,means`: a set of parameter groups.
+fn parse_groups(text: &str) -> Result<ParameterSet, String> {
+    ParameterSet::parse(text).map_err(|e| e.to_string())
 }
 
 /// `2G`, `512M`, `100000`: a size in bytes (K, M, G, T are powers of 1024; a trailing `B` or
@@ -923,7 +946,8 @@ where
         .on_spurious(match a.on_spurious {
             SpuriousArg::Keep => SpuriousPolicy::Keep,
             SpuriousArg::Degenerate => SpuriousPolicy::Degenerate,
-        });
+        })
+        .hold(a.fix.unwrap_or_default());
     let n_cols = match input {
         FitInput::Memory(d) => d.rows().n_cols(),
         FitInput::Stream { x, .. } => x.n_cols(),
@@ -936,13 +960,17 @@ where
             s.n_features(),
         )));
     }
+    let start = start.map(|s| match a.init_parts {
+        Some(parts) => Start::taking(s, parts),
+        None => s.into(),
+    });
     let fitted = match (input, start) {
         (FitInput::Memory(data), Some(s)) => est.fit_from_observed(s, *data, observer),
         (FitInput::Memory(data), None) => est.fit_observed(*data, observer),
         (FitInput::Stream { x, w }, start) => est.fit_source(
             &mut **x,
             w.as_deref_mut().map(|w| w as &mut dyn BlockSource<f64>),
-            start.map(Into::into),
+            start,
             observer,
         ),
     };

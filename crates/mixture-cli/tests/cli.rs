@@ -1618,3 +1618,135 @@ fn fit_flags_spurious_components_and_can_hand_them_to_the_degenerate_policy() {
     assert_eq!(v["suspect"].as_array().unwrap().len(), 0);
     assert_eq!(v["n_components"], 2);
 }
+
+#[test]
+fn fix_holds_parameters_and_init_parts_starts_partly_from_a_model_file() {
+    let dir = workdir("held");
+    ok(&dir, &["generate", "lesson", "-o", "x.csv"]);
+    ok(
+        &dir,
+        &[
+            "fit",
+            "-i",
+            "x.csv",
+            "-k",
+            "3",
+            "--max-iter",
+            "2",
+            "-m",
+            "start.json",
+        ],
+    );
+    let read = |name: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.join(name)).unwrap()).unwrap()
+    };
+    let score = |name: &str| -> f64 {
+        let out = ok(&dir, &["score", "-m", name, "-i", "x.csv", "--json"]);
+        json(&out)["log_likelihood"].as_f64().unwrap()
+    };
+    let out = ok(
+        &dir,
+        &[
+            "fit",
+            "-i",
+            "x.csv",
+            "-k",
+            "3",
+            "--init-model",
+            "start.json",
+            "--fix",
+            "means,weights",
+            "-m",
+            "held.json",
+            "--json",
+        ],
+    );
+    assert_eq!(json(&out)["n_iter"], 3, "{out}");
+    let (start, held) = (read("start.json"), read("held.json"));
+    assert_eq!(held["fit"]["options"]["fix"], "weights,means");
+    assert_eq!(start["weights"], held["weights"]);
+    assert_eq!(start["means"], held["means"]);
+    assert_ne!(start["covariances"], held["covariances"]);
+    assert!(score("held.json") >= score("start.json"));
+
+    // --init-parts means with no iteration: the file's means, the initialisation's weights.
+    let args = [
+        "fit",
+        "-i",
+        "x.csv",
+        "-k",
+        "3",
+        "--max-iter",
+        "0",
+        "--seed",
+        "5",
+    ];
+    ok(&dir, &[&args[..], &["-m", "initial.json"]].concat());
+    ok(
+        &dir,
+        &[
+            &args[..],
+            &[
+                "--init-model",
+                "start.json",
+                "--init-parts",
+                "means",
+                "-m",
+                "partial.json",
+            ],
+        ]
+        .concat(),
+    );
+    let (initial, partial) = (read("initial.json"), read("partial.json"));
+    assert_eq!(partial["means"], start["means"]);
+    assert_eq!(partial["weights"], initial["weights"]);
+    assert_eq!(partial["covariances"], initial["covariances"]);
+
+    // What cannot be held is refused before anything is written.
+    let bad = mixture(&dir, &["fit", "-i", "x.csv", "-k", "3", "--fix", "weights"]);
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert!(bad.stderr.contains("--init-model"), "{}", bad.stderr);
+    let bad = mixture(
+        &dir,
+        &[
+            "fit",
+            "-i",
+            "x.csv",
+            "-k",
+            "3",
+            "--init-model",
+            "start.json",
+            "--fix",
+            "rates",
+        ],
+    );
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert!(bad.stderr.contains("rates"), "{}", bad.stderr);
+    for (extra, needle) in [
+        (&["--on-degenerate", "drop"][..], "dropping a component"),
+        (&["--init-parts", "weights"][..], "partial start takes"),
+    ] {
+        fails(
+            &dir,
+            &[
+                &[
+                    "fit",
+                    "-i",
+                    "x.csv",
+                    "-k",
+                    "3",
+                    "--init-model",
+                    "start.json",
+                    "-m",
+                    "no.json",
+                ][..],
+                &["--fix", "means"][..],
+                extra,
+            ]
+            .concat(),
+            2,
+            needle,
+        );
+        assert!(!dir.join("no.json").exists());
+    }
+}

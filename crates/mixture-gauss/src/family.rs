@@ -344,6 +344,15 @@ impl<T: Scalar> Family<T> for Gaussian {
             held.contains(Parameter::Covariances),
         ) {
             (false, false) => self.estimate(stats),
+            (_, true) if current.covariance_type() != self.covariance_type => {
+                Err(MixtureError::InvalidParameters {
+                    reason: format!(
+                        "the held covariances are {}, but the fit's covariance type is {}",
+                        current.covariance_type().name(),
+                        self.covariance_type.name()
+                    ),
+                })
+            }
             (true, true) => Ok(current.clone()),
             (true, false) => {
                 let means: Vec<f64> = current
