@@ -100,11 +100,12 @@ class _BaseMixture(DensityMixin, BaseEstimator):
         raise NotImplementedError
 
     # The family's ``*_init`` parameters.
-    _init_names: Tuple[str, ...] = ()
+    # Each ``*_init`` parameter and the engine's name for the group of parameters it gives.
+    _init_groups: Tuple[Tuple[str, str], ...] = ()
 
-    def _start_from(self, initial: Optional[_engine.Model], dtype: str) -> _engine.Model:
-        """The start the ``*_init`` parameters give, what they do not give taken from
-        ``initial`` (``None`` when they give everything)."""
+    def _start_from(self, dtype: str) -> _engine.Model:
+        """The model the ``*_init`` parameters give, with placeholder values for the groups
+        they do not give (the engine takes those from the initialisation)."""
         raise NotImplementedError
 
     def _set_parameters(self, p: Dict[str, Any]) -> None:
@@ -125,6 +126,33 @@ class _BaseMixture(DensityMixin, BaseEstimator):
         _check_int(owner, "n_init", self.n_init, 1)
         _check_int(owner, "verbose_interval", self.verbose_interval, 1)
         _check_choice(owner, "init_params", self.init_params, _INIT_PARAMS)
+        _check_choice(owner, "on_spurious", self.on_spurious, ("keep", "degenerate"))
+        _check_choice(owner, "on_degenerate", self.on_degenerate, ("reseed", "drop", "error"))
+        self._fixed_groups()
+
+    def _given_groups(self) -> List[str]:
+        """The parameter groups the ``*_init`` parameters give."""
+        return [group for name, group in self._init_groups if getattr(self, name) is not None]
+
+    def _fixed_groups(self) -> Optional[str]:
+        """``fix`` as the engine takes it (``"weights,means"``), checked: every group is one
+        of this family's and given by its ``*_init`` parameter."""
+        if self.fix is None:
+            return None
+        owner = type(self).__name__
+        names = [self.fix] if isinstance(self.fix, str) else list(self.fix)
+        groups = dict((group, name) for name, group in self._init_groups)
+        for group in names:
+            if group not in groups:
+                raise ValueError(
+                    f"The 'fix' parameter of {owner} must name groups among "
+                    f"{sorted(groups)}. Got {group!r} instead."
+                )
+            if getattr(self, groups[group]) is None:
+                raise ValueError(
+                    f"fix={self.fix!r} holds {group} at their given values: set {groups[group]}"
+                )
+        return ",".join(names)
 
     def _spec(self, seed: int, n_init: int) -> Dict[str, Any]:
         spec = {
@@ -138,7 +166,9 @@ class _BaseMixture(DensityMixin, BaseEstimator):
             "init": self.init_params,
             "seed": seed,
             "n_init": n_init,
-            "on_degenerate": "reseed",
+            "on_degenerate": self.on_degenerate,
+            "on_spurious": self.on_spurious,
+            "fix": self._fixed_groups(),
             "prior": None,
             "min_mean": None,
         }
@@ -195,32 +225,27 @@ class _BaseMixture(DensityMixin, BaseEstimator):
         dtype = X.dtype.name
         seed = self._seed()
         start: Optional[_engine.Model] = None
+        parts: Optional[str] = None
         n_init = int(self.n_init)
         if warm:
             start, n_init = self._model, 1
         else:
-            given = [getattr(self, name) is not None for name in self._init_names]
-            if any(given):
-                # Like scikit-learn: what is not given comes from the initialisation.
-                initial = None if all(given) else _engine.initialise(
-                    X, self._spec(seed, 1), w, n_threads=get_num_threads()
-                )
-                start, n_init = self._start_from(initial, dtype), 1
-        spec = self._spec(seed, n_init)
+            given = self._given_groups()
+            if given:
+                # Like scikit-learn: what is not given comes from each initialisation run.
+                start = self._start_from(dtype)
+                if len(given) == len(self._init_groups):
+                    n_init = 1
+                else:
+                    parts = ",".join(given)
         if self.max_iter == 0:
-            # Initialisation only, as scikit-learn's max_iter=0.
-            model = start if start is not None else _engine.initialise(
-                X, spec, w, n_threads=get_num_threads()
-            )
-            model = model.astype(dtype)
-            report = {"n_iter": 0, "converged": False, "history": [],
-                      "mean_log_likelihood": model.log_likelihood(X, w) / (
-                          X.shape[0] if w is None else float(np.sum(w)))}
-        else:
-            observer = _Verbose(self.verbose, self.verbose_interval) if self.verbose else None
-            model, report = _engine.fit(
-                X, spec, w, start=start, observer=observer, n_threads=get_num_threads()
-            )
+            n_init = 1  # scikit-learn's max_iter=0: the first initialisation, no iteration
+        spec = self._spec(seed, n_init)
+        spec["init_parts"] = parts
+        observer = _Verbose(self.verbose, self.verbose_interval) if self.verbose else None
+        model, report = _engine.fit(
+            X, spec, w, start=start, observer=observer, n_threads=get_num_threads()
+        )
         self._set_fitted(model, report)
         if not self.converged_ and self.max_iter > 0:  # max_iter=0 asks for no iteration
             warnings.warn(
@@ -367,11 +392,23 @@ class GaussianMixture(_BaseMixture):
     init_params : {'kmeans', 'k-means++', 'random', 'random_from_data'}, default='kmeans'
         'random' draws every row's responsibilities at random (the same on any thread count).
     weights_init, means_init, precisions_init : array-like, default=None
-        A start; any part not given comes from the initialisation.
+        A start; any part not given comes from each of the ``n_init`` initialisations.
     random_state : int, RandomState instance or None, default=None
     warm_start : bool, default=False
     verbose : int, default=0
     verbose_interval : int, default=10
+    fix : str or sequence of {'weights', 'means', 'covariances'}, default=None
+        Parameters held at their ``*_init`` values (which must be given): every iteration
+        keeps them exactly and estimates the others given them (the covariances about the
+        held means), so the log-likelihood still never decreases.
+    on_spurious : {'keep', 'degenerate'}, default='keep'
+        A component with fewer effective rows than its covariance needs (D + 1 for 'full') is
+        a spurious solution: 'keep' flags it in ``report_["suspect"]`` (and ``n_init`` prefers
+        runs without one); 'degenerate' hands it to ``on_degenerate`` at every iteration.
+    on_degenerate : {'reseed', 'drop', 'error'}, default='reseed'
+        A component left with (almost) no rows, or whose covariance cannot be factored:
+        re-seeded at the worst-explained row (K stays), dropped (the fitted attributes then
+        have fewer than ``n_components`` components), or a ``ValueError`` naming it.
 
     Examples
     --------
@@ -403,6 +440,9 @@ class GaussianMixture(_BaseMixture):
         warm_start: bool = False,
         verbose: int = 0,
         verbose_interval: int = 10,
+        fix: Any = None,
+        on_spurious: str = "keep",
+        on_degenerate: str = "reseed",
     ) -> None:
         self.n_components = n_components
         self.covariance_type = covariance_type
@@ -418,6 +458,9 @@ class GaussianMixture(_BaseMixture):
         self.warm_start = warm_start
         self.verbose = verbose
         self.verbose_interval = verbose_interval
+        self.fix = fix
+        self.on_spurious = on_spurious
+        self.on_degenerate = on_degenerate
 
     def _check_parameters(self) -> None:
         super()._check_parameters()
@@ -449,15 +492,16 @@ class GaussianMixture(_BaseMixture):
             raise ValueError(f"'{kind} precision' should be positive")
         return 1.0 / precisions
 
-    _init_names = ("weights_init", "means_init", "precisions_init")
+    _init_groups = (("weights_init", "weights"), ("means_init", "means"), ("precisions_init", "covariances"))
 
-    def _start_from(self, initial: Optional[_engine.Model], dtype: str) -> _engine.Model:
+    def _start_from(self, dtype: str) -> _engine.Model:
         k, d = self._shapes()
-        p = {} if initial is None else initial.parameters()
-        weights = p["weights"] if self.weights_init is None else _check_weights(self.weights_init, k)
-        means = p["means"] if self.means_init is None else _as_f64(self.means_init, "means_init", (k, d))
+        weights = _uniform(k) if self.weights_init is None else _check_weights(self.weights_init, k)
+        means = np.zeros((k, d)) if self.means_init is None else _as_f64(self.means_init, "means_init", (k, d))
         if self.precisions_init is None:
-            covariances = p["covariances"]
+            identity = {"full": np.tile(np.eye(d), (k, 1, 1)), "tied": np.eye(d),
+                        "diag": np.ones((k, d)), "spherical": np.ones(k)}
+            covariances = identity[self.covariance_type]
         else:
             covariances = self._covariances_from_precisions()
         return _engine.Model.gaussian(
@@ -478,6 +522,10 @@ class GaussianMixture(_BaseMixture):
         else:
             self.precisions_cholesky_ = factors
             self.precisions_ = factors * factors
+
+
+def _uniform(k: int) -> np.ndarray:
+    return np.full(k, 1.0 / k)
 
 
 def _check_weights(weights: Any, k: int) -> np.ndarray:
@@ -502,6 +550,9 @@ class BernoulliMixture(_BaseMixture):
     ``means_`` holds each component's probabilities of a 1. ``prior=(alpha, beta)`` puts a
     Beta(alpha, beta) prior on every probability (MAP estimates); without it the probabilities
     are kept within [1e-10, 1 − 1e-10].
+
+    ``fix`` (``'weights'``, ``'means'`` or both) holds parameters at their ``*_init`` values;
+    ``on_spurious`` and ``on_degenerate`` are ``GaussianMixture``'s.
 
     Examples
     --------
@@ -532,6 +583,9 @@ class BernoulliMixture(_BaseMixture):
         warm_start: bool = False,
         verbose: int = 0,
         verbose_interval: int = 10,
+        fix: Any = None,
+        on_spurious: str = "keep",
+        on_degenerate: str = "reseed",
     ) -> None:
         self.n_components = n_components
         self.tol = tol
@@ -546,6 +600,9 @@ class BernoulliMixture(_BaseMixture):
         self.warm_start = warm_start
         self.verbose = verbose
         self.verbose_interval = verbose_interval
+        self.fix = fix
+        self.on_spurious = on_spurious
+        self.on_degenerate = on_degenerate
 
     def _to_domain(self, X: np.ndarray) -> np.ndarray:
         if self.binarize is None:
@@ -561,13 +618,12 @@ class BernoulliMixture(_BaseMixture):
         prior = None if self.prior is None else (float(self.prior[0]), float(self.prior[1]))
         return {"prior": prior}
 
-    _init_names = ("weights_init", "means_init")
+    _init_groups = (("weights_init", "weights"), ("means_init", "means"))
 
-    def _start_from(self, initial: Optional[_engine.Model], dtype: str) -> _engine.Model:
+    def _start_from(self, dtype: str) -> _engine.Model:
         k, d = int(self.n_components), int(self.n_features_in_)
-        p = {} if initial is None else initial.parameters()
-        weights = p["weights"] if self.weights_init is None else _check_weights(self.weights_init, k)
-        means = p["probabilities"] if self.means_init is None else self.means_init
+        weights = _uniform(k) if self.weights_init is None else _check_weights(self.weights_init, k)
+        means = np.full((k, d), 0.5) if self.means_init is None else self.means_init
         return _engine.Model.bernoulli(
             np.asarray(weights, dtype=np.float64), _as_f64(means, "means_init", (k, d)), dtype
         )
@@ -582,6 +638,9 @@ class ExponentialMixture(_BaseMixture):
 
     ``means_`` holds each component's means (1/rate) and ``rates_`` the rates; a component's
     mean is kept at least ``min_mean`` so that a column of zeros gives a finite rate.
+
+    ``fix`` (``'weights'``, ``'means'`` or both) holds parameters at their ``*_init`` values;
+    ``on_spurious`` and ``on_degenerate`` are ``GaussianMixture``'s.
 
     Examples
     --------
@@ -611,6 +670,9 @@ class ExponentialMixture(_BaseMixture):
         warm_start: bool = False,
         verbose: int = 0,
         verbose_interval: int = 10,
+        fix: Any = None,
+        on_spurious: str = "keep",
+        on_degenerate: str = "reseed",
     ) -> None:
         self.n_components = n_components
         self.tol = tol
@@ -624,6 +686,9 @@ class ExponentialMixture(_BaseMixture):
         self.warm_start = warm_start
         self.verbose = verbose
         self.verbose_interval = verbose_interval
+        self.fix = fix
+        self.on_spurious = on_spurious
+        self.on_degenerate = on_degenerate
 
     def __sklearn_tags__(self):  # type: ignore[no-untyped-def]
         tags = super().__sklearn_tags__()
@@ -650,13 +715,12 @@ class ExponentialMixture(_BaseMixture):
             raise ValueError("The parameter 'means_init' should be positive")
         return 1.0 / m
 
-    _init_names = ("weights_init", "means_init")
+    _init_groups = (("weights_init", "weights"), ("means_init", "means"))
 
-    def _start_from(self, initial: Optional[_engine.Model], dtype: str) -> _engine.Model:
-        k = int(self.n_components)
-        p = {} if initial is None else initial.parameters()
-        weights = p["weights"] if self.weights_init is None else _check_weights(self.weights_init, k)
-        rates = p["rates"] if self.means_init is None else self._rates(self.means_init)
+    def _start_from(self, dtype: str) -> _engine.Model:
+        k, d = int(self.n_components), int(self.n_features_in_)
+        weights = _uniform(k) if self.weights_init is None else _check_weights(self.weights_init, k)
+        rates = np.ones((k, d)) if self.means_init is None else self._rates(self.means_init)
         return _engine.Model.exponential(
             np.asarray(weights, dtype=np.float64), np.ascontiguousarray(rates, dtype=np.float64), dtype
         )

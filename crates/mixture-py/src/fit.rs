@@ -7,7 +7,8 @@ use mixture::core::serde::de::DeserializeOwned;
 use mixture::core::serde::{Deserialize, Serialize};
 use mixture::core::{
     Components, Data, DegeneratePolicy, Estimator, Family, FitObserver, FitReport, Init,
-    IterationRecord, Mixture, MixtureError, RunSummary, Statistics, StopRule,
+    IterationRecord, Mixture, MixtureError, ParameterSet, RunSummary, SpuriousPolicy, Start,
+    Statistics, StopRule,
 };
 use mixture::exp::{Exponential, ExponentialComponents};
 use mixture::gauss::{CovarianceType, Gaussian, GaussianComponents};
@@ -37,6 +38,15 @@ pub struct Spec {
     on_degenerate: String,
     prior: Option<(f64, f64)>,
     min_mean: Option<f64>,
+    /// `"keep"` (the default) or `"degenerate"`.
+    #[pyo3(default)]
+    on_spurious: Option<String>,
+    /// Parameter groups held at the start's values (`"weights,means"`).
+    #[pyo3(default)]
+    fix: Option<String>,
+    /// A partial start: the groups taken from the start, the rest from each initialisation.
+    #[pyo3(default)]
+    init_parts: Option<String>,
 }
 
 /// The family a [`Spec`] names, with its settings.
@@ -113,6 +123,11 @@ impl Spec {
                 ));
             }
         };
+        let spurious = match self.on_spurious.as_deref().unwrap_or("keep") {
+            "keep" => SpuriousPolicy::Keep,
+            "degenerate" => SpuriousPolicy::Degenerate,
+            other => return Err(invalid("on_spurious", other, "'keep' or 'degenerate'")),
+        };
         Ok(Estimator::new(family, self.n_components)
             .max_iter(self.max_iter)
             .tol(self.tol)
@@ -120,8 +135,28 @@ impl Spec {
             .init(init)
             .seed(self.seed)
             .n_init(self.n_init)
-            .on_degenerate(policy))
+            .on_degenerate(policy)
+            .on_spurious(spurious)
+            .hold(groups("fix", self.fix.as_deref())?.unwrap_or_default()))
     }
+
+    /// The groups of a partial start, if the start is partial.
+    fn init_parts(&self) -> PyResult<Option<ParameterSet>> {
+        groups("init_parts", self.init_parts.as_deref())
+    }
+}
+
+fn groups(name: &str, text: Option<&str>) -> PyResult<Option<ParameterSet>> {
+    text.map(|t| {
+        ParameterSet::parse(t).map_err(|_| {
+            invalid(
+                name,
+                t,
+                "a comma-separated list of 'weights', 'means', 'covariances'",
+            )
+        })
+    })
+    .transpose()
 }
 
 /// Calls the Python observer's `on_iteration` and `on_run_end` (taking the GIL for each call);
@@ -273,6 +308,7 @@ fn run<T: Value, F: Family<T>>(
     est: Estimator<F>,
     data: Data<'_, T>,
     start: Option<&AnyMixture<T>>,
+    parts: Option<ParameterSet>,
     initialise_only: bool,
     observer: &mut PyObserver,
 ) -> PyResult<FitResult<T>>
@@ -294,9 +330,12 @@ where
         if initialise_only {
             return Ok((est.initialise(data)?.into(), None));
         }
-        let fitted = match start {
-            Some(s) => est.fit_from_observed(s, data, observer)?,
-            None => est.fit_observed(data, observer)?,
+        let fitted = match (start, parts) {
+            (Some(s), Some(parts)) => {
+                est.fit_from_observed(Start::taking(s, parts), data, observer)?
+            }
+            (Some(s), None) => est.fit_from_observed(s, data, observer)?,
+            (None, _) => est.fit_observed(data, observer)?,
         };
         Ok((fitted.mixture.into(), Some(fitted.report)))
     };
@@ -321,6 +360,7 @@ fn fit_typed<T: Value>(
         .map_err(value_error)?;
     let start = start.as_ref();
     let family = spec.family()?;
+    let parts = spec.init_parts()?;
     let py = x.py();
     let fitted = interruptible(py, n_threads, |cancel| {
         let mut observer = PyObserver {
@@ -332,13 +372,13 @@ fn fit_typed<T: Value>(
         let fitted = match family {
             AnyFamily::Gaussian(g) => spec
                 .estimator(g)
-                .and_then(|est| run(est, data, start, initialise_only, obs)),
+                .and_then(|est| run(est, data, start, parts, initialise_only, obs)),
             AnyFamily::Bernoulli(b) => spec
                 .estimator(b)
-                .and_then(|est| run(est, data, start, initialise_only, obs)),
+                .and_then(|est| run(est, data, start, parts, initialise_only, obs)),
             AnyFamily::Exponential(e) => spec
                 .estimator(e)
-                .and_then(|est| run(est, data, start, initialise_only, obs)),
+                .and_then(|est| run(est, data, start, parts, initialise_only, obs)),
         };
         match observer.error {
             Some(e) => Err(e),
