@@ -1668,6 +1668,28 @@ fn fix_holds_parameters_and_init_parts_starts_partly_from_a_model_file() {
     assert_eq!(start["means"], held["means"]);
     assert_ne!(start["covariances"], held["covariances"]);
     assert!(score("held.json") >= score("start.json"));
+    // Streamed from the file, the same numbers.
+    ok(
+        &dir,
+        &[
+            "fit",
+            "-i",
+            "x.csv",
+            "-k",
+            "3",
+            "--init-model",
+            "start.json",
+            "--fix",
+            "means,weights",
+            "-m",
+            "streamed.json",
+            "--stream",
+        ],
+    );
+    let streamed = read("streamed.json");
+    for group in ["weights", "means", "covariances"] {
+        assert_eq!(streamed[group], held[group], "{group}");
+    }
 
     // --init-parts means with no iteration: the file's means, the initialisation's weights.
     let args = [
