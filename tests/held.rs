@@ -4,8 +4,8 @@
 
 use mixture::bern::Bernoulli;
 use mixture::core::{
-    Components, DegeneratePolicy, Estimator, Mixture, MixtureError, Parameter, ParameterSet,
-    RowMatrix, Start,
+    Components, DegeneratePolicy, Estimator, Family, Mixture, MixtureError, Parameter,
+    ParameterSet, RowMatrix, Start,
 };
 use mixture::datagen::{
     BernoulliMixtureGenerator, ExponentialMixtureGenerator, GaussianMixtureGenerator,
@@ -216,50 +216,51 @@ fn the_hand_driven_m_step_holds_like_the_fit() {
     assert_eq!(groups(&by_hand), groups(&fitted));
 }
 
-#[test]
-fn bernoulli_and_exponential_components_are_held_whole() {
-    let generator = BernoulliMixtureGenerator::random(3, 12, 0.1, 5).unwrap();
-    let x = generator.generate::<f64>(500, 6).unwrap().data;
-    let start = Estimator::new(Bernoulli::new(), 3)
-        .max_iter(1)
-        .fit(&x)
-        .unwrap()
-        .mixture;
-    let fit = Estimator::new(Bernoulli::new(), 3)
-        .hold(ParameterSet::of(&[Parameter::Means]))
+/// `estimator` fitted from its own one-iteration fit, holding `held` for 20 iterations: the
+/// start, the fit, and the fit's log-likelihood never decreasing.
+fn held_fit<F: Family<f64>>(
+    estimator: Estimator<F>,
+    held: Parameter,
+    x: &RowMatrix<f64>,
+) -> (Mixture<f64, F::Components>, Mixture<f64, F::Components>) {
+    let start = estimator.clone().max_iter(1).fit(x).unwrap().mixture;
+    let fit = estimator
+        .hold(ParameterSet::of(&[held]))
         .tol(0.0)
         .max_iter(20)
-        .fit_from(&start, &x)
+        .fit_from(&start, x)
         .unwrap();
-    assert_eq!(
-        fit.mixture.components().parameters(),
-        start.components().parameters()
-    );
-    assert_ne!(fit.mixture.weights(), start.weights());
     let history: Vec<f64> = fit
         .report
         .history
         .iter()
         .map(|r| r.log_likelihood)
         .collect();
-    assert_never_decreases(&history, "bernoulli holding means");
+    assert_never_decreases(&history, held.name());
+    (start, fit.mixture)
+}
+
+#[test]
+fn bernoulli_and_exponential_components_are_held_whole() {
+    let generator = BernoulliMixtureGenerator::random(3, 12, 0.1, 5).unwrap();
+    let x = generator.generate::<f64>(500, 6).unwrap().data;
+    let (start, fit) = held_fit(Estimator::new(Bernoulli::new(), 3), Parameter::Means, &x);
+    assert_eq!(
+        fit.components().parameters(),
+        start.components().parameters()
+    );
+    assert_ne!(fit.weights(), start.weights());
 
     let generator = ExponentialMixtureGenerator::random(2, 3, 9).unwrap();
     let x = generator.generate::<f64>(500, 6).unwrap().data;
-    let start = Estimator::new(Exponential::new(), 2)
-        .max_iter(1)
-        .fit(&x)
-        .unwrap()
-        .mixture;
-    let fit = Estimator::new(Exponential::new(), 2)
-        .hold(ParameterSet::of(&[Parameter::Weights]))
-        .tol(0.0)
-        .max_iter(20)
-        .fit_from(&start, &x)
-        .unwrap();
-    assert_eq!(fit.mixture.weights(), start.weights());
+    let (start, fit) = held_fit(
+        Estimator::new(Exponential::new(), 2),
+        Parameter::Weights,
+        &x,
+    );
+    assert_eq!(fit.weights(), start.weights());
     assert_ne!(
-        fit.mixture.components().parameters(),
+        fit.components().parameters(),
         start.components().parameters()
     );
     // An exponential has no covariances to hold.

@@ -1644,9 +1644,8 @@ fn fix_holds_parameters_and_init_parts_starts_partly_from_a_model_file() {
         let out = ok(&dir, &["score", "-m", name, "-i", "x.csv", "--json"]);
         json(&out)["log_likelihood"].as_f64().unwrap()
     };
-    let out = ok(
-        &dir,
-        &[
+    let held_fit = |model: &str, extra: &[&str]| {
+        let args = [
             "fit",
             "-i",
             "x.csv",
@@ -1654,13 +1653,13 @@ fn fix_holds_parameters_and_init_parts_starts_partly_from_a_model_file() {
             "3",
             "--init-model",
             "start.json",
-            "--fix",
-            "means,weights",
-            "-m",
-            "held.json",
-            "--json",
-        ],
-    );
+        ];
+        ok(
+            &dir,
+            &[&args[..], &["--fix", "means,weights", "-m", model], extra].concat(),
+        )
+    };
+    let out = held_fit("held.json", &["--json"]);
     assert_eq!(json(&out)["n_iter"], 3, "{out}");
     let (start, held) = (read("start.json"), read("held.json"));
     assert_eq!(held["fit"]["options"]["fix"], "weights,means");
@@ -1669,23 +1668,7 @@ fn fix_holds_parameters_and_init_parts_starts_partly_from_a_model_file() {
     assert_ne!(start["covariances"], held["covariances"]);
     assert!(score("held.json") >= score("start.json"));
     // Streamed from the file, the same numbers.
-    ok(
-        &dir,
-        &[
-            "fit",
-            "-i",
-            "x.csv",
-            "-k",
-            "3",
-            "--init-model",
-            "start.json",
-            "--fix",
-            "means,weights",
-            "-m",
-            "streamed.json",
-            "--stream",
-        ],
-    );
+    held_fit("streamed.json", &["--stream"]);
     let streamed = read("streamed.json");
     for group in ["weights", "means", "covariances"] {
         assert_eq!(streamed[group], held[group], "{group}");
