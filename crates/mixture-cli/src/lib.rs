@@ -9,12 +9,14 @@
 //! line on standard error. Output files are written under a temporary name and renamed, so a
 //! failure never leaves a half-written file and never clobbers a good one.
 
-pub mod commands;
+pub mod args;
+mod commands;
 pub mod error;
+mod family;
 pub mod files;
 mod progress;
-pub mod select;
 pub mod sources;
 
-pub use commands::{Cli, run};
+pub use args::Cli;
+pub use commands::run;
 pub use error::CliError;

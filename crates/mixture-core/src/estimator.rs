@@ -287,8 +287,7 @@ impl<F> Estimator<F> {
         F: Family<T>,
         F::Components: 'm,
     {
-        self.options.validate()?;
-        self.family.check_options()?;
+        self.check_options::<T>()?;
         self.fit_input(Input::Stream { x, w: weights }, start, observer)
     }
 
@@ -500,13 +499,30 @@ impl<F> Estimator<F> {
         })
     }
 
-    /// Checks options and data (in memory).
-    fn check<T: Scalar>(&self, data: Data<'_, T>) -> Result<()>
+    /// Checks the options, the family's settings and the held groups against the family, as
+    /// every fit does first: to refuse bad options before reading any data.
+    ///
+    /// # Errors
+    /// [`MixtureError::InvalidOption`] naming the option.
+    pub fn check_options<T: Scalar>(&self) -> Result<()>
     where
         F: Family<T>,
     {
         self.options.validate()?;
         self.family.check_options()?;
+        let groups = <F::Components as Components<T>>::GROUPS;
+        if self.options.held.first_missing(groups).is_some() {
+            return self.check_held::<T>(None);
+        }
+        Ok(())
+    }
+
+    /// Checks options and data (in memory).
+    fn check<T: Scalar>(&self, data: Data<'_, T>) -> Result<()>
+    where
+        F: Family<T>,
+    {
+        self.check_options::<T>()?;
         check_data(data, None)?;
         <F::Components as Components<T>>::check_domain(data.rows())?;
         let rows_with_weight = data

@@ -1,84 +1,16 @@
 //! `mixture select`: a grid of fits over K, covariance types and families, ranked by BIC, AIC
 //! or ICL (lower is better), with the best model saved and the criterion drawn.
 
-use crate::commands::{CovarianceArg, FamilyArg, InitArg, header_of, say};
+use super::{header_of, say};
+use crate::args::{CriterionArg, SelectArgs};
 use crate::error::CliError;
 use crate::files::{AtomicFile, read_all};
 use crate::sources::FileSource;
-use clap::{Args, ValueEnum};
 use mixture::core::EmOptions;
-use mixture::gauss::CovarianceType;
 use mixture::model_file;
 use mixture::select::{Cell, Criterion, Grid, Selection, Structure, select};
 use mixture_plot::criterion_figure;
 use serde_json::json;
-use std::path::PathBuf;
-
-/// Options of `mixture select`.
-#[derive(Debug, Args)]
-pub struct SelectArgs {
-    /// Data file (.csv, or .npy).
-    #[arg(long, short)]
-    pub input: PathBuf,
-    /// Numbers of components: a range `1..8` (both ends included) or a list `2,3,5`.
-    #[arg(long, short = 'k', default_value = "1..8")]
-    pub components: String,
-    /// Covariance types of the Gaussian cells (comma-separated).
-    #[arg(
-        long,
-        value_enum,
-        value_delimiter = ',',
-        default_value = "full,diag,spherical,tied"
-    )]
-    pub covariance: Vec<CovarianceArg>,
-    /// Families (comma-separated).
-    #[arg(long, value_enum, value_delimiter = ',', default_value = "gaussian")]
-    pub family: Vec<FamilyArg>,
-    /// The criterion that ranks the cells (all three are printed; lower is better).
-    #[arg(long, value_enum, default_value = "bic")]
-    pub criterion: CriterionArg,
-    /// Initialisations per cell; the best log-likelihood wins.
-    #[arg(long, default_value_t = 1)]
-    pub n_init: usize,
-    /// Initialisation.
-    #[arg(long, value_enum, default_value = "kmeans++")]
-    pub init: InitArg,
-    /// Most E-M iterations per run.
-    #[arg(long, default_value_t = 100)]
-    pub max_iter: usize,
-    /// Stop when the mean log-likelihood changes by less than this.
-    #[arg(long, default_value_t = 1e-3, allow_negative_numbers = true)]
-    pub tol: f64,
-    /// Added to every Gaussian covariance's diagonal.
-    #[arg(long, default_value_t = 1e-6, allow_negative_numbers = true)]
-    pub reg_covar: f64,
-    /// Seed of the random stream (the same for every cell).
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
-    /// Print the table as one JSON object.
-    #[arg(long)]
-    pub json: bool,
-    /// Draw the criterion against K, one line per covariance type and family (PNG).
-    #[arg(long)]
-    pub plot: Option<PathBuf>,
-    /// Write the best model here (JSON model file).
-    #[arg(long, short)]
-    pub model: Option<PathBuf>,
-    /// The CSV's first row is a header (by default it is one when it is not all numbers).
-    #[arg(long)]
-    pub header: bool,
-}
-
-/// Information criterion.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum CriterionArg {
-    /// Bayesian information criterion, −2 ln p(X) + p ln N.
-    Bic,
-    /// Akaike information criterion, −2 ln p(X) + 2p.
-    Aic,
-    /// Integrated completed likelihood, BIC + 2 × the responsibilities' entropy.
-    Icl,
-}
 
 /// `1..8` (inclusive) or `2,3,5`.
 fn parse_components(text: &str) -> Result<Vec<usize>, CliError> {
@@ -108,18 +40,11 @@ fn parse_components(text: &str) -> Result<Vec<usize>, CliError> {
 }
 
 fn structures(a: &SelectArgs) -> Vec<Structure> {
-    let mut out = Vec::new();
-    for family in &a.family {
-        match family {
-            FamilyArg::Gaussian => out.extend(
-                a.covariance
-                    .iter()
-                    .map(|&c| Structure::Gaussian(CovarianceType::from(c))),
-            ),
-            FamilyArg::Bernoulli => out.push(Structure::Bernoulli),
-            FamilyArg::Exponential => out.push(Structure::Exponential),
-        }
-    }
+    let mut out: Vec<Structure> = a
+        .family
+        .iter()
+        .flat_map(|f| f.structures(&a.covariance))
+        .collect();
     out.dedup();
     out
 }
@@ -128,7 +53,7 @@ fn structures(a: &SelectArgs) -> Vec<Structure> {
 ///
 /// # Errors
 /// Bad options or data (exit 2), or a failure writing the outputs.
-pub fn run(a: &SelectArgs) -> Result<(), CliError> {
+pub(super) fn run(a: &SelectArgs) -> Result<(), CliError> {
     // Every option is checked before the data are read.
     let components = parse_components(&a.components)?;
     let grid = Grid {

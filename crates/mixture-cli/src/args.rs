@@ -1,0 +1,528 @@
+//! The command line: every subcommand's arguments and the value types they share. The
+//! subcommands themselves are in `commands/`, one file each; what the command knows per family
+//! is in `family.rs`.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use mixture_core::{Init, ParameterSet};
+use mixture_gauss::CovarianceType;
+use std::path::PathBuf;
+
+/// Fit finite mixture models by expectation-maximisation and use them: score, predict,
+/// sample, plot. Data are CSV (numbers separated by commas, an optional header row) or NPY
+/// (float32/float64, 1-D or 2-D).
+#[derive(Debug, Parser)]
+#[command(name = "mixture", version, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Fit a mixture to a data file and report log p(X), BIC and AIC.
+    Fit(FitArgs),
+    /// Log-likelihood of data under a saved model.
+    Score(ScoreArgs),
+    /// Most likely component (or responsibilities) of every row.
+    Predict(PredictArgs),
+    /// Draw samples from a saved model.
+    Sample(SampleArgs),
+    /// Draw a saved model over data: density contours (Gaussian), prototypes (Bernoulli),
+    /// histograms (exponential).
+    Plot(PlotArgs),
+    /// Write synthetic data with known truth.
+    Generate(GenerateArgs),
+    /// The lesson end to end: data, fit, trace, log p(X), model file and two pictures.
+    Demo(DemoArgs),
+    /// Fit a grid of K, covariance types and families; rank by BIC, AIC or ICL; save the best.
+    Select(SelectArgs),
+}
+
+/// Component family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FamilyArg {
+    /// Gaussian components with full covariance.
+    Gaussian,
+    /// Bernoulli components (values in [0, 1]).
+    Bernoulli,
+    /// Exponential components (values of at least 0).
+    Exponential,
+}
+
+/// Covariance type of Gaussian components.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CovarianceArg {
+    /// A general covariance per component.
+    Full,
+    /// A diagonal covariance per component.
+    Diag,
+    /// One variance per component.
+    Spherical,
+    /// One general covariance shared by all components.
+    Tied,
+}
+
+impl From<CovarianceArg> for CovarianceType {
+    fn from(c: CovarianceArg) -> Self {
+        match c {
+            CovarianceArg::Full => CovarianceType::Full,
+            CovarianceArg::Diag => CovarianceType::Diagonal,
+            CovarianceArg::Spherical => CovarianceType::Spherical,
+            CovarianceArg::Tied => CovarianceType::Tied,
+        }
+    }
+}
+
+/// Stop rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StopArg {
+    /// Change of the mean log-likelihood per row below --tol (scikit-learn's rule).
+    Loglik,
+    /// Frobenius norm of the change of the means below --tol (the lesson's rule; data units).
+    MeanShift,
+}
+
+/// Initialisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InitArg {
+    /// k-means++ seeding.
+    #[value(name = "kmeans++")]
+    KMeansPlusPlus,
+    /// K distinct random data rows as centres (the lesson's).
+    RandomRows,
+    /// k-means++ seeding refined by a few Lloyd iterations of k-means.
+    Kmeans,
+    /// Random responsibilities (scikit-learn's "random").
+    Random,
+}
+
+impl From<InitArg> for Init {
+    fn from(i: InitArg) -> Self {
+        match i {
+            InitArg::KMeansPlusPlus => Init::KMeansPlusPlus,
+            InitArg::RandomRows => Init::RandomRows,
+            InitArg::Kmeans => Init::KMeans,
+            InitArg::Random => Init::Random,
+        }
+    }
+}
+
+/// What to do with a suspect component.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SpuriousArg {
+    /// Keep it, flag it in the output and prefer runs without one.
+    Keep,
+    /// Treat it as degenerate (see --on-degenerate).
+    Degenerate,
+}
+
+/// What to do with a component that loses its rows or whose covariance cannot be factored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DegenerateArg {
+    /// Re-seed it at the worst-explained row.
+    Reseed,
+    /// Drop it (K shrinks).
+    Drop,
+    /// Stop with an error naming it.
+    Error,
+}
+
+/// Floating-point precision of the computation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PrecisionArg {
+    /// 64-bit.
+    F64,
+    /// 32-bit (statistics and totals still accumulate in 64-bit).
+    F32,
+}
+
+/// Options of `mixture fit`.
+#[derive(Debug, Args)]
+pub struct FitArgs {
+    /// Data file (.csv, or .npy).
+    #[arg(long, short)]
+    pub input: PathBuf,
+    /// Number of components K.
+    #[arg(long, short = 'k')]
+    pub components: usize,
+    /// Component family.
+    #[arg(long, value_enum, default_value = "gaussian")]
+    pub family: FamilyArg,
+    /// Covariance type (Gaussian only; default full).
+    #[arg(long, value_enum)]
+    pub covariance: Option<CovarianceArg>,
+    /// Most E-M iterations per run.
+    #[arg(long, default_value_t = 100)]
+    pub max_iter: usize,
+    /// Stop threshold (0 runs exactly --max-iter iterations).
+    #[arg(long, default_value_t = 1e-3)]
+    pub tol: f64,
+    /// Stop rule.
+    #[arg(long, value_enum, default_value = "loglik")]
+    pub stop: StopArg,
+    /// Initialisation.
+    #[arg(long, value_enum, default_value = "kmeans++")]
+    pub init: InitArg,
+    /// Number of initialisations; the best log-likelihood wins.
+    #[arg(long, default_value_t = 1)]
+    pub n_init: usize,
+    /// Seed of the random stream.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Added to every covariance's diagonal (Gaussian only; default 1e-6, absolute).
+    #[arg(long, conflicts_with = "relative_reg_covar")]
+    pub reg_covar: Option<f64>,
+    /// Instead of --reg-covar: this factor times the data's mean variance, so the fit does
+    /// not depend on the data's units (Gaussian only).
+    #[arg(long)]
+    pub relative_reg_covar: Option<f64>,
+    /// What to do with a degenerate component.
+    #[arg(long, value_enum, default_value = "reseed")]
+    pub on_degenerate: DegenerateArg,
+    /// What to do with a suspect component (fewer effective rows than its parameters need):
+    /// keep it and flag it (runs without one are preferred), or hand it to --on-degenerate.
+    #[arg(long, value_enum, default_value = "keep")]
+    pub on_spurious: SpuriousArg,
+    /// Precision of the computation.
+    #[arg(long, value_enum, default_value = "f64")]
+    pub precision: PrecisionArg,
+    /// Start E-M from this model file's parameters (no initialisation step, unless
+    /// --init-parts takes only some of them).
+    #[arg(long)]
+    pub init_model: Option<PathBuf>,
+    /// Take only these parameter groups from --init-model (comma-separated: weights, means,
+    /// covariances); the others come from the initialisation (--init, for each of --n-init
+    /// runs), as scikit-learn's means_init given alone.
+    #[arg(long, requires = "init_model", value_parser = parse_groups)]
+    pub init_parts: Option<ParameterSet>,
+    /// Hold these parameter groups at --init-model's values (comma-separated: weights,
+    /// means, covariances; covariances for gaussian only): every iteration keeps them exactly
+    /// and estimates the rest given them.
+    #[arg(long, requires = "init_model", value_parser = parse_groups)]
+    pub fix: Option<ParameterSet>,
+    /// One weight per input row (a one-column CSV or NPY file): frequency weights, 0 leaves
+    /// a row out.
+    #[arg(long)]
+    pub weights: Option<PathBuf>,
+    /// Fit from the file without loading it: one pass per iteration, memory bounded by the
+    /// blocks in flight, whatever the file's size. Same numbers as in memory.
+    #[arg(long)]
+    pub stream: bool,
+    /// Stream automatically when the data would take more memory than this (bytes, or with a
+    /// K, M, G or T suffix, powers of 1024).
+    #[arg(long, default_value = "2G", value_parser = parse_bytes)]
+    pub memory_limit: u64,
+    /// Write the fitted model here (JSON).
+    #[arg(long, short)]
+    pub model: Option<PathBuf>,
+    /// Print the lesson's per-iteration trace to standard error.
+    #[arg(long, short)]
+    pub verbose: bool,
+    /// Print the result as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+    /// The CSV's first row is a header (by default it is one when it is not all numbers).
+    #[arg(long)]
+    pub header: bool,
+}
+
+/// Options of `mixture score`.
+#[derive(Debug, Args)]
+pub struct ScoreArgs {
+    /// Model file.
+    #[arg(long, short)]
+    pub model: PathBuf,
+    /// Data file (.csv or .npy).
+    #[arg(long, short)]
+    pub input: PathBuf,
+    /// Also write every row's log-likelihood to this CSV.
+    #[arg(long)]
+    pub per_sample: Option<PathBuf>,
+    /// One weight per input row (a one-column CSV or NPY file): the log-likelihood is the
+    /// weighted sum, and its mean is per unit of weight.
+    #[arg(long)]
+    pub weights: Option<PathBuf>,
+    /// Print the result as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+    /// The CSV's first row is a header.
+    #[arg(long)]
+    pub header: bool,
+}
+
+/// Options of `mixture predict`.
+#[derive(Debug, Args)]
+pub struct PredictArgs {
+    /// Model file.
+    #[arg(long, short)]
+    pub model: PathBuf,
+    /// Data file (.csv or .npy).
+    #[arg(long, short)]
+    pub input: PathBuf,
+    /// Output CSV: one label per row, or with --proba one probability per component.
+    #[arg(long, short)]
+    pub output: PathBuf,
+    /// Write responsibilities instead of labels.
+    #[arg(long)]
+    pub proba: bool,
+    /// The CSV's first row is a header.
+    #[arg(long)]
+    pub header: bool,
+}
+
+/// Options of `mixture sample`.
+#[derive(Debug, Args)]
+pub struct SampleArgs {
+    /// Model file.
+    #[arg(long, short)]
+    pub model: PathBuf,
+    /// Number of samples.
+    #[arg(long, short)]
+    pub n: usize,
+    /// Seed of the random stream.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Output file (.csv or .npy).
+    #[arg(long, short)]
+    pub output: PathBuf,
+    /// Also write each sample's component to this CSV.
+    #[arg(long)]
+    pub labels: Option<PathBuf>,
+}
+
+/// Options of `mixture plot`.
+#[derive(Debug, Args)]
+pub struct PlotArgs {
+    /// Model file.
+    #[arg(long, short)]
+    pub model: PathBuf,
+    /// Data file (.csv or .npy).
+    #[arg(long, short)]
+    pub input: PathBuf,
+    /// Output PNG.
+    #[arg(long, short)]
+    pub output: PathBuf,
+    /// Also draw this many samples over the same contours (Gaussian models).
+    #[arg(long, requires = "samples_output")]
+    pub samples: Option<usize>,
+    /// Where to write the samples picture.
+    #[arg(long, requires = "samples")]
+    pub samples_output: Option<PathBuf>,
+    /// The two features to draw, for data of more than two (the exact marginal is drawn).
+    #[arg(long, value_delimiter = ',', num_args = 2, default_values_t = [0, 1])]
+    pub dims: Vec<usize>,
+    /// Image shape ROWSxCOLUMNS of Bernoulli prototypes (default: square when D is).
+    #[arg(long)]
+    pub shape: Option<String>,
+    /// Seed for the samples.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// The CSV's first row is a header.
+    #[arg(long)]
+    pub header: bool,
+}
+
+/// Options of `mixture generate`.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// What to generate.
+    #[command(subcommand)]
+    pub kind: GenerateKind,
+}
+
+/// Options shared by every generator.
+#[derive(Debug, Args)]
+pub struct GenerateCommon {
+    /// Output file (.csv or .npy).
+    #[arg(long, short, global = true)]
+    pub output: Option<PathBuf>,
+    /// Also write each row's true component to this CSV.
+    #[arg(long, global = true)]
+    pub labels: Option<PathBuf>,
+    /// Seed of the random stream.
+    #[arg(long, default_value_t = 0, global = true)]
+    pub seed: u64,
+}
+
+/// The generators.
+#[derive(Debug, Subcommand)]
+pub enum GenerateKind {
+    /// The lesson's three 2-D Gaussian blobs.
+    Lesson {
+        /// Rows per blob.
+        #[arg(long, default_value_t = 200)]
+        n_per_mode: usize,
+        /// Output, labels and seed.
+        #[command(flatten)]
+        common: GenerateCommon,
+    },
+    /// A random Gaussian mixture with well-separated means.
+    Gaussian {
+        /// Number of components.
+        #[arg(long, short = 'k', default_value_t = 3)]
+        components: usize,
+        /// Number of features.
+        #[arg(long, short = 'd', default_value_t = 2)]
+        features: usize,
+        /// Number of rows.
+        #[arg(long, short, default_value_t = 1000)]
+        n: usize,
+        /// Minimum distance between means, in standard deviations.
+        #[arg(long, default_value_t = 4.0)]
+        separation: f64,
+        /// Output, labels and seed.
+        #[command(flatten)]
+        common: GenerateCommon,
+    },
+    /// Binary rows from random prototypes (or the ten 8×8 digits) with flipped bits.
+    Bernoulli {
+        /// Number of prototypes (ignored with --digits).
+        #[arg(long, short = 'k', default_value_t = 4)]
+        components: usize,
+        /// Bits per row (ignored with --digits).
+        #[arg(long, short = 'd', default_value_t = 64)]
+        features: usize,
+        /// Number of rows.
+        #[arg(long, short, default_value_t = 1000)]
+        n: usize,
+        /// Probability that a bit flips.
+        #[arg(long, default_value_t = 0.1)]
+        flip: f64,
+        /// Use the ten 8×8 digit glyphs as prototypes.
+        #[arg(long)]
+        digits: bool,
+        /// Output, labels and seed.
+        #[command(flatten)]
+        common: GenerateCommon,
+    },
+    /// Non-negative rows from random exponential components (rates between 0.1 and 10).
+    Exponential {
+        /// Number of components.
+        #[arg(long, short = 'k', default_value_t = 3)]
+        components: usize,
+        /// Number of features.
+        #[arg(long, short = 'd', default_value_t = 2)]
+        features: usize,
+        /// Number of rows.
+        #[arg(long, short, default_value_t = 1000)]
+        n: usize,
+        /// Output, labels and seed.
+        #[command(flatten)]
+        common: GenerateCommon,
+    },
+}
+
+/// Options of `mixture demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Where to write the data, the model and the two pictures.
+    #[arg(long, default_value = ".")]
+    pub out_dir: PathBuf,
+}
+
+/// Options of `mixture select`.
+#[derive(Debug, Args)]
+pub struct SelectArgs {
+    /// Data file (.csv, or .npy).
+    #[arg(long, short)]
+    pub input: PathBuf,
+    /// Numbers of components: a range `1..8` (both ends included) or a list `2,3,5`.
+    #[arg(long, short = 'k', default_value = "1..8")]
+    pub components: String,
+    /// Covariance types of the Gaussian cells (comma-separated).
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "full,diag,spherical,tied"
+    )]
+    pub covariance: Vec<CovarianceArg>,
+    /// Families (comma-separated).
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "gaussian")]
+    pub family: Vec<FamilyArg>,
+    /// The criterion that ranks the cells (all three are printed; lower is better).
+    #[arg(long, value_enum, default_value = "bic")]
+    pub criterion: CriterionArg,
+    /// Initialisations per cell; the best log-likelihood wins.
+    #[arg(long, default_value_t = 1)]
+    pub n_init: usize,
+    /// Initialisation.
+    #[arg(long, value_enum, default_value = "kmeans++")]
+    pub init: InitArg,
+    /// Most E-M iterations per run.
+    #[arg(long, default_value_t = 100)]
+    pub max_iter: usize,
+    /// Stop when the mean log-likelihood changes by less than this.
+    #[arg(long, default_value_t = 1e-3, allow_negative_numbers = true)]
+    pub tol: f64,
+    /// Added to every Gaussian covariance's diagonal.
+    #[arg(long, default_value_t = 1e-6, allow_negative_numbers = true)]
+    pub reg_covar: f64,
+    /// Seed of the random stream (the same for every cell).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Print the table as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+    /// Draw the criterion against K, one line per covariance type and family (PNG).
+    #[arg(long)]
+    pub plot: Option<PathBuf>,
+    /// Write the best model here (JSON model file).
+    #[arg(long, short)]
+    pub model: Option<PathBuf>,
+    /// The CSV's first row is a header (by default it is one when it is not all numbers).
+    #[arg(long)]
+    pub header: bool,
+}
+
+/// Information criterion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CriterionArg {
+    /// Bayesian information criterion, −2 ln p(X) + p ln N.
+    Bic,
+    /// Akaike information criterion, −2 ln p(X) + 2p.
+    Aic,
+    /// Integrated completed likelihood, BIC + 2 × the responsibilities' entropy.
+    Icl,
+}
+
+/// `weights,means`: a set of parameter groups.
+fn parse_groups(text: &str) -> Result<ParameterSet, String> {
+    ParameterSet::parse(text).map_err(|e| e.to_string())
+}
+
+/// `2G`, `512M`, `100000`: a size in bytes (K, M, G, T are powers of 1024; a trailing `B` or
+/// `iB` is allowed).
+fn parse_bytes(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let t = t
+        .strip_suffix("iB")
+        .or_else(|| t.strip_suffix('B'))
+        .unwrap_or(t);
+    let (digits, shift) = match t.chars().last() {
+        Some('K' | 'k') => (&t[..t.len() - 1], 10),
+        Some('M' | 'm') => (&t[..t.len() - 1], 20),
+        Some('G' | 'g') => (&t[..t.len() - 1], 30),
+        Some('T' | 't') => (&t[..t.len() - 1], 40),
+        _ => (t, 0),
+    };
+    digits
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .and_then(|v| v.checked_mul(1 << shift))
+        .ok_or_else(|| format!("{text:?} is not a size; use bytes or a number with K, M, G or T"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,342 @@
+//! `mixture fit`.
+
+use super::{data_error, header_of, load_model, open_weights, read_weights, say};
+use crate::args::{DegenerateArg, FitArgs, InitArg, SpuriousArg, StopArg};
+use crate::error::CliError;
+use crate::family::{self, WithFamily};
+use crate::files::{AtomicFile, Value, read_all};
+use crate::progress::Progress;
+use crate::sources::FileSource;
+use mixture::model_file::{self, AnyMixture, FitRecord};
+use mixture::with_mixture;
+use mixture_core::{
+    BlockSource, Data, DegeneratePolicy, Estimator, Family, FitObserver, FitReport,
+    IterationRecord, Mixture, RunSummary, SpuriousPolicy, Start, StopRule, TraceWriter,
+};
+use serde_json::json;
+use std::path::Path;
+
+/// Traces, shows progress, or both, as asked.
+struct Observers {
+    trace: Option<TraceWriter<std::io::Stderr>>,
+    progress: Progress,
+}
+
+impl FitObserver for Observers {
+    fn on_iteration(&mut self, r: &IterationRecord) {
+        if let Some(t) = &mut self.trace {
+            t.on_iteration(r);
+        } else {
+            self.progress.on_iteration(r);
+        }
+    }
+    fn on_run_end(&mut self, s: &RunSummary) {
+        if let Some(t) = &mut self.trace {
+            t.on_run_end(s);
+        }
+        self.progress.on_run_end(s);
+    }
+}
+
+fn options_record(a: &FitArgs) -> serde_json::Map<String, serde_json::Value> {
+    let mut o = serde_json::Map::new();
+    a.family.record_options(a, &mut o);
+    o.insert("max_iter".into(), json!(a.max_iter));
+    o.insert("tol".into(), json!(a.tol));
+    o.insert(
+        "stop".into(),
+        json!(match a.stop {
+            StopArg::Loglik => "loglik",
+            StopArg::MeanShift => "mean-shift",
+        }),
+    );
+    o.insert(
+        "init".into(),
+        json!(match (&a.init_model, a.init) {
+            (Some(p), _) => format!("model:{}", p.display()),
+            (None, InitArg::KMeansPlusPlus) => "kmeans++".into(),
+            (None, InitArg::RandomRows) => "random-rows".into(),
+            (None, InitArg::Kmeans) => "kmeans".into(),
+            (None, InitArg::Random) => "random".into(),
+        }),
+    );
+    o.insert("n_init".into(), json!(a.n_init));
+    if let Some(parts) = a.init_parts {
+        o.insert("init_parts".into(), json!(parts.to_string()));
+    }
+    if let Some(fix) = a.fix {
+        o.insert("fix".into(), json!(fix.to_string()));
+    }
+    o.insert(
+        "on_degenerate".into(),
+        json!(format!("{:?}", a.on_degenerate).to_lowercase()),
+    );
+    o.insert(
+        "on_spurious".into(),
+        json!(format!("{:?}", a.on_spurious).to_lowercase()),
+    );
+    o
+}
+
+/// The rows a fit reads: loaded, or streamed from the files.
+enum FitInput<'a, T: Value> {
+    Memory(Data<'a, T>),
+    Stream {
+        x: &'a mut FileSource<T>,
+        w: Option<&'a mut FileSource<f64>>,
+    },
+}
+
+pub(super) fn run<T: Value>(a: &FitArgs) -> Result<(), CliError> {
+    // Every option, and the starting model, is checked before the data are read.
+    a.family.check_fit_options(a)?;
+    let start = a
+        .init_model
+        .as_deref()
+        .map(|path| load_start::<T>(path, a.components))
+        .transpose()?;
+    family::with_fit_family(a, start.as_ref(), CheckOptions { a })?;
+    let mut source = FileSource::<T>::open(&a.input, header_of(a.header))?;
+    let streamed = a.stream || source.estimated_bytes() > a.memory_limit;
+    let (x, weights, mut weight_source) = if streamed {
+        let reason = if a.stream {
+            "as asked (--stream)".to_string()
+        } else {
+            format!(
+                "its data (about {} MiB) exceed --memory-limit ({} MiB)",
+                source.estimated_bytes() >> 20,
+                a.memory_limit >> 20
+            )
+        };
+        if !a.json {
+            say(format!(
+                "streaming {} from disk: {reason}",
+                a.input.display()
+            ));
+        }
+        let w = a.weights.as_deref().map(open_weights).transpose()?;
+        (None, None, w)
+    } else {
+        let x = read_all(&mut source, &a.input)?;
+        let w = a.weights.as_deref().map(read_weights).transpose()?;
+        (Some(x), w, None)
+    };
+    let mut input = match &x {
+        Some(x) => FitInput::Memory(Data::new(x.view(), weights.as_deref())),
+        None => FitInput::Stream {
+            x: &mut source,
+            w: weight_source.as_mut(),
+        },
+    };
+    let n_cols = match &input {
+        FitInput::Memory(d) => d.rows().n_cols(),
+        FitInput::Stream { x, .. } => x.n_cols(),
+    };
+    let mut observers = Observers {
+        trace: a.verbose.then(|| TraceWriter::new(std::io::stderr())),
+        progress: Progress::new(a.max_iter),
+    };
+    let fitted = family::with_fit_family(
+        a,
+        start.as_ref(),
+        Fit {
+            a,
+            input: &mut input,
+            observer: &mut observers,
+        },
+    )?;
+    let (model, report) = fitted;
+    // BIC and AIC of the returned model on the training data: its log-likelihood is in the
+    // report (the same sum `Mixture::bic` would make), so no other pass is needed.
+    let p = with_mixture!(&model, m => m.n_parameters()) as f64;
+    let bic = -2.0 * report.log_likelihood + p * report.weight_total.ln();
+    let aic = -2.0 * report.log_likelihood + 2.0 * p;
+    if let Some(path) = &a.model {
+        let record = FitRecord::new(
+            &report,
+            Some(a.input.display().to_string()),
+            a.weights.as_ref().map(|w| w.display().to_string()),
+            a.seed,
+            options_record(a),
+        );
+        AtomicFile::write_all(path, model_file::to_json(&model, Some(&record)).as_bytes())?;
+    }
+    if a.json {
+        say(json!({
+            "log_likelihood": report.log_likelihood,
+            "mean_log_likelihood": report.mean_log_likelihood,
+            "n_iter": report.n_iter,
+            "converged": report.converged,
+            "bic": bic,
+            "aic": aic,
+            "n_samples": report.n_samples,
+            "weight_total": report.weight_total,
+            "weights": a.weights.as_ref().map(|p| p.display().to_string()),
+            "n_features": n_cols,
+            "streamed": streamed,
+            "n_components": with_mixture!(&model, m => m.n_components()),
+            "family": model.family(),
+            "precision": T::NAME,
+            "model": a.model.as_ref().map(|p| p.display().to_string()),
+            "suspect": report.suspect.iter().map(|s| json!({
+                "component": s.component,
+                "effective_rows": s.effective_rows,
+                "rows_needed": s.rows_needed,
+            })).collect::<Vec<_>>(),
+            "degenerate": report.degenerate.iter().map(|e| json!({
+                "iteration": e.iteration, "component": e.component,
+                "reason": format!("{:?}", e.reason).to_lowercase(),
+                "action": format!("{:?}", e.action),
+            })).collect::<Vec<_>>(),
+        }));
+    } else {
+        say(format!(
+            "{} after {} iterations",
+            if report.converged {
+                "Converged"
+            } else {
+                "Stopped (max_iter reached, not converged)"
+            },
+            report.n_iter
+        ));
+        if report.weighted {
+            say(format!(
+                "log[p(X)] = {:.4} nats ({:.6} per unit of weight, {} rows, total weight {})",
+                report.log_likelihood,
+                report.mean_log_likelihood,
+                report.n_samples,
+                report.weight_total
+            ));
+        } else {
+            say(format!(
+                "log[p(X)] = {:.4} nats ({:.6} per row, {} rows)",
+                report.log_likelihood, report.mean_log_likelihood, report.n_samples
+            ));
+        }
+        say(format!("BIC = {bic:.4}, AIC = {aic:.4}"));
+        for e in &report.degenerate {
+            say(format!(
+                "note: component {} was degenerate ({:?}) at iteration {}: {:?}",
+                e.component, e.reason, e.iteration, e.action
+            ));
+        }
+        for s in &report.suspect {
+            say(format!(
+                "warning: component {} is suspect: {:.3} effective rows, fewer than the {} its parameters need (a spurious solution; see --on-spurious)",
+                s.component, s.effective_rows, s.rows_needed
+            ));
+        }
+        if let Some(path) = &a.model {
+            say(format!("model written to {}", path.display()));
+        }
+    }
+    Ok(())
+}
+
+/// The starting model of `--init-model`, in precision `T`, with K components.
+fn load_start<T: Value>(path: &Path, k: usize) -> Result<AnyMixture<T>, CliError> {
+    let m = load_model(path)?
+        .model
+        .to_precision::<T>()
+        .map_err(|e| CliError::from(e).context(path.display()))?;
+    let found = with_mixture!(&m, m => m.n_components());
+    if found != k {
+        return Err(CliError::input(format!(
+            "{}: the initial model has {found} components but --components is {k}",
+            path.display(),
+        )));
+    }
+    Ok(m)
+}
+
+/// The estimator `fit`'s options describe, for `family`.
+fn estimator<F>(a: &FitArgs, family: F) -> Estimator<F> {
+    Estimator::new(family, a.components)
+        .max_iter(a.max_iter)
+        .tol(a.tol)
+        .stop_rule(match a.stop {
+            StopArg::Loglik => StopRule::LogLikelihood,
+            StopArg::MeanShift => StopRule::MeanShift,
+        })
+        .init(a.init.into())
+        .n_init(a.n_init)
+        .seed(a.seed)
+        .on_degenerate(match a.on_degenerate {
+            DegenerateArg::Reseed => DegeneratePolicy::Reseed,
+            DegenerateArg::Drop => DegeneratePolicy::Drop,
+            DegenerateArg::Error => DegeneratePolicy::Error,
+        })
+        .on_spurious(match a.on_spurious {
+            SpuriousArg::Keep => SpuriousPolicy::Keep,
+            SpuriousArg::Degenerate => SpuriousPolicy::Degenerate,
+        })
+        .hold(a.fix.unwrap_or_default())
+}
+
+/// Checks the options against the family they build, before any data are read.
+struct CheckOptions<'a> {
+    a: &'a FitArgs,
+}
+
+impl<T: Value> WithFamily<T> for CheckOptions<'_> {
+    type Output = ();
+
+    fn run<F: Family<T>>(
+        self,
+        family: F,
+        _start: Option<&Mixture<T, F::Components>>,
+    ) -> Result<(), CliError> {
+        Ok(estimator(self.a, family).check_options::<T>()?)
+    }
+}
+
+/// The fit itself.
+struct Fit<'a, 'i, T: Value> {
+    a: &'a FitArgs,
+    input: &'a mut FitInput<'i, T>,
+    observer: &'a mut dyn FitObserver,
+}
+
+impl<T: Value> WithFamily<T> for Fit<'_, '_, T> {
+    type Output = (AnyMixture<T>, FitReport);
+
+    fn run<F: Family<T>>(
+        self,
+        family: F,
+        start: Option<&Mixture<T, F::Components>>,
+    ) -> Result<(AnyMixture<T>, FitReport), CliError>
+    where
+        AnyMixture<T>: From<Mixture<T, F::Components>>,
+    {
+        let Fit { a, input, observer } = self;
+        let est = estimator(a, family);
+        let n_cols = match input {
+            FitInput::Memory(d) => d.rows().n_cols(),
+            FitInput::Stream { x, .. } => x.n_cols(),
+        };
+        if let Some(s) = start
+            && s.n_features() != n_cols
+        {
+            return Err(CliError::input(format!(
+                "the initial model has {} features but the data have {n_cols} columns",
+                s.n_features(),
+            )));
+        }
+        let start = start.map(|s| match a.init_parts {
+            Some(parts) => Start::taking(s, parts),
+            None => s.into(),
+        });
+        let fitted = match (input, start) {
+            (FitInput::Memory(data), Some(s)) => est.fit_from_observed(s, *data, observer),
+            (FitInput::Memory(data), None) => est.fit_observed(*data, observer),
+            (FitInput::Stream { x, w }, start) => est.fit_source(
+                &mut **x,
+                w.as_deref_mut().map(|w| w as &mut dyn BlockSource<f64>),
+                start,
+                observer,
+            ),
+        };
+        let fitted = fitted.map_err(|e| data_error(e, &a.input, a.weights.as_deref()))?;
+        Ok((fitted.mixture.into(), fitted.report))
+    }
+}

@@ -1,0 +1,188 @@
+//! The subcommands, one file each, and what they share: loading a model file, reading data
+//! chunk by chunk, naming the file an error is about.
+
+mod demo;
+mod fit;
+mod generate;
+mod plot;
+mod predict;
+mod sample;
+mod score;
+mod select;
+
+use crate::args::{Cli, Command, PrecisionArg};
+use crate::error::CliError;
+use crate::files::{Header, Value, read_matrix};
+use crate::sources::FileSource;
+use mixture::model_file::{self, AnyMixture, AnyModel};
+use mixture_core::{BlockSource, Data, RowMatrix, Rows};
+use std::io::Write;
+use std::path::Path;
+
+/// Runs a parsed command line.
+///
+/// # Errors
+/// A [`CliError`] with the exit status and one line to print.
+pub fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Fit(a) => match a.precision {
+            PrecisionArg::F64 => fit::run::<f64>(&a),
+            PrecisionArg::F32 => fit::run::<f32>(&a),
+        },
+        Command::Score(a) => with_model(&a.model, |m| score::run(m, &a), |m| score::run(m, &a)),
+        Command::Predict(a) => {
+            with_model(&a.model, |m| predict::run(m, &a), |m| predict::run(m, &a))
+        }
+        Command::Sample(a) => with_model(&a.model, |m| sample::run(m, &a), |m| sample::run(m, &a)),
+        Command::Plot(a) => with_model(&a.model, |m| plot::run(m, &a), |m| plot::run(m, &a)),
+        Command::Generate(a) => generate::run(&a.kind),
+        Command::Demo(a) => demo::run(&a),
+        Command::Select(a) => select::run(&a),
+    }
+}
+
+/// Prints to standard output; a closed pipe (`mixture score ... | head`) is not an error.
+pub(crate) fn say(text: impl std::fmt::Display) {
+    let _ = writeln!(std::io::stdout().lock(), "{text}");
+}
+
+fn with_model(
+    path: &Path,
+    f64_case: impl FnOnce(&AnyMixture<f64>) -> Result<(), CliError>,
+    f32_case: impl FnOnce(&AnyMixture<f32>) -> Result<(), CliError>,
+) -> Result<(), CliError> {
+    match load_model(path)?.model {
+        AnyModel::F64(m) => f64_case(&m),
+        AnyModel::F32(m) => f32_case(&m),
+    }
+}
+
+/// Reads a model file; errors name the file.
+fn load_model(path: &Path) -> Result<model_file::ModelFile, CliError> {
+    model_file::load(path).map_err(|e| match e {
+        model_file::ModelFileError::Read { .. } => CliError::from(e),
+        _ => CliError::from(e).context(path.display()),
+    })
+}
+
+/// Reads a weights file: one column, one weight per row of the data (checked when fitting or
+/// scoring, which name the row of a bad weight).
+fn read_weights(path: &Path) -> Result<Vec<f64>, CliError> {
+    let w = read_matrix::<f64>(path, Header::Detect)?;
+    if w.n_cols() != 1 {
+        return Err(CliError::input(format!(
+            "{}: a weights file needs one column (one weight per row), not {}",
+            path.display(),
+            w.n_cols()
+        )));
+    }
+    Ok(w.into_vec())
+}
+
+/// The context of an error about weighted data: the weights file for a weight error, else
+/// the data file.
+fn data_error(e: mixture_core::MixtureError, input: &Path, weights: Option<&Path>) -> CliError {
+    use mixture_core::MixtureError as E;
+    match (&e, weights) {
+        // A source's message names its file already.
+        (E::Source { .. }, _) => CliError::from(e),
+        (E::WeightCount { .. } | E::InvalidWeight { .. } | E::ZeroTotalWeight { .. }, Some(w)) => {
+            CliError::from(e).context(w.display())
+        }
+        _ => CliError::from(e).context(input.display()),
+    }
+}
+
+/// Rows per chunk when scoring or predicting a file chunk by chunk (64 blocks of the fit's
+/// 256 rows): bounded memory, parallel work within a chunk.
+const CHUNK_ROWS: usize = 64 * mixture_core::DEFAULT_BLOCK_ROWS;
+
+/// Reads `input` (and `weights`) chunk by chunk, checked against `model`'s dimension, and calls
+/// `f` with each chunk and the index of its first row. Returns the number of rows.
+fn for_each_chunk<T: Value>(
+    model: &AnyMixture<T>,
+    input: &Path,
+    header: bool,
+    weights: Option<&Path>,
+    mut f: impl FnMut(Data<'_, T>, usize) -> Result<(), CliError>,
+) -> Result<usize, CliError> {
+    let mut x = FileSource::<T>::open(input, header_of(header))?;
+    if x.n_cols() != model.n_features() {
+        return Err(CliError::input(format!(
+            "{}: the data have {} columns but the model has {} features",
+            input.display(),
+            x.n_cols(),
+            model.n_features()
+        )));
+    }
+    let mut w = weights.map(open_weights).transpose()?;
+    let (mut rows, mut wbuf) = (Vec::new(), Vec::new());
+    let mut seen = 0;
+    loop {
+        let n = mixture_core::read_weighted(
+            &mut x,
+            w.as_mut().map(|w| w as &mut dyn BlockSource<f64>),
+            &mut rows,
+            &mut wbuf,
+            CHUNK_ROWS,
+            seen,
+        )
+        .map_err(|e| data_error(e, input, weights))?;
+        if n == 0 {
+            break;
+        }
+        let data = Data::new(
+            Rows::new(&rows, x.n_cols())?,
+            w.is_some().then_some(&wbuf[..]),
+        );
+        f(data, seen)?;
+        seen += n;
+    }
+    Ok(seen)
+}
+
+/// Reads `path` and checks it against a model's dimension and domain.
+fn read_for_model<T: Value>(
+    path: &Path,
+    header: bool,
+    model: &AnyMixture<T>,
+) -> Result<RowMatrix<T>, CliError> {
+    let x = read_matrix::<T>(
+        path,
+        if header {
+            Header::Present
+        } else {
+            Header::Detect
+        },
+    )?;
+    if x.n_cols() != model.n_features() {
+        return Err(CliError::input(format!(
+            "{}: the data have {} columns but the model has {} features",
+            path.display(),
+            x.n_cols(),
+            model.n_features()
+        )));
+    }
+    Ok(x)
+}
+
+pub(crate) fn header_of(present: bool) -> Header {
+    if present {
+        Header::Present
+    } else {
+        Header::Detect
+    }
+}
+
+/// Opens a weights file for streaming: one column.
+fn open_weights(path: &Path) -> Result<FileSource<f64>, CliError> {
+    let w = FileSource::<f64>::open(path, Header::Detect)?;
+    if w.n_cols() != 1 {
+        return Err(CliError::input(format!(
+            "{}: a weights file needs one column (one weight per row), not {}",
+            path.display(),
+            w.n_cols()
+        )));
+    }
+    Ok(w)
+}
