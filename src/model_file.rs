@@ -357,8 +357,9 @@ pub fn load(path: &Path) -> Result<ModelFile, ModelFileError> {
     from_json(&std::fs::read(path).map_err(read)?)
 }
 
-/// Writes a model file under a temporary name in the destination's directory and renames it
-/// into place: a failure leaves no partial file and keeps an existing one.
+/// Writes a model file as `mixture_output` writes: a regular file under a temporary name
+/// renamed into place (a failure leaves no partial file and keeps an existing one), a device
+/// or FIFO directly, `-` to standard output.
 ///
 /// # Errors
 /// [`ModelFileError::Write`] naming the file.
@@ -367,26 +368,10 @@ pub fn save<T: Scalar>(
     model: &AnyMixture<T>,
     fit: Option<&FitRecord>,
 ) -> Result<(), ModelFileError> {
-    let err = |e: std::io::Error| ModelFileError::Write {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    };
-    let name = path
-        .file_name()
-        .ok_or_else(|| err(std::io::Error::other("not a file name")))?;
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result =
-        std::fs::write(&tmp, to_json(model, fit)).and_then(|()| std::fs::rename(&tmp, path));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map_err(err)
+    mixture_output::write_all(path, to_json(model, fit).as_bytes()).map_err(|e| {
+        ModelFileError::Write {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        }
+    })
 }

@@ -5,7 +5,7 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use mixture_core::{Init, ParameterSet};
 use mixture_gauss::CovarianceType;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Fit finite mixture models by expectation-maximisation and use them: score, predict,
 /// sample, plot. Data are CSV (numbers separated by commas, an optional header row) or NPY
@@ -38,6 +38,88 @@ pub enum Command {
     Demo(DemoArgs),
     /// Fit a grid of K, covariance types and families; rank by BIC, AIC or ICL; save the best.
     Select(SelectArgs),
+}
+
+/// A file option of a command: its name on the command line and its path.
+pub type FileOption<'a> = (&'static str, &'a Path);
+
+impl Command {
+    /// The files the command reads and the files it writes, by option.
+    pub fn files(&self) -> (Vec<FileOption<'_>>, Vec<FileOption<'_>>) {
+        fn some<'a>(name: &'static str, p: &'a Option<PathBuf>) -> Option<FileOption<'a>> {
+            p.as_deref().map(|p| (name, p))
+        }
+        let (inputs, outputs) = match self {
+            Command::Fit(a) => (
+                vec![
+                    Some(("--input", a.input.as_path())),
+                    some("--weights", &a.weights),
+                    some("--init-model", &a.init_model),
+                ],
+                vec![some("--model", &a.model)],
+            ),
+            Command::Score(a) => (
+                vec![
+                    Some(("--model", a.model.as_path())),
+                    Some(("--input", a.input.as_path())),
+                    some("--weights", &a.weights),
+                ],
+                vec![some("--per-sample", &a.per_sample)],
+            ),
+            Command::Predict(a) => (
+                vec![
+                    Some(("--model", a.model.as_path())),
+                    Some(("--input", a.input.as_path())),
+                ],
+                vec![Some(("--output", a.output.as_path()))],
+            ),
+            Command::Sample(a) => (
+                vec![Some(("--model", a.model.as_path()))],
+                vec![
+                    Some(("--output", a.output.as_path())),
+                    some("--labels", &a.labels),
+                ],
+            ),
+            Command::Plot(a) => (
+                vec![
+                    Some(("--model", a.model.as_path())),
+                    Some(("--input", a.input.as_path())),
+                ],
+                vec![
+                    Some(("--output", a.output.as_path())),
+                    some("--samples-output", &a.samples_output),
+                ],
+            ),
+            Command::Generate(a) => {
+                let c = a.kind.common();
+                (
+                    vec![],
+                    vec![some("--output", &c.output), some("--labels", &c.labels)],
+                )
+            }
+            Command::Demo(_) => (vec![], vec![]),
+            Command::Select(a) => (
+                vec![Some(("--input", a.input.as_path()))],
+                vec![some("--model", &a.model), some("--plot", &a.plot)],
+            ),
+        };
+        (
+            inputs.into_iter().flatten().collect(),
+            outputs.into_iter().flatten().collect(),
+        )
+    }
+}
+
+impl GenerateKind {
+    /// The options every generator has.
+    pub fn common(&self) -> &GenerateCommon {
+        match self {
+            GenerateKind::Lesson { common, .. }
+            | GenerateKind::Gaussian { common, .. }
+            | GenerateKind::Bernoulli { common, .. }
+            | GenerateKind::Exponential { common, .. } => common,
+        }
+    }
 }
 
 /// Component family.

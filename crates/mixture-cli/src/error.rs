@@ -11,7 +11,7 @@ pub const EXIT_FIT: u8 = 1;
 /// A failure, with the status the process exits with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CliError {
-    /// Exit status: [`EXIT_INPUT`] or [`EXIT_FIT`].
+    /// Exit status: [`EXIT_INPUT`] or [`EXIT_FIT`] (0 for [`CliError::closed_pipe`]).
     pub code: u8,
     /// One line saying what went wrong and what to do.
     pub message: String,
@@ -31,6 +31,15 @@ impl CliError {
         Self {
             code: EXIT_FIT,
             message: message.into(),
+        }
+    }
+
+    /// Standard output closed by its reader (`mixture generate -o - | head`): the command
+    /// stops and exits 0 without a message, as a filter does.
+    pub fn closed_pipe() -> Self {
+        Self {
+            code: 0,
+            message: String::new(),
         }
     }
 

@@ -2,8 +2,7 @@
 
 use crate::error::CliError;
 use mixture_core::{BlockSource, RowMatrix, Scalar};
-use std::fs::File;
-use std::io::{BufWriter, Read, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
@@ -332,80 +331,56 @@ pub fn read_npy<T: Value, R: Read>(reader: R, file_size: u64) -> Result<RowMatri
     Ok(RowMatrix::new(values, d)?)
 }
 
-/// A file written under a temporary name in the destination's directory and renamed into place
-/// by [`AtomicFile::commit`]; dropped uncommitted, it removes the temporary file. A failure thus
-/// never leaves a partial file and never clobbers a good one.
-pub struct AtomicFile {
-    dest: PathBuf,
-    tmp: PathBuf,
-    writer: Option<BufWriter<File>>,
+/// An output file of the command: `mixture_output`'s writing (atomic for regular files,
+/// direct for devices and FIFOs, `-` for standard output; temporary files removed on every
+/// exit path) with errors that name the file.
+pub struct OutputFile {
+    out: mixture_output::Output,
+    path: PathBuf,
 }
 
-impl AtomicFile {
-    /// Starts writing `dest`.
+impl OutputFile {
+    /// Starts writing `path`.
     ///
     /// # Errors
-    /// [`CliError::input`] when the directory does not exist or is not writable.
-    pub fn create(dest: &Path) -> Result<Self, CliError> {
-        let dir = dest
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let name = dest
-            .file_name()
-            .ok_or_else(|| CliError::input(format!("{} is not a file name", dest.display())))?;
-        let tmp = dir.join(format!(
-            ".{}.{}.tmp",
-            name.to_string_lossy(),
-            std::process::id()
-        ));
-        let file = File::create(&tmp)
-            .map_err(|e| CliError::input(format!("cannot write {}: {e}", dest.display())))?;
+    /// [`CliError::input`] naming the file when it cannot be created.
+    pub fn create(path: &Path) -> Result<Self, CliError> {
+        let out = mixture_output::Output::create(path).map_err(|e| cannot_write(path, e))?;
         Ok(Self {
-            dest: dest.to_path_buf(),
-            tmp,
-            writer: Some(BufWriter::new(file)),
+            out,
+            path: path.to_path_buf(),
         })
     }
 
     /// The writer.
-    pub fn writer(&mut self) -> &mut BufWriter<File> {
-        self.writer.as_mut().expect("present until commit")
+    pub fn writer(&mut self) -> &mut mixture_output::Output {
+        &mut self.out
     }
 
-    /// Flushes and renames into place.
+    /// Finishes the file.
     ///
     /// # Errors
-    /// [`CliError::input`] naming the destination when flushing or renaming fails.
-    pub fn commit(mut self) -> Result<(), CliError> {
-        let err = |e: std::io::Error| {
-            CliError::input(format!("cannot write {}: {e}", self.dest.display()))
-        };
-        let writer = self.writer.take().expect("present until commit");
-        let file = writer.into_inner().map_err(|e| err(e.into_error()))?;
-        file.sync_all().map_err(err)?;
-        std::fs::rename(&self.tmp, &self.dest).map_err(err)
+    /// [`CliError::input`] naming the file when writing it fails; a regular file is then as
+    /// it was.
+    pub fn commit(self) -> Result<(), CliError> {
+        self.out.commit().map_err(|e| cannot_write(&self.path, e))
     }
 
-    /// Writes `bytes` to `dest` atomically.
+    /// Writes `bytes` to `path`.
     ///
     /// # Errors
-    /// As [`AtomicFile::create`] and [`AtomicFile::commit`].
-    pub fn write_all(dest: &Path, bytes: &[u8]) -> Result<(), CliError> {
-        let mut f = Self::create(dest)?;
-        f.writer()
-            .write_all(bytes)
-            .map_err(|e| CliError::input(format!("cannot write {}: {e}", dest.display())))?;
-        f.commit()
+    /// As [`OutputFile::create`] and [`OutputFile::commit`].
+    pub fn write_all(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+        mixture_output::write_all(path, bytes).map_err(|e| cannot_write(path, e))
     }
 }
 
-impl Drop for AtomicFile {
-    fn drop(&mut self) {
-        if self.writer.take().is_some() {
-            let _ = std::fs::remove_file(&self.tmp);
-        }
+/// "cannot write PATH: why"; standard output closed by its reader (`| head`) is no error.
+pub(crate) fn cannot_write(path: &Path, e: std::io::Error) -> CliError {
+    if mixture_output::is_standard(path) && e.kind() == std::io::ErrorKind::BrokenPipe {
+        return CliError::closed_pipe();
     }
+    CliError::input(format!("cannot write {}: {e}", path.display()))
 }
 
 /// Writes a matrix as CSV (shortest round-trip decimals, optional header) or NPY (by
@@ -418,8 +393,8 @@ pub fn write_matrix<T: Scalar + npyz::AutoSerialize>(
     m: &RowMatrix<T>,
     header: Option<&[String]>,
 ) -> Result<(), CliError> {
-    let mut f = AtomicFile::create(path)?;
-    let io = |e: std::io::Error| CliError::input(format!("cannot write {}: {e}", path.display()));
+    let mut f = OutputFile::create(path)?;
+    let io = |e: std::io::Error| cannot_write(path, e);
     if is_npy(path) {
         use npyz::WriterBuilder;
         let mut w = npyz::WriteOptions::new()
@@ -487,10 +462,10 @@ fn write_lines<V>(
     path: &Path,
     name: &str,
     values: &[V],
-    mut line: impl FnMut(&mut BufWriter<File>, &V) -> std::io::Result<()>,
+    mut line: impl FnMut(&mut mixture_output::Output, &V) -> std::io::Result<()>,
 ) -> Result<(), CliError> {
-    let mut f = AtomicFile::create(path)?;
-    let io = |e: std::io::Error| CliError::input(format!("cannot write {}: {e}", path.display()));
+    let mut f = OutputFile::create(path)?;
+    let io = |e: std::io::Error| cannot_write(path, e);
     let w = f.writer();
     writeln!(w, "{name}").map_err(io)?;
     for v in values {

@@ -100,35 +100,18 @@ impl Figure {
         writer.finish().map_err(|e| e.to_string())
     }
 
-    /// Writes the picture as PNG to `path`, through a temporary file in the same directory
-    /// that is renamed into place: a failure leaves no partial file and keeps an existing one.
+    /// Writes the picture as PNG to `path` as `mixture_output` writes: a regular file
+    /// through a temporary file renamed into place (a failure leaves no partial file and keeps
+    /// an existing one), a device or FIFO directly, `-` to standard output.
     ///
     /// # Errors
-    /// [`PlotError::Write`] naming the path when the directory is missing or not writable.
+    /// [`PlotError::Write`] naming the path when it cannot be written.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<(), PlotError> {
         let path = path.as_ref();
-        let err = |message: String| PlotError::Write {
-            path: path.display().to_string(),
-            message,
-        };
         let png = self.png()?;
-        let dir = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let name = path
-            .file_name()
-            .ok_or_else(|| err("not a file name".into()))?;
-        let tmp = dir.join(format!(
-            ".{}.{}.tmp",
-            name.to_string_lossy(),
-            std::process::id()
-        ));
-        let result = std::fs::write(&tmp, &png).and_then(|()| std::fs::rename(&tmp, path));
-        if let Err(e) = result {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(err(e.to_string()));
-        }
-        Ok(())
+        mixture_output::write_all(path, &png).map_err(|e| PlotError::Write {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })
     }
 }

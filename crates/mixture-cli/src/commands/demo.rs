@@ -3,7 +3,7 @@
 use super::say;
 use crate::args::DemoArgs;
 use crate::error::CliError;
-use crate::files::{AtomicFile, write_matrix};
+use crate::files::{OutputFile, write_matrix};
 use mixture::model_file::{self, AnyMixture, FitRecord};
 use mixture_core::rand::{SeedableRng, rngs::ChaCha8Rng};
 use mixture_core::{Estimator, Init, TraceWriter};
@@ -45,15 +45,15 @@ pub(super) fn run(a: &DemoArgs) -> Result<(), CliError> {
         options,
     );
     let text = model_file::to_json(&AnyMixture::from(model.clone()), Some(&record));
-    AtomicFile::write_all(&model_path, text.as_bytes())?;
+    OutputFile::write_all(&model_path, text.as_bytes())?;
     let (samples, _) = model.sample(600, &mut ChaCha8Rng::seed_from_u64(70))?;
     let fit_path = dir.join("gmm_fit.png");
     let samples_path = dir.join("gmm_samples.png");
-    AtomicFile::write_all(
+    OutputFile::write_all(
         &fit_path,
         &fit_figure(&model, x.view(), &DensityOptions::fit())?.png()?,
     )?;
-    AtomicFile::write_all(
+    OutputFile::write_all(
         &samples_path,
         &samples_figure(&model, x.view(), samples.view(), &DensityOptions::samples())?.png()?,
     )?;

@@ -4,7 +4,7 @@ use super::{data_error, header_of, load_model, open_weights, read_weights, say};
 use crate::args::{DegenerateArg, FitArgs, InitArg, SpuriousArg, StopArg};
 use crate::error::CliError;
 use crate::family::{self, WithFamily};
-use crate::files::{AtomicFile, Value, read_all};
+use crate::files::{OutputFile, Value, read_all};
 use crate::progress::Progress;
 use crate::sources::FileSource;
 use mixture::model_file::{self, AnyMixture, FitRecord};
@@ -159,7 +159,7 @@ pub(super) fn run<T: Value>(a: &FitArgs) -> Result<(), CliError> {
             a.seed,
             options_record(a),
         );
-        AtomicFile::write_all(path, model_file::to_json(&model, Some(&record)).as_bytes())?;
+        OutputFile::write_all(path, model_file::to_json(&model, Some(&record)).as_bytes())?;
     }
     if a.json {
         say(json!({

@@ -18,12 +18,14 @@ use mixture::model_file::{self, AnyMixture, AnyModel};
 use mixture_core::{BlockSource, Data, RowMatrix, Rows};
 use std::io::Write;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Runs a parsed command line.
 ///
 /// # Errors
 /// A [`CliError`] with the exit status and one line to print.
 pub fn run(cli: Cli) -> Result<(), CliError> {
+    check_files(&cli.command)?;
     match cli.command {
         Command::Fit(a) => match a.precision {
             PrecisionArg::F64 => fit::run::<f64>(&a),
@@ -41,9 +43,48 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
     }
 }
 
-/// Prints to standard output; a closed pipe (`mixture score ... | head`) is not an error.
+/// Set when an output goes to standard output: the command's report then goes to standard
+/// error, so that the output stays clean.
+static REPORT_TO_STDERR: AtomicBool = AtomicBool::new(false);
+
+/// Refuses two options of one command that name the same file (an output would destroy an
+/// input or another output) or two outputs to standard output, before anything is read.
+fn check_files(command: &Command) -> Result<(), CliError> {
+    let (inputs, outputs) = command.files();
+    for (i, (out_name, out)) in outputs.iter().enumerate() {
+        let others = inputs.iter().chain(&outputs[..i]);
+        if let Some((name, _)) = others
+            .clone()
+            .find(|(_, p)| mixture_output::same_file(p, out))
+        {
+            return Err(CliError::input(format!(
+                "{name} and {out_name} name the same file ({}): writing one would destroy the other; use different files",
+                out.display()
+            )));
+        }
+        if mixture_output::is_standard(out) {
+            if let Some((name, _)) = outputs[..i]
+                .iter()
+                .find(|(_, p)| mixture_output::is_standard(p))
+            {
+                return Err(CliError::input(format!(
+                    "{name} and {out_name} both write to standard output (-); send one to a file"
+                )));
+            }
+            REPORT_TO_STDERR.store(true, Ordering::Relaxed);
+        }
+    }
+    Ok(())
+}
+
+/// Prints the command's report to standard output (to standard error when an output goes to
+/// standard output); a closed pipe (`mixture score ... | head`) is not an error.
 pub(crate) fn say(text: impl std::fmt::Display) {
-    let _ = writeln!(std::io::stdout().lock(), "{text}");
+    if REPORT_TO_STDERR.load(Ordering::Relaxed) {
+        let _ = writeln!(std::io::stderr().lock(), "{text}");
+    } else {
+        let _ = writeln!(std::io::stdout().lock(), "{text}");
+    }
 }
 
 fn with_model(

@@ -4,15 +4,15 @@ use super::read_for_model;
 use crate::args::PlotArgs;
 use crate::error::CliError;
 use crate::family;
-use crate::files::{AtomicFile, Value};
+use crate::files::{OutputFile, Value};
 use mixture::model_file::AnyMixture;
 
 pub(super) fn run<T: Value>(model: &AnyMixture<T>, a: &PlotArgs) -> Result<(), CliError> {
     let x = read_for_model(&a.input, a.header, model)?;
     let (fit, samples) = family::figures(model, x.view(), a)?;
-    AtomicFile::write_all(&a.output, &fit.png()?)?;
+    OutputFile::write_all(&a.output, &fit.png()?)?;
     if let (Some(figure), Some(path)) = (samples, &a.samples_output) {
-        AtomicFile::write_all(path, &figure.png()?)?;
+        OutputFile::write_all(path, &figure.png()?)?;
     }
     Ok(())
 }

@@ -3,7 +3,7 @@
 use super::{for_each_chunk, header_of};
 use crate::args::PredictArgs;
 use crate::error::CliError;
-use crate::files::{AtomicFile, Value, is_npy, write_row};
+use crate::files::{OutputFile, Value, cannot_write, is_npy, write_row};
 use crate::sources::FileSource;
 use mixture::model_file::AnyMixture;
 use mixture::with_mixture;
@@ -13,10 +13,9 @@ pub(super) fn run<T: Value>(model: &AnyMixture<T>, a: &PredictArgs) -> Result<()
     let ctx = |e: mixture_core::MixtureError, first: usize| {
         CliError::from(e.offset_rows(first)).context(a.input.display())
     };
-    let io =
-        |e: std::io::Error| CliError::input(format!("cannot write {}: {e}", a.output.display()));
+    let io = |e: std::io::Error| cannot_write(&a.output, e);
     let k = model.n_components();
-    let mut out = AtomicFile::create(&a.output)?;
+    let mut out = OutputFile::create(&a.output)?;
     if a.proba && is_npy(&a.output) {
         // NPY needs the row count first: from the header, or from a counting pass over CSV.
         let n = match FileSource::<T>::open(&a.input, header_of(a.header))?.n_rows() {

@@ -3,7 +3,7 @@
 use super::{data_error, for_each_chunk, say};
 use crate::args::ScoreArgs;
 use crate::error::CliError;
-use crate::files::{AtomicFile, Value, write_row};
+use crate::files::{OutputFile, Value, cannot_write, write_row};
 use mixture::model_file::AnyMixture;
 use mixture::with_mixture;
 use serde_json::json;
@@ -17,11 +17,11 @@ pub(super) fn run<T: Value>(model: &AnyMixture<T>, a: &ScoreArgs) -> Result<(), 
     let mut per_sample = a
         .per_sample
         .as_deref()
-        .map(AtomicFile::create)
+        .map(OutputFile::create)
         .transpose()?;
     let io = |e: std::io::Error| {
         let path = a.per_sample.as_deref().unwrap_or(Path::new("-"));
-        CliError::input(format!("cannot write {}: {e}", path.display()))
+        cannot_write(path, e)
     };
     if let Some(f) = &mut per_sample {
         writeln!(f.writer(), "log_likelihood").map_err(io)?;

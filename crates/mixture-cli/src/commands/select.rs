@@ -4,7 +4,7 @@
 use super::{header_of, say};
 use crate::args::{CriterionArg, SelectArgs};
 use crate::error::CliError;
-use crate::files::{AtomicFile, read_all};
+use crate::files::{OutputFile, read_all};
 use crate::sources::FileSource;
 use mixture::core::EmOptions;
 use mixture::model_file;
@@ -86,7 +86,7 @@ pub(super) fn run(a: &SelectArgs) -> Result<(), CliError> {
     if let (Some(path), Some(best)) = (&a.model, best)
         && let Ok(s) = &best.outcome
     {
-        AtomicFile::write_all(path, model_file::to_json(&s.model, None).as_bytes())?;
+        OutputFile::write_all(path, model_file::to_json(&s.model, None).as_bytes())?;
     }
     if let (Some(path), Some(best)) = (&a.plot, best) {
         draw(&table, best, path)?;
@@ -252,5 +252,5 @@ fn draw(table: &Selection<f64>, best: &Cell<f64>, path: &std::path::Path) -> Res
         table.criterion.name(),
         (800, 600),
     )?;
-    AtomicFile::write_all(path, &figure.png()?)
+    OutputFile::write_all(path, &figure.png()?)
 }
