@@ -61,4 +61,3 @@ pub fn fails(dir: &Path, args: &[&str], code: i32, needle: &str) {
 pub fn json(text: &str) -> serde_json::Value {
     serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
 }
-
