@@ -207,7 +207,7 @@ fn invalid_options_are_named() {
     );
     assert_eq!(
         name(Estimator::new(Gaussian::full().with_relative_reg_covar(-1.0), 2).fit(x)),
-        "reg_covar"
+        "relative_reg_covar"
     );
     assert_eq!(
         name(Estimator::new(Bernoulli::new().with_prior(1.0, f64::NAN), 2).fit(x)),

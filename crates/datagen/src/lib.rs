@@ -143,6 +143,10 @@ pub fn lesson_blobs<T: Scalar>(n_per_mode: usize, seed: u64) -> Result<GaussianD
     })
 }
 
+/// Most features of [`GaussianMixtureGenerator::random`]: its covariances are full D×D
+/// matrices made in O(D³).
+pub const MAX_RANDOM_FEATURES: usize = 1000;
+
 /// Draws labelled data from a Gaussian mixture: given parameters, or random well-separated
 /// ones.
 #[derive(Debug, Clone)]
@@ -198,8 +202,12 @@ impl GaussianMixtureGenerator {
         if k == 0 {
             return bad("n_components", "0".into(), "must be at least 1");
         }
-        if d == 0 {
-            return bad("n_features", "0".into(), "must be at least 1");
+        if d == 0 || d > MAX_RANDOM_FEATURES {
+            return bad(
+                "n_features",
+                d.to_string(),
+                "must be between 1 and 1000 (random full covariances cost D³ to make)",
+            );
         }
         if !(separation.is_finite() && separation >= 0.0) {
             return bad(
@@ -211,7 +219,9 @@ impl GaussianMixtureGenerator {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let normal = |rng: &mut ChaCha8Rng| f64::standard_normal(rng);
         // Covariances G Gᵀ / D + I/2: SPD, eigenvalues between 1/2 and a few.
-        let mut covariances = Vec::with_capacity(k * d * d);
+        let what = format!("{k} random {d}×{d} covariances");
+        let mut covariances = mixture_core::try_filled(k.checked_mul(d * d), 0.0, &what)?;
+        covariances.clear();
         for _ in 0..k {
             let g: Vec<f64> = (0..d * d).map(|_| normal(&mut rng)).collect();
             for i in 0..d {

@@ -227,7 +227,7 @@ pub struct FitArgs {
     #[arg(long, short)]
     pub input: PathBuf,
     /// Number of components K.
-    #[arg(long, short = 'k')]
+    #[arg(long, allow_negative_numbers = true, short = 'k')]
     pub components: usize,
     /// Component family.
     #[arg(long, value_enum, default_value = "gaussian")]
@@ -236,10 +236,10 @@ pub struct FitArgs {
     #[arg(long, value_enum)]
     pub covariance: Option<CovarianceArg>,
     /// Most E-M iterations per run.
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 100)]
     pub max_iter: usize,
     /// Stop threshold (0 runs exactly --max-iter iterations).
-    #[arg(long, default_value_t = 1e-3)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 1e-3)]
     pub tol: f64,
     /// Stop rule.
     #[arg(long, value_enum, default_value = "loglik")]
@@ -248,17 +248,21 @@ pub struct FitArgs {
     #[arg(long, value_enum, default_value = "kmeans++")]
     pub init: InitArg,
     /// Number of initialisations; the best log-likelihood wins.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 1)]
     pub n_init: usize,
     /// Seed of the random stream.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 0)]
     pub seed: u64,
     /// Added to every covariance's diagonal (Gaussian only; default 1e-6, absolute).
-    #[arg(long, conflicts_with = "relative_reg_covar")]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        conflicts_with = "relative_reg_covar"
+    )]
     pub reg_covar: Option<f64>,
     /// Instead of --reg-covar: this factor times the data's mean variance, so the fit does
     /// not depend on the data's units (Gaussian only).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub relative_reg_covar: Option<f64>,
     /// What to do with a degenerate component.
     #[arg(long, value_enum, default_value = "reseed")]
@@ -361,10 +365,10 @@ pub struct SampleArgs {
     #[arg(long, short)]
     pub model: PathBuf,
     /// Number of samples.
-    #[arg(long, short)]
+    #[arg(long, allow_negative_numbers = true, short)]
     pub n: usize,
     /// Seed of the random stream.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 0)]
     pub seed: u64,
     /// Output file (.csv or .npy).
     #[arg(long, short)]
@@ -387,19 +391,19 @@ pub struct PlotArgs {
     #[arg(long, short)]
     pub output: PathBuf,
     /// Also draw this many samples over the same contours (Gaussian models).
-    #[arg(long, requires = "samples_output")]
+    #[arg(long, allow_negative_numbers = true, requires = "samples_output")]
     pub samples: Option<usize>,
     /// Where to write the samples picture.
     #[arg(long, requires = "samples")]
     pub samples_output: Option<PathBuf>,
     /// The two features to draw, for data of more than two (the exact marginal is drawn).
-    #[arg(long, value_delimiter = ',', num_args = 2, default_values_t = [0, 1])]
+    #[arg(long, value_delimiter = ',', num_args = 1..=2, default_values_t = [0, 1])]
     pub dims: Vec<usize>,
     /// Image shape ROWSxCOLUMNS of Bernoulli prototypes (default: square when D is).
     #[arg(long)]
     pub shape: Option<String>,
     /// Seed for the samples.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 0)]
     pub seed: u64,
     /// The CSV's first row is a header.
     #[arg(long)]
@@ -424,7 +428,12 @@ pub struct GenerateCommon {
     #[arg(long, global = true)]
     pub labels: Option<PathBuf>,
     /// Seed of the random stream.
-    #[arg(long, default_value_t = 0, global = true)]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        default_value_t = 0,
+        global = true
+    )]
     pub seed: u64,
 }
 
@@ -511,7 +520,12 @@ pub struct SelectArgs {
     #[arg(long, short)]
     pub input: PathBuf,
     /// Numbers of components: a range `1..8` (both ends included) or a list `2,3,5`.
-    #[arg(long, short = 'k', default_value = "1..8")]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        short = 'k',
+        default_value = "1..8"
+    )]
     pub components: String,
     /// Covariance types of the Gaussian cells (comma-separated).
     #[arg(
@@ -528,13 +542,13 @@ pub struct SelectArgs {
     #[arg(long, value_enum, default_value = "bic")]
     pub criterion: CriterionArg,
     /// Initialisations per cell; the best log-likelihood wins.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 1)]
     pub n_init: usize,
     /// Initialisation.
     #[arg(long, value_enum, default_value = "kmeans++")]
     pub init: InitArg,
     /// Most E-M iterations per run.
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 100)]
     pub max_iter: usize,
     /// Stop when the mean log-likelihood changes by less than this.
     #[arg(long, default_value_t = 1e-3, allow_negative_numbers = true)]
@@ -543,7 +557,7 @@ pub struct SelectArgs {
     #[arg(long, default_value_t = 1e-6, allow_negative_numbers = true)]
     pub reg_covar: f64,
     /// Seed of the random stream (the same for every cell).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 0)]
     pub seed: u64,
     /// Print the table as one JSON object.
     #[arg(long)]

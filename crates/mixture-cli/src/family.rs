@@ -172,15 +172,23 @@ pub(crate) fn figures<T: Value>(
             Ok((histogram_figure(m, x, 50, title)?, None))
         }
         AnyMixture::Gaussian(m) => {
+            let dims = match a.dims[..] {
+                [i, j] => [i, j],
+                _ => {
+                    return Err(CliError::input(
+                        "--dims needs two features, as in --dims 2,5",
+                    ));
+                }
+            };
             let mut opts = DensityOptions::fit();
-            opts.dims = [a.dims[0], a.dims[1]];
+            opts.dims = dims;
             let fit = fit_figure(m, x, &opts)?;
             let samples = match a.samples {
                 Some(n) => {
                     let mut rng = ChaCha8Rng::seed_from_u64(a.seed);
                     let (s, _) = m.sample(n.max(1), &mut rng)?;
                     let mut opts = DensityOptions::samples();
-                    opts.dims = [a.dims[0], a.dims[1]];
+                    opts.dims = dims;
                     Some(samples_figure(m, x, s.view(), &opts)?)
                 }
                 None => None,

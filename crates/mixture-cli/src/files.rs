@@ -86,11 +86,58 @@ pub fn read_csv<T: Value, R: Read>(reader: R, header: Header) -> Result<RowMatri
     Ok(RowMatrix::new(values, rows.n_cols())?)
 }
 
+/// Longest CSV line read, in bytes (64 MiB: a row of a million numbers of 60 characters):
+/// a longer line, or a file with no line ends (`/dev/zero`), is an error, not a buffer
+/// that grows until memory runs out.
+pub const MAX_LINE_BYTES: usize = 64 << 20;
+
+/// Longest CSV field, in bytes: no number needs more.
+pub const MAX_FIELD_BYTES: usize = 1024;
+
+/// Reads through, failing once a line grows past [`MAX_LINE_BYTES`].
+struct LineLimit<R> {
+    inner: R,
+    since_newline: usize,
+}
+
+impl<R: Read> Read for LineLimit<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.since_newline = match buf[..n].iter().rposition(|&b| b == b'\n') {
+            Some(p) => n - p - 1,
+            None => self.since_newline + n,
+        };
+        if self.since_newline > MAX_LINE_BYTES {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "a line longer than {} MiB (no line end?); CSV rows must be shorter",
+                    MAX_LINE_BYTES >> 20
+                ),
+            ));
+        }
+        Ok(n)
+    }
+}
+
+/// A bad value as an error quotes it: whole when short, else its first 24 characters and its
+/// length, so that an error stays one short line whatever the value.
+pub(crate) fn quote(value: &str) -> String {
+    let mut chars = value.chars();
+    let head: String = chars.by_ref().take(24).collect();
+    if chars.next().is_none() {
+        format!("{head:?}")
+    } else {
+        format!("{head:?}… ({} bytes)", value.len())
+    }
+}
+
 /// The rows of a CSV text, parsed block by block: comma-separated numbers, one row per line,
 /// blank lines skipped, a first row that is not all numbers (or, with [`Header::Present`], any
-/// first row) taken as a header. Errors name the line (1-based) and column (1-based).
+/// first row) taken as a header. Errors name the line (counted from 1, as editors count) and
+/// the column (counted from 0, as every row and column in the command's messages).
 pub struct CsvRows<T, R> {
-    csv: csv::Reader<R>,
+    csv: csv::Reader<LineLimit<R>>,
     record: csv::StringRecord,
     n_cols: usize,
     /// The first data row, read to learn the width, not yet handed out.
@@ -107,7 +154,10 @@ impl<T: Value, R: Read> CsvRows<T, R> {
             .has_headers(false)
             .flexible(true)
             .trim(csv::Trim::All)
-            .from_reader(reader);
+            .from_reader(LineLimit {
+                inner: reader,
+                since_newline: 0,
+            });
         let mut rows = Self {
             csv,
             record: csv::StringRecord::new(),
@@ -167,13 +217,22 @@ impl<T: Value, R: Read> CsvRows<T, R> {
             ));
         }
         for (col, field) in self.record.iter().enumerate() {
+            if field.len() > MAX_FIELD_BYTES {
+                return Err(format!(
+                    "line {line}, column {col}: {} is not a number (a field has at most {MAX_FIELD_BYTES} bytes)",
+                    quote(field)
+                ));
+            }
             let value: T = field.parse().map_err(|_| {
-                format!("line {line}, column {}: {field:?} is not a number", col + 1)
+                format!(
+                    "line {line}, column {col}: {} is not a number",
+                    quote(field)
+                )
             })?;
             if !value.is_finite() {
                 return Err(format!(
-                    "line {line}, column {}: {field} is not finite; remove or impute it",
-                    col + 1
+                    "line {line}, column {col}: {} is not finite; remove or impute it",
+                    quote(field)
                 ));
             }
             out.push(value);

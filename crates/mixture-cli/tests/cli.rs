@@ -567,21 +567,21 @@ fn every_bad_input_is_one_line_and_a_status() {
         &dir,
         &["fit", "-i", "words.csv", "-k", "1"],
         2,
-        "line 2, column 2: \"four\" is not a number",
+        "line 2, column 1: \"four\" is not a number",
     );
     std::fs::write(dir.join("nan.csv"), "1,2\nNaN,4\n").unwrap();
     fails(
         &dir,
         &["fit", "-i", "nan.csv", "-k", "1"],
         2,
-        "line 2, column 1: NaN is not finite",
+        "line 2, column 0: \"NaN\" is not finite",
     );
     std::fs::write(dir.join("inf.csv"), "1,2\n3,-inf\n").unwrap();
     fails(
         &dir,
         &["fit", "-i", "inf.csv", "-k", "1"],
         2,
-        "line 2, column 2",
+        "line 2, column 1",
     );
     std::fs::write(dir.join("empty.csv"), "").unwrap();
     fails(
@@ -858,7 +858,7 @@ fn degenerate_policies_and_relative_regularisation_from_the_command_line() {
         &dir,
         &[&base[..], &["--on-degenerate", "drop", "-m", "d.json"]].concat(),
     ));
-    assert_eq!(drop["degenerate"][0]["action"], "Dropped");
+    assert_eq!(drop["degenerate"][0]["action"], "dropped");
     assert_eq!(drop["n_components"], 2);
     assert_eq!(
         json(&std::fs::read_to_string(dir.join("d.json")).unwrap())["n_components"],
@@ -1019,7 +1019,10 @@ fn bad_weights_are_one_line_exit_2_and_nothing_written() {
     write("two.csv", vec!["1,1".to_string(); n]);
     let cases = [
         ("neg.csv", "the weight of row 5 is -2"),
-        ("nan.csv", "nan.csv: line 10, column 1: NaN is not finite"),
+        (
+            "nan.csv",
+            "nan.csv: line 10, column 0: \"NaN\" is not finite",
+        ),
         ("zero.csv", &format!("all {n} weights are zero") as &str),
         ("short.csv", &format!("{} weights for {n} rows", n - 1)),
         ("two.csv", "one column"),
@@ -1280,7 +1283,7 @@ fn streamed_bad_input_names_the_line_and_writes_nothing() {
             "fit", "-i", "bad.csv", "-k", "3", "--stream", "--model", "m.json",
         ],
         2,
-        &format!("bad.csv: line {line}, column 2: \"oops\" is not a number"),
+        &format!("bad.csv: line {line}, column 1: \"oops\" is not a number"),
     );
     assert!(!dir.join("m.json").exists());
     // Weights that run out before the rows.

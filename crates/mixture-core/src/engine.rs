@@ -11,7 +11,9 @@ use crate::family::{Components, Family, SufficientStats};
 use crate::init::{Init, Reservoir, initial_centres, sample_rows};
 use crate::mixture::Mixture;
 use crate::options::{DegeneratePolicy, EmOptions, SpuriousPolicy, StopRule};
-use crate::report::{DegenerateEvent, FitObserver, IterationRecord, RunSummary, SuspectComponent};
+use crate::report::{
+    DegenerateEvent, FitObserver, IterationRecord, MAX_HISTORY, RunSummary, SuspectComponent,
+};
 use crate::rows::{Data, RowMatrix, Rows};
 use crate::scalar::Scalar;
 use crate::source::{BlockSource, read_weighted};
@@ -96,11 +98,39 @@ pub(crate) struct Engine<'x, T: Scalar, F: Family<T>> {
 }
 
 impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
-    pub(crate) fn new(family: F, input: Input<'x, T>, k: usize, options: EmOptions) -> Self {
+    /// # Errors
+    /// [`MixtureError::TooLarge`] when the statistics of K components of this dimension (a
+    /// few copies: per worker and merged) cannot be allocated.
+    pub(crate) fn new(
+        family: F,
+        input: Input<'x, T>,
+        k: usize,
+        options: EmOptions,
+    ) -> Result<Self> {
         let n_cols = match &input {
             Input::Memory(data) => data.rows().n_cols(),
             Input::Stream { x, .. } => x.n_cols(),
         };
+        // Reserving (not touching) the memory finds sizes no machine has before any is used.
+        let copies = family
+            .stats_values(k, n_cols)
+            .and_then(|v| v.checked_mul(4));
+        let what = format!(
+            "the statistics of {k} components of {n_cols} features ({} family)",
+            family.name()
+        );
+        let mut probe: Vec<f64> = Vec::new();
+        if let Some(n) = copies {
+            probe
+                .try_reserve_exact(n)
+                .map_err(|_| MixtureError::TooLarge {
+                    what: what.clone(),
+                    bytes: Some(n as u128 * 8),
+                })?;
+        } else {
+            return Err(MixtureError::TooLarge { what, bytes: None });
+        }
+        drop(probe);
         let empty = family.new_stats(0, n_cols);
         let mut engine = Self {
             family,
@@ -112,7 +142,7 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
             events: Vec::new(),
         };
         engine.set_components(k);
-        engine
+        Ok(engine)
     }
 
     /// Number of columns D.
@@ -458,6 +488,7 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
         let mut previous = previous.unwrap_or(f64::NEG_INFINITY);
         let mut history = Vec::with_capacity(self.options.max_iter.min(10_000));
         let mut converged = false;
+        let mut n_iter = 0;
         for iteration in 0..self.options.max_iter {
             self.pass(Source::Model(&model), true)?;
             let log_likelihood = self.total.log_likelihood();
@@ -489,6 +520,10 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
                 return Err(MixtureError::Interrupted { run, iteration });
             }
             history.push(record);
+            n_iter += 1;
+            if history.len() == 2 * MAX_HISTORY {
+                history.drain(..MAX_HISTORY); // amortised: memory stays bounded
+            }
             model = next;
             self.set_components(model.n_components());
             converged = match self.options.stop_rule {
@@ -500,12 +535,15 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
             }
             previous = mean_log_likelihood;
         }
+        if history.len() > MAX_HISTORY {
+            history.drain(..history.len() - MAX_HISTORY);
+        }
         // The returned parameters' own log-likelihood (the trace holds each iteration's start).
         self.pass(Source::Model(&model), false)?;
         let suspect = self.suspect_components(&model);
         let summary = RunSummary {
             run,
-            n_iter: history.len(),
+            n_iter,
             converged,
             log_likelihood: self.total.log_likelihood(),
             suspect: suspect.len(),

@@ -52,7 +52,8 @@ pub enum MixtureError {
     },
     /// A value outside the family's support.
     #[error(
-        "row {row}, column {col} holds {value}, outside the {family} family's domain ({domain})"
+        "row {row}, column {col} holds {}, outside the {family} family's domain ({domain})",
+        Shown(*value)
     )]
     OutOfDomain {
         /// Offending row (0-based).
@@ -161,7 +162,8 @@ pub enum MixtureError {
     },
     /// A negative, NaN or infinite weight.
     #[error(
-        "the weight of row {row} is {value}; weights must be finite and at least 0 (0 leaves the row out)"
+        "the weight of row {row} is {}; weights must be finite and at least 0 (0 leaves the row out)",
+        Shown(*value)
     )]
     InvalidWeight {
         /// Offending row (0-based).
@@ -189,6 +191,30 @@ pub enum MixtureError {
         run: usize,
         /// The last iteration done (0-based).
         iteration: usize,
+    },
+    /// Data whose scale the family's parameters cannot represent (a Gaussian variance that
+    /// underflows or overflows the precision).
+    #[error(
+        "the data's spread is about {spread:.3e}: its square {problem} {precision}, so covariances cannot be formed; rescale the data (divide every value by about {spread:.0e})"
+    )]
+    DataScale {
+        /// The data's typical spread (root mean variance), in data units.
+        spread: f64,
+        /// `"underflows"` or `"overflows"`.
+        problem: &'static str,
+        /// The precision (`"f32"`, `"f64"`).
+        precision: &'static str,
+    },
+    /// A size computed from the input that cannot be allocated.
+    #[error(
+        "{what} would need {} bytes, more than this machine can allocate; ask for less",
+        bytes.map_or_else(|| "more than 2^64".to_string(), |b| b.to_string())
+    )]
+    TooLarge {
+        /// What was to be allocated, naming the option or value it came from.
+        what: String,
+        /// Its size in bytes (`None` when that overflows).
+        bytes: Option<u128>,
     },
     /// Statistics that cannot be merged or used together (different K, D or kind).
     #[error("statistics do not match: {reason}")]
@@ -247,3 +273,19 @@ impl MixtureError {
 
 /// Shorthand for results of this library.
 pub type Result<T, E = MixtureError> = std::result::Result<T, E>;
+
+/// A value as messages show it: plain decimals for ordinary magnitudes, an exponent for very
+/// small or large ones (so that 1e-300 is not 300 zeros), NaN and infinities as they are.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Shown(pub f64);
+
+impl std::fmt::Display for Shown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let a = self.0.abs();
+        if a == 0.0 || !a.is_finite() || (1e-5..1e16).contains(&a) {
+            write!(f, "{}", self.0)
+        } else {
+            write!(f, "{:e}", self.0)
+        }
+    }
+}

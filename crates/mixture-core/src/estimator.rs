@@ -207,7 +207,7 @@ impl<F> Estimator<F> {
             Input::Memory(data),
             self.n_components,
             self.options.clone(),
-        );
+        )?;
         let sample = engine.sample(self.n_components)?;
         engine.set_family(self.family.prepare(sample.data())?);
         engine.initialise(&sample, self.n_components, 0)
@@ -310,7 +310,7 @@ impl<F> Estimator<F> {
             input,
             self.n_components,
             self.options.clone(),
-        );
+        )?;
         if let Some(start) = &start {
             self.check_start(start.mixture, engine.n_cols())?;
         }
@@ -490,7 +490,7 @@ impl<F> Estimator<F> {
             Input::Memory(data),
             self.n_components,
             self.options.clone(),
-        );
+        )?;
         let sample = engine.sample(self.n_components)?;
         Ok(Self {
             family: self.family.prepare(sample.data())?,

@@ -174,6 +174,14 @@ pub trait Family<T: Scalar>: Clone + Send + Sync + std::fmt::Debug {
         1.0
     }
 
+    /// How many `f64` values the statistics of `n_components` components of dimension
+    /// `n_features` hold (`None` when that overflows): checked before they are allocated, so a
+    /// size no machine has is an error, not an abort. The default, K·(D + 1), suits families
+    /// whose statistics are counts and sums.
+    fn stats_values(&self, n_components: usize, n_features: usize) -> Option<usize> {
+        n_components.checked_mul(n_features.checked_add(1)?)
+    }
+
     /// Empty statistics for `n_components` components of dimension `n_features`.
     fn new_stats(&self, n_components: usize, n_features: usize) -> Self::Stats;
 

@@ -4,7 +4,7 @@
 //! responsibilities into parameters, so every family initialises the same way.
 
 use crate::error::{MixtureError, Result};
-use crate::numeric::squared_distance;
+use crate::numeric::{squared_distance, unit_scale};
 use crate::rows::Rows;
 use crate::scalar::Scalar;
 use rand::{Rng, RngExt};
@@ -224,7 +224,8 @@ fn kmeans_plus_plus<T: Scalar, R: Rng + ?Sized>(
     };
     let weight = |i: usize| weights.map_or(1.0, |w| w[i]);
     let mut centres = vec![first];
-    let mut closest: Vec<f64> = distances_to(x, first);
+    let scale = unit_scale(x.as_slice());
+    let mut closest: Vec<f64> = distances_to(x, first, scale);
     let mut cumulative = vec![0.0; n];
     let mut candidate_best: Vec<f64> = vec![0.0; n];
     while centres.len() < k {
@@ -249,7 +250,7 @@ fn kmeans_plus_plus<T: Scalar, R: Rng + ?Sized>(
             // are never picked.
             let u = rng.random::<f64>() * acc;
             let idx = draw(&cumulative, |i| weight(i) * closest[i], u);
-            let d_new = distances_to(x, idx);
+            let d_new = distances_to(x, idx, scale);
             let potential: f64 = match weights {
                 None => closest.iter().zip(&d_new).map(|(a, b)| a.min(*b)).sum(),
                 Some(w) => closest
@@ -274,34 +275,35 @@ fn kmeans_plus_plus<T: Scalar, R: Rng + ?Sized>(
 }
 
 /// Squared distances from every row to row `centre`.
-fn distances_to<T: Scalar>(x: Rows<'_, T>, centre: usize) -> Vec<f64> {
+fn distances_to<T: Scalar>(x: Rows<'_, T>, centre: usize, scale: f64) -> Vec<f64> {
     let c = x.row(centre);
-    x.iter().map(|r| squared_distance(r, c)).collect()
+    x.iter().map(|r| squared_distance(r, c, scale)).collect()
 }
 
 /// The index of the nearest centre (rows of `centres`, K×D) of every row (ties go to the
-/// lower index), and the squared distance to it.
+/// lower index), and the squared distance to it, in units scaled by `unit_scale(centres)`.
 pub(crate) fn nearest_centre_labels<T: Scalar>(
     x: Rows<'_, T>,
     centres: &[f64],
 ) -> (Vec<usize>, Vec<f64>) {
+    let scale = unit_scale(centres);
     (0..x.n_rows())
         .into_par_iter()
         .with_min_len(1024)
-        .map(|i| nearest_centre(x.row(i), centres))
+        .map(|i| nearest_centre(x.row(i), centres, scale))
         .unzip()
 }
 
 /// The nearest of `centres` (K×D) to `row` (ties go to the lower index), and the squared
 /// distance to it, in `f64`.
 #[inline]
-pub(crate) fn nearest_centre<T: Scalar>(row: &[T], centres: &[f64]) -> (usize, f64) {
+pub(crate) fn nearest_centre<T: Scalar>(row: &[T], centres: &[f64], scale: f64) -> (usize, f64) {
     let mut best = (0, f64::INFINITY);
     for (j, c) in centres.chunks_exact(row.len()).enumerate() {
         let dist: f64 = row
             .iter()
             .zip(c)
-            .map(|(a, b)| (a.as_f64() - b).powi(2))
+            .map(|(a, b)| (a.as_f64() * scale - b * scale).powi(2))
             .sum();
         if dist < best.1 {
             best = (j, dist);
@@ -474,6 +476,8 @@ mod tests {
         let x = Rows::new(&data, 1).unwrap();
         let (labels, distances) = nearest_centre_labels(x, &[0.0, 5.0]);
         assert_eq!(labels, vec![0, 0, 1, 1, 1]);
-        assert!((distances[1] - 0.01).abs() < 1e-12 && distances[2] == 0.0);
+        // Squared distances of rows scaled by the centres' unit scale (1/4 here).
+        assert_eq!(unit_scale(&[0.0, 5.0]), 0.25);
+        assert!((distances[1] - 0.01 / 16.0).abs() < 1e-15 && distances[2] == 0.0);
     }
 }

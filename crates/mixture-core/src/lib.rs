@@ -39,15 +39,17 @@ pub use family::{Components, Family, SufficientStats, check_same_shape, take_mea
 pub use init::{Init, LLOYD_ITERATIONS, SAMPLE_MAX_ROWS, SAMPLE_VALUES, sample_rows};
 pub use mixture::Mixture;
 pub use moments::FirstMoments;
-pub use numeric::{EXP_UNDERFLOW, EXP_UNDERFLOW_F32, affine_log_densities, logsumexp};
+pub use numeric::{EXP_UNDERFLOW, EXP_UNDERFLOW_F32, affine_log_densities, logsumexp, unit_scale};
 pub use online::{DEFAULT_KAPPA, DEFAULT_T0, Online};
-pub use options::{DEFAULT_BLOCK_ROWS, DegeneratePolicy, EmOptions, SpuriousPolicy, StopRule};
+pub use options::{
+    DEFAULT_BLOCK_ROWS, DegeneratePolicy, EmOptions, MAX_N_INIT, SpuriousPolicy, StopRule,
+};
 pub use parameters::{Parameter, ParameterSet};
 pub use report::{
-    DegenerateEvent, FitObserver, FitReport, IterationRecord, RunSummary, Silent, SuspectComponent,
-    TraceWriter,
+    DegenerateEvent, FitObserver, FitReport, IterationRecord, MAX_HISTORY, RunSummary, Silent,
+    SuspectComponent, TraceWriter,
 };
-pub use rows::{Data, RowMatrix, Rows};
+pub use rows::{Data, RowMatrix, Rows, try_filled};
 pub use scalar::Scalar;
 pub use source::{BlockSource, MatrixSource, SliceSource, read_weighted};
 pub use statistics::{

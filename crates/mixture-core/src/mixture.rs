@@ -289,8 +289,9 @@ impl<T: Scalar, C: Components<T>> Mixture<T, C> {
     /// The most responsible component of every row (ties go to the lower index).
     ///
     /// # Errors
-    /// As [`Mixture::log_likelihood_per_row`] (except that rows are labelled even where their
-    /// density underflows).
+    /// As [`Mixture::log_likelihood_per_row`]: like [`Mixture::predict_proba`] and
+    /// [`Mixture::score`], a row with zero density under every component is
+    /// [`MixtureError::ZeroDensity`], not labelled.
     pub fn predict<'a>(&self, x: impl Into<Rows<'a, T>>) -> Result<Vec<usize>> {
         let x = x.into();
         self.check(x)?;
@@ -304,9 +305,18 @@ impl<T: Scalar, C: Components<T>> Mixture<T, C> {
                         best = j;
                     }
                 }
-                *o = best;
+                // No component explains the row: marked, and reported below.
+                *o = if row[best] == T::neg_infinity() {
+                    usize::MAX
+                } else {
+                    best
+                };
             }
         });
+        if out.contains(&usize::MAX) {
+            // Rare path: let the per-row pass name the row.
+            self.log_likelihood_per_row(x)?;
+        }
         Ok(out)
     }
 
@@ -316,6 +326,7 @@ impl<T: Scalar, C: Components<T>> Mixture<T, C> {
     /// `rng`: the same seed gives the same samples.
     ///
     /// # Errors
+    /// [`MixtureError::TooLarge`] when `n` points cannot be allocated;
     /// [`MixtureError::InvalidParameters`] if the weights cannot form a distribution (not
     /// possible for a mixture built through this crate).
     pub fn sample<R: Rng + ?Sized>(
@@ -329,12 +340,13 @@ impl<T: Scalar, C: Components<T>> Mixture<T, C> {
                 reason: format!("mixing weights {weights:?} cannot be sampled: {e}"),
             })?;
         let d = self.n_features();
-        let mut points = RowMatrix::zeros(n, d);
-        let mut labels = Vec::with_capacity(n);
-        for i in 0..n {
+        let what = format!("{n} samples of {d} features");
+        let mut points = RowMatrix::try_zeros(n, d, &what)?;
+        let mut labels = crate::rows::try_filled(Some(n), 0, &what)?;
+        for (i, label) in labels.iter_mut().enumerate() {
             let k = chooser.sample(rng);
             self.components.sample_component(k, rng, points.row_mut(i));
-            labels.push(k);
+            *label = k;
         }
         Ok((points, labels))
     }

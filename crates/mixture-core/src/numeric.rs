@@ -28,6 +28,10 @@ pub fn logsumexp<T: Scalar>(v: &[T]) -> T {
 /// component. This is the whole log-density kernel of every family whose log-density is affine
 /// in x (Bernoulli: `w = ln μ − ln(1 − μ)`; exponential: `w = −λ`), with `weights_t` D×K
 /// row-major and `offsets` the K constants.
+///
+/// # Panics
+/// When the lengths disagree (`weights_t` not D·K, `out` not B·K, or K = 0): the sizes come
+/// from a family's own parameters, never from data, so this is a bug in the calling family.
 pub fn affine_log_densities<T: Scalar>(
     block: Rows<'_, T>,
     weights_t: &[T],
@@ -35,6 +39,12 @@ pub fn affine_log_densities<T: Scalar>(
     out: &mut [T],
 ) {
     let (b, d, k) = (block.n_rows(), block.n_cols(), offsets.len());
+    assert!(
+        k > 0 && Some(weights_t.len()) == d.checked_mul(k) && Some(out.len()) == b.checked_mul(k),
+        "affine_log_densities: {} weights, {} outputs for B = {b}, D = {d}, K = {k}",
+        weights_t.len(),
+        out.len()
+    );
     faer::linalg::matmul::matmul(
         faer::MatMut::from_row_major_slice_mut(out, b, k),
         faer::Accum::Replace,
@@ -269,16 +279,31 @@ fn lane_sum_by<T: Scalar>(v: &[T], f: impl Fn(T) -> T) -> T {
     ((acc[0] + acc[2]) + (acc[1] + acc[3])) + tail
 }
 
-/// Squared Euclidean distance in `f64`.
+/// Squared Euclidean distance in `f64` of `a` and `b` both multiplied by `scale` (a power of
+/// two from [`unit_scale`], so the product is exact and comparisons are those of the
+/// unscaled distances, without underflow or overflow at any data scale).
 #[inline]
-pub(crate) fn squared_distance<T: Scalar>(a: &[T], b: &[T]) -> f64 {
+pub(crate) fn squared_distance<T: Scalar>(a: &[T], b: &[T], scale: f64) -> f64 {
     a.iter()
         .zip(b)
         .map(|(&x, &y)| {
-            let d = x.as_f64() - y.as_f64();
+            let d = x.as_f64() * scale - y.as_f64() * scale;
             d * d
         })
         .sum()
+}
+
+/// The power of two that brings the largest magnitude in `x` (rows, or centres) near 1: squared distances of
+/// scaled rows neither underflow (data at 1e-300) nor overflow (data at 1e300). Exactly 1 for
+/// data of magnitudes between 1 and 2, and the same choices as unscaled distances wherever
+/// those do not underflow or overflow (scaling by a power of two is exact).
+pub fn unit_scale<T: Scalar>(x: &[T]) -> f64 {
+    let max = x.iter().fold(0.0f64, |m, v| m.max(v.as_f64().abs()));
+    if max == 0.0 || !max.is_finite() {
+        return 1.0;
+    }
+    let exponent = (max.log2().floor() as i32).clamp(-1000, 1000);
+    2f64.powi(-exponent)
 }
 
 #[cfg(test)]

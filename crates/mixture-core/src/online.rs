@@ -201,7 +201,7 @@ impl<T: Scalar, F: Family<T>> Online<T, F> {
             Input::Memory(batch),
             k,
             est.options().clone(),
-        );
+        )?;
         let (family, mixture, steps) = match &self.state {
             Some(s) => (s.family.clone(), s.mixture.clone(), s.steps),
             None => {

@@ -4,6 +4,10 @@ use crate::error::{MixtureError, Result};
 use crate::init::Init;
 use crate::parameters::ParameterSet;
 
+/// Most initialisations a fit accepts (`n_init`): each one is a whole fit, so more is a
+/// mistake, not a request.
+pub const MAX_N_INIT: usize = 100_000;
+
 /// Rows per block of the fused pass, by default: a block's B×K scratch stays in cache.
 pub const DEFAULT_BLOCK_ROWS: usize = 256;
 
@@ -115,8 +119,12 @@ impl EmOptions {
         if !(self.tol.is_finite() && self.tol >= 0.0) {
             return bad("tol", self.tol.to_string(), "must be finite and at least 0");
         }
-        if self.n_init == 0 {
-            return bad("n_init", "0".into(), "must be at least 1");
+        if self.n_init == 0 || self.n_init > MAX_N_INIT {
+            return bad(
+                "n_init",
+                self.n_init.to_string(),
+                "must be between 1 and 100000 (each initialisation is a whole fit)",
+            );
         }
         if !self.held.is_empty() && self.on_degenerate == DegeneratePolicy::Drop {
             return bad(

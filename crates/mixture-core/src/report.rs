@@ -3,6 +3,9 @@
 use crate::statistics::{DegenerateAction, DegenerateReason};
 use std::io::Write;
 
+/// Most iteration records a [`FitReport`] keeps (the last ones).
+pub const MAX_HISTORY: usize = 100_000;
+
 /// One E-M iteration, as the observer and the report see it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct IterationRecord {
@@ -72,7 +75,8 @@ pub struct FitReport {
     pub best_run: usize,
     /// Every run's outcome.
     pub runs: Vec<RunSummary>,
-    /// The returned run's iterations.
+    /// The returned run's iterations: all of them, or the last [`MAX_HISTORY`] of a longer
+    /// run (observers see every one), so memory stays bounded whatever `max_iter` is.
     pub history: Vec<IterationRecord>,
     /// Degenerate components the returned run met, and what was done about them.
     pub degenerate: Vec<DegenerateEvent>,

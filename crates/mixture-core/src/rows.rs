@@ -156,15 +156,34 @@ impl<T> RowMatrix<T> {
     }
 
     /// A zero-filled `n_rows`×`n_cols` matrix.
+    ///
+    /// # Panics
+    /// When `n_rows·n_cols` values cannot be allocated: a caller's bug for sizes it controls;
+    /// for sizes that come from input, use [`RowMatrix::try_zeros`].
     pub fn zeros(n_rows: usize, n_cols: usize) -> Self
     where
         T: Clone + Default,
     {
         Self {
-            data: vec![T::default(); n_rows * n_cols],
+            data: vec![T::default(); n_rows.checked_mul(n_cols).expect("matrix size overflows")],
             n_rows,
             n_cols,
         }
+    }
+
+    /// A zero-filled `n_rows`×`n_cols` matrix, or an error when it cannot be allocated.
+    ///
+    /// # Errors
+    /// [`MixtureError::TooLarge`] naming `what` (say, "600 samples of 2 features").
+    pub fn try_zeros(n_rows: usize, n_cols: usize, what: &str) -> Result<Self, MixtureError>
+    where
+        T: Clone + Default,
+    {
+        Ok(Self {
+            data: try_filled(n_rows.checked_mul(n_cols), T::default(), what)?,
+            n_rows,
+            n_cols,
+        })
     }
 
     /// Number of rows.
@@ -357,3 +376,24 @@ impl<T> Clone for Data<'_, T> {
     }
 }
 impl<T> Copy for Data<'_, T> {}
+
+/// `n` copies of `value` (`None`: a size that overflowed), or [`MixtureError::TooLarge`]
+/// naming `what` when they cannot be allocated: for every buffer sized by input.
+///
+/// # Errors
+/// [`MixtureError::TooLarge`].
+pub fn try_filled<T: Clone>(
+    n: Option<usize>,
+    value: T,
+    what: &str,
+) -> Result<Vec<T>, MixtureError> {
+    let too_large = || MixtureError::TooLarge {
+        what: what.to_string(),
+        bytes: n.map(|n| n as u128 * std::mem::size_of::<T>() as u128),
+    };
+    let n = n.ok_or_else(too_large)?;
+    let mut v = Vec::new();
+    v.try_reserve_exact(n).map_err(|_| too_large())?;
+    v.resize(n, value);
+    Ok(v)
+}

@@ -18,7 +18,7 @@ use crate::error::{MixtureError, Result};
 use crate::family::{Components, Family, SufficientStats};
 use crate::init::{nearest_centre, random_responsibility};
 use crate::mixture::Mixture;
-use crate::numeric::normalise_rows;
+use crate::numeric::{normalise_rows, unit_scale};
 use crate::options::DegeneratePolicy;
 use crate::parameters::{Parameter, ParameterSet};
 use crate::rows::Data;
@@ -42,6 +42,17 @@ pub enum DegenerateReason {
     TooFewRows,
 }
 
+impl DegenerateReason {
+    /// A short name: `"empty"`, `"singular"` or `"too_few_rows"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            DegenerateReason::Empty => "empty",
+            DegenerateReason::Singular => "singular",
+            DegenerateReason::TooFewRows => "too_few_rows",
+        }
+    }
+}
+
 /// What the M-step did with a degenerate component.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -54,6 +65,24 @@ pub enum DegenerateAction {
     },
     /// Dropped (K shrank by one).
     Dropped,
+}
+
+impl DegenerateAction {
+    /// A short name: `"reseeded"` or `"dropped"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            DegenerateAction::Reseeded { .. } => "reseeded",
+            DegenerateAction::Dropped => "dropped",
+        }
+    }
+
+    /// The row a component was re-seeded at.
+    pub fn row(self) -> Option<usize> {
+        match self {
+            DegenerateAction::Reseeded { row } => Some(row),
+            DegenerateAction::Dropped => None,
+        }
+    }
 }
 
 /// One degenerate component met by an M-step, and what was done about it.
@@ -370,10 +399,11 @@ pub(crate) fn accumulate_block<T: Scalar, F: Family<T>>(
             }
         }
         Source::Centres(centres) => {
+            let scale = unit_scale(centres);
             joint.fill(T::zero());
             for (i, (row, x)) in joint.chunks_exact_mut(k).zip(block.iter()).enumerate() {
                 if weight_of(i) > 0.0 {
-                    let (label, distance) = nearest_centre(x, centres);
+                    let (label, distance) = nearest_centre(x, centres, scale);
                     row[label] = T::one();
                     keep_worst(&mut ws.worst, k, (distance, i), || (distance, i));
                 }

@@ -30,8 +30,8 @@
 //! ```
 
 use mixture_core::{
-    Components, Family, FirstMoments, Mixture, MixtureError, Parameter, ParameterSet, Result, Rows,
-    Scalar, affine_log_densities, check_marginal_dims, check_parameters, check_values,
+    Components, Data, Family, FirstMoments, Mixture, MixtureError, Parameter, ParameterSet, Result,
+    Rows, Scalar, affine_log_densities, check_marginal_dims, check_parameters, check_values,
     parameter_matrix, take_means, widen_rows,
 };
 use rand::Rng;
@@ -218,8 +218,15 @@ impl<T: Scalar> Components<T> for ExponentialComponents<T> {
             .iter_mut()
             .zip(&self.rates[k * self.d..(k + 1) * self.d])
         {
-            // Exp(λ) = Exp(1) / λ: the mean is 1/λ.
-            *o = T::standard_exponential(rng) / rate;
+            // Exp(λ) = Exp(1) / λ: the mean is 1/λ. A rate so small that a draw overflows
+            // (below about 40 / T::MAX) gives the largest finite value instead of infinity:
+            // samples stay data that every command reads back.
+            let draw = T::standard_exponential(rng) / rate;
+            *o = if draw.is_finite() {
+                draw
+            } else {
+                T::max_value()
+            };
         }
     }
 
@@ -270,6 +277,30 @@ impl<T: Scalar> Family<T> for Exponential {
             });
         }
         Ok(())
+    }
+
+    /// Refuses data whose scale `min_mean` would decide: a feature with a positive mean below
+    /// it would have its rate capped at 1/`min_mean`, and the fit would no longer follow the
+    /// data's scale.
+    fn prepare(&self, data: Data<'_, T>) -> Result<Self> {
+        let x = data.rows();
+        let weight = |i: usize| data.weights().map_or(1.0, |w| w[i]);
+        let total: f64 = (0..x.n_rows()).map(weight).sum();
+        for j in 0..x.n_cols() {
+            let mean = x
+                .iter()
+                .enumerate()
+                .map(|(i, r)| weight(i) * r[j].as_f64() / total)
+                .sum::<f64>();
+            if mean > 0.0 && mean < self.min_mean {
+                return Err(MixtureError::InvalidOption {
+                    name: "min_mean",
+                    value: format!("{:e} (column {j} has mean {mean:.3e})", self.min_mean),
+                    expected: "must be below every feature's mean: lower min_mean or rescale the data",
+                });
+            }
+        }
+        Ok(*self)
     }
 
     fn new_stats(&self, n_components: usize, n_features: usize) -> FirstMoments {

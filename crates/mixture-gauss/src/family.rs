@@ -5,7 +5,9 @@ use crate::kernels::{centred_moments, products_moments, sweeps_moments};
 use crate::moments::GaussianStats;
 use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
-use mixture_core::{Data, Family, MixtureError, Parameter, ParameterSet, Result, Rows, Scalar};
+use mixture_core::{
+    Data, Family, MixtureError, Parameter, ParameterSet, Result, Rows, Scalar, unit_scale,
+};
 
 /// The Gaussian family with full covariance matrices, and its estimation settings.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -188,7 +190,11 @@ impl<T: Scalar> Family<T> for Gaussian {
     fn check_options(&self) -> Result<()> {
         if !(self.reg_covar.is_finite() && self.reg_covar >= 0.0) {
             return Err(MixtureError::InvalidOption {
-                name: "reg_covar",
+                name: if self.relative {
+                    "relative_reg_covar"
+                } else {
+                    "reg_covar"
+                },
                 value: self.reg_covar.to_string(),
                 expected: "must be finite and at least 0",
             });
@@ -196,32 +202,50 @@ impl<T: Scalar> Family<T> for Gaussian {
         Ok(())
     }
 
+    /// Checks that the data's scale allows covariances in `T` (their variance neither
+    /// underflows nor overflows it: data at 1e-300 or 1e300 get a message, not a failed
+    /// factorisation), and resolves a relative `reg_covar`.
     fn prepare(&self, data: Data<'_, T>) -> Result<Self> {
+        let (scaled_variance, scale) = mean_variance(data);
+        if scaled_variance == 0.0 {
+            return Ok(*self); // constant data: the degenerate policy speaks
+        }
+        // log2 of the variance in data units: scaled by a power of two, so no overflow here.
+        let log2_variance = scaled_variance.log2() - 2.0 * scale.log2();
+        let (lowest, highest) = (
+            T::min_positive_value().as_f64().log2() + 16.0,
+            T::max_value().as_f64().log2() - 16.0,
+        );
+        if !(lowest..=highest).contains(&log2_variance) {
+            let spread = scaled_variance.sqrt() / scale;
+            return Err(MixtureError::DataScale {
+                spread,
+                problem: if log2_variance < lowest {
+                    "underflows"
+                } else {
+                    "overflows"
+                },
+                precision: T::NAME,
+            });
+        }
         if !self.relative {
             return Ok(*self);
         }
-        // Mean per-feature variance (weighted by the rows' weights), two-pass in f64.
-        let (x, d) = (data.rows(), data.rows().n_cols());
-        let weight = |i: usize| data.weights().map_or(1.0, |w| w[i]);
-        let n: f64 = (0..x.n_rows()).map(weight).sum();
-        let mut mean = vec![0.0; d];
-        for (i, row) in x.iter().enumerate() {
-            for (m, v) in mean.iter_mut().zip(row) {
-                *m += weight(i) * v.as_f64() / n;
-            }
-        }
-        let mut variance = 0.0;
-        for (i, row) in x.iter().enumerate() {
-            for (m, v) in mean.iter().zip(row) {
-                variance += weight(i) * (v.as_f64() - m).powi(2);
-            }
-        }
-        let scale = variance / (n * d as f64);
+        let variance = scaled_variance / scale / scale;
         Ok(Self {
-            reg_covar: self.reg_covar * scale,
+            reg_covar: self.reg_covar * variance,
             relative: false,
             ..*self
         })
+    }
+
+    /// Per component a count, D means and a D×D scatter (D for diagonal and spherical).
+    fn stats_values(&self, n_components: usize, n_features: usize) -> Option<usize> {
+        let scatter = match self.covariance_type {
+            CovarianceType::Diagonal | CovarianceType::Spherical => n_features,
+            _ => n_features.checked_mul(n_features)?,
+        };
+        n_components.checked_mul(scatter.checked_add(n_features)?.checked_add(1)?)
     }
 
     fn new_stats(&self, n_components: usize, n_features: usize) -> GaussianStats {
@@ -438,4 +462,27 @@ impl Gaussian {
             self.covariance_type,
         )
     }
+}
+
+/// The mean per-feature variance of `data` (weighted by the rows' weights), two-pass in f64, of
+/// the rows multiplied by a power of two that brings them near 1, and that power: the variance
+/// in data units is `variance / scale²`, whatever the data's scale.
+fn mean_variance<T: Scalar>(data: Data<'_, T>) -> (f64, f64) {
+    let (x, d) = (data.rows(), data.rows().n_cols());
+    let scale = unit_scale(x.as_slice());
+    let weight = |i: usize| data.weights().map_or(1.0, |w| w[i]);
+    let n: f64 = (0..x.n_rows()).map(weight).sum();
+    let mut mean = vec![0.0; d];
+    for (i, row) in x.iter().enumerate() {
+        for (m, v) in mean.iter_mut().zip(row) {
+            *m += weight(i) * (v.as_f64() * scale) / n;
+        }
+    }
+    let mut variance = 0.0;
+    for (i, row) in x.iter().enumerate() {
+        for (m, v) in mean.iter().zip(row) {
+            variance += weight(i) * (v.as_f64() * scale - m).powi(2);
+        }
+    }
+    (variance / (n * d as f64), scale)
 }

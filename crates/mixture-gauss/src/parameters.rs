@@ -90,7 +90,7 @@ impl Covariances {
         };
         match self {
             Covariances::Full(m) if m.len() == k => {
-                let mut flat = Vec::with_capacity(k * d * d);
+                let mut flat = Vec::new(); // grown matrix by matrix, each checked first
                 for c in m {
                     flat.extend(matrix(c, d)?);
                 }

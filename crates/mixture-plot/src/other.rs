@@ -23,7 +23,7 @@ pub fn prototype_figure<T: Scalar>(
 ) -> Result<Figure, PlotError> {
     let (k, d) = (values.n_rows(), values.n_cols());
     let (rows, cols) = shape;
-    if k == 0 || rows * cols != d {
+    if k == 0 || rows.checked_mul(cols) != Some(d) {
         return Err(PlotError::InvalidOption {
             name: "shape",
             value: format!("{rows}×{cols} for {k} images of {d} values"),

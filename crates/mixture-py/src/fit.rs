@@ -422,12 +422,14 @@ fn report_dict<'py>(py: Python<'py>, r: &FitReport) -> PyResult<Bound<'py, PyDic
     d.set_item("history", history)?;
     let degenerate = PyList::empty(py);
     for e in &r.degenerate {
+        // (run, iteration, component, reason, action, row re-seeded at or None)
         degenerate.append((
             e.run,
             e.iteration,
             e.component,
-            format!("{:?}", e.reason).to_lowercase(),
-            format!("{:?}", e.action),
+            e.reason.name(),
+            e.action.name(),
+            e.action.row(),
         ))?;
     }
     d.set_item("degenerate", degenerate)?;

@@ -185,8 +185,9 @@ pub(super) fn run<T: Value>(a: &FitArgs) -> Result<(), CliError> {
             })).collect::<Vec<_>>(),
             "degenerate": report.degenerate.iter().map(|e| json!({
                 "iteration": e.iteration, "component": e.component,
-                "reason": format!("{:?}", e.reason).to_lowercase(),
-                "action": format!("{:?}", e.action),
+                "reason": e.reason.name(),
+                "action": e.action.name(),
+                "row": e.action.row(),
             })).collect::<Vec<_>>(),
         }));
     } else {
@@ -215,9 +216,15 @@ pub(super) fn run<T: Value>(a: &FitArgs) -> Result<(), CliError> {
         }
         say(format!("BIC = {bic:.4}, AIC = {aic:.4}"));
         for e in &report.degenerate {
+            let action = match e.action.row() {
+                Some(row) => format!("re-seeded at row {row}"),
+                None => e.action.name().to_string(),
+            };
             say(format!(
-                "note: component {} was degenerate ({:?}) at iteration {}: {:?}",
-                e.component, e.reason, e.iteration, e.action
+                "note: component {} was degenerate ({}) at iteration {}: {action}",
+                e.component,
+                e.reason.name(),
+                e.iteration
             ));
         }
         for s in &report.suspect {
