@@ -853,12 +853,15 @@ fn degenerate_policies_and_relative_regularisation_from_the_command_line() {
     ];
     let reseed = json(&ok(&dir, &base));
     assert_eq!(reseed["degenerate"][0]["reason"], "empty");
+    assert_eq!(reseed["degenerate"][0]["action"], "reseeded");
+    assert!(reseed["degenerate"][0]["row"].is_u64(), "{reseed}");
     assert_eq!(reseed["n_components"], 3);
     let drop = json(&ok(
         &dir,
         &[&base[..], &["--on-degenerate", "drop", "-m", "d.json"]].concat(),
     ));
     assert_eq!(drop["degenerate"][0]["action"], "dropped");
+    assert!(drop["degenerate"][0]["row"].is_null());
     assert_eq!(drop["n_components"], 2);
     assert_eq!(
         json(&std::fs::read_to_string(dir.join("d.json")).unwrap())["n_components"],

@@ -1,0 +1,235 @@
+//! The command given what a careless or hostile user gives it: sizes no machine has, files with
+//! no line ends or giant fields, options that do not apply or are out of range, broken model
+//! files. Each is exit status 2 and one short line on standard error; nothing is written.
+
+mod common;
+
+use common::*;
+
+/// `fails`, and the line is short (no value echoed whole) and no output file appeared.
+fn refused(dir: &std::path::Path, args: &[&str], needle: &str) {
+    fails(dir, args, 2, needle);
+    let out = mixture(dir, args);
+    assert!(
+        out.stderr.len() < 500,
+        "{} bytes: {}",
+        out.stderr.len(),
+        out.stderr
+    );
+    assert!(!dir.join("out.csv").exists() && !dir.join("m2.json").exists());
+}
+
+#[test]
+fn sizes_from_input_are_checked_before_anything_is_allocated() {
+    let dir = workdir("sizes");
+    ok(&dir, &["generate", "lesson", "-o", "x.csv"]);
+    ok(&dir, &["fit", "-i", "x.csv", "-k", "3", "-m", "m.json"]);
+    refused(
+        &dir,
+        &[
+            "sample",
+            "-m",
+            "m.json",
+            "-n",
+            "1000000000000",
+            "-o",
+            "out.csv",
+        ],
+        "--n 1000000000000: 1000000000000 samples of 2 features would need 16000000000000 bytes",
+    );
+    refused(
+        &dir,
+        &[
+            "fit",
+            "-i",
+            "x.csv",
+            "-k",
+            "3",
+            "--n-init",
+            "1000000000000",
+            "-m",
+            "m2.json",
+        ],
+        "option `n_init` = 1000000000000 is invalid",
+    );
+    refused(
+        &dir,
+        &["generate", "gaussian", "-d", "100000", "-o", "out.csv"],
+        "option `n_features` = 100000 is invalid",
+    );
+    // One row of a million columns: read, then its full covariance refused by size.
+    let wide: Vec<String> = (0..1_000_000).map(|i| (i % 7).to_string()).collect();
+    std::fs::write(dir.join("wide.csv"), wide.join(",") + "\n").unwrap();
+    refused(
+        &dir,
+        &["fit", "-i", "wide.csv", "-k", "1", "-m", "m2.json"],
+        "the statistics of 1 components of 1000000 features",
+    );
+}
+
+#[test]
+fn inputs_without_line_ends_or_with_giant_fields_are_refused_in_one_short_line() {
+    let dir = workdir("giant");
+    #[cfg(unix)]
+    refused(
+        &dir,
+        &["fit", "-i", "/dev/zero", "-k", "2", "-m", "m2.json"],
+        "a line longer than 64 MiB",
+    );
+    let field = "7".repeat(5_000_000);
+    std::fs::write(dir.join("field.csv"), format!("1,2\n3,{field}\n")).unwrap();
+    refused(
+        &dir,
+        &["fit", "-i", "field.csv", "-k", "1", "-m", "m2.json"],
+        "line 2, column 1: \"777777777777777777777777\"… (5000000 bytes) is not a number",
+    );
+    // An NPY header that does not parse: its multi-line message on one line.
+    std::fs::write(
+        dir.join("header.npy"),
+        b"\x93NUMPY\x01\x00\x20\x00{'descr': '<f8',\n 'fortran_order': False, 'shape': (3, }\n",
+    )
+    .unwrap();
+    refused(
+        &dir,
+        &["fit", "-i", "header.npy", "-k", "1"],
+        "header.npy: not a readable NPY file",
+    );
+}
+
+#[test]
+fn options_are_checked_before_the_data_and_say_what_is_wrong() {
+    let dir = workdir("options");
+    ok(
+        &dir,
+        &[
+            "generate", "gaussian", "-d", "6", "-n", "300", "-o", "x.csv",
+        ],
+    );
+    ok(&dir, &["fit", "-i", "x.csv", "-k", "2", "-m", "m.json"]);
+    // Negative values reach validation and name the option, before the file is read.
+    for (args, needle) in [
+        (
+            &["fit", "-i", "missing.csv", "-k", "2", "--tol", "-1"][..],
+            "option `tol` = -1 is invalid",
+        ),
+        (
+            &[
+                "fit",
+                "-i",
+                "missing.csv",
+                "-k",
+                "2",
+                "--relative-reg-covar=-1",
+            ],
+            "option `relative_reg_covar` = -1",
+        ),
+        (
+            &[
+                "fit",
+                "-i",
+                "missing.csv",
+                "-k",
+                "2",
+                "--family",
+                "bernoulli",
+                "--covariance",
+                "diag",
+            ],
+            "--covariance applies to the gaussian family only",
+        ),
+        (
+            &[
+                "fit",
+                "-i",
+                "missing.csv",
+                "-k",
+                "2",
+                "--family",
+                "exponential",
+                "--relative-reg-covar",
+                "1e-3",
+            ],
+            "--relative-reg-covar applies to the gaussian family only",
+        ),
+        (
+            &[
+                "fit",
+                "-i",
+                "missing.csv",
+                "-k",
+                "2",
+                "--family",
+                "exponential",
+                "--reg-covar",
+                "1e-3",
+            ],
+            "--reg-covar applies to the gaussian family only",
+        ),
+    ] {
+        fails(&dir, args, 2, needle);
+    }
+    // Usage errors are one line too.
+    fails(
+        &dir,
+        &["fit", "-i", "x.csv"],
+        2,
+        "the following required arguments were not provided: --components",
+    );
+    fails(
+        &dir,
+        &["sample", "-m", "m.json", "-n", "-3", "-o", "out.csv"],
+        2,
+        "invalid value '-3' for '--n <N>'",
+    );
+    // The README's form of --dims.
+    ok(
+        &dir,
+        &[
+            "plot", "-m", "m.json", "-i", "x.csv", "-o", "p.png", "--dims", "2,5",
+        ],
+    );
+    ok(
+        &dir,
+        &[
+            "plot", "-m", "m.json", "-i", "x.csv", "-o", "p.png", "--dims", "2", "5",
+        ],
+    );
+    fails(
+        &dir,
+        &[
+            "plot", "-m", "m.json", "-i", "x.csv", "-o", "p.png", "--dims", "2",
+        ],
+        2,
+        "--dims needs two features",
+    );
+}
+
+#[test]
+fn a_broken_model_file_is_bad_input_about_the_file() {
+    let dir = workdir("badmodel");
+    ok(&dir, &["generate", "lesson", "-o", "x.csv"]);
+    ok(&dir, &["fit", "-i", "x.csv", "-k", "2", "-m", "m.json"]);
+    let mut m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("m.json")).unwrap()).unwrap();
+    m["covariances"][0] = serde_json::json!([[1.0, 2.0], [2.0, 1.0]]);
+    std::fs::write(dir.join("notpd.json"), m.to_string()).unwrap();
+    for args in [
+        &["score", "-m", "notpd.json", "-i", "x.csv"][..],
+        &[
+            "fit",
+            "-i",
+            "x.csv",
+            "-k",
+            "2",
+            "--init-model",
+            "notpd.json",
+        ],
+    ] {
+        fails(
+            &dir,
+            args,
+            2,
+            "notpd.json: malformed gaussian model file: component 0",
+        );
+    }
+}
