@@ -5,9 +5,14 @@
 //! program. Run `mixture --help`, or `mixture SUBCOMMAND --help`.
 //!
 //! Exit status: 0 on success, 2 for bad input (unreadable or malformed files, invalid
-//! options, data outside the family's domain), 1 for a failure while fitting. Errors are one
-//! line on standard error. Output files are written under a temporary name and renamed, so a
-//! failure never leaves a half-written file and never clobbers a good one.
+//! options, data outside the family's domain, sizes no machine has), 1 for a failure while
+//! fitting. Errors are one line on standard error. Outputs go through `mixture-output`:
+//! regular files atomically (a failure or a signal keeps the old file and leaves no temporary
+//! one), devices and FIFOs directly, `-` to standard output. The README's error contract lists
+//! every promise and its test.
+//!
+//! Layout: `args.rs` holds the command line's types, `commands/` one file per subcommand, and
+//! `family.rs` everything the command knows per family.
 
 pub mod args;
 mod commands;
