@@ -56,7 +56,7 @@ pub enum FileSource<T> {
 }
 
 impl<T: Value> FileSource<T> {
-    /// Opens `path` for reading in blocks.
+    /// Opens `path` for reading in blocks; `-` is standard input, as CSV, for one pass.
     ///
     /// # Errors
     /// [`CliError::input`] naming the file: unreadable, no data rows, a bad NPY header, or a
@@ -111,12 +111,12 @@ impl<T: Value> BlockSource<T> for FileSource<T> {
     }
 }
 
-/// A CSV file parsed in chunks.
+/// A CSV file parsed in chunks (`-`: standard input, read once).
 pub struct CsvSource<T> {
     path: PathBuf,
     header: Header,
     print: Fingerprint,
-    rows: CsvRows<T, BufReader<File>>,
+    rows: CsvRows<T, Box<dyn Read + Send>>,
     /// Rows handed out since the file was (re)opened.
     read: usize,
 }
@@ -127,8 +127,13 @@ impl<T: Value> CsvSource<T> {
     /// # Errors
     /// [`CliError::input`] naming the file.
     pub fn open(path: &Path, header: Header) -> std::result::Result<Self, CliError> {
-        let (file, print) = open(path)?;
-        let rows = CsvRows::new(BufReader::new(file), header)
+        let (reader, print): (Box<dyn Read + Send>, _) = if mixture_output::is_standard(path) {
+            (Box::new(std::io::stdin()), Fingerprint(0, None))
+        } else {
+            let (file, print) = open(path)?;
+            (Box::new(BufReader::new(file)), print)
+        };
+        let rows = CsvRows::new(reader, header)
             .map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
         if rows.n_cols() == 0 {
             return Err(CliError::input(format!("{}: no data rows", path.display())));
@@ -152,9 +157,15 @@ impl<T: Value> BlockSource<T> for CsvSource<T> {
         if self.read == 0 {
             return Ok(());
         }
+        if mixture_output::is_standard(&self.path) {
+            return Err(source_error(
+                Path::new("standard input"),
+                "it can be read only once, and this needs a second pass (--stream, or predict --proba to .npy): give a file",
+            ));
+        }
         let file = reopen(&self.path, self.print)?;
-        self.rows = CsvRows::new(BufReader::new(file), self.header)
-            .map_err(|e| source_error(&self.path, e))?;
+        let reader: Box<dyn Read + Send> = Box::new(BufReader::new(file));
+        self.rows = CsvRows::new(reader, self.header).map_err(|e| source_error(&self.path, e))?;
         self.read = 0;
         Ok(())
     }

@@ -360,3 +360,55 @@ fn a_signal_during_a_write_leaves_no_temporary_file_and_the_old_output() {
         );
     }
 }
+
+#[test]
+fn a_dash_input_is_standard_input_read_once() {
+    let dir = lesson("stdin");
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_mixture"))
+            .args(args)
+            .current_dir(&dir)
+            .stdin(std::fs::File::open(dir.join("x.csv")).unwrap())
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // The same numbers as from the file.
+    let from_file = ok(&dir, &["score", "-m", "m.json", "-i", "x.csv", "--json"]);
+    let (code, piped, _) = run(&["score", "-m", "m.json", "-i", "-", "--json"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(
+        json(&piped)["log_likelihood"],
+        json(&from_file)["log_likelihood"]
+    );
+    let (code, labels, _) = run(&["predict", "-m", "m.json", "-i", "-", "-o", "-"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(labels.lines().count(), 601);
+    // What needs a second pass, or a second standard input, says so.
+    for (args, needle) in [
+        (
+            &["fit", "-i", "-", "-k", "3", "--stream"][..],
+            "standard input: it can be read only once",
+        ),
+        (
+            &[
+                "predict", "-m", "m.json", "-i", "-", "--proba", "-o", "p.npy",
+            ],
+            "standard input can be read only once",
+        ),
+        (
+            &["score", "-m", "-", "-i", "x.csv"],
+            "--model cannot be standard input",
+        ),
+    ] {
+        let (code, _, err) = run(args);
+        assert_eq!(code, Some(2), "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1);
+    }
+    assert!(!dir.join("p.npy").exists());
+}

@@ -51,6 +51,25 @@ static REPORT_TO_STDERR: AtomicBool = AtomicBool::new(false);
 /// input or another output) or two outputs to standard output, before anything is read.
 fn check_files(command: &Command) -> Result<(), CliError> {
     let (inputs, outputs) = command.files();
+    // Standard input: the data only (`--input -`), and once.
+    for (i, (name, path)) in inputs.iter().enumerate() {
+        if !mixture_output::is_standard(path) {
+            continue;
+        }
+        if *name != "--input" {
+            return Err(CliError::input(format!(
+                "{name} cannot be standard input (-): only --input can; give a file"
+            )));
+        }
+        if let Some((other, _)) = inputs[..i]
+            .iter()
+            .find(|(_, p)| mixture_output::is_standard(p))
+        {
+            return Err(CliError::input(format!(
+                "{other} and {name} both read standard input (-); give one a file"
+            )));
+        }
+    }
     for (i, (out_name, out)) in outputs.iter().enumerate() {
         let others = inputs.iter().chain(&outputs[..i]);
         if let Some((name, _)) = others

@@ -15,6 +15,11 @@ pub(super) fn run<T: Value>(model: &AnyMixture<T>, a: &PredictArgs) -> Result<()
     };
     let io = |e: std::io::Error| cannot_write(&a.output, e);
     let k = model.n_components();
+    if a.proba && is_npy(&a.output) && mixture_output::is_standard(&a.input) {
+        return Err(CliError::input(
+            "--proba to .npy counts the rows first, and standard input can be read only once: give a file, or write CSV",
+        ));
+    }
     let mut out = OutputFile::create(&a.output)?;
     if a.proba && is_npy(&a.output) {
         // NPY needs the row count first: from the header, or from a counting pass over CSV.
