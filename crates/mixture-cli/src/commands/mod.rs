@@ -167,14 +167,7 @@ fn for_each_chunk<T: Value>(
     mut f: impl FnMut(Data<'_, T>, usize) -> Result<(), CliError>,
 ) -> Result<usize, CliError> {
     let mut x = FileSource::<T>::open(input, header_of(header))?;
-    if x.n_cols() != model.n_features() {
-        return Err(CliError::input(format!(
-            "{}: the data have {} columns but the model has {} features",
-            input.display(),
-            x.n_cols(),
-            model.n_features()
-        )));
-    }
+    check_columns(input, x.n_cols(), model)?;
     let mut w = weights.map(open_weights).transpose()?;
     let (mut rows, mut wbuf) = (Vec::new(), Vec::new());
     let mut seen = 0;
@@ -207,23 +200,25 @@ fn read_for_model<T: Value>(
     header: bool,
     model: &AnyMixture<T>,
 ) -> Result<RowMatrix<T>, CliError> {
-    let x = read_matrix::<T>(
-        path,
-        if header {
-            Header::Present
-        } else {
-            Header::Detect
-        },
-    )?;
-    if x.n_cols() != model.n_features() {
-        return Err(CliError::input(format!(
-            "{}: the data have {} columns but the model has {} features",
-            path.display(),
-            x.n_cols(),
-            model.n_features()
-        )));
-    }
+    let x = read_matrix::<T>(path, header_of(header))?;
+    check_columns(path, x.n_cols(), model)?;
     Ok(x)
+}
+
+/// Refuses data of another width than the model's.
+fn check_columns<T: Value>(
+    path: &Path,
+    n_cols: usize,
+    model: &AnyMixture<T>,
+) -> Result<(), CliError> {
+    if n_cols == model.n_features() {
+        return Ok(());
+    }
+    Err(CliError::input(format!(
+        "{}: the data have {n_cols} columns but the model has {} features",
+        path.display(),
+        model.n_features()
+    )))
 }
 
 pub(crate) fn header_of(present: bool) -> Header {
