@@ -213,6 +213,20 @@ fn a_broken_model_file_is_bad_input_about_the_file() {
         serde_json::from_str(&std::fs::read_to_string(dir.join("m.json")).unwrap()).unwrap();
     m["covariances"][0] = serde_json::json!([[1.0, 2.0], [2.0, 1.0]]);
     std::fs::write(dir.join("notpd.json"), m.to_string()).unwrap();
+    // A small file claiming 10⁵ features (its covariance one 1×1 matrix): refused for its
+    // shapes, nothing reserved from the claim.
+    let mut liar = m.clone();
+    liar["n_features"] = serde_json::json!(100_000);
+    liar["means"] = serde_json::json!([vec![0.0; 100_000], vec![0.0; 100_000]]);
+    liar["covariances"] = serde_json::json!([[[1.0]], [[1.0]]]);
+    std::fs::write(dir.join("liar.json"), liar.to_string()).unwrap();
+    fails(
+        &dir,
+        &["sample", "-m", "liar.json", "-n", "3", "-o", "s.csv"],
+        2,
+        "liar.json: malformed gaussian model file",
+    );
+    assert!(!dir.join("s.csv").exists());
     for args in [
         &["score", "-m", "notpd.json", "-i", "x.csv"][..],
         &[
