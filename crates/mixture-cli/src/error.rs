@@ -60,8 +60,43 @@ impl fmt::Display for CliError {
 
 impl std::error::Error for CliError {}
 
+/// The command-line flag behind a library option, so that messages name what the user typed.
+fn flag(option: &str) -> Option<&'static str> {
+    Some(match option {
+        "tol" => "--tol",
+        "n_init" => "--n-init",
+        "max_iter" => "--max-iter",
+        "reg_covar" => "--reg-covar",
+        "relative_reg_covar" => "--relative-reg-covar",
+        "held" | "parameters" => "--fix",
+        "on_degenerate" => "--on-degenerate",
+        "n_components" => "--components",
+        "n_features" => "--features",
+        "separation" => "--separation",
+        "flip" => "--flip",
+        "dims" => "--dims",
+        "shape" => "--shape",
+        "n_samples" => "--n",
+        _ => return None,
+    })
+}
+
+/// "--tol -1 is invalid: must be …" for an option the user typed as a flag.
+fn invalid_flag(name: &str, value: &str, expected: &str) -> Option<CliError> {
+    flag(name).map(|f| CliError::input(format!("{f} {value} is invalid: {expected}")))
+}
+
 impl From<MixtureError> for CliError {
     fn from(e: MixtureError) -> Self {
+        if let MixtureError::InvalidOption {
+            name,
+            value,
+            expected,
+        } = &e
+            && let Some(err) = invalid_flag(name, value, expected)
+        {
+            return err;
+        }
         // Problems with the data or options are the user's input; the rest arise in fitting.
         match e {
             MixtureError::ParametersNotFormed { .. }
@@ -76,6 +111,13 @@ impl From<mixture_plot::PlotError> for CliError {
     fn from(e: mixture_plot::PlotError) -> Self {
         match e {
             mixture_plot::PlotError::Model(m) => m.into(),
+            mixture_plot::PlotError::InvalidOption {
+                name,
+                ref value,
+                expected,
+            } if flag(name).is_some() => {
+                invalid_flag(name, value, expected).unwrap_or_else(|| Self::input(e.to_string()))
+            }
             other => Self::input(other.to_string()),
         }
     }

@@ -50,12 +50,12 @@ fn sizes_from_input_are_checked_before_anything_is_allocated() {
             "-m",
             "m2.json",
         ],
-        "option `n_init` = 1000000000000 is invalid",
+        "--n-init 1000000000000 is invalid",
     );
     refused(
         &dir,
         &["generate", "gaussian", "-d", "100000", "-o", "out.csv"],
-        "option `n_features` = 100000 is invalid",
+        "--features 100000 is invalid",
     );
     // One row of a million columns: read, then its full covariance refused by size.
     let wide: Vec<String> = (0..1_000_000).map(|i| (i % 7).to_string()).collect();
@@ -110,7 +110,7 @@ fn options_are_checked_before_the_data_and_say_what_is_wrong() {
     for (args, needle) in [
         (
             &["fit", "-i", "missing.csv", "-k", "2", "--tol", "-1"][..],
-            "option `tol` = -1 is invalid",
+            "--tol -1 is invalid",
         ),
         (
             &[
@@ -121,7 +121,7 @@ fn options_are_checked_before_the_data_and_say_what_is_wrong() {
                 "2",
                 "--relative-reg-covar=-1",
             ],
-            "option `relative_reg_covar` = -1",
+            "--relative-reg-covar -1 is invalid",
         ),
         (
             &[
