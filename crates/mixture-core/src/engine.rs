@@ -111,26 +111,20 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
             Input::Memory(data) => data.rows().n_cols(),
             Input::Stream { x, .. } => x.n_cols(),
         };
-        // Reserving (not touching) the memory finds sizes no machine has before any is used.
-        let copies = family
+        // Reserving (not touching) a few copies' memory finds sizes no machine has before any
+        // is used.
+        let values = family
             .stats_values(k, n_cols)
             .and_then(|v| v.checked_mul(4));
-        let what = format!(
-            "the statistics of {k} components of {n_cols} features ({} family)",
-            family.name()
-        );
-        let mut probe: Vec<f64> = Vec::new();
-        if let Some(n) = copies {
-            probe
-                .try_reserve_exact(n)
-                .map_err(|_| MixtureError::TooLarge {
-                    what: what.clone(),
-                    bytes: Some(n as u128 * 8),
-                })?;
-        } else {
-            return Err(MixtureError::TooLarge { what, bytes: None });
+        if !values.is_some_and(|n| Vec::<f64>::new().try_reserve_exact(n).is_ok()) {
+            return Err(MixtureError::TooLarge {
+                what: format!(
+                    "the statistics of {k} components of {n_cols} features ({} family)",
+                    family.name()
+                ),
+                bytes: values.map(|n| n as u128 * 8),
+            });
         }
-        drop(probe);
         let empty = family.new_stats(0, n_cols);
         let mut engine = Self {
             family,
