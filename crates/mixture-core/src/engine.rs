@@ -116,7 +116,7 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
         let values = family
             .stats_values(k, n_cols)
             .and_then(|v| v.checked_mul(4));
-        if !values.is_some_and(|n| Vec::<f64>::new().try_reserve_exact(n).is_ok()) {
+        if values.is_none_or(|n| Vec::<f64>::new().try_reserve_exact(n).is_err()) {
             return Err(MixtureError::TooLarge {
                 what: format!(
                     "the statistics of {k} components of {n_cols} features ({} family)",
