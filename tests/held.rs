@@ -273,6 +273,15 @@ fn bernoulli_and_exponential_components_are_held_whole() {
         "{e}"
     );
     assert!(e.to_string().contains("components are their means"), "{e}");
+    // Nor can a partial start take them.
+    let covariances = ParameterSet::of(&[Parameter::Covariances]);
+    let e = Estimator::new(Exponential::new(), 2)
+        .fit_from(Start::taking(&start, covariances), &x)
+        .unwrap_err();
+    assert!(
+        matches!(&e, MixtureError::InvalidOption { name: "taking", .. }),
+        "{e}"
+    );
 }
 
 #[test]

@@ -69,6 +69,7 @@ fn flag(option: &str) -> Option<&'static str> {
         "reg_covar" => "--reg-covar",
         "relative_reg_covar" => "--relative-reg-covar",
         "held" | "parameters" => "--fix",
+        "taking" => "--init-parts",
         "on_degenerate" => "--on-degenerate",
         "n_components" => "--components",
         "n_features" => "--features",

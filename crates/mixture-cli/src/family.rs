@@ -9,7 +9,7 @@ use mixture::model_file::AnyMixture;
 use mixture::select::Structure;
 use mixture_bern::Bernoulli;
 use mixture_core::rand::{SeedableRng, rngs::ChaCha8Rng};
-use mixture_core::{Family, Mixture, Parameter, Rows};
+use mixture_core::{Family, Mixture, Rows};
 use mixture_exp::Exponential;
 use mixture_gauss::{CovarianceType, Gaussian};
 use mixture_plot::{
@@ -36,15 +36,6 @@ impl FamilyArg {
             (a.covariance.is_some(), "--covariance"),
             (a.reg_covar.is_some(), "--reg-covar"),
             (a.relative_reg_covar.is_some(), "--relative-reg-covar"),
-            (
-                a.fix.is_some_and(|f| f.contains(Parameter::Covariances)),
-                "--fix covariances",
-            ),
-            (
-                a.init_parts
-                    .is_some_and(|f| f.contains(Parameter::Covariances)),
-                "--init-parts covariances",
-            ),
         ];
         match given.iter().find(|(set, _)| *set) {
             Some((_, option)) => Err(CliError::input(format!(

@@ -457,8 +457,7 @@ impl<F> Estimator<F> {
         T: Scalar,
         F: Family<T>,
     {
-        self.family.check_options()?;
-        self.options.validate()?;
+        self.check_options::<T>()?;
         self.check_held(Some(&Start::from(current)))?;
         m_step_checked(
             &self.family,
@@ -510,11 +509,7 @@ impl<F> Estimator<F> {
     {
         self.options.validate()?;
         self.family.check_options()?;
-        let groups = <F::Components as Components<T>>::GROUPS;
-        if self.options.held.first_missing(groups).is_some() {
-            return self.check_held::<T>(None);
-        }
-        Ok(())
+        check_groups::<T, F::Components>("held", self.options.held)
     }
 
     /// Checks options and data (in memory).
@@ -532,11 +527,15 @@ impl<F> Estimator<F> {
         Ok(())
     }
 
-    /// Checks that the held groups are the family's and come from `start`.
+    /// Checks that a partial start takes only groups the family has, and that the held groups
+    /// come from `start` (the family's own groups are checked with the options).
     fn check_held<T: Scalar>(&self, start: Option<&Start<'_, T, F::Components>>) -> Result<()>
     where
         F: Family<T>,
     {
+        if let Some(taking) = start.and_then(|s| s.taking) {
+            check_groups::<T, F::Components>("taking", taking)?;
+        }
         let held = self.options.held;
         if held.is_empty() {
             return Ok(());
@@ -548,14 +547,6 @@ impl<F> Estimator<F> {
                 expected,
             })
         };
-        let groups = <F::Components as Components<T>>::GROUPS;
-        if held.first_missing(groups).is_some() {
-            return refuse(if groups == [Parameter::Means] {
-                "may name weights and means only: this family's components are their means"
-            } else {
-                "may name only weights and this family's parameter groups"
-            });
-        }
         let Some(start) = start else {
             return refuse("needs a starting model that gives the held values (fit_from)");
         };
@@ -602,6 +593,22 @@ impl<F> Estimator<F> {
             f(observer)
         }
     }
+}
+
+/// Refuses a set of parameter groups (option `name`) that names a group components `C` lack.
+fn check_groups<T: Scalar, C: Components<T>>(name: &'static str, set: ParameterSet) -> Result<()> {
+    if set.first_missing(C::GROUPS).is_none() {
+        return Ok(());
+    }
+    Err(MixtureError::InvalidOption {
+        name,
+        value: set.to_string(),
+        expected: if C::GROUPS == [Parameter::Means] {
+            "may name weights and means only: this family's components are their means"
+        } else {
+            "may name only weights and this family's parameter groups"
+        },
+    })
 }
 
 /// A fitted mixture and how the fit went.
