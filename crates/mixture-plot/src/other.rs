@@ -260,14 +260,9 @@ pub fn trace_figure(
         });
     }
     ensure_font()?;
-    let (lo, hi) = points
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
-            (lo.min(p.1), hi.max(p.1))
-        });
-    let pad = ((hi - lo) * 0.05).max(hi.abs() * 1e-9).max(1e-9);
+    let (lo, hi) = padded_range(points.iter().map(|p| p.1));
     // Enough decimals to tell the axis' ticks apart, no more.
-    let decimals = (1 - ((hi - lo + 2.0 * pad) / 10.0).log10().floor() as i32).clamp(0, 9) as usize;
+    let decimals = (1 - ((hi - lo) / 10.0).log10().floor() as i32).clamp(0, 9) as usize;
     let (w, h) = size;
     let mut rgb = vec![255u8; w as usize * h as usize * 3];
     let area = {
@@ -278,7 +273,7 @@ pub fn trace_figure(
             .margin(12)
             .x_label_area_size(45)
             .y_label_area_size(90)
-            .build_cartesian_2d(0.0..(report.n_iter as f64).max(1.0), (lo - pad)..(hi + pad))?;
+            .build_cartesian_2d(0.0..(report.n_iter as f64).max(1.0), lo..hi)?;
         chart
             .configure_mesh()
             .x_desc("Iteration")
@@ -305,7 +300,7 @@ pub fn trace_figure(
             pixel_x: (px.start, px.end),
             pixel_y: (py.start, py.end),
             x_range: (0.0, (report.n_iter as f64).max(1.0)),
-            y_range: (lo - pad, hi + pad),
+            y_range: (lo, hi),
         }
     };
     Ok(Figure::new(w, h, rgb, Some(area)))
@@ -341,12 +336,7 @@ pub fn criterion_figure(
         });
     }
     ensure_font()?;
-    let (lo, hi) = all
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
-            (lo.min(p.1), hi.max(p.1))
-        });
-    let pad = ((hi - lo) * 0.05).max(hi.abs() * 1e-9).max(1e-9);
+    let (lo, hi) = padded_range(all.iter().map(|p| p.1));
     let k_max = all.iter().map(|p| p.0).max().unwrap_or(1).max(2) as f64;
     let k_min = all.iter().map(|p| p.0).min().unwrap_or(1) as f64;
     let (w, h) = size;
@@ -362,7 +352,7 @@ pub fn criterion_figure(
             .margin(12)
             .x_label_area_size(45)
             .y_label_area_size(90)
-            .build_cartesian_2d((k_min - 0.5)..(k_max + 0.5), (lo - pad)..(hi + pad))?;
+            .build_cartesian_2d((k_min - 0.5)..(k_max + 0.5), lo..hi)?;
         chart
             .configure_mesh()
             .x_desc("Number of components K")
@@ -409,8 +399,17 @@ pub fn criterion_figure(
             pixel_x: (px.start, px.end),
             pixel_y: (py.start, py.end),
             x_range: (k_min - 0.5, k_max + 0.5),
-            y_range: (lo - pad, hi + pad),
+            y_range: (lo, hi),
         }
     };
     Ok(Figure::new(w, h, rgb, Some(area)))
+}
+
+/// The y range of a line chart: the values' range with 5% of it (at least a hair) on each side.
+fn padded_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+        (lo.min(v), hi.max(v))
+    });
+    let pad = ((hi - lo) * 0.05).max(hi.abs() * 1e-9).max(1e-9);
+    (lo - pad, hi + pad)
 }
