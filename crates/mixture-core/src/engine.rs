@@ -1,14 +1,16 @@
 //! The in-memory engine: E-M passes over the row blocks of one matrix.
 //!
 //! A pass computes each block's [`Statistics`] (in parallel, in waves of blocks) and merges
-//! them one block at a time, in block order, into empty statistics: the path a hand-written
-//! loop of `Estimator::e_step` and `Statistics::merge` takes, so the two agree bit for bit,
-//! and the result does not depend on the number of threads or on the size of a wave. Memory
+//! them in block order through a [`MergeTree`]: the path a hand-written loop of
+//! `Estimator::e_step` and a `MergeTree` takes (on this machine or a cluster's workers), so
+//! the two agree bit for bit, and the result does not depend on the number of threads or on
+//! the size of a wave. Memory
 //! beyond the data is O(wave · (block_rows · K + statistics)), never N × K.
 
+use crate::chunked::{ChunkRequest, ChunkResult, ChunkedData, Responsibilities};
 use crate::error::{MixtureError, Result};
 use crate::family::{Components, Family, SufficientStats};
-use crate::init::{Init, Reservoir, initial_centres, sample_rows};
+use crate::init::{Init, RowSample, initial_centres, sample_rows};
 use crate::mixture::Mixture;
 use crate::options::{DegeneratePolicy, EmOptions, SpuriousPolicy, StopRule};
 use crate::report::{
@@ -18,7 +20,7 @@ use crate::rows::{Data, RowMatrix, Rows};
 use crate::scalar::Scalar;
 use crate::source::{BlockSource, read_weighted};
 use crate::statistics::{
-    DegenerateAction, DegenerateReason, Hold, MStep, Source, Statistics, Workspace,
+    DegenerateAction, DegenerateReason, Hold, MStep, MergeTree, Source, Statistics, Workspace,
     accumulate_block, m_step_checked,
 };
 use crate::validate::{check_block, check_n_components};
@@ -54,11 +56,8 @@ struct Slot<T, S, W> {
     n_rows: usize,
 }
 
-/// The random stream of the initialisation sample (runs use streams 0, 1, ...).
-const SAMPLE_STREAM: u64 = u64::MAX;
-
 /// Where a fit's rows come from: one in-memory matrix, or sources read pass after pass.
-pub(crate) enum Input<'x, T> {
+pub(crate) enum Input<'x, T: Scalar, F: Family<T>> {
     /// Rows in memory, with optional weights (already validated).
     Memory(Data<'x, T>),
     /// Rows (and weights) read block by block; validated as they are read.
@@ -66,6 +65,8 @@ pub(crate) enum Input<'x, T> {
         x: &'x mut dyn BlockSource<T>,
         w: Option<&'x mut dyn BlockSource<f64>>,
     },
+    /// Chunks held elsewhere, which compute each pass themselves (and validate their rows).
+    Chunked(&'x mut dyn ChunkedData<T, F>),
 }
 
 /// What a sampling pass saw, and the initialisation sample.
@@ -88,10 +89,12 @@ impl<T> Sampled<T> {
 /// E-M over one data set, in memory or streamed.
 pub(crate) struct Engine<'x, T: Scalar, F: Family<T>> {
     family: F,
-    input: Input<'x, T>,
+    input: Input<'x, T, F>,
     n_cols: usize,
     options: EmOptions,
     slots: Vec<Slot<T, F::Stats, F::Scratch>>,
+    /// Merges the blocks of a pass into `total`.
+    tree: MergeTree<F::Stats>,
     total: Statistics<F::Stats>,
     /// Degenerate components met so far, in every run.
     pub(crate) events: Vec<DegenerateEvent>,
@@ -103,13 +106,14 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
     /// few copies: per worker and merged) cannot be allocated.
     pub(crate) fn new(
         family: F,
-        input: Input<'x, T>,
+        input: Input<'x, T, F>,
         k: usize,
         options: EmOptions,
     ) -> Result<Self> {
         let n_cols = match &input {
             Input::Memory(data) => data.rows().n_cols(),
             Input::Stream { x, .. } => x.n_cols(),
+            Input::Chunked(chunks) => chunks.n_features(),
         };
         // Reserving (not touching) a few copies' memory finds sizes no machine has before any
         // is used.
@@ -132,6 +136,7 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
             n_cols,
             options,
             slots: Vec::new(),
+            tree: MergeTree::new(),
             total: Statistics::new(empty),
             events: Vec::new(),
         };
@@ -166,6 +171,7 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
         let n_blocks = match &self.input {
             Input::Memory(data) => data.n_rows().div_ceil(self.options.block_rows),
             Input::Stream { .. } => usize::MAX,
+            Input::Chunked(_) => 1, // computed elsewhere
         };
         let per_slot = stats.family().n_values().max(1);
         let wave = (WAVE_VALUES / per_slot)
@@ -182,6 +188,7 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
                 n_rows: 0,
             })
             .collect();
+        self.tree.clear();
         self.total = stats;
     }
 
@@ -201,6 +208,7 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
                     b,
                     *next_row,
                 )?,
+                Input::Chunked(_) => 0,
             };
             if n == 0 {
                 break;
@@ -223,9 +231,25 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
         }
         self.total.reset();
         let n_cols = self.n_cols;
-        let (memory, weighted) = match &self.input {
+        let (memory, weighted) = match &mut self.input {
             Input::Memory(data) => (Some(*data), data.weights().is_some()),
             Input::Stream { w, .. } => (None, w.is_some()),
+            Input::Chunked(chunks) => {
+                let request = ChunkRequest::Statistics {
+                    n_features: n_cols,
+                    source: Responsibilities::of(source, self.total.n_components()),
+                    accumulate,
+                };
+                let total = match chunks.run(&request)? {
+                    ChunkResult::Statistics(total) => total,
+                    ChunkResult::Sample(_) => return Err(chunk_answer("a sample")),
+                };
+                if let Some(reason) = self.total.family().incompatibility(total.family()) {
+                    return Err(chunk_answer(&reason));
+                }
+                self.total = total;
+                return self.check_pass(self.total.n_rows());
+            }
         };
         let mut next_row = 0;
         loop {
@@ -272,100 +296,108 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
                 if let Some(e) = slot.error.take() {
                     return Err(e);
                 }
-                self.total.merge_unchecked(&slot.stats);
+                self.tree.push_unchecked(&slot.stats);
             }
         }
-        if next_row == 0 {
-            return Err(MixtureError::EmptyData { n_rows: 0, n_cols });
+        if let Some(total) = self.tree.finish() {
+            self.total = total;
+        }
+        self.check_pass(next_row)
+    }
+
+    /// Refuses a pass over no rows, or over rows of no weight.
+    fn check_pass(&self, n_rows: usize) -> Result<()> {
+        if n_rows == 0 {
+            return Err(MixtureError::EmptyData {
+                n_rows: 0,
+                n_cols: self.n_cols,
+            });
         }
         if self.total.weight_total() <= 0.0 {
-            return Err(MixtureError::ZeroTotalWeight { n_rows: next_row });
+            return Err(MixtureError::ZeroTotalWeight { n_rows });
         }
         Ok(())
     }
 
-    /// A pass that checks every row (streams) and draws the initialisation sample: a seeded
-    /// weighted reservoir of [`sample_rows`] rows of positive weight, in row order. Also
-    /// checks that there are at least `k` rows of positive weight.
+    /// A pass that checks every row (streams, chunks) and draws the initialisation sample:
+    /// a seeded weighted reservoir of [`sample_rows`] rows of positive weight, in row order.
+    /// Also checks that there are at least `k` rows of positive weight.
     pub(crate) fn sample(&mut self, k: usize) -> Result<Sampled<T>> {
-        let mut rng = ChaCha8Rng::seed_from_u64(self.options.seed);
-        rng.set_stream(SAMPLE_STREAM);
-        let mut reservoir = Reservoir::new(sample_rows(k, self.n_cols), rng);
+        let (seed, size) = (self.options.seed, sample_rows(k, self.n_cols));
+        let mut sample = RowSample::new(seed, size);
         let (mut rows, mut weights) = (Vec::new(), Vec::new());
         let b = self.options.block_rows;
-        let (mut next_row, mut positive, mut weighted) = (0, 0, false);
         match &mut self.input {
-            Input::Memory(data) => {
-                weighted = data.weights().is_some();
-                for (i, row) in data.rows().iter().enumerate() {
-                    let w = data.weights().map_or(1.0, |w| w[i]);
-                    if w > 0.0 {
-                        reservoir.offer(i, row, w);
-                        positive += 1;
-                    }
-                }
-                next_row = data.n_rows();
-            }
+            Input::Memory(data) => sample.offer_rows(*data, 0),
             Input::Stream { x, w } => {
                 x.rewind()?;
                 if let Some(w) = w {
                     w.rewind()?;
-                    weighted = true;
                 }
-                let mut total = 0.0;
                 loop {
+                    let first = sample.n_rows();
                     let n = read_weighted(
                         &mut **x,
                         w.as_deref_mut(),
                         &mut rows,
                         &mut weights,
                         b,
-                        next_row,
+                        first,
                     )?;
                     if n == 0 {
                         break;
                     }
                     let data = Data::new(
                         Rows::new(&rows, self.n_cols).expect("whole rows"),
-                        weighted.then_some(&weights[..]),
+                        w.is_some().then_some(&weights[..]),
                     );
                     check_block(
                         data,
-                        next_row,
+                        first,
                         self.n_cols,
                         <F::Components as Components<T>>::check_domain,
                     )?;
-                    for (i, row) in data.rows().iter().enumerate() {
-                        let wi = data.weights().map_or(1.0, |w| w[i]);
-                        if wi > 0.0 {
-                            reservoir.offer(next_row + i, row, wi);
-                            positive += 1;
-                            total += wi;
-                        }
-                    }
-                    next_row += n;
+                    sample.offer_rows(data, first);
                 }
-                if next_row == 0 {
-                    return Err(MixtureError::EmptyData {
-                        n_rows: 0,
-                        n_cols: self.n_cols,
-                    });
-                }
-                if total <= 0.0 {
-                    return Err(MixtureError::ZeroTotalWeight { n_rows: next_row });
-                }
-                if !total.is_finite() {
-                    return Err(MixtureError::InvalidWeight {
-                        row: next_row - 1,
-                        value: total,
-                    });
+            }
+            Input::Chunked(chunks) => {
+                let request = ChunkRequest::Sample {
+                    seed,
+                    size,
+                    n_features: self.n_cols,
+                };
+                sample = match chunks.run(&request)? {
+                    ChunkResult::Sample(s) if (s.seed, s.size) == (seed, size) => s,
+                    ChunkResult::Sample(_) => return Err(chunk_answer("another sample")),
+                    ChunkResult::Statistics(_) => return Err(chunk_answer("statistics")),
+                };
+                if sample.kept.iter().any(|r| r.0.values.len() != self.n_cols) {
+                    return Err(chunk_answer("sample rows of another dimension"));
                 }
             }
         }
-        check_n_components(k, positive)?;
-        let (values, sample_weights) = reservoir.into_rows::<T>();
+        let n_rows = sample.n_rows();
+        if n_rows == 0 {
+            return Err(MixtureError::EmptyData {
+                n_rows: 0,
+                n_cols: self.n_cols,
+            });
+        }
+        let total = sample.weight_total();
+        if total <= 0.0 {
+            return Err(MixtureError::ZeroTotalWeight { n_rows });
+        }
+        if !total.is_finite() {
+            return Err(MixtureError::InvalidWeight {
+                row: n_rows - 1,
+                value: total,
+            });
+        }
+        check_n_components(k, sample.positive_rows())?;
+        let weighted = sample.weighted;
+        let (values, sample_weights) = sample.into_rows::<T>();
         Ok(Sampled {
-            n_rows: next_row,
+            n_rows,
             rows: RowMatrix::new(values, self.n_cols)?,
             weights: weighted.then_some(sample_weights),
         })
@@ -569,5 +601,12 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
                 })
             })
             .collect()
+    }
+}
+
+/// The error for chunks that answered a request with something else.
+fn chunk_answer(what: &str) -> MixtureError {
+    MixtureError::Source {
+        message: format!("the data's chunks answered with {what} (a bug in their runner)"),
     }
 }

@@ -288,16 +288,19 @@ impl<F> Estimator<F> {
         F::Components: 'm,
     {
         self.check_options::<T>()?;
-        self.fit_input(Input::Stream { x, w: weights }, start, observer)
+        // Reborrowed for the call only: the input's lifetime then needs no bound on `F`.
+        let x: &mut dyn BlockSource<T> = x;
+        let w = weights.map(|w| -> &mut dyn BlockSource<f64> { w });
+        self.fit_input(Input::Stream { x, w }, start, observer)
     }
 
     /// The fit behind [`Estimator::fit`], [`Estimator::fit_from`] and
     /// [`Estimator::fit_source`]: a sampling pass (checks, the initialisation sample, the
     /// family's data-dependent settings), then E-M from each initialisation run or from
     /// `start`.
-    fn fit_input<T>(
+    pub(crate) fn fit_input<T>(
         &self,
-        input: Input<'_, T>,
+        input: Input<'_, T, F>,
         start: Option<Start<'_, T, F::Components>>,
         observer: &mut dyn FitObserver,
     ) -> Result<Fitted<T, F::Components>>

@@ -324,22 +324,34 @@ pub fn sample_rows(n_components: usize, n_features: usize) -> usize {
     SAMPLE_MAX_ROWS.min(n_components.max(SAMPLE_VALUES / n_features.max(1)))
 }
 
-/// A seeded weighted reservoir sample (Efraimidis and Spirakis' A-Res: row i gets the key
-/// `ln(u_i) / w_i` with u_i uniform, and the `cap` largest keys are kept), built one row at a
-/// time in row order, so the same rows and seed give the same sample in memory and from a file.
-pub(crate) struct Reservoir {
-    cap: usize,
-    /// (key, row, weight, values) of the kept rows; a min-heap on (key, −row).
-    kept: std::collections::BinaryHeap<std::cmp::Reverse<Keyed>>,
-    rng: rand::rngs::ChaCha8Rng,
+/// The initialisation sample, or the part of it that some rows give: a seeded weighted
+/// reservoir sample (Efraimidis and Spirakis' A-Res: row i gets the key `ln(u_i) / w_i`, and
+/// the `size` largest keys are kept), with the counts a fit checks (rows seen, rows of positive
+/// weight, their weight).
+///
+/// u_i is a function of the seed and the row's index only, so samples of disjoint parts of the
+/// data [`merge`](RowSample::merge) into the sample of their union, in any order: the same rows
+/// and seed give the same sample in memory, from a file, and from a cluster's chunks
+/// ([`crate::ChunkRequest::Sample`]).
+#[derive(Debug, Clone)]
+pub struct RowSample {
+    pub(crate) seed: u64,
+    pub(crate) size: usize,
+    pub(crate) n_rows: usize,
+    pub(crate) positive_rows: usize,
+    pub(crate) weight_total: f64,
+    pub(crate) weighted: bool,
+    /// The kept rows; a min-heap on (key, −row).
+    pub(crate) kept: std::collections::BinaryHeap<std::cmp::Reverse<Keyed>>,
 }
 
 /// A sampled row with its key.
+#[derive(Debug, Clone)]
 pub(crate) struct Keyed {
-    key: f64,
-    row: usize,
-    weight: f64,
-    values: Vec<f64>,
+    pub(crate) key: f64,
+    pub(crate) row: usize,
+    pub(crate) weight: f64,
+    pub(crate) values: Vec<f64>,
 }
 
 impl PartialEq for Keyed {
@@ -362,38 +374,122 @@ impl Ord for Keyed {
     }
 }
 
-impl Reservoir {
-    /// An empty reservoir of `cap` rows drawing from `rng`.
-    pub(crate) fn new(cap: usize, rng: rand::rngs::ChaCha8Rng) -> Self {
+/// The sampling key of `row` (of weight `weight` > 0): `ln(u) / weight` with u uniform in
+/// (0, 1] drawn from the seed and the row's index; at least `f64::MIN` (a weight so small
+/// that the key would be −∞ ties with the least finite key), so that keys serialise as
+/// numbers.
+fn sample_key(seed: u64, row: usize, weight: f64) -> f64 {
+    const SAMPLE_SALT: u64 = 0x5A4D_504C_4552_4F57;
+    let z = mix(mix(seed ^ SAMPLE_SALT) ^ row as u64);
+    let u = ((z >> 11) + 1) as f64 * (1.0 / (1u64 << 53) as f64);
+    (u.ln() / weight).max(f64::MIN)
+}
+
+impl RowSample {
+    /// An empty sample of at most `size` rows (at least 1) drawn with `seed`.
+    pub fn new(seed: u64, size: usize) -> Self {
         Self {
-            cap: cap.max(1),
+            seed,
+            size: size.max(1),
+            n_rows: 0,
+            positive_rows: 0,
+            weight_total: 0.0,
+            weighted: false,
             kept: std::collections::BinaryHeap::new(),
-            rng,
         }
     }
 
-    /// Offers row `row` (values, weight > 0).
-    pub(crate) fn offer<T: Scalar>(&mut self, row: usize, values: &[T], weight: f64) {
-        let u: f64 = rng_open01(&mut self.rng);
-        let key = u.ln() / weight;
-        let keyed = |values: Vec<f64>| Keyed {
-            key,
-            row,
-            weight,
-            values,
-        };
-        if self.kept.len() == self.cap {
+    /// Offers the rows of `data` (already checked), which start at row `first_row`.
+    pub(crate) fn offer_rows<T: Scalar>(
+        &mut self,
+        data: crate::rows::Data<'_, T>,
+        first_row: usize,
+    ) {
+        self.weighted |= data.weights().is_some();
+        for (i, row) in data.rows().iter().enumerate() {
+            let weight = data.weights().map_or(1.0, |w| w[i]);
+            if weight > 0.0 {
+                self.positive_rows += 1;
+                self.weight_total += weight;
+                self.offer(
+                    Keyed {
+                        key: sample_key(self.seed, first_row + i, weight),
+                        row: first_row + i,
+                        weight,
+                        values: Vec::new(),
+                    },
+                    row,
+                );
+            }
+        }
+        self.n_rows += data.n_rows();
+    }
+
+    /// Keeps `keyed` if its key is among the `size` largest, with `values` (widened) if
+    /// `keyed` has none yet: only kept rows are copied.
+    fn offer<T: Scalar>(&mut self, mut keyed: Keyed, values: &[T]) {
+        if self.kept.len() == self.size {
             // Reverse: the heap's top is the least key.
-            if self.kept.peek().expect("full").0 >= keyed(Vec::new()) {
+            if self.kept.peek().expect("full").0 >= keyed {
                 return;
             }
             self.kept.pop();
         }
-        let values = values.iter().map(|v| v.as_f64()).collect();
-        self.kept.push(std::cmp::Reverse(keyed(values)));
+        if keyed.values.is_empty() {
+            keyed.values = values.iter().map(|v| v.as_f64()).collect();
+        }
+        self.kept.push(std::cmp::Reverse(keyed));
     }
 
-    /// The sample in row order: values (rows of D) and weights.
+    /// Adds the sample of other rows (disjoint from this sample's), drawn with the same seed
+    /// and size.
+    ///
+    /// # Errors
+    /// [`MixtureError::InvalidOption`] when the seeds or sizes differ.
+    pub fn merge(&mut self, other: &Self) -> Result<()> {
+        if (self.seed, self.size) != (other.seed, other.size) {
+            return Err(MixtureError::InvalidOption {
+                name: "sample",
+                value: format!("seed {} size {}", other.seed, other.size),
+                expected: "samples merge only with samples of the same seed and size",
+            });
+        }
+        self.n_rows += other.n_rows;
+        self.positive_rows += other.positive_rows;
+        self.weight_total += other.weight_total;
+        self.weighted |= other.weighted;
+        for keyed in &other.kept {
+            self.offer::<f64>(keyed.0.clone(), &[]);
+        }
+        Ok(())
+    }
+
+    /// Rows seen, including rows of weight 0.
+    pub fn n_rows(&self) -> usize {
+        self.n_rows
+    }
+
+    /// Rows seen of positive weight.
+    pub fn positive_rows(&self) -> usize {
+        self.positive_rows
+    }
+
+    /// The total weight of the rows seen.
+    pub fn weight_total(&self) -> f64 {
+        self.weight_total
+    }
+
+    /// Rows kept.
+    pub fn len(&self) -> usize {
+        self.kept.len()
+    }
+
+    /// Whether no row is kept.
+    pub fn is_empty(&self) -> bool {
+        self.kept.is_empty()
+    }
+
+    /// The kept rows in row order: values (rows of D) and weights.
     pub(crate) fn into_rows<T: Scalar>(self) -> (Vec<T>, Vec<f64>) {
         let mut kept: Vec<Keyed> = self.kept.into_iter().map(|r| r.0).collect();
         kept.sort_by_key(|k| k.row);
@@ -404,11 +500,6 @@ impl Reservoir {
         let weights = kept.iter().map(|k| k.weight).collect();
         (values, weights)
     }
-}
-
-/// A uniform draw in (0, 1]: never 0, so its logarithm is finite.
-fn rng_open01<R: Rng + ?Sized>(rng: &mut R) -> f64 {
-    1.0 - rng.random::<f64>()
 }
 
 #[cfg(test)]

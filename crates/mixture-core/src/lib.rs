@@ -13,6 +13,7 @@
 //!
 //! Families live in their own crates (`mixture-gauss`, ...); this crate knows none of them.
 
+mod chunked;
 mod engine;
 mod error;
 mod estimator;
@@ -33,10 +34,11 @@ mod source;
 mod statistics;
 mod validate;
 
+pub use chunked::{ChunkRequest, ChunkResult, ChunkedData, Responsibilities};
 pub use error::{MixtureError, Result};
 pub use estimator::{Estimator, Fitted, Start};
 pub use family::{Components, Family, SufficientStats, check_same_shape, take_means};
-pub use init::{Init, LLOYD_ITERATIONS, SAMPLE_MAX_ROWS, SAMPLE_VALUES, sample_rows};
+pub use init::{Init, LLOYD_ITERATIONS, RowSample, SAMPLE_MAX_ROWS, SAMPLE_VALUES, sample_rows};
 pub use mixture::Mixture;
 pub use moments::FirstMoments;
 pub use numeric::{EXP_UNDERFLOW, EXP_UNDERFLOW_F32, affine_log_densities, logsumexp, unit_scale};
@@ -53,8 +55,8 @@ pub use rows::{Data, RowMatrix, Rows, try_filled};
 pub use scalar::Scalar;
 pub use source::{BlockSource, MatrixSource, SliceSource, read_weighted};
 pub use statistics::{
-    Degeneracy, DegenerateAction, DegenerateReason, MIN_COMPONENT_WEIGHT, MStep, Statistics,
-    WorstRow, m_step,
+    Degeneracy, DegenerateAction, DegenerateReason, MIN_COMPONENT_WEIGHT, MStep, MergeTree,
+    Statistics, WorstRow, m_step,
 };
 pub use validate::{
     check_data, check_finite_data, check_marginal_dims, check_n_components, check_parameters,

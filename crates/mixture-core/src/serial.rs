@@ -6,6 +6,7 @@
 //! format) gives back every bit.
 
 use crate::family::{Components, SufficientStats};
+use crate::init::{Keyed, RowSample};
 use crate::mixture::Mixture;
 use crate::scalar::Scalar;
 use crate::statistics::{Statistics, WorstRow};
@@ -94,6 +95,105 @@ impl<S: SufficientStats> TryFrom<StatisticsRepr<S>> for Statistics<S> {
             n_rows: r.n_rows,
             worst: r.worst,
         })
+    }
+}
+
+/// The `format` of a serialised initialisation sample ([`RowSample`]).
+pub const SAMPLE_FORMAT: &str = "mixture-row-sample";
+/// The version of serialised samples this library writes and reads.
+pub const SAMPLE_VERSION: u32 = 1;
+
+/// One kept row of a [`RowSample`] as it is written.
+#[derive(Serialize, Deserialize)]
+struct KeyedRepr {
+    key: f64,
+    row: usize,
+    weight: f64,
+    values: Vec<f64>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct RowSampleRepr {
+    format: String,
+    version: u32,
+    seed: u64,
+    size: usize,
+    n_rows: usize,
+    positive_rows: usize,
+    weight_total: f64,
+    weighted: bool,
+    /// In row order.
+    rows: Vec<KeyedRepr>,
+}
+
+impl Serialize for RowSample {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut rows: Vec<KeyedRepr> = self
+            .kept
+            .iter()
+            .map(|k| KeyedRepr {
+                key: k.0.key,
+                row: k.0.row,
+                weight: k.0.weight,
+                values: k.0.values.clone(),
+            })
+            .collect();
+        rows.sort_by_key(|k| k.row);
+        RowSampleRepr {
+            format: SAMPLE_FORMAT.into(),
+            version: SAMPLE_VERSION,
+            seed: self.seed,
+            size: self.size,
+            n_rows: self.n_rows,
+            positive_rows: self.positive_rows,
+            weight_total: self.weight_total,
+            weighted: self.weighted,
+            rows,
+        }
+        .serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for RowSample {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let r = RowSampleRepr::deserialize(deserializer)?;
+        check_header(
+            "a row sample",
+            &r.format,
+            r.version,
+            SAMPLE_FORMAT,
+            SAMPLE_VERSION,
+        )
+        .map_err(de::Error::custom)?;
+        let d = r.rows.first().map_or(0, |k| k.values.len());
+        let consistent = r.rows.len() <= r.size.min(r.positive_rows)
+            && r.positive_rows <= r.n_rows
+            && r.rows
+                .iter()
+                .all(|k| k.values.len() == d && k.weight > 0.0 && k.key <= 0.0);
+        if !consistent {
+            return Err(de::Error::custom(
+                "a row sample must keep at most `size` rows of positive weight and keys ≤ 0, all of one dimension",
+            ));
+        }
+        let mut sample = RowSample::new(r.seed, r.size);
+        sample.n_rows = r.n_rows;
+        sample.positive_rows = r.positive_rows;
+        sample.weight_total = r.weight_total;
+        sample.weighted = r.weighted;
+        sample.kept = r
+            .rows
+            .into_iter()
+            .map(|k| {
+                std::cmp::Reverse(Keyed {
+                    key: k.key,
+                    row: k.row,
+                    weight: k.weight,
+                    values: k.values,
+                })
+            })
+            .collect();
+        Ok(sample)
     }
 }
 

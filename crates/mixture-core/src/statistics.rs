@@ -239,8 +239,8 @@ impl<S: SufficientStats> Statistics<S> {
     ///
     /// Merging is exact arithmetic on `f64` values (sums, and for Gaussians the pairwise
     /// update of centred scatters), so it is associative only up to rounding: merge parts in
-    /// a fixed order (the order of the rows) to get the same bits every time.
-    /// `Estimator::fit` merges one block at a time, in block order, into empty statistics.
+    /// a fixed order to get the same bits every time. `Estimator::fit` merges its blocks in
+    /// the order of a [`MergeTree`].
     ///
     /// # Errors
     /// [`MixtureError::IncompatibleStatistics`] when the two differ in K, D or kind.
@@ -296,6 +296,134 @@ impl<S: SufficientStats> Statistics<S> {
         self.weight_total = 0.0;
         self.n_rows = 0;
         self.worst.clear();
+    }
+}
+
+/// Merges the statistics of consecutive parts of the data (blocks, file chunks, a cluster's
+/// chunks), given in row order, as a balanced binary tree whose shape depends only on their
+/// number: level by level, part 2i with part 2i + 1, an odd last part going up a level
+/// alone. This is the order in which [`crate::Estimator::fit`] merges its blocks, so E-steps
+/// of the same blocks merged through a `MergeTree` give the fit's bits, and a distributed
+/// reduction that pairs neighbours level by level gives them too. Pairwise merging also
+/// keeps the rounding error of the sums O(log n) in the number of parts, not O(n).
+///
+/// It holds at most one partial result per level (log₂ n of them).
+///
+/// # Examples
+/// ```
+/// use mixture_core::{MergeTree, Statistics};
+/// # fn parts() -> Vec<Statistics<mixture_core::FirstMoments>> { Vec::new() }
+/// let mut tree = MergeTree::new();
+/// for part in parts() {
+///     tree.push(&part)?; // in row order
+/// }
+/// let total: Option<Statistics<_>> = tree.finish();
+/// # Ok::<(), mixture_core::MixtureError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct MergeTree<S> {
+    pairs: Pairwise<Statistics<S>>,
+}
+
+impl<S> Default for MergeTree<S> {
+    fn default() -> Self {
+        Self {
+            pairs: Pairwise::default(),
+        }
+    }
+}
+
+impl<S: SufficientStats> MergeTree<S> {
+    /// An empty tree.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds the statistics of the next part.
+    ///
+    /// # Errors
+    /// [`MixtureError::IncompatibleStatistics`] when they differ in K, D or kind from the
+    /// parts before.
+    pub fn push(&mut self, part: &Statistics<S>) -> Result<()> {
+        if let Some(first) = self.pairs.first()
+            && let Some(reason) = first.family.incompatibility(&part.family)
+        {
+            return Err(MixtureError::IncompatibleStatistics { reason });
+        }
+        self.push_unchecked(part);
+        Ok(())
+    }
+
+    pub(crate) fn push_unchecked(&mut self, part: &Statistics<S>) {
+        self.pairs.push(part, Statistics::merge_unchecked);
+    }
+
+    /// The merged statistics of every part pushed (`None` if none was), leaving the tree
+    /// empty.
+    pub fn finish(&mut self) -> Option<Statistics<S>> {
+        self.pairs.finish(Statistics::merge_unchecked)
+    }
+
+    /// Forgets the parts pushed and the memory kept for new ones.
+    pub(crate) fn clear(&mut self) {
+        self.pairs = Pairwise::default();
+    }
+}
+
+/// The shape of a [`MergeTree`], for any values merged by a function `merge(left, right)`
+/// (left holds the earlier parts).
+#[derive(Debug, Clone)]
+pub(crate) struct Pairwise<P> {
+    /// Complete subtrees with their levels, strictly decreasing from the bottom.
+    stack: Vec<(u32, P)>,
+    /// Values no longer in use, whose memory the next parts reuse.
+    spare: Vec<P>,
+}
+
+impl<P> Default for Pairwise<P> {
+    fn default() -> Self {
+        Self {
+            stack: Vec::new(),
+            spare: Vec::new(),
+        }
+    }
+}
+
+impl<P: Clone> Pairwise<P> {
+    fn first(&self) -> Option<&P> {
+        self.stack.first().map(|(_, p)| p)
+    }
+
+    /// Adds the next part: like a binary counter, it joins the subtrees of equal level on top.
+    pub(crate) fn push(&mut self, part: &P, merge: impl Fn(&mut P, &P)) {
+        let mut carry = match self.spare.pop() {
+            Some(mut spare) => {
+                spare.clone_from(part);
+                spare
+            }
+            None => part.clone(),
+        };
+        let mut level = 0;
+        while self.stack.last().is_some_and(|(top, _)| *top == level) {
+            let (_, mut left) = self.stack.pop().expect("a top");
+            merge(&mut left, &carry);
+            self.spare.push(carry);
+            carry = left;
+            level += 1;
+        }
+        self.stack.push((level, carry));
+    }
+
+    /// The complete subtrees joined from the right: what pairing level by level does with the
+    /// parts left over at the end of each level.
+    pub(crate) fn finish(&mut self, merge: impl Fn(&mut P, &P)) -> Option<P> {
+        let (_, mut right) = self.stack.pop()?;
+        while let Some((_, mut left)) = self.stack.pop() {
+            merge(&mut left, &right);
+            self.spare.push(right);
+            right = left;
+        }
+        Some(right)
     }
 }
 
@@ -629,5 +757,43 @@ fn estimate<T: Scalar, F: Family<T>>(
             family.estimate_holding(stats, h.current.components(), h.held)
         }
         _ => family.estimate(stats),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Pairwise;
+
+    fn join(left: &mut String, right: &String) {
+        *left = format!("({left}+{right})");
+    }
+
+    /// The reduction a cluster runs: neighbours paired level by level, an odd last one
+    /// promoted alone.
+    fn level_by_level(mut parts: Vec<String>) -> String {
+        while parts.len() > 1 {
+            parts = parts
+                .chunks(2)
+                .map(|pair| match pair {
+                    [a, b] => format!("({a}+{b})"),
+                    [a] => a.clone(),
+                    _ => unreachable!(),
+                })
+                .collect();
+        }
+        parts.pop().unwrap_or_default()
+    }
+
+    #[test]
+    fn the_streaming_tree_is_the_level_by_level_tree() {
+        for n in 1..=300 {
+            let parts: Vec<String> = (0..n).map(|i| i.to_string()).collect();
+            let mut tree = Pairwise::default();
+            for p in &parts {
+                tree.push(p, join);
+            }
+            assert_eq!(tree.finish(join).unwrap(), level_by_level(parts), "n = {n}");
+            assert!(tree.finish(join).is_none());
+        }
     }
 }

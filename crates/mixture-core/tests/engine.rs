@@ -7,8 +7,8 @@ use mixture_core::rand::rngs::ChaCha8Rng;
 use mixture_core::rand::{Rng, SeedableRng};
 use mixture_core::{
     Components, Data, DegenerateAction, DegeneratePolicy, DegenerateReason, Estimator, Family,
-    FirstMoments, Init, Mixture, MixtureError, Parameter, ParameterSet, Result, RowMatrix, Rows,
-    Scalar, StopRule, check_parameters,
+    FirstMoments, Init, MergeTree, Mixture, MixtureError, Parameter, ParameterSet, Result,
+    RowMatrix, Rows, Scalar, StopRule, check_parameters,
 };
 
 /// The test family's parameters: K rows of D means.
@@ -182,21 +182,22 @@ fn same_bits(a: &Mixture<f64, UnitComponents<f64>>, b: &Mixture<f64, UnitCompone
 }
 
 #[test]
-fn blocks_merged_in_order_are_the_fit_on_any_thread_count() {
-    let x = clusters(2000, 1);
+fn blocks_merged_by_a_merge_tree_are_the_fit_on_any_thread_count() {
+    // 21 blocks: the tree's last level joins subtrees of unequal sizes.
+    let x = clusters(2050, 1);
     let est = Estimator::new(UNIT, 3).block_rows(100).max_iter(4).tol(0.0);
     let start = est.initialise(&x).unwrap();
     let mut model = start.clone();
     for _ in 0..4 {
-        let mut total = est.empty_statistics(&model);
+        let mut tree = MergeTree::new();
         for first in (0..x.n_rows()).step_by(100) {
             let block = x.view().slice_rows(first, (first + 100).min(x.n_rows()));
-            total
-                .merge(&est.e_step(&model, block, first).unwrap())
+            tree.push(&est.e_step(&model, block, first).unwrap())
                 .unwrap();
         }
-        assert_eq!(total.n_rows(), 2000);
-        assert_eq!(total.weight_total(), 2000.0);
+        let total = tree.finish().unwrap();
+        assert_eq!(total.n_rows(), 2050);
+        assert_eq!(total.weight_total(), 2050.0);
         model = est.m_step(&total).unwrap().mixture;
     }
     for threads in [1, 2, 3] {

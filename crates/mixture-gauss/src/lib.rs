@@ -46,12 +46,12 @@
 //!
 //! `fit` is a loop over blocks of rows: an E-step per block
 //! ([`Estimator::e_step`](mixture_core::Estimator::e_step)) gives statistics that merge
-//! exactly ([`Statistics::merge`](mixture_core::Statistics::merge)), in block order, and an
-//! M-step turns them into the next mixture. Written by hand, with the blocks' E-steps in
+//! exactly, in block order, as a balanced tree ([`MergeTree`](mixture_core::MergeTree)), and
+//! an M-step turns them into the next mixture. Written by hand, with the blocks' E-steps in
 //! parallel or on other machines, the loop gives the same bits as `fit`, on any number of
 //! threads:
 //! ```
-//! use mixture_core::{Estimator, RowMatrix, Statistics};
+//! use mixture_core::{Estimator, MergeTree, RowMatrix, Statistics};
 //! use mixture_gauss::Gaussian;
 //! use rayon::prelude::*;
 //!
@@ -74,10 +74,11 @@
 //!         .par_iter()
 //!         .map(|&first| estimator.e_step(&model, x.view().slice_rows(first, (first + b).min(n)), first))
 //!         .collect::<Result<_, _>>()?;
-//!     let mut total = estimator.empty_statistics(&model);
+//!     let mut tree = MergeTree::new();
 //!     for part in &parts {
-//!         total.merge(part)?; // in block order
+//!         tree.push(part)?; // in block order
 //!     }
+//!     let total = tree.finish().expect("some blocks");
 //!     model = estimator.m_step(&total)?.mixture;
 //! }
 //!

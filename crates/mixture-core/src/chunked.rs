@@ -1,0 +1,283 @@
+//! Fits over data held elsewhere, in chunks of consecutive rows (a cluster's workers, say):
+//! the fit runs here, and every pass over the data is a [`ChunkRequest`] that each chunk
+//! answers with [`Estimator::chunk`] and whose answers merge ([`ChunkResult::merge`]) in
+//! chunk order, as a [`crate::MergeTree`] merges them.
+//!
+//! The fit is [`Estimator::fit`]'s own driver (sampling pass, initialisation, E-M runs, the
+//! stop rule, degenerate and suspect components, the report): a fit over chunks of `b` rows
+//! gives the bits of a fit in memory with `block_rows(b)`, whoever computes the chunks.
+
+use crate::error::{MixtureError, Result};
+use crate::estimator::{Estimator, Fitted, Start};
+use crate::family::{Components, Family};
+use crate::init::RowSample;
+use crate::mixture::Mixture;
+use crate::report::FitObserver;
+use crate::rows::Data;
+use crate::scalar::Scalar;
+use crate::statistics::{Source, Statistics, Workspace, accumulate_block};
+use crate::validate::check_block;
+
+/// Where each row's responsibilities come from in a pass.
+#[derive(Debug, Clone)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(bound(
+        serialize = "Mixture<T, C>: serde::Serialize",
+        deserialize = "Mixture<T, C>: serde::Deserialize<'de>"
+    ))
+)]
+#[non_exhaustive]
+pub enum Responsibilities<T, C> {
+    /// The E-step of this mixture.
+    Model(Mixture<T, C>),
+    /// One-hot responsibilities for the nearest of these centres (K rows of D values,
+    /// row-major): the initialisation's pass.
+    Centres(Vec<f64>),
+    /// Random responsibilities ([`crate::Init::Random`]) of K components, for the fit's seed
+    /// and run.
+    Random {
+        /// The fit's seed.
+        seed: u64,
+        /// The run (0-based).
+        run: usize,
+        /// K.
+        n_components: usize,
+    },
+}
+
+/// What every chunk computes in one pass of a fit over chunks.
+#[derive(Debug, Clone)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(bound(
+        serialize = "Mixture<T, C>: serde::Serialize",
+        deserialize = "Mixture<T, C>: serde::Deserialize<'de>"
+    ))
+)]
+#[non_exhaustive]
+pub enum ChunkRequest<T, C> {
+    /// Check every row; keep the chunk's part of the initialisation sample.
+    Sample {
+        /// The fit's seed.
+        seed: u64,
+        /// The sample's size ([`crate::sample_rows`]).
+        size: usize,
+        /// D.
+        n_features: usize,
+    },
+    /// Check every row; the E-step statistics of the chunk's rows.
+    Statistics {
+        /// D.
+        n_features: usize,
+        /// The responsibilities.
+        source: Responsibilities<T, C>,
+        /// Without it, only the log-likelihood, counts of rows and worst rows (the pass that
+        /// scores the final parameters).
+        accumulate: bool,
+    },
+}
+
+/// A chunk's answer to a [`ChunkRequest`], or the merged answers of consecutive chunks.
+#[derive(Debug, Clone)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(bound(
+        serialize = "S: serde::Serialize + Clone",
+        deserialize = "S: serde::Deserialize<'de> + crate::SufficientStats"
+    ))
+)]
+#[non_exhaustive]
+pub enum ChunkResult<S> {
+    /// The answer to [`ChunkRequest::Sample`].
+    Sample(RowSample),
+    /// The answer to [`ChunkRequest::Statistics`].
+    Statistics(Statistics<S>),
+}
+
+impl<S: crate::SufficientStats> ChunkResult<S> {
+    /// Adds the answer of the chunks that follow: merge neighbours level by level, in chunk
+    /// order, as a [`crate::MergeTree`] does, to get the bits of a fit in memory.
+    ///
+    /// # Errors
+    /// [`MixtureError::IncompatibleStatistics`] for answers of different kinds or shapes.
+    pub fn merge(&mut self, later: &Self) -> Result<()> {
+        match (self, later) {
+            (Self::Sample(a), Self::Sample(b)) => a.merge(b),
+            (Self::Statistics(a), Self::Statistics(b)) => a.merge(b),
+            _ => Err(MixtureError::IncompatibleStatistics {
+                reason: "a sample cannot merge with statistics".into(),
+            }),
+        }
+    }
+}
+
+/// Data in chunks of consecutive rows, kept elsewhere: the fit sends each pass's
+/// [`ChunkRequest`] here, and gets back the chunks' answers merged.
+///
+/// The bits of the fit depend on the chunks (their rows and their order) and on nothing else:
+/// to get those of a fit in memory with `block_rows(b)`, use chunks of `b` rows (the last may
+/// be shorter) and merge like a [`crate::MergeTree`]: level by level, chunk 2i with chunk 2i + 1,
+/// an odd last one going up alone.
+pub trait ChunkedData<T, F: Family<T>>
+where
+    T: Scalar,
+{
+    /// D, the number of columns.
+    fn n_features(&self) -> usize;
+
+    /// Every chunk's [`Estimator::chunk`] answer to `request` (chunks numbered in row order,
+    /// each told the index of its first row), merged in chunk order.
+    ///
+    /// # Errors
+    /// A chunk's own error (it names rows counted from the start of the data); a
+    /// [`MixtureError::Source`] when the chunks cannot be reached.
+    fn run(&mut self, request: &ChunkRequest<T, F::Components>) -> Result<ChunkResult<F::Stats>>;
+}
+
+impl<F> Estimator<F> {
+    /// Fits data held in chunks elsewhere, from `start` if given (as
+    /// [`Estimator::fit_from`]) or from initialisation runs (as [`Estimator::fit`]); the
+    /// family's data-dependent settings come from the sample, as in memory.
+    ///
+    /// # Errors
+    /// As [`Estimator::fit`], with the chunks' errors.
+    pub fn fit_chunked<'m, T>(
+        &self,
+        data: &mut dyn ChunkedData<T, F>,
+        start: Option<Start<'m, T, F::Components>>,
+        observer: &mut dyn FitObserver,
+    ) -> Result<Fitted<T, F::Components>>
+    where
+        T: Scalar,
+        F: Family<T>,
+        F::Components: 'm,
+    {
+        self.check_options::<T>()?;
+        self.fit_input(crate::engine::Input::Chunked(data), start, observer)
+    }
+
+    /// One chunk's answer to `request`: its rows (`block`, optionally weighted) checked, then
+    /// its part of the initialisation sample or its statistics. `first_row` is the index of
+    /// its first row in the whole data (for errors, sampling keys and random
+    /// responsibilities).
+    ///
+    /// # Errors
+    /// Invalid rows, weights or values outside the family's domain (naming the row counted
+    /// from the start of the data and the column), a dimension other than the request's, an
+    /// inconsistent request, or [`MixtureError::ZeroDensity`] for a row no component explains.
+    pub fn chunk<'a, T>(
+        &self,
+        request: &ChunkRequest<T, F::Components>,
+        block: impl Into<Data<'a, T>>,
+        first_row: usize,
+    ) -> Result<ChunkResult<F::Stats>>
+    where
+        T: Scalar,
+        F: Family<T>,
+    {
+        let block = block.into();
+        let n_features = match request {
+            ChunkRequest::Sample { n_features, .. }
+            | ChunkRequest::Statistics { n_features, .. } => *n_features,
+        };
+        check_block(
+            block,
+            first_row,
+            n_features,
+            <F::Components as Components<T>>::check_domain,
+        )?;
+        match request {
+            ChunkRequest::Sample { seed, size, .. } => {
+                let mut sample = RowSample::new(*seed, *size);
+                sample.offer_rows(block, first_row);
+                Ok(ChunkResult::Sample(sample))
+            }
+            ChunkRequest::Statistics {
+                source, accumulate, ..
+            } => {
+                let (source, k) = source.as_source(n_features)?;
+                let mut stats = Statistics::new(self.family().new_stats(k, n_features));
+                accumulate_block(
+                    self.family(),
+                    source,
+                    block,
+                    first_row,
+                    *accumulate,
+                    &mut Workspace::default(),
+                    &mut stats,
+                )?;
+                Ok(ChunkResult::Statistics(stats))
+            }
+        }
+    }
+}
+
+impl<T: Scalar, C: Components<T>> Responsibilities<T, C> {
+    /// The owned form of a pass's source.
+    pub(crate) fn of(source: Source<'_, T, C>, n_components: usize) -> Self
+    where
+        C: Clone,
+    {
+        match source {
+            Source::Model(m) => Self::Model(m.clone()),
+            Source::Centres(c) => Self::Centres(c.to_vec()),
+            Source::Random { seed, run } => Self::Random {
+                seed,
+                run,
+                n_components,
+            },
+        }
+    }
+
+    /// The pass's source and K, checked against D.
+    fn as_source(&self, n_features: usize) -> Result<(Source<'_, T, C>, usize)> {
+        let bad = |value: String, expected| MixtureError::InvalidOption {
+            name: "responsibilities",
+            value,
+            expected,
+        };
+        Ok(match self {
+            Self::Model(m) => {
+                if m.n_features() != n_features {
+                    return Err(bad(
+                        format!("a model of {} features", m.n_features()),
+                        "the request's model must have the request's dimension",
+                    ));
+                }
+                (Source::Model(m), m.n_components())
+            }
+            Self::Centres(c) => {
+                if n_features == 0 || c.is_empty() || c.len() % n_features != 0 {
+                    return Err(bad(
+                        format!("{} centre values", c.len()),
+                        "centres must be K ≥ 1 rows of D values",
+                    ));
+                }
+                (Source::Centres(c), c.len() / n_features)
+            }
+            Self::Random {
+                seed,
+                run,
+                n_components,
+            } => {
+                if *n_components == 0 {
+                    return Err(bad(
+                        "0 components".into(),
+                        "random responsibilities need K ≥ 1",
+                    ));
+                }
+                (
+                    Source::Random {
+                        seed: *seed,
+                        run: *run,
+                    },
+                    *n_components,
+                )
+            }
+        })
+    }
+}

@@ -1,0 +1,265 @@
+//! Fits over chunks held elsewhere (what `mixture_em.dask` runs on a cluster): every request
+//! and answer goes through JSON as it would between machines, the answers merge level by
+//! level as a cluster's tree reduction merges them, and the fit gives the bits of the fit in
+//! memory whose blocks are the chunks, for every family, with weights, every initialisation
+//! and several runs.
+
+use mixture::core::{
+    ChunkRequest, ChunkResult, ChunkedData, Components, Data, Estimator, Family, Fitted, Init,
+    MixtureError, RowMatrix, RowSample, Scalar, Silent,
+};
+use mixture::gauss::{CovarianceType, Gaussian};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// Chunks of one matrix, computed "on workers": each request is serialised and read back
+/// before a chunk answers it, each answer serialised and read back before it is merged.
+struct Chunks<'a, T, F> {
+    estimator: Estimator<F>,
+    data: Data<'a, T>,
+    /// Row ranges, in row order.
+    chunks: Vec<(usize, usize)>,
+    /// Requests seen, as JSON.
+    requests: Vec<String>,
+}
+
+impl<'a, T: Scalar, F: Family<T>> Chunks<'a, T, F> {
+    fn new(estimator: &Estimator<F>, data: Data<'a, T>, sizes: &[usize]) -> Self {
+        let mut chunks = Vec::new();
+        let mut first = 0;
+        for &n in sizes.iter().cycle() {
+            if first == data.n_rows() {
+                break;
+            }
+            let end = (first + n).min(data.n_rows());
+            chunks.push((first, end));
+            first = end;
+        }
+        Self {
+            estimator: estimator.clone(),
+            data,
+            chunks,
+            requests: Vec::new(),
+        }
+    }
+}
+
+fn round_trip<V: Serialize + DeserializeOwned>(value: &V) -> V {
+    serde_json::from_str(&serde_json::to_string(value).unwrap()).unwrap()
+}
+
+impl<T: Scalar, F: Family<T>> ChunkedData<T, F> for Chunks<'_, T, F>
+where
+    ChunkRequest<T, F::Components>: Serialize + DeserializeOwned,
+    ChunkResult<F::Stats>: Serialize + DeserializeOwned,
+{
+    fn n_features(&self) -> usize {
+        self.data.rows().n_cols()
+    }
+
+    fn run(
+        &mut self,
+        request: &ChunkRequest<T, F::Components>,
+    ) -> mixture::core::Result<ChunkResult<F::Stats>> {
+        self.requests.push(serde_json::to_string(request).unwrap());
+        let on_worker = round_trip(request);
+        // Computed last chunk first: the order of computing does not matter, only of merging.
+        let mut answers = self
+            .chunks
+            .iter()
+            .rev()
+            .map(|&(a, b)| {
+                let answer = self
+                    .estimator
+                    .chunk(&on_worker, self.data.slice_rows(a, b), a)?;
+                Ok(round_trip(&answer))
+            })
+            .collect::<mixture::core::Result<Vec<_>>>()?;
+        answers.reverse();
+        // The cluster's reduction: neighbours paired level by level.
+        while answers.len() > 1 {
+            let mut next = Vec::new();
+            let mut level = answers.into_iter();
+            while let Some(mut left) = level.next() {
+                if let Some(right) = level.next() {
+                    left.merge(&right)?;
+                    left = round_trip(&left);
+                }
+                next.push(left);
+            }
+            answers = next;
+        }
+        Ok(answers.pop().expect("at least one chunk"))
+    }
+}
+
+fn same<T: Scalar, C: Components<T>>(a: &Fitted<T, C>, b: &Fitted<T, C>, what: &str)
+where
+    C::Parameters: Serialize,
+{
+    assert_eq!(
+        serde_json::to_string(&a.mixture).unwrap(),
+        serde_json::to_string(&b.mixture).unwrap(),
+        "{what}"
+    );
+    assert_eq!(a.report.history, b.report.history, "{what}");
+    assert_eq!(a.report.runs, b.report.runs, "{what}");
+    assert_eq!(a.report.log_likelihood, b.report.log_likelihood, "{what}");
+    assert_eq!(a.report.degenerate, b.report.degenerate, "{what}");
+}
+
+fn chunked_equals_in_memory<T: Scalar, F: Family<T>>(
+    family: F,
+    x: &RowMatrix<T>,
+    k: usize,
+    what: &str,
+) where
+    <F::Components as Components<T>>::Parameters: Serialize,
+    ChunkRequest<T, F::Components>: Serialize + DeserializeOwned,
+    ChunkResult<F::Stats>: Serialize + DeserializeOwned,
+{
+    let w: Vec<f64> = (0..x.n_rows())
+        .map(|i| [1.0, 0.5, 2.0, 0.0][i % 4])
+        .collect();
+    for init in [
+        Init::KMeans,
+        Init::KMeansPlusPlus,
+        Init::RandomRows,
+        Init::Random,
+    ] {
+        for b in [50, 64] {
+            let est = Estimator::new(family.clone(), k)
+                .block_rows(b)
+                .max_iter(6)
+                .tol(0.0)
+                .init(init)
+                .seed(11)
+                .n_init(2);
+            for data in [Data::from(x), x.weighted(&w)] {
+                let what = format!(
+                    "{what}, {init:?}, chunks of {b}, weighted {}",
+                    data.weights().is_some()
+                );
+                let memory = est.fit(data).unwrap();
+                let mut chunks = Chunks::new(&est, data, &[b]);
+                let chunked = est.fit_chunked(&mut chunks, None, &mut Silent).unwrap();
+                same(&memory, &chunked, &what);
+                // One sampling pass, then per run an initialisation pass, the iterations and
+                // the final score.
+                assert_eq!(chunks.requests.len(), 1 + 2 * (1 + 6 + 1), "{what}");
+                let warm = est.fit_from(&memory.mixture, data).unwrap();
+                let chunked = est
+                    .fit_chunked(&mut chunks, Some((&memory.mixture).into()), &mut Silent)
+                    .unwrap();
+                same(&warm, &chunked, &format!("{what}, warm"));
+            }
+        }
+    }
+}
+
+fn data<T: Scalar>() -> RowMatrix<T> {
+    // 1029 rows: 21 chunks of 50 (the last of 29) or 17 of 64 (the last of 5).
+    mixture::datagen::lesson_blobs::<T>(343, 5).unwrap().data
+}
+
+#[test]
+fn every_gaussian_covariance_type_in_both_precisions() {
+    for kind in [
+        CovarianceType::Full,
+        CovarianceType::Tied,
+        CovarianceType::Diagonal,
+        CovarianceType::Spherical,
+    ] {
+        let relative = Gaussian::new(kind).with_relative_reg_covar(1e-3);
+        chunked_equals_in_memory(relative, &data::<f64>(), 3, &format!("{kind:?}, f64"));
+        chunked_equals_in_memory(
+            Gaussian::new(kind),
+            &data::<f32>(),
+            3,
+            &format!("{kind:?}, f32"),
+        );
+    }
+}
+
+#[test]
+fn bernoulli_and_exponential() {
+    let x = data::<f64>();
+    let binary = RowMatrix::new(
+        x.as_slice().iter().map(|&v| f64::from(v > 0.0)).collect(),
+        2,
+    )
+    .unwrap();
+    chunked_equals_in_memory(mixture::bern::Bernoulli::new(), &binary, 3, "bernoulli");
+    let positive = RowMatrix::new(x.as_slice().iter().map(|v| v.abs()).collect(), 2).unwrap();
+    chunked_equals_in_memory(
+        mixture::exp::Exponential::new(),
+        &positive,
+        3,
+        "exponential",
+    );
+}
+
+#[test]
+fn the_sample_does_not_depend_on_the_chunks() {
+    let x = data::<f64>();
+    let request = ChunkRequest::Sample {
+        seed: 3,
+        size: 100,
+        n_features: 2,
+    };
+    let est = Estimator::new(Gaussian::full(), 3);
+    let sample_of = |sizes: &[usize]| {
+        let mut chunks = Chunks::new(&est, (&x).into(), sizes);
+        match ChunkedData::<f64, Gaussian>::run(&mut chunks, &request).unwrap() {
+            ChunkResult::Sample(s) => s,
+            _ => unreachable!(),
+        }
+    };
+    let whole: RowSample = sample_of(&[1029]);
+    assert_eq!(
+        (whole.len(), whole.n_rows(), whole.positive_rows()),
+        (100, 1029, 1029)
+    );
+    for sizes in [&[1][..], &[7, 300, 1], &[64]] {
+        assert_eq!(
+            serde_json::to_string(&sample_of(sizes)).unwrap(),
+            serde_json::to_string(&whole).unwrap(),
+            "{sizes:?}"
+        );
+    }
+}
+
+#[test]
+fn a_chunk_names_bad_rows_counted_from_the_start_and_bad_answers_are_refused() {
+    let mut x = data::<f64>();
+    x.as_mut_slice()[2 * 777 + 1] = f64::NAN;
+    let est = Estimator::new(Gaussian::full(), 3).block_rows(100);
+    let mut chunks = Chunks::new(&est, (&x).into(), &[100]);
+    let err = est.fit_chunked(&mut chunks, None, &mut Silent).unwrap_err();
+    assert_eq!(est.fit(&x).unwrap_err().to_string(), err.to_string());
+    assert!(err.to_string().contains("777"), "{err}");
+    // A request whose dimension is not the chunk's.
+    let request = ChunkRequest::Sample {
+        seed: 0,
+        size: 10,
+        n_features: 3,
+    };
+    let err = est.chunk(&request, &data::<f64>(), 0).unwrap_err();
+    assert!(
+        matches!(err, MixtureError::DimensionMismatch { .. }),
+        "{err}"
+    );
+    // Answers that do not belong together.
+    let sample = est
+        .chunk(&request, &RowMatrix::new(vec![0.0; 6], 3).unwrap(), 0)
+        .unwrap();
+    let other = ChunkRequest::Sample {
+        seed: 1,
+        size: 10,
+        n_features: 3,
+    };
+    let mut b = est
+        .chunk(&other, &RowMatrix::new(vec![0.0; 6], 3).unwrap(), 2)
+        .unwrap();
+    assert!(b.merge(&sample).is_err());
+}
