@@ -216,13 +216,24 @@ class _BaseMixture(DensityMixin, BaseEstimator):
         self._check_parameters()
         warm = bool(self.warm_start) and hasattr(self, "_model")
         X = self._validate_X(X, reset=not warm)
-        if X.shape[0] < self.n_components:
+        self._check_n_samples(X.shape[0])
+        w = as_weights(sample_weight, X.shape[0])
+
+        def run(spec: Dict[str, Any], start: Optional[_engine.Model], observer: Any) -> Any:
+            return _engine.fit(X, spec, w, start=start, observer=observer, n_threads=get_num_threads())
+
+        return self._fit_with(run, X.dtype.name, warm)
+
+    def _check_n_samples(self, n_samples: int) -> None:
+        if n_samples < self.n_components:
             raise ValueError(
                 f"Expected n_samples >= n_components but got n_components = "
-                f"{self.n_components}, n_samples = {X.shape[0]}"
+                f"{self.n_components}, n_samples = {n_samples}"
             )
-        w = as_weights(sample_weight, X.shape[0])
-        dtype = X.dtype.name
+
+    def _fit_with(self, run: Any, dtype: str, warm: bool) -> "_BaseMixture":
+        """The fit's start, spec and observer, then ``run(spec, start, observer)`` (which
+        returns the model and the report), then the fitted attributes."""
         seed = self._seed()
         start: Optional[_engine.Model] = None
         parts: Optional[str] = None
@@ -243,16 +254,14 @@ class _BaseMixture(DensityMixin, BaseEstimator):
         spec = self._spec(seed, n_init)
         spec["init_parts"] = parts
         observer = _Verbose(self.verbose, self.verbose_interval) if self.verbose else None
-        model, report = _engine.fit(
-            X, spec, w, start=start, observer=observer, n_threads=get_num_threads()
-        )
+        model, report = run(spec, start, observer)
         self._set_fitted(model, report)
         if not self.converged_ and self.max_iter > 0:  # max_iter=0 asks for no iteration
             warnings.warn(
                 "Best performing initialization did not converge. Try different init "
                 "parameters, or increase max_iter, tol, or check for degenerate data.",
                 ConvergenceWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
         return self
 

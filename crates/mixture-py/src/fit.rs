@@ -1,13 +1,14 @@
 //! Fitting from Python: [`fit()`], [`initialise()`] and stepwise E-M ([`Online`]).
 
 use crate::arrays::{Value, readonly, rows, value_error, weights};
+use crate::chunked::PyChunks;
 use crate::model::Model;
 use mixture::bern::{Bernoulli, BernoulliComponents};
 use mixture::core::serde::de::DeserializeOwned;
 use mixture::core::serde::{Deserialize, Serialize};
 use mixture::core::{
-    Components, Data, DegeneratePolicy, Estimator, Family, FitObserver, FitReport, Init,
-    IterationRecord, Mixture, MixtureError, ParameterSet, RunSummary, SpuriousPolicy, Start,
+    ChunkedData, Components, Data, DegeneratePolicy, Estimator, Family, FitObserver, FitReport,
+    Init, IterationRecord, Mixture, MixtureError, ParameterSet, RunSummary, SpuriousPolicy, Start,
     Statistics, StopRule,
 };
 use mixture::exp::{Exponential, ExponentialComponents};
@@ -24,7 +25,7 @@ use std::time::Duration;
 /// What to fit and how: a dict with every key, built by the Python layer.
 #[derive(Debug, Clone, FromPyObject)]
 #[pyo3(from_item_all)]
-pub struct Spec {
+pub(crate) struct Spec {
     family: String,
     n_components: usize,
     covariance_type: String,
@@ -47,11 +48,15 @@ pub struct Spec {
     /// A partial start: the groups taken from the start, the rest from each initialisation.
     #[pyo3(default)]
     init_parts: Option<String>,
+    /// Rows per block of the engine's passes (the default when absent): a fit in memory with
+    /// blocks of `b` rows gives the bits of a fit over chunks of `b` rows.
+    #[pyo3(default)]
+    block_rows: Option<usize>,
 }
 
 /// The family a [`Spec`] names, with its settings.
 #[derive(Debug, Clone)]
-enum AnyFamily {
+pub(crate) enum AnyFamily {
     Gaussian(Gaussian),
     Bernoulli(Bernoulli),
     Exponential(Exponential),
@@ -62,7 +67,7 @@ fn invalid(name: &str, value: &str, expected: &str) -> PyErr {
 }
 
 impl Spec {
-    fn family(&self) -> PyResult<AnyFamily> {
+    pub(crate) fn family(&self) -> PyResult<AnyFamily> {
         Ok(match self.family.as_str() {
             "gaussian" => {
                 let kind = CovarianceType::from_name(&self.covariance_type).ok_or_else(|| {
@@ -92,7 +97,7 @@ impl Spec {
         })
     }
 
-    fn estimator<F>(&self, family: F) -> PyResult<Estimator<F>> {
+    pub(crate) fn estimator<F>(&self, family: F) -> PyResult<Estimator<F>> {
         let stop = match self.stop_rule.as_str() {
             "loglik" => StopRule::LogLikelihood,
             "mean_shift" => StopRule::MeanShift,
@@ -128,7 +133,12 @@ impl Spec {
             "degenerate" => SpuriousPolicy::Degenerate,
             other => return Err(invalid("on_spurious", other, "'keep' or 'degenerate'")),
         };
-        Ok(Estimator::new(family, self.n_components)
+        let est = Estimator::new(family, self.n_components);
+        let est = match self.block_rows {
+            Some(b) => est.block_rows(b),
+            None => est,
+        };
+        Ok(est
             .max_iter(self.max_iter)
             .tol(self.tol)
             .stop_rule(stop)
@@ -185,7 +195,7 @@ impl PyObserver<'_> {
 /// Runs `work` on a thread of its own (and its parallel parts on `n_threads` threads) while
 /// this thread waits without the GIL, checking every 50 ms for a signal (Ctrl-C): its
 /// exception is returned once `work`, told through the flag it is given, has stopped.
-fn interruptible<R: Send>(
+pub(crate) fn interruptible<R: Send>(
     py: Python<'_>,
     n_threads: Option<usize>,
     work: impl FnOnce(&AtomicBool) -> R + Send,
@@ -269,7 +279,7 @@ fn with_threads<R: Send>(n_threads: Option<usize>, f: impl FnOnce() -> R + Send)
 }
 
 /// A family's place in [`AnyMixture`]: where a start of that family is found.
-trait InAny<T: Value>: Components<T> {
+pub(crate) trait InAny<T: Value>: Components<T> {
     fn of(any: &AnyMixture<T>) -> Option<&Mixture<T, Self>>;
 }
 
@@ -302,11 +312,17 @@ impl<T: Value> InAny<T> for ExponentialComponents<T> {
 
 type FitResult<T> = Result<(AnyMixture<T>, Option<FitReport>), MixtureError>;
 
+/// Where a fit's rows are: in this process, or in chunks elsewhere.
+pub(crate) enum Input<'a, T> {
+    Memory(Data<'a, T>),
+    Chunked(&'a mut PyChunks),
+}
+
 /// Initialises, or fits from `start` (which must be of the estimator's family) or from an
 /// initialisation.
 fn run<T: Value, F: Family<T>>(
     est: Estimator<F>,
-    data: Data<'_, T>,
+    input: Input<'_, T>,
     start: Option<&AnyMixture<T>>,
     parts: Option<ParameterSet>,
     initialise_only: bool,
@@ -315,6 +331,7 @@ fn run<T: Value, F: Family<T>>(
 where
     F::Components: InAny<T>,
     AnyMixture<T>: From<Mixture<T, F::Components>>,
+    PyChunks: ChunkedData<T, F>,
 {
     let start = match start {
         None => None,
@@ -326,20 +343,22 @@ where
             ))
         })?),
     };
-    let mut fit = || -> FitResult<T> {
-        if initialise_only {
-            return Ok((est.initialise(data)?.into(), None));
-        }
-        let fitted = match (start, parts) {
-            (Some(s), Some(parts)) => {
-                est.fit_from_observed(Start::taking(s, parts), data, observer)?
-            }
-            (Some(s), None) => est.fit_from_observed(s, data, observer)?,
-            (None, _) => est.fit_observed(data, observer)?,
-        };
-        Ok((fitted.mixture.into(), Some(fitted.report)))
+    let start = match (start, parts) {
+        (Some(s), Some(parts)) => Some(Start::taking(s, parts)),
+        (Some(s), None) => Some(Start::from(s)),
+        (None, _) => None,
     };
-    Ok(fit())
+    let fitted = match input {
+        Input::Memory(data) if initialise_only => {
+            return Ok(est.initialise(data).map(|m| (m.into(), None)));
+        }
+        Input::Memory(data) => match start {
+            Some(start) => est.fit_from_observed(start, data, observer),
+            None => est.fit_observed(data, observer),
+        },
+        Input::Chunked(chunks) => est.fit_chunked(chunks, start, observer),
+    };
+    Ok(fitted.map(|f| (f.mixture.into(), Some(f.report))))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -354,6 +373,29 @@ fn fit_typed<T: Value>(
 ) -> PyResult<(Model, Option<FitReport>)> {
     let array = readonly::<T>(x)?;
     let data = Data::new(rows(&array)?, weights(&sample_weight)?);
+    let input = Input::Memory(data);
+    fit_input(
+        x.py(),
+        input,
+        spec,
+        start,
+        observer,
+        n_threads,
+        initialise_only,
+    )
+}
+
+/// Runs the fit `spec` asks for on `input` (see [`run`]).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn fit_input<T: Value>(
+    py: Python<'_>,
+    input: Input<'_, T>,
+    spec: &Spec,
+    start: Option<&Model>,
+    observer: Option<Py<PyAny>>,
+    n_threads: Option<usize>,
+    initialise_only: bool,
+) -> PyResult<(Model, Option<FitReport>)> {
     let start = start
         .map(|m| m.inner.to_precision::<T>())
         .transpose()
@@ -361,7 +403,6 @@ fn fit_typed<T: Value>(
     let start = start.as_ref();
     let family = spec.family()?;
     let parts = spec.init_parts()?;
-    let py = x.py();
     let fitted = interruptible(py, n_threads, |cancel| {
         let mut observer = PyObserver {
             target: observer,
@@ -372,21 +413,20 @@ fn fit_typed<T: Value>(
         let fitted = match family {
             AnyFamily::Gaussian(g) => spec
                 .estimator(g)
-                .and_then(|est| run(est, data, start, parts, initialise_only, obs)),
+                .and_then(|est| run(est, input, start, parts, initialise_only, obs)),
             AnyFamily::Bernoulli(b) => spec
                 .estimator(b)
-                .and_then(|est| run(est, data, start, parts, initialise_only, obs)),
+                .and_then(|est| run(est, input, start, parts, initialise_only, obs)),
             AnyFamily::Exponential(e) => spec
                 .estimator(e)
-                .and_then(|est| run(est, data, start, parts, initialise_only, obs)),
+                .and_then(|est| run(est, input, start, parts, initialise_only, obs)),
         };
         match observer.error {
             Some(e) => Err(e),
             None => fitted,
         }
-    })??
-    .map_err(value_error)?;
-    let (mixture, report) = fitted;
+    })??;
+    let (mixture, report) = fitted.map_err(value_error)?;
     Ok((Model::new(mixture), report))
 }
 
@@ -394,7 +434,7 @@ fn is_f32(x: &Bound<'_, PyAny>) -> bool {
     x.cast::<PyArray2<f32>>().is_ok()
 }
 
-fn report_dict<'py>(py: Python<'py>, r: &FitReport) -> PyResult<Bound<'py, PyDict>> {
+pub(crate) fn report_dict<'py>(py: Python<'py>, r: &FitReport) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
     d.set_item("n_iter", r.n_iter)?;
     d.set_item("converged", r.converged)?;

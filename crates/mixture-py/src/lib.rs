@@ -8,6 +8,7 @@
 //! works. Every library error becomes a `ValueError` carrying its message.
 
 mod arrays;
+mod chunked;
 mod fit;
 mod model;
 
@@ -20,6 +21,10 @@ fn _engine(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<fit::Online>()?;
     m.add_function(wrap_pyfunction!(fit::fit, m)?)?;
     m.add_function(wrap_pyfunction!(fit::initialise, m)?)?;
+    m.add_function(wrap_pyfunction!(chunked::chunk, m)?)?;
+    m.add_function(wrap_pyfunction!(chunked::merge_chunks, m)?)?;
+    m.add_function(wrap_pyfunction!(chunked::fit_chunked, m)?)?;
+    m.add_function(wrap_pyfunction!(chunked::score_chunked, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

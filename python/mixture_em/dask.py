@@ -1,0 +1,318 @@
+"""Mixtures fitted on a Dask cluster: ``GaussianMixture``, ``BernoulliMixture`` and
+``ExponentialMixture`` with the parameters, methods and fitted attributes of
+``mixture_em``'s classes, for data in a ``dask.array`` whose row chunks stay where they are.
+
+``fit`` persists the data (and weights), then runs the engine's fit here, on the client: each
+pass over the data is one request (the current model, as bytes, shipped once per pass), each
+row chunk's answer (its E-step statistics, or its part of the initialisation sample) is
+computed by the Rust engine on the worker that holds the chunk, the answers are merged in chunk
+order by a tree reduction (neighbours paired level by level), and the M-step runs here.
+
+The fit gives the bits of ``mixture_em``'s in-memory fit whose blocks are the chunks (chunks of
+``b`` rows: the engine's blocks of ``b`` rows), whatever the number of workers or threads; a
+worker lost during a fit costs its chunks' recomputation, not a different result.
+``score_samples``, ``predict`` and ``predict_proba`` return dask arrays (``map_blocks``);
+``score``, ``bic`` and ``aic`` are reductions over the chunks. Nothing is computed when an
+estimator is made.
+
+Any Dask scheduler works; with ``distributed``, the default client's cluster runs the chunks.
+"""
+
+import itertools
+import numbers
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+import dask
+import dask.array as da
+import numpy as np
+from dask.base import tokenize
+
+from . import _engine
+from . import _sklearn
+
+__all__ = ["GaussianMixture", "BernoulliMixture", "ExponentialMixture"]
+
+
+# --- what runs on the workers ------------------------------------------------------------------
+
+
+def _answer(spec: Dict[str, Any], request: bytes, x: np.ndarray, w: Optional[np.ndarray], first_row: int) -> bytes:
+    """One chunk's answer to a pass's request."""
+    w = None if w is None else np.ascontiguousarray(w, dtype=np.float64)
+    return _engine.chunk(spec, request, np.ascontiguousarray(x), w, first_row)
+
+
+def _merge(spec: Dict[str, Any], dtype: str, left: bytes, right: bytes) -> bytes:
+    """The answers of two neighbouring runs of chunks, merged (``left`` first)."""
+    return _engine.merge_chunks(spec, dtype, left, right)
+
+
+def _in_chunk(f: Callable[[np.ndarray], np.ndarray]) -> Callable[..., np.ndarray]:
+    """``f`` on a block of ``map_blocks``, its errors naming the block's rows."""
+
+    def on_block(block: np.ndarray, block_info: Any = None) -> np.ndarray:
+        try:
+            return f(np.ascontiguousarray(block))
+        except ValueError as e:
+            if block_info is None:
+                raise
+            start, stop = block_info[0]["array-location"][0]
+            raise ValueError(f"in the chunk of rows {start} to {stop - 1} (rows counted within it): {e}") from e
+
+    return on_block
+
+
+# --- the client's side ------------------------------------------------------------------------
+
+
+def _client() -> Any:
+    """The default ``distributed`` client, or ``None`` (another scheduler runs the graph)."""
+    try:
+        from distributed import default_client
+    except ImportError:
+        return None
+    try:
+        return default_client()
+    except ValueError:
+        return None
+
+
+class _Chunks:
+    """The row chunks of a dask array (and weights), as the engine's fit asks for them:
+    ``run(request)`` returns every chunk's answer merged in chunk order."""
+
+    def __init__(self, X: da.Array, w: Optional[da.Array], spec: Dict[str, Any], dtype: str) -> None:
+        self.spec, self.dtype = spec, dtype
+        self.x = X.to_delayed().ravel().tolist()
+        self.w = None if w is None else w.to_delayed().ravel().tolist()
+        self.sizes = [int(n) for n in X.chunks[0]]
+        self.first_rows = [0, *itertools.accumulate(self.sizes)][:-1]
+        self.passes = 0
+        self.request_bytes = 0
+
+    def run(self, request: bytes) -> bytes:
+        token = tokenize(request, [x.key for x in self.x])
+        shipped = dask.delayed(request, name=f"mixture-request-{token}")
+        names = {}
+        level: List[Any] = []
+        for i, (x, first) in enumerate(zip(self.x, self.first_rows)):
+            name = f"mixture-chunk-{token}-{i}"
+            names[name] = i
+            w = None if self.w is None else self.w[i]
+            level.append(dask.delayed(_answer, pure=True)(self.spec, shipped, x, w, first, dask_key_name=name))
+        depth = 0
+        while len(level) > 1:
+            depth += 1
+            pairs = [level[j : j + 2] for j in range(0, len(level), 2)]
+            level = [
+                dask.delayed(_merge, pure=True)(
+                    self.spec, self.dtype, *pair, dask_key_name=f"mixture-merge-{token}-{depth}-{j}"
+                )
+                if len(pair) == 2
+                else pair[0]
+                for j, pair in enumerate(pairs)
+            ]
+        self.passes += 1
+        self.request_bytes += len(request)
+        try:
+            (answer,) = dask.compute(level[0])
+        except Exception as e:
+            lost = _lost_chunk(e, names, self.x)
+            if lost is None:
+                raise
+            first, size = self.first_rows[lost], self.sizes[lost]
+            raise RuntimeError(
+                f"chunk {lost} (rows {first} to {first + size - 1}) could not be computed: every "
+                f"worker that tried it died ({e}); the fit stopped with no result"
+            ) from e
+        return answer
+
+
+def _lost_chunk(e: Exception, names: Dict[str, int], xs: Sequence[Any]) -> Optional[int]:
+    """The chunk whose task (or whose data) was lost with its workers, if ``e`` says so."""
+    try:
+        from distributed import KilledWorker
+    except ImportError:
+        return None
+    if not isinstance(e, KilledWorker):
+        return None
+    key = e.task if hasattr(e, "task") else e.args[0]
+    if key in names:
+        return names[key]
+    for i, x in enumerate(xs):
+        if x.key == key:
+            return i
+    return None
+
+
+def _as_dask(X: Any) -> da.Array:
+    if isinstance(X, da.Array):
+        return X
+    return da.asarray(np.asarray(X))
+
+
+class _DaskMixture:
+    """What the Dask estimators change in the in-memory ones: data in dask arrays."""
+
+    # Set by the in-memory class this one is mixed into.
+    _model: _engine.Model
+
+    def _dask_domain(self, X: da.Array) -> da.Array:
+        """``X`` as the family takes it (the in-memory ``_to_domain`` of each chunk, where it
+        transforms; the engine checks the domain itself, naming the row)."""
+        return X
+
+    def _dask_X(self, X: Any, reset: bool) -> da.Array:
+        """``X`` as the engine's chunks take it: 2-D, known row chunks, one column chunk,
+        float32 or float64 (the model's dtype once fitted)."""
+        X = _as_dask(X)
+        owner = type(self).__name__
+        if X.ndim != 2:
+            raise ValueError(f"Expected a 2-D array, got a {X.ndim}-D array instead")
+        if any(np.isnan(n) for n in X.chunks[0]):
+            raise ValueError(
+                f"{owner} needs the row chunks' sizes: call X.compute_chunk_sizes() first"
+            )
+        if X.shape[0] == 0 or X.shape[1] == 0:
+            raise ValueError(f"Found array with shape {X.shape}: {owner} needs at least one row and one column")
+        if reset:
+            dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
+            self.n_features_in_ = int(X.shape[1])
+            if hasattr(self, "feature_names_in_"):
+                del self.feature_names_in_
+        else:
+            dtype = np.dtype(self._model.dtype)
+            if X.shape[1] != self.n_features_in_:
+                raise ValueError(
+                    f"X has {X.shape[1]} features, but {owner} is expecting "
+                    f"{self.n_features_in_} features as input."
+                )
+        X = X.astype(dtype, copy=False)
+        if X.numblocks[1] != 1:
+            X = X.rechunk({1: -1})
+        return self._dask_domain(X)
+
+    def _dask_weights(self, sample_weight: Any, X: da.Array) -> Optional[da.Array]:
+        """The weights chunked as ``X``'s rows (their values are checked on the workers)."""
+        if sample_weight is None:
+            return None
+        w = _as_dask(sample_weight)
+        if w.ndim != 1 or w.shape[0] != X.shape[0]:
+            raise ValueError(
+                f"sample_weight.shape == {w.shape}, expected {(X.shape[0],)}!"
+            )
+        return w.astype(np.float64, copy=False).rechunk((X.chunks[0],))
+
+    def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> Any:
+        """Estimates the parameters by E-M as ``mixture_em``'s ``fit`` does, on a
+        ``dask.array`` (chunked along rows; columns are joined into one chunk) with optional
+        ``sample_weight`` (any array of N values, chunked as ``X``'s rows). The data are
+        persisted first; every pass then ships only the model to the workers and their merged
+        statistics back."""
+        self._check_parameters()
+        warm = bool(self.warm_start) and hasattr(self, "_model")
+        X = self._dask_X(X, reset=not warm)
+        self._check_n_samples(X.shape[0])
+        w = self._dask_weights(sample_weight, X)
+        X, w = dask.persist(X, w)
+        dtype = X.dtype.name
+
+        def run(spec: Dict[str, Any], start: Optional[_engine.Model], observer: Any) -> Any:
+            chunks = _Chunks(X, w, spec, dtype)
+            fitted = _engine.fit_chunked(spec, dtype, X.shape[1], chunks, start=start, observer=observer)
+            self._transfer = {"passes": chunks.passes, "request_bytes": chunks.request_bytes}
+            return fitted
+
+        return self._fit_with(run, dtype, warm)
+
+    def fit_predict(self, X: Any, y: Any = None, sample_weight: Any = None) -> da.Array:
+        """Fits, then returns the label of every row (a dask array)."""
+        return self.fit(X, y, sample_weight=sample_weight).predict(X)
+
+    def partial_fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> Any:
+        """Stepwise E-M as ``mixture_em``'s ``partial_fit``, each row chunk of ``X`` one batch,
+        brought here in turn."""
+        X = _as_dask(X)
+        w = None if sample_weight is None else self._dask_weights(sample_weight, X)
+        for i in range(X.numblocks[0]):
+            block = X.blocks[i].compute()
+            wi = None if w is None else w.blocks[i].compute()
+            super().partial_fit(block, sample_weight=wi)  # type: ignore[misc]
+        return self
+
+    def _map_rows(self, X: Any, f: Callable[[np.ndarray], np.ndarray], columns: Optional[int], dtype: Any) -> da.Array:
+        model = self._fitted()  # type: ignore[attr-defined]
+        X = self._dask_X(X, reset=False)
+        on_block = _in_chunk(lambda block: f(model, block))
+        if columns is None:
+            return X.map_blocks(on_block, drop_axis=1, dtype=dtype, meta=np.empty((0,), dtype=dtype))
+        return X.map_blocks(on_block, chunks=(X.chunks[0], (columns,)), dtype=dtype, meta=np.empty((0, 0), dtype=dtype))
+
+    def score_samples(self, X: Any) -> da.Array:
+        """ln p(x) of every row (a dask array)."""
+        return self._map_rows(X, lambda m, b: m.score_samples(b), None, np.dtype(self._fitted().dtype))
+
+    def predict_proba(self, X: Any) -> da.Array:
+        """Responsibilities (a dask array, N×K)."""
+        model = self._fitted()
+        return self._map_rows(X, lambda m, b: m.predict_proba(b), model.n_components, np.dtype(model.dtype))
+
+    def predict(self, X: Any) -> da.Array:
+        """The most probable component of every row (a dask array)."""
+        return self._map_rows(X, lambda m, b: m.predict(b), None, np.int64)
+
+    def _log_likelihood(self, X: Any, sample_weight: Any = None) -> Tuple[float, float]:
+        """ln p(X) and the total weight (rows, without weights): one pass over the chunks."""
+        model = self._fitted()
+        X = self._dask_X(X, reset=False)
+        w = self._dask_weights(sample_weight, X)
+        spec = self._spec(0, 1)  # type: ignore[attr-defined]
+        ll, total, _ = _engine.score_chunked(spec, model, _Chunks(X, w, spec, X.dtype.name))
+        return ll, total
+
+    def score(self, X: Any, y: Any = None, sample_weight: Any = None) -> float:
+        """Mean ln p(x) per row (per unit of weight with ``sample_weight``): a reduction."""
+        ll, total = self._log_likelihood(X, sample_weight)
+        return ll / total
+
+    def bic(self, X: Any) -> float:
+        """Bayesian information criterion −2 ln p(X) + p ln N (lower is better): a reduction."""
+        ll, n = self._log_likelihood(X)
+        return -2.0 * ll + self._fitted().n_parameters * np.log(n)
+
+    def aic(self, X: Any) -> float:
+        """Akaike information criterion −2 ln p(X) + 2p (lower is better): a reduction."""
+        ll, _ = self._log_likelihood(X)
+        return -2.0 * ll + 2.0 * self._fitted().n_parameters
+
+
+class GaussianMixture(_DaskMixture, _sklearn.GaussianMixture):
+    """``mixture_em.GaussianMixture`` on a Dask cluster: the same parameters, methods and
+    fitted attributes, for data in a ``dask.array`` (see the module's documentation).
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> import numpy as np
+    >>> from mixture_em.dask import GaussianMixture
+    >>> rng = np.random.default_rng(0)
+    >>> X = da.from_array(np.vstack([rng.normal(0, 1, (500, 2)), rng.normal(8, 1, (500, 2))]), chunks=(250, 2))
+    >>> gm = GaussianMixture(n_components=2, random_state=0).fit(X)
+    >>> np.round(np.sort(gm.means_[:, 0]))
+    array([0., 8.])
+    >>> gm.predict(X).chunks
+    ((250, 250, 250, 250),)
+    """
+
+
+class BernoulliMixture(_DaskMixture, _sklearn.BernoulliMixture):
+    """``mixture_em.BernoulliMixture`` on a Dask cluster (see the module's documentation);
+    ``binarize`` applies to every chunk."""
+
+    def _dask_domain(self, X: da.Array) -> da.Array:
+        return X.map_blocks(self._to_domain, dtype=X.dtype)
+
+
+class ExponentialMixture(_DaskMixture, _sklearn.ExponentialMixture):
+    """``mixture_em.ExponentialMixture`` on a Dask cluster (see the module's documentation);
+    negative values are refused by the workers, naming their row."""
