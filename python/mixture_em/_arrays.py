@@ -1,4 +1,5 @@
-"""Inputs as the engine takes them: 2-D, float32 or float64, C order, at most one copy."""
+"""Inputs as the engine takes them: 2-D, float32 or float64, C order, aligned, at most one
+copy."""
 
 import numbers
 import os
@@ -36,7 +37,7 @@ def as_rows(X: Any, dtype: Optional[np.dtype] = None, name: str = "X") -> np.nda
     target = np.dtype(dtype) if dtype is not None else (
         array.dtype if array.dtype in FLOAT_DTYPES else np.dtype(np.float64)
     )
-    return np.require(array, dtype=target, requirements="C")
+    return as_engine_array(array, target)
 
 
 def as_weights(sample_weight: Any, n_rows: int) -> Optional[np.ndarray]:
@@ -50,7 +51,13 @@ def as_weights(sample_weight: Any, n_rows: int) -> Optional[np.ndarray]:
         raise ValueError(
             f"sample_weight has shape {w.shape} but X has {n_rows} rows; pass one weight per row"
         )
-    return np.ascontiguousarray(w)
+    return as_engine_array(w, np.dtype(np.float64))
+
+
+def as_engine_array(a: np.ndarray, dtype: Optional[np.dtype] = None) -> np.ndarray:
+    """``a`` C-ordered and aligned (arrays received over a network may not be), copied only
+    if it is not."""
+    return np.require(a, dtype=dtype, requirements="CA")
 
 
 def seed_from(key: Any) -> int:

@@ -24,11 +24,13 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import dask
 import dask.array as da
+import dask.core
 import numpy as np
 from dask.base import tokenize
 
 from . import _engine
 from . import _sklearn
+from ._arrays import as_engine_array
 
 __all__ = ["GaussianMixture", "BernoulliMixture", "ExponentialMixture"]
 
@@ -38,8 +40,8 @@ __all__ = ["GaussianMixture", "BernoulliMixture", "ExponentialMixture"]
 
 def _answer(spec: Dict[str, Any], request: bytes, x: np.ndarray, w: Optional[np.ndarray], first_row: int) -> bytes:
     """One chunk's answer to a pass's request."""
-    w = None if w is None else np.ascontiguousarray(w, dtype=np.float64)
-    return _engine.chunk(spec, request, np.ascontiguousarray(x), w, first_row)
+    w = None if w is None else as_engine_array(w, np.dtype(np.float64))
+    return _engine.chunk(spec, request, as_engine_array(x), w, first_row)
 
 
 def _merge(spec: Dict[str, Any], dtype: str, left: bytes, right: bytes) -> bytes:
@@ -52,7 +54,7 @@ def _in_chunk(f: Callable[[np.ndarray], np.ndarray]) -> Callable[..., np.ndarray
 
     def on_block(block: np.ndarray, block_info: Any = None) -> np.ndarray:
         try:
-            return f(np.ascontiguousarray(block))
+            return f(as_engine_array(block))
         except ValueError as e:
             if block_info is None:
                 raise
@@ -81,8 +83,17 @@ class _Chunks:
     """The row chunks of a dask array (and weights), as the engine's fit asks for them:
     ``run(request)`` returns every chunk's answer merged in chunk order."""
 
-    def __init__(self, X: da.Array, w: Optional[da.Array], spec: Dict[str, Any], dtype: str) -> None:
+    def __init__(
+        self,
+        X: da.Array,
+        w: Optional[da.Array],
+        spec: Dict[str, Any],
+        dtype: str,
+        lineage: Optional[da.Array] = None,
+    ) -> None:
         self.spec, self.dtype = spec, dtype
+        # How X was made before it was persisted: where a lost task's chunk is found.
+        self.lineage = lineage
         self.x = X.to_delayed().ravel().tolist()
         self.w = None if w is None else w.to_delayed().ravel().tolist()
         self.sizes = [int(n) for n in X.chunks[0]]
@@ -117,31 +128,48 @@ class _Chunks:
         try:
             (answer,) = dask.compute(level[0])
         except Exception as e:
-            lost = _lost_chunk(e, names, self.x)
+            lost = _lost_chunk(e, names, self.x, self.lineage)
             if lost is None:
                 raise
             first, size = self.first_rows[lost], self.sizes[lost]
             raise RuntimeError(
-                f"chunk {lost} (rows {first} to {first + size - 1}) could not be computed: every "
-                f"worker that tried it died ({e}); the fit stopped with no result"
+                f"chunk {lost} (rows {first} to {first + size - 1}) could not be computed: the "
+                f"workers that ran it (or a task it needs) died, as many times as the cluster "
+                f"allows (distributed.scheduler.allowed-failures); the fit stopped with no result. "
+                f"{e}"
             ) from e
         return answer
 
 
-def _lost_chunk(e: Exception, names: Dict[str, int], xs: Sequence[Any]) -> Optional[int]:
-    """The chunk whose task (or whose data) was lost with its workers, if ``e`` says so."""
+def _lost_chunk(e: Exception, names: Dict[str, int], xs: Sequence[Any], lineage: Optional[da.Array]) -> Optional[int]:
+    """The chunk whose task, or a task it needs, was lost with its workers, if ``e`` says so."""
     try:
         from distributed import KilledWorker
     except ImportError:
         return None
     if not isinstance(e, KilledWorker):
         return None
-    key = e.task if hasattr(e, "task") else e.args[0]
+    key = getattr(e, "task", e.args[0] if e.args else None)
     if key in names:
         return names[key]
-    for i, x in enumerate(xs):
-        if x.key == key:
-            return i
+    finals = {x.key: i for i, x in enumerate(xs)}
+    if key in finals or lineage is None:
+        return finals.get(key)
+    # A task that made the data (persisting optimised their graph as dask.optimize does): the
+    # first chunk made from it.
+    for made in (lineage, dask.optimize(lineage)[0]):
+        _, dependents = dask.core.get_deps(dict(made.__dask_graph__()))
+        seen, todo, found = {key}, [key], []
+        while todo:
+            k = todo.pop()
+            if k in finals:
+                found.append(finals[k])
+            for d in dependents.get(k, ()):
+                if d not in seen:
+                    seen.add(d)
+                    todo.append(d)
+        if found:
+            return min(found)
     return None
 
 
@@ -214,11 +242,12 @@ class _DaskMixture:
         X = self._dask_X(X, reset=not warm)
         self._check_n_samples(X.shape[0])
         w = self._dask_weights(sample_weight, X)
+        lineage = X
         X, w = dask.persist(X, w)
         dtype = X.dtype.name
 
         def run(spec: Dict[str, Any], start: Optional[_engine.Model], observer: Any) -> Any:
-            chunks = _Chunks(X, w, spec, dtype)
+            chunks = _Chunks(X, w, spec, dtype, lineage)
             fitted = _engine.fit_chunked(spec, dtype, X.shape[1], chunks, start=start, observer=observer)
             self._transfer = {"passes": chunks.passes, "request_bytes": chunks.request_bytes}
             return fitted
@@ -298,8 +327,8 @@ class GaussianMixture(_DaskMixture, _sklearn.GaussianMixture):
     >>> rng = np.random.default_rng(0)
     >>> X = da.from_array(np.vstack([rng.normal(0, 1, (500, 2)), rng.normal(8, 1, (500, 2))]), chunks=(250, 2))
     >>> gm = GaussianMixture(n_components=2, random_state=0).fit(X)
-    >>> np.round(np.sort(gm.means_[:, 0]))
-    array([0., 8.])
+    >>> np.sort(gm.means_[:, 0]).round().astype(int)
+    array([0, 8])
     >>> gm.predict(X).chunks
     ((250, 250, 250, 250),)
     """

@@ -48,9 +48,9 @@ pub(crate) fn readonly<'py, T: Value>(x: &Bound<'py, PyAny>) -> PyResult<PyReado
 /// The rows of a C-contiguous array, without a copy.
 pub(crate) fn rows<'a, T: Value>(x: &'a PyReadonlyArray2<'_, T>) -> PyResult<Rows<'a, T>> {
     let n_cols = x.shape()[1];
-    let values = x
-        .as_slice()
-        .map_err(|_| PyValueError::new_err("expected a C-contiguous array"))?;
+    let values = x.as_slice().map_err(|_| {
+        PyValueError::new_err("expected a C-contiguous, aligned array (the Python layer converts)")
+    })?;
     if n_cols == 0 {
         return Err(PyValueError::new_err(format!(
             "0 features: X has shape ({}, 0); a mixture needs at least one feature",
