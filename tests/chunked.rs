@@ -1,8 +1,8 @@
 //! Fits over chunks held elsewhere (what `mixture_em.dask` runs on a cluster): every request
 //! and answer goes through JSON as it would between machines, the answers merge level by
-//! level as a cluster's tree reduction merges them, and the fit gives the bits of the fit in
-//! memory whose blocks are the chunks, for every family, with weights, every initialisation
-//! and several runs.
+//! level as a cluster's tree reduction merges them, and a fit over chunks of 2^m blocks gives
+//! the bits of the fit in memory, for every family, with weights, every initialisation and
+//! several runs; other chunks give their own bits, within rounding of the fit in memory.
 
 use mixture::core::{
     ChunkRequest, ChunkResult, ChunkedData, Components, Data, Estimator, Family, Fitted, Init,
@@ -127,7 +127,8 @@ fn chunked_equals_in_memory<T: Scalar, F: Family<T>>(
         Init::RandomRows,
         Init::Random,
     ] {
-        for b in [50, 64] {
+        // Chunks of one block, and of 2^2 blocks (computed block by block in the chunk).
+        for (b, blocks) in [(50, 1), (64, 1), (50, 4)] {
             let est = Estimator::new(family.clone(), k)
                 .block_rows(b)
                 .max_iter(6)
@@ -137,11 +138,11 @@ fn chunked_equals_in_memory<T: Scalar, F: Family<T>>(
                 .n_init(2);
             for data in [Data::from(x), x.weighted(&w)] {
                 let what = format!(
-                    "{what}, {init:?}, chunks of {b}, weighted {}",
+                    "{what}, {init:?}, chunks of {blocks} blocks of {b}, weighted {}",
                     data.weights().is_some()
                 );
                 let memory = est.fit(data).unwrap();
-                let mut chunks = Chunks::new(&est, data, &[b]);
+                let mut chunks = Chunks::new(&est, data, &[blocks * b]);
                 let chunked = est.fit_chunked(&mut chunks, None, &mut Silent).unwrap();
                 same(&memory, &chunked, &what);
                 // One sampling pass, then per run an initialisation pass, the iterations and
@@ -262,4 +263,41 @@ fn a_chunk_names_bad_rows_counted_from_the_start_and_bad_answers_are_refused() {
         .chunk(&other, &RowMatrix::new(vec![0.0; 6], 3).unwrap(), 2)
         .unwrap();
     assert!(b.merge(&sample).is_err());
+}
+
+#[test]
+fn chunks_of_any_sizes_give_their_own_bits_within_rounding_of_the_fit_in_memory() {
+    let x = data::<f64>();
+    let est = Estimator::new(Gaussian::full(), 3)
+        .block_rows(64)
+        .max_iter(10)
+        .tol(0.0);
+    let memory = est.fit(&x).unwrap();
+    let sizes = [37, 500, 3, 200];
+    let once = est
+        .fit_chunked(
+            &mut Chunks::new(&est, (&x).into(), &sizes),
+            None,
+            &mut Silent,
+        )
+        .unwrap();
+    let again = est
+        .fit_chunked(
+            &mut Chunks::new(&est, (&x).into(), &sizes),
+            None,
+            &mut Silent,
+        )
+        .unwrap();
+    same(&once, &again, "the same chunks twice");
+    let (a, b) = (once.report.log_likelihood, memory.report.log_likelihood);
+    assert!((a - b).abs() <= 1e-12 * a.abs(), "{a} vs {b}");
+    for (p, q) in once
+        .mixture
+        .means()
+        .as_slice()
+        .iter()
+        .zip(memory.mixture.means().as_slice())
+    {
+        assert!((p - q).abs() <= 1e-10 * q.abs().max(1.0), "{p} vs {q}");
+    }
 }

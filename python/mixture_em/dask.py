@@ -8,9 +8,11 @@ row chunk's answer (its E-step statistics, or its part of the initialisation sam
 computed by the Rust engine on the worker that holds the chunk, the answers are merged in chunk
 order by a tree reduction (neighbours paired level by level), and the M-step runs here.
 
-The fit gives the bits of ``mixture_em``'s in-memory fit whose blocks are the chunks (chunks of
-``b`` rows: the engine's blocks of ``b`` rows), whatever the number of workers or threads; a
-worker lost during a fit costs its chunks' recomputation, not a different result.
+A chunk is computed in the engine's blocks of 256 rows, merged as the in-memory fit merges them,
+so chunks of 256·2^m rows (65 536, 262 144, 1 048 576, ...; the last chunk may be shorter) give
+the bits of ``mixture_em``'s in-memory fit. Any chunks give the same bits whatever the number of
+workers, threads or the scheduler (other chunk sizes differ from the in-memory fit by rounding
+only). A worker lost during a fit costs its chunks' recomputation, not a different result.
 ``score_samples``, ``predict`` and ``predict_proba`` return dask arrays (``map_blocks``);
 ``score``, ``bic`` and ``aic`` are reductions over the chunks. Nothing is computed when an
 estimator is made.

@@ -1,5 +1,6 @@
 """mixture_em.dask on a two-process LocalCluster (loopback only): the same bits as the
-in-memory fit whose blocks are the chunks, on any number of workers and threads; predictions
+in-memory fit whose blocks are the chunks (or a power of two of them), on any number of workers,
+threads and schedulers; predictions
 as dask arrays; a worker killed during a fit changes nothing; a chunk that kills every worker
 that tries it is named."""
 
@@ -92,6 +93,17 @@ def test_a_fit_on_the_cluster_has_the_bits_of_the_in_memory_fit_with_chunk_sized
         est.fit(dX, sample_weight=dw)
         model, report = in_memory(est, X, weights, chunks)
         assert_same_fit(est, model, report)
+
+
+def test_chunks_of_a_power_of_two_blocks_give_the_bits_of_the_public_in_memory_fit(client):
+    X = blobs(n_per=1500, seed=1)  # 4500 rows: chunks of 1024 rows (4 blocks of 256), last 404
+    w = np.linspace(0.0, 3.0, len(X))
+    for cls, data in ((mdask.GaussianMixture, X), (mdask.ExponentialMixture, np.abs(X))):
+        est = cls(3, n_init=2, max_iter=10, random_state=3)
+        est.fit(da.from_array(data, chunks=(1024, 3)), sample_weight=w)
+        memory = getattr(mixture_em, cls.__name__)(**est.get_params()).fit(data, sample_weight=w)
+        assert_same_fit(est, memory.model_, memory.report_)
+        assert est.lower_bound_ == memory.lower_bound_
 
 
 def test_the_same_bits_on_any_number_of_workers_threads_and_schedulers(client):

@@ -4,8 +4,12 @@
 //! chunk order, as a [`crate::MergeTree`] merges them.
 //!
 //! The fit is [`Estimator::fit`]'s own driver (sampling pass, initialisation, E-M runs, the
-//! stop rule, degenerate and suspect components, the report): a fit over chunks of `b` rows
-//! gives the bits of a fit in memory with `block_rows(b)`, whoever computes the chunks.
+//! stop rule, degenerate and suspect components, the report), and a chunk is computed in the
+//! estimator's blocks merged as the fit merges them. So a fit over chunks of `2^m · b` rows
+//! (the last may be shorter) gives the bits of a fit in memory with `block_rows(b)`, whoever
+//! computes the chunks: with the default blocks of 256 rows, chunks of 65 536 rows (2^8
+//! blocks) give the default fit's bits. Other chunks give the same bits on any machines and
+//! thread counts, and differ from the fit in memory by rounding only.
 
 use crate::error::{MixtureError, Result};
 use crate::estimator::{Estimator, Fitted, Start};
@@ -15,7 +19,7 @@ use crate::mixture::Mixture;
 use crate::report::FitObserver;
 use crate::rows::Data;
 use crate::scalar::Scalar;
-use crate::statistics::{Source, Statistics, Workspace, accumulate_block};
+use crate::statistics::{MergeTree, Source, Statistics, Workspace, accumulate_block};
 use crate::validate::check_block;
 
 /// Where each row's responsibilities come from in a pass.
@@ -118,10 +122,10 @@ impl<S: crate::SufficientStats> ChunkResult<S> {
 /// Data in chunks of consecutive rows, kept elsewhere: the fit sends each pass's
 /// [`ChunkRequest`] here, and gets back the chunks' answers merged.
 ///
-/// The bits of the fit depend on the chunks (their rows and their order) and on nothing else:
-/// to get those of a fit in memory with `block_rows(b)`, use chunks of `b` rows (the last may
-/// be shorter) and merge like a [`crate::MergeTree`]: level by level, chunk 2i with chunk 2i + 1,
-/// an odd last one going up alone.
+/// The bits of the fit depend on the chunks (their rows and their order) and on nothing else.
+/// Merge like a [`crate::MergeTree`] (level by level, chunk 2i with chunk 2i + 1, an odd last
+/// one going up alone); with chunks of `2^m` blocks of `block_rows` (the last may be shorter)
+/// the fit has the bits of the fit in memory.
 pub trait ChunkedData<T, F: Family<T>>
 where
     T: Scalar,
@@ -161,8 +165,9 @@ impl<F> Estimator<F> {
     }
 
     /// One chunk's answer to `request`: its rows (`block`, optionally weighted) checked, then
-    /// its part of the initialisation sample or its statistics. `first_row` is the index of
-    /// its first row in the whole data (for errors, sampling keys and random
+    /// its part of the initialisation sample, or its statistics (computed in blocks of
+    /// `block_rows` merged by a [`crate::MergeTree`], as the fit computes them). `first_row`
+    /// is the index of its first row in the whole data (for errors, sampling keys and random
     /// responsibilities).
     ///
     /// # Errors
@@ -199,18 +204,27 @@ impl<F> Estimator<F> {
             ChunkRequest::Statistics {
                 source, accumulate, ..
             } => {
+                // In the estimator's blocks, merged as the fit merges them: the cache-sized
+                // blocks are faster than one large one, and chunks of 2^m blocks keep the
+                // bits of the fit in memory.
                 let (source, k) = source.as_source(n_features)?;
                 let mut stats = Statistics::new(self.family().new_stats(k, n_features));
-                accumulate_block(
-                    self.family(),
-                    source,
-                    block,
-                    first_row,
-                    *accumulate,
-                    &mut Workspace::default(),
-                    &mut stats,
-                )?;
-                Ok(ChunkResult::Statistics(stats))
+                let (mut tree, mut workspace) = (MergeTree::new(), Workspace::default());
+                let (n, b) = (block.n_rows(), self.options().block_rows);
+                for start in (0..n).step_by(b) {
+                    stats.reset();
+                    accumulate_block(
+                        self.family(),
+                        source,
+                        block.slice_rows(start, (start + b).min(n)),
+                        first_row + start,
+                        *accumulate,
+                        &mut workspace,
+                        &mut stats,
+                    )?;
+                    tree.push_unchecked(&stats);
+                }
+                Ok(ChunkResult::Statistics(tree.finish().unwrap_or(stats)))
             }
         }
     }
