@@ -220,8 +220,8 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
         Ok(filled)
     }
 
-    /// One pass over the data: every block's statistics, merged in block order into
-    /// `self.total`. Without `accumulate`, only the log-likelihood (and worst rows).
+    /// One pass over the data: every block's statistics, merged in block order (a
+    /// [`MergeTree`]) into `self.total`. Without `accumulate`, only the log-likelihood (and worst rows).
     fn pass(&mut self, source: Source<'_, T, F::Components>, accumulate: bool) -> Result<()> {
         if let Input::Stream { x, w } = &mut self.input {
             x.rewind()?;

@@ -370,7 +370,7 @@ impl<F> Estimator<F> {
 
     /// The E-step statistics of `block` (rows `first_row..` of the data, optionally weighted)
     /// under `model`: what [`Estimator::fit`] computes for each block of `block_rows` rows.
-    /// Merge the statistics of all blocks in order ([`Statistics::merge`]) and hand them to
+    /// Merge the statistics of all blocks in order with a [`crate::MergeTree`] and hand them to
     /// [`Estimator::m_step`] for one E-M iteration. `first_row` only names rows in errors and
     /// in the worst-row list.
     ///

@@ -36,7 +36,7 @@ pub trait SufficientStats: Clone + Send + Sync + std::fmt::Debug {
     ///
     /// Merging fresh statistics of one block into empty statistics gives them back exactly, and
     /// [`Family::accumulate`] into non-empty statistics equals merging the block's own
-    /// statistics into them: so one block at a time, merged in block order, is the fit's path.
+    /// statistics into them.
     fn merge(&mut self, other: &Self);
 
     /// Empties the statistics so they can be reused without allocating.

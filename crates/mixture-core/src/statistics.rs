@@ -6,12 +6,12 @@
 //! ```text
 //! for each part of the data (a block, a file chunk, a batch, a worker's chunk):
 //!     stats_i = e_step(model, rows_i, weights_i)
-//! merged = stats_0.merge(stats_1).merge(…)      in part order
+//! merged = MergeTree of stats_0, stats_1, …       in part order
 //! model' = m_step(merged, degenerate policy)
 //! ```
 //!
-//! `Estimator::fit` is exactly this loop with blocks of `block_rows` rows as parts, merged one
-//! block at a time in block order (computed in parallel, merged in order), so a loop written by
+//! `Estimator::fit` is exactly this loop with blocks of `block_rows` rows as parts (computed in
+//! parallel, merged in order as a balanced binary tree, [`MergeTree`]), so a loop written by
 //! hand over the same blocks gives the same bits.
 
 use crate::error::{MixtureError, Result};
