@@ -23,6 +23,14 @@ def data(n: int, d: int, k: int, seed: int = 0) -> np.ndarray:
     return centres[labels] + rng.normal(0.0, 1.0, (n, d))
 
 
+def merge_tasks(n: int, fan_in: int = 8) -> int:
+    tasks = 0
+    while n > 1:
+        tasks += n // fan_in + (n % fan_in > 1)
+        n = -(-n // fan_in)
+    return tasks
+
+
 def timed(fit, repeats: int) -> float:
     times = []
     for _ in range(repeats):
@@ -94,7 +102,7 @@ def main() -> None:
     print(f"in-process      {per_iter_memory:8.3f} s/iteration")
     print(f"dask (2 workers){per_iter_dask:8.3f} s/iteration  overhead {per_iter_dask - per_iter_memory:+.3f} s ({per_iter_dask / per_iter_memory:.2f}x)")
     print(f"request (the model) {request / 1e3:.1f} kB per pass; one chunk's answer {answer / 1e3:.1f} kB; "
-          f"{n_chunks - 1} merges per pass")
+          f"{n_chunks - 1} merges per pass in {merge_tasks(n_chunks)} tasks")
     print(f"the same bits as in-process: {same}")
     print(f"bytes between workers per iteration (measured): {between_workers / 1e3:.1f} kB; "
           f"upper bound (request to each worker + every answer moved once): "

@@ -6,7 +6,8 @@
 pass over the data is one request (the current model, as bytes, shipped once per pass), each
 row chunk's answer (its E-step statistics, or its part of the initialisation sample) is
 computed by the Rust engine on the worker that holds the chunk, the answers are merged in chunk
-order by a tree reduction (neighbours paired level by level), and the M-step runs here.
+order by a tree reduction (neighbours paired level by level, three levels per merge task), and
+the M-step runs here.
 
 A chunk is computed in the engine's blocks of 256 rows, merged as the in-memory fit merges them,
 so chunks of 256·2^m rows (65 536, 262 144, 1 048 576, ...; the last chunk may be shorter) give
@@ -46,9 +47,31 @@ def _answer(spec: Dict[str, Any], request: bytes, x: np.ndarray, w: Optional[np.
     return _engine.chunk(spec, request, as_engine_array(x), w, first_row)
 
 
-def _merge(spec: Dict[str, Any], dtype: str, left: bytes, right: bytes) -> bytes:
-    """The answers of two neighbouring runs of chunks, merged (``left`` first)."""
-    return _engine.merge_chunks(spec, dtype, left, right)
+# Answers merged per task: 3 levels of the tree in one task (fewer tasks, shallower graph).
+_FAN_IN = 8
+
+
+def _pairwise(items: List[Any], join: Callable[[Any, Any], Any]) -> Any:
+    """``items`` joined as the engine's ``MergeTree`` joins blocks: level by level, neighbours
+    in pairs, an odd last one going up alone."""
+    while len(items) > 1:
+        items = [join(*items[j : j + 2]) if j + 1 < len(items) else items[j] for j in range(0, len(items), 2)]
+    return items[0]
+
+
+def _in_groups(items: List[Any], fan_in: int, merge: Callable[..., Any]) -> Any:
+    """The same tree as ``_pairwise``, built of ``merge(*group)`` over aligned groups of
+    ``fan_in`` (a power of two) neighbours: each group is ``log2(fan_in)`` levels of it."""
+    while len(items) > 1:
+        groups = [items[j : j + fan_in] for j in range(0, len(items), fan_in)]
+        items = [merge(*group) if len(group) > 1 else group[0] for group in groups]
+    return items[0]
+
+
+def _merge(spec: Dict[str, Any], dtype: str, *answers: bytes) -> bytes:
+    """The answers of neighbouring runs of chunks (in chunk order), merged as the tree merges
+    them."""
+    return _pairwise(list(answers), lambda a, b: _engine.merge_chunks(spec, dtype, a, b))
 
 
 def _in_chunk(f: Callable[[np.ndarray], np.ndarray]) -> Callable[..., np.ndarray]:
@@ -113,22 +136,17 @@ class _Chunks:
             names[name] = i
             w = None if self.w is None else self.w[i]
             level.append(dask.delayed(_answer, pure=True)(self.spec, shipped, x, w, first, dask_key_name=name))
-        depth = 0
-        while len(level) > 1:
-            depth += 1
-            pairs = [level[j : j + 2] for j in range(0, len(level), 2)]
-            level = [
-                dask.delayed(_merge, pure=True)(
-                    self.spec, self.dtype, *pair, dask_key_name=f"mixture-merge-{token}-{depth}-{j}"
-                )
-                if len(pair) == 2
-                else pair[0]
-                for j, pair in enumerate(pairs)
-            ]
+        merges = itertools.count()
+
+        def merge(*group: Any) -> Any:
+            name = f"mixture-merge-{token}-{next(merges)}"
+            return dask.delayed(_merge, pure=True)(self.spec, self.dtype, *group, dask_key_name=name)
+
+        root = _in_groups(level, _FAN_IN, merge)
         self.passes += 1
         self.request_bytes += len(request)
         try:
-            (answer,) = dask.compute(level[0])
+            (answer,) = dask.compute(root)
         except Exception as e:
             lost = _lost_chunk(e, names, self.x, self.lineage)
             if lost is None:
