@@ -73,3 +73,19 @@ class Online:
     def partial_fit(
         self, x: np.ndarray, sample_weight: Optional[np.ndarray] = None, n_threads: Optional[int] = None
     ) -> Model: ...
+
+class _Runner(Protocol):
+    """Gets a pass's request answered by every chunk, merged in chunk order."""
+
+    def run(self, request: bytes) -> bytes: ...
+
+def chunk(
+    spec: Dict[str, Any], request: bytes, x: np.ndarray,
+    sample_weight: Optional[np.ndarray] = None, first_row: int = 0,
+) -> bytes: ...
+def merge_chunks(spec: Dict[str, Any], dtype: str, left: bytes, right: bytes) -> bytes: ...
+def fit_chunked(
+    spec: Dict[str, Any], dtype: str, n_features: int, runner: _Runner,
+    start: Optional[Model] = None, observer: Optional[_Observer] = None,
+) -> Tuple[Model, Dict[str, Any]]: ...
+def score_chunked(spec: Dict[str, Any], model: Model, runner: _Runner) -> Tuple[float, float, int]: ...
