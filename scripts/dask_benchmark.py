@@ -86,16 +86,20 @@ def main() -> None:
             return sum(client.run(lambda dask_worker: dask_worker.transfer_outgoing_bytes_total).values())
 
         per_iter_dask = (timed(lambda: on_cluster(args.iters), args.repeats) - timed(lambda: on_cluster(0), args.repeats)) / args.iters
-        before = sent()
-        on_cluster(0)
-        middle = sent()
         fitted = on_cluster(args.iters)
-        between_workers = ((sent() - middle) - (middle - before)) / args.iters
         request = fitted._transfer["request_bytes"] / fitted._transfer["passes"]
         same = np.array_equal(fitted.means_, in_process(args.iters).means_)
+        # One iteration's pass, as the fit sends it, run alone: the bytes the workers send each
+        # other for it (chunks to merges, the request, the merged answer).
         spec = fitted._spec(0, 1)
-        chunk = X[:chunk_rows]
-        answer = len(_engine.chunk(spec, b'{"Statistics":{"n_features":%d,"source":{"Model":%s},"accumulate":true}}' % (d, fitted.model_.to_json().encode()), chunk, None, 0))
+        e_step = b'{"Statistics":{"n_features":%d,"source":{"Model":%s},"accumulate":true}}' % (
+            d, fitted.model_.to_json().encode())
+        runner = mdask._Chunks(dX, None, spec, "float64")
+        before = sent()
+        for _ in range(args.iters):
+            runner.run(e_step)
+        between_workers = (sent() - before) / args.iters
+        answer = len(_engine.chunk(spec, e_step, X[:chunk_rows], None, 0))
 
     n_chunks = -(-n // chunk_rows)
     print(f"{n} x {d}, K = {k} full, {n_chunks} chunks of {chunk_rows} rows; 2 workers x 1 thread vs in-process on 2 threads")
