@@ -22,7 +22,6 @@ Any Dask scheduler works; with ``distributed``, the default client's cluster run
 """
 
 import itertools
-import numbers
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import dask
@@ -90,18 +89,6 @@ def _in_chunk(f: Callable[[np.ndarray], np.ndarray]) -> Callable[..., np.ndarray
 
 
 # --- the client's side ------------------------------------------------------------------------
-
-
-def _client() -> Any:
-    """The default ``distributed`` client, or ``None`` (another scheduler runs the graph)."""
-    try:
-        from distributed import default_client
-    except ImportError:
-        return None
-    try:
-        return default_client()
-    except ValueError:
-        return None
 
 
 class _Chunks:
