@@ -145,9 +145,9 @@ fn chunked_equals_in_memory<T: Scalar, F: Family<T>>(
                 let mut chunks = Chunks::new(&est, data, &[blocks * b]);
                 let chunked = est.fit_chunked(&mut chunks, None, &mut Silent).unwrap();
                 same(&memory, &chunked, &what);
-                // One sampling pass, then per run an initialisation pass, the iterations and
-                // the final score.
-                assert_eq!(chunks.requests.len(), 1 + 2 * (1 + 6 + 1), "{what}");
+                // Two sampling passes (the keys' counts, then the sample), then per run an
+                // initialisation pass, the iterations and the final score.
+                assert_eq!(chunks.requests.len(), 2 + 2 * (1 + 6 + 1), "{what}");
                 let warm = est.fit_from(&memory.mixture, data).unwrap();
                 let chunked = est
                     .fit_chunked(&mut chunks, Some((&memory.mixture).into()), &mut Silent)
@@ -207,6 +207,7 @@ fn the_sample_does_not_depend_on_the_chunks() {
         seed: 3,
         size: 100,
         n_features: 2,
+        above: None,
     };
     let est = Estimator::new(Gaussian::full(), 3);
     let sample_of = |sizes: &[usize]| {
@@ -244,6 +245,7 @@ fn a_chunk_names_bad_rows_counted_from_the_start_and_bad_answers_are_refused() {
         seed: 0,
         size: 10,
         n_features: 3,
+        above: None,
     };
     let err = est.chunk(&request, &data::<f64>(), 0).unwrap_err();
     assert!(
@@ -258,6 +260,7 @@ fn a_chunk_names_bad_rows_counted_from_the_start_and_bad_answers_are_refused() {
         seed: 1,
         size: 10,
         n_features: 3,
+        above: None,
     };
     let mut b = est
         .chunk(&other, &RowMatrix::new(vec![0.0; 6], 3).unwrap(), 2)
@@ -299,5 +302,60 @@ fn chunks_of_any_sizes_give_their_own_bits_within_rounding_of_the_fit_in_memory(
         .zip(memory.mixture.means().as_slice())
     {
         assert!((p - q).abs() <= 1e-10 * q.abs().max(1.0), "{p} vs {q}");
+    }
+}
+
+#[test]
+fn the_key_counts_choose_a_threshold_that_keeps_the_sample_and_sends_fewer_rows() {
+    let x = mixture::datagen::lesson_blobs::<f64>(3000, 9).unwrap().data; // 9000 rows
+    let est = Estimator::new(Gaussian::full(), 3);
+    let w: Vec<f64> = (0..x.n_rows())
+        .map(|i| [1.0, 0.25, 3.0, 0.0][i % 4])
+        .collect();
+    for data in [Data::from(&x), x.weighted(&w)] {
+        let mut chunks = Chunks::new(&est, data, &[1000]);
+        let keys = ChunkRequest::SampleKeys {
+            seed: 5,
+            n_features: 2,
+        };
+        let ChunkResult::KeyCounts(counts) =
+            ChunkedData::<f64, Gaussian>::run(&mut chunks, &keys).unwrap()
+        else {
+            unreachable!()
+        };
+        let positive = data.weights().map_or(9000, |_| 6750);
+        assert_eq!(counts.counts.last(), Some(&positive));
+        let above = counts.threshold(500).expect("a threshold");
+        let sample = |above| ChunkRequest::Sample {
+            seed: 5,
+            size: 500,
+            n_features: 2,
+            above,
+        };
+        let mut answer = |request: &ChunkRequest<f64, _>| match ChunkedData::<f64, Gaussian>::run(
+            &mut chunks,
+            request,
+        )
+        .unwrap()
+        {
+            ChunkResult::Sample(s) => serde_json::to_string(&s).unwrap(),
+            _ => unreachable!(),
+        };
+        assert_eq!(answer(&sample(Some(above))), answer(&sample(None)));
+        // A chunk alone sends its rows above the threshold: at most twice the sample's share.
+        let part = est
+            .chunk(&sample(Some(above)), data.slice_rows(0, 1000), 0)
+            .unwrap();
+        let ChunkResult::Sample(part) = part else {
+            unreachable!()
+        };
+        assert!(
+            part.len() < 2 * 500 * 1000 / 9000 + 40,
+            "{} rows",
+            part.len()
+        );
+        // The counts are exact: rows above each threshold.
+        let j = counts.counts.iter().position(|&c| c >= 500).unwrap();
+        assert!(counts.counts[j] >= 500 && (j == 0 || counts.counts[j - 1] < 500));
     }
 }

@@ -119,7 +119,7 @@ def test_the_same_bits_on_any_number_of_workers_threads_and_schedulers(client):
     for other in (one_thread, threads):
         assert_same_fit(other, on_cluster.model_, on_cluster.report_)
     # Two requests per iteration would mean the model travels twice: one per pass.
-    assert on_cluster._transfer["passes"] == 1 + sum(2 + r[1] for r in on_cluster.report_["runs"])
+    assert on_cluster._transfer["passes"] == 2 + sum(2 + r[1] for r in on_cluster.report_["runs"])
 
 
 def test_predictions_are_dask_arrays_and_reductions_match_the_in_memory_model(client):

@@ -3,7 +3,7 @@
 //! answers with [`Estimator::chunk`] and whose answers merge ([`ChunkResult::merge`]) in
 //! chunk order, as a [`crate::MergeTree`] merges them.
 //!
-//! The fit is [`Estimator::fit`]'s own driver (sampling pass, initialisation, E-M runs, the
+//! The fit is [`Estimator::fit`]'s own driver (sampling passes, initialisation, E-M runs, the
 //! stop rule, degenerate and suspect components, the report), and a chunk is computed in the
 //! estimator's blocks merged as the fit merges them. So a fit over chunks of `2^m · b` rows
 //! (the last may be shorter) gives the bits of a fit in memory with `block_rows(b)`, whoever
@@ -14,7 +14,7 @@
 use crate::error::{MixtureError, Result};
 use crate::estimator::{Estimator, Fitted, Start};
 use crate::family::{Components, Family};
-use crate::init::RowSample;
+use crate::init::{KeyCounts, RowSample};
 use crate::mixture::Mixture;
 use crate::report::FitObserver;
 use crate::rows::Data;
@@ -63,7 +63,15 @@ pub enum Responsibilities<T, C> {
 )]
 #[non_exhaustive]
 pub enum ChunkRequest<T, C> {
-    /// Check every row; keep the chunk's part of the initialisation sample.
+    /// Check every row; count the sampling keys above each threshold ([`KeyCounts`]).
+    SampleKeys {
+        /// The fit's seed.
+        seed: u64,
+        /// D.
+        n_features: usize,
+    },
+    /// Check every row; keep the chunk's part of the initialisation sample: its rows of
+    /// largest keys among those above `above`.
     Sample {
         /// The fit's seed.
         seed: u64,
@@ -71,6 +79,8 @@ pub enum ChunkRequest<T, C> {
         size: usize,
         /// D.
         n_features: usize,
+        /// Only rows with keys above this are candidates ([`KeyCounts::threshold`]).
+        above: Option<f64>,
     },
     /// Check every row; the E-step statistics of the chunk's rows.
     Statistics {
@@ -96,6 +106,8 @@ pub enum ChunkRequest<T, C> {
 )]
 #[non_exhaustive]
 pub enum ChunkResult<S> {
+    /// The answer to [`ChunkRequest::SampleKeys`].
+    KeyCounts(KeyCounts),
     /// The answer to [`ChunkRequest::Sample`].
     Sample(RowSample),
     /// The answer to [`ChunkRequest::Statistics`].
@@ -110,10 +122,11 @@ impl<S: crate::SufficientStats> ChunkResult<S> {
     /// [`MixtureError::IncompatibleStatistics`] for answers of different kinds or shapes.
     pub fn merge(&mut self, later: &Self) -> Result<()> {
         match (self, later) {
+            (Self::KeyCounts(a), Self::KeyCounts(b)) => a.merge(b),
             (Self::Sample(a), Self::Sample(b)) => a.merge(b),
             (Self::Statistics(a), Self::Statistics(b)) => a.merge(b),
             _ => Err(MixtureError::IncompatibleStatistics {
-                reason: "a sample cannot merge with statistics".into(),
+                reason: "answers to different requests cannot merge".into(),
             }),
         }
     }
@@ -186,7 +199,8 @@ impl<F> Estimator<F> {
     {
         let block = block.into();
         let n_features = match request {
-            ChunkRequest::Sample { n_features, .. }
+            ChunkRequest::SampleKeys { n_features, .. }
+            | ChunkRequest::Sample { n_features, .. }
             | ChunkRequest::Statistics { n_features, .. } => *n_features,
         };
         check_block(
@@ -196,9 +210,16 @@ impl<F> Estimator<F> {
             <F::Components as Components<T>>::check_domain,
         )?;
         match request {
-            ChunkRequest::Sample { seed, size, .. } => {
+            ChunkRequest::SampleKeys { seed, .. } => {
+                let mut counts = KeyCounts::new(*seed);
+                counts.count_rows(block, first_row);
+                Ok(ChunkResult::KeyCounts(counts))
+            }
+            ChunkRequest::Sample {
+                seed, size, above, ..
+            } => {
                 let mut sample = RowSample::new(*seed, *size);
-                sample.offer_rows(block, first_row);
+                sample.offer_rows_above(block, first_row, *above);
                 Ok(ChunkResult::Sample(sample))
             }
             ChunkRequest::Statistics {

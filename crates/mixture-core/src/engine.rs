@@ -242,7 +242,7 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
                 };
                 let total = match chunks.run(&request)? {
                     ChunkResult::Statistics(total) => total,
-                    ChunkResult::Sample(_) => return Err(chunk_answer("a sample")),
+                    _ => return Err(chunk_answer("something else than statistics")),
                 };
                 if let Some(reason) = self.total.family().incompatibility(total.family()) {
                     return Err(chunk_answer(&reason));
@@ -361,15 +361,23 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
                 }
             }
             Input::Chunked(chunks) => {
+                // Two passes: the keys' counts, then only the rows above the highest threshold
+                // with enough rows above it (the same sample; far fewer rows travel).
+                let n_features = self.n_cols;
+                let counts = match chunks.run(&ChunkRequest::SampleKeys { seed, n_features })? {
+                    ChunkResult::KeyCounts(c) if c.seed == seed => c,
+                    _ => return Err(chunk_answer("something else than key counts")),
+                };
+                let above = counts.threshold(size);
                 let request = ChunkRequest::Sample {
                     seed,
                     size,
-                    n_features: self.n_cols,
+                    n_features,
+                    above,
                 };
                 sample = match chunks.run(&request)? {
                     ChunkResult::Sample(s) if (s.seed, s.size) == (seed, size) => s,
-                    ChunkResult::Sample(_) => return Err(chunk_answer("another sample")),
-                    ChunkResult::Statistics(_) => return Err(chunk_answer("statistics")),
+                    _ => return Err(chunk_answer("something else than its sample")),
                 };
                 if sample.kept.iter().any(|r| r.0.values.len() != self.n_cols) {
                     return Err(chunk_answer("sample rows of another dimension"));

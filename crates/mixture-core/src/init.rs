@@ -405,21 +405,35 @@ impl RowSample {
         data: crate::rows::Data<'_, T>,
         first_row: usize,
     ) {
+        self.offer_rows_above(data, first_row, None);
+    }
+
+    /// Offers the rows of `data` whose key is above `above` (all with `None`), counting every
+    /// row: when at least `size` rows of the whole data have keys above it, the sample is
+    /// the same as from all rows.
+    pub(crate) fn offer_rows_above<T: Scalar>(
+        &mut self,
+        data: crate::rows::Data<'_, T>,
+        first_row: usize,
+        above: Option<f64>,
+    ) {
         self.weighted |= data.weights().is_some();
         for (i, row) in data.rows().iter().enumerate() {
             let weight = data.weights().map_or(1.0, |w| w[i]);
             if weight > 0.0 {
                 self.positive_rows += 1;
                 self.weight_total += weight;
-                self.offer(
-                    Keyed {
-                        key: sample_key(self.seed, first_row + i, weight),
-                        row: first_row + i,
+                let key = sample_key(self.seed, first_row + i, weight);
+                if above.is_none_or(|a| key > a) {
+                    let row_index = first_row + i;
+                    let keyed = Keyed {
+                        key,
+                        row: row_index,
                         weight,
                         values: Vec::new(),
-                    },
-                    row,
-                );
+                    };
+                    self.offer(keyed, row);
+                }
             }
         }
         self.n_rows += data.n_rows();
@@ -499,6 +513,96 @@ impl RowSample {
             .collect();
         let weights = kept.iter().map(|k| k.weight).collect();
         (values, weights)
+    }
+}
+
+/// How many rows of some part of the data have sampling keys above each of the thresholds
+/// `−2^e`, e = [`KEY_EXPONENTS`]: what a fit over chunks asks first, to choose a threshold
+/// above which at least the sample's size of rows lie, so that the chunks then send only those
+/// rows (a few times the sample's size in all) instead of up to the sample's size each. The
+/// thresholds are powers of two and a key's place among them is read off its exponent bits, so
+/// the counts are exact on every machine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct KeyCounts {
+    /// The fit's seed.
+    pub seed: u64,
+    /// `counts[j]`: rows of positive weight with a key above `−2^(KEY_EXPONENTS.start + j)`.
+    pub counts: Vec<u64>,
+}
+
+/// The exponents e of the thresholds `−2^e` of [`KeyCounts`]: from `2^-64` (ten thousand
+/// times below the threshold a sample of 65 536 rows needs from 10¹⁵ rows) to `2^16`.
+pub const KEY_EXPONENTS: std::ops::RangeInclusive<i32> = -64..=16;
+
+/// `−2^e`, exactly.
+fn key_threshold(e: i32) -> f64 {
+    -f64::from_bits(((e + 1023) as u64) << 52)
+}
+
+impl KeyCounts {
+    /// No rows counted, for `seed`.
+    pub fn new(seed: u64) -> Self {
+        Self {
+            seed,
+            counts: vec![0; KEY_EXPONENTS.count()],
+        }
+    }
+
+    /// Counts the rows of `data` (already checked), which start at row `first_row`.
+    pub(crate) fn count_rows<T: Scalar>(
+        &mut self,
+        data: crate::rows::Data<'_, T>,
+        first_row: usize,
+    ) {
+        let (low, n) = (*KEY_EXPONENTS.start(), self.counts.len());
+        let mut lowest = vec![0u64; n]; // rows whose first threshold below their key is j
+        for i in 0..data.n_rows() {
+            let weight = data.weights().map_or(1.0, |w| w[i]);
+            if weight > 0.0 {
+                // key > −2^e  ⇔  −key < 2^e  ⇔  e > ⌊log₂(−key)⌋, read off the exponent bits.
+                let y = -sample_key(self.seed, first_row + i, weight);
+                let floor_log2 = ((y.to_bits() >> 52) & 0x7ff) as i32 - 1023;
+                let first = if y == 0.0 || floor_log2 < low {
+                    0
+                } else {
+                    (floor_log2 + 1 - low) as usize
+                };
+                if first < n {
+                    lowest[first] += 1;
+                }
+            }
+        }
+        let mut running = 0;
+        for (c, l) in self.counts.iter_mut().zip(lowest) {
+            running += l;
+            *c += running;
+        }
+    }
+
+    /// Adds the counts of other rows.
+    ///
+    /// # Errors
+    /// [`MixtureError::InvalidOption`] when the seeds or the thresholds differ.
+    pub fn merge(&mut self, other: &Self) -> Result<()> {
+        if self.seed != other.seed || self.counts.len() != other.counts.len() {
+            return Err(MixtureError::InvalidOption {
+                name: "key counts",
+                value: format!("seed {} with {} thresholds", other.seed, other.counts.len()),
+                expected: "counts merge only with counts of the same seed and thresholds",
+            });
+        }
+        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
+            *a += b;
+        }
+        Ok(())
+    }
+
+    /// The highest threshold with at least `size` rows above it (`None` if none has: every
+    /// row is a candidate).
+    pub fn threshold(&self, size: usize) -> Option<f64> {
+        let j = self.counts.iter().position(|&c| c >= size as u64)?;
+        Some(key_threshold(*KEY_EXPONENTS.start() + j as i32))
     }
 }
 

@@ -38,7 +38,10 @@ pub use chunked::{ChunkRequest, ChunkResult, ChunkedData, Responsibilities};
 pub use error::{MixtureError, Result};
 pub use estimator::{Estimator, Fitted, Start};
 pub use family::{Components, Family, SufficientStats, check_same_shape, take_means};
-pub use init::{Init, LLOYD_ITERATIONS, RowSample, SAMPLE_MAX_ROWS, SAMPLE_VALUES, sample_rows};
+pub use init::{
+    Init, KEY_EXPONENTS, KeyCounts, LLOYD_ITERATIONS, RowSample, SAMPLE_MAX_ROWS, SAMPLE_VALUES,
+    sample_rows,
+};
 pub use mixture::Mixture;
 pub use moments::FirstMoments;
 pub use numeric::{EXP_UNDERFLOW, EXP_UNDERFLOW_F32, affine_log_densities, logsumexp, unit_scale};
