@@ -85,7 +85,11 @@ def main() -> None:
         def sent():
             return sum(client.run(lambda dask_worker: dask_worker.transfer_outgoing_bytes_total).values())
 
-        per_iter_dask = (timed(lambda: on_cluster(args.iters), args.repeats) - timed(lambda: on_cluster(0), args.repeats)) / args.iters
+        no_iteration = timed(lambda: on_cluster(0), args.repeats)
+        per_iter_dask = (timed(lambda: on_cluster(args.iters), args.repeats) - no_iteration) / args.iters
+        before = sent()
+        on_cluster(0)
+        sampling_bytes = sent() - before
         fitted = on_cluster(args.iters)
         request = fitted._transfer["request_bytes"] / fitted._transfer["passes"]
         same = np.array_equal(fitted.means_, in_process(args.iters).means_)
@@ -107,6 +111,8 @@ def main() -> None:
     print(f"dask (2 workers){per_iter_dask:8.3f} s/iteration  overhead {per_iter_dask - per_iter_memory:+.3f} s ({per_iter_dask / per_iter_memory:.2f}x)")
     print(f"request (the model) {request / 1e3:.1f} kB per pass; one chunk's answer {answer / 1e3:.1f} kB; "
           f"{n_chunks - 1} merges per pass in {merge_tasks(n_chunks)} tasks")
+    print(f"a fit of no iteration (2 sampling passes, the final score): {no_iteration:.3f} s, "
+          f"{sampling_bytes / 1e6:.1f} MB between workers")
     print(f"the same bits as in-process: {same}")
     print(f"bytes between workers per iteration (measured): {between_workers / 1e3:.1f} kB; "
           f"upper bound (request to each worker + every answer moved once): "
