@@ -116,31 +116,35 @@ class _Chunks:
     def run(self, request: bytes) -> bytes:
         token = tokenize(request, [x.key for x in self.x])
         shipped = dask.delayed(request, name=f"mixture-request-{token}")
-        names = {}
+        # Each task's key, and the chunks it covers (first, last): to name them if it is lost.
+        names: Dict[str, Tuple[int, int]] = {}
         level: List[Any] = []
         for i, (x, first) in enumerate(zip(self.x, self.first_rows)):
             name = f"mixture-chunk-{token}-{i}"
-            names[name] = i
+            names[name] = (i, i)
             w = None if self.w is None else self.w[i]
-            level.append(dask.delayed(_answer, pure=True)(self.spec, shipped, x, w, first, dask_key_name=name))
+            level.append((dask.delayed(_answer, pure=True)(self.spec, shipped, x, w, first, dask_key_name=name), i, i))
         merges = itertools.count()
 
         def merge(*group: Any) -> Any:
             name = f"mixture-merge-{token}-{next(merges)}"
-            return dask.delayed(_merge, pure=True)(self.spec, self.dtype, *group, dask_key_name=name)
+            names[name] = (group[0][1], group[-1][2])
+            answers = [g[0] for g in group]
+            return (dask.delayed(_merge, pure=True)(self.spec, self.dtype, *answers, dask_key_name=name), *names[name])
 
-        root = _in_groups(level, _FAN_IN, merge)
+        root, _, _ = _in_groups(level, _FAN_IN, merge)
         self.passes += 1
         self.request_bytes += len(request)
         try:
             (answer,) = dask.compute(root)
         except Exception as e:
-            lost = _lost_chunk(e, names, self.x, self.lineage)
+            lost = _lost_chunks(e, names, self.x, self.lineage)
             if lost is None:
                 raise
-            first, size = self.first_rows[lost], self.sizes[lost]
+            (a, b), last = lost, self.first_rows[lost[1]] + self.sizes[lost[1]] - 1
+            what = f"chunk {a}" if a == b else f"the merge of chunks {a} to {b}"
             raise RuntimeError(
-                f"chunk {lost} (rows {first} to {first + size - 1}) could not be computed: the "
+                f"{what} (rows {self.first_rows[a]} to {last}) could not be computed: the "
                 f"workers that ran it (or a task it needs) died, as many times as the cluster "
                 f"allows (distributed.scheduler.allowed-failures); the fit stopped with no result. "
                 f"{e}"
@@ -148,8 +152,11 @@ class _Chunks:
         return answer
 
 
-def _lost_chunk(e: Exception, names: Dict[str, int], xs: Sequence[Any], lineage: Optional[da.Array]) -> Optional[int]:
-    """The chunk whose task, or a task it needs, was lost with its workers, if ``e`` says so."""
+def _lost_chunks(
+    e: Exception, names: Dict[str, Tuple[int, int]], xs: Sequence[Any], lineage: Optional[da.Array]
+) -> Optional[Tuple[int, int]]:
+    """The chunks (first, last) whose task, or a task it needs, was lost with its workers, if
+    ``e`` says so."""
     try:
         from distributed import KilledWorker
     except ImportError:
@@ -160,8 +167,10 @@ def _lost_chunk(e: Exception, names: Dict[str, int], xs: Sequence[Any], lineage:
     if key in names:
         return names[key]
     finals = {x.key: i for i, x in enumerate(xs)}
-    if key in finals or lineage is None:
-        return finals.get(key)
+    if key in finals:
+        return finals[key], finals[key]
+    if lineage is None:
+        return None
     # A task that made the data (persisting optimised their graph as dask.optimize does): the
     # first chunk made from it.
     for made in (lineage, dask.optimize(lineage)[0]):
@@ -176,7 +185,7 @@ def _lost_chunk(e: Exception, names: Dict[str, int], xs: Sequence[Any], lineage:
                     seen.add(d)
                     todo.append(d)
         if found:
-            return min(found)
+            return min(found), min(found)
     return None
 
 
