@@ -359,3 +359,46 @@ fn the_key_counts_choose_a_threshold_that_keeps_the_sample_and_sends_fewer_rows(
         assert!(counts.counts[j] >= 500 && (j == 0 || counts.counts[j - 1] < 500));
     }
 }
+
+/// The engine's merge tree copies a block's statistics by merging them into empty ones: that
+/// must give them back bit for bit, for every family and covariance type.
+fn merging_into_empty_copies<T: Scalar, F: Family<T>>(family: F, x: &RowMatrix<T>, what: &str)
+where
+    F::Stats: PartialEq + std::fmt::Debug,
+{
+    let est = Estimator::new(family, 3).max_iter(2);
+    let model = est.fit(x).unwrap().mixture;
+    let w: Vec<f64> = (0..x.n_rows()).map(|i| 0.3 + (i % 5) as f64).collect();
+    for data in [Data::from(x), x.weighted(&w)] {
+        let part = est.e_step(&model, data.slice_rows(17, 300), 17).unwrap();
+        let mut copy = est.empty_statistics(&model);
+        copy.merge(&part).unwrap();
+        assert_eq!(copy, part, "{what}");
+    }
+}
+
+#[test]
+fn merging_into_empty_statistics_copies_them_exactly() {
+    let x = data::<f64>();
+    for kind in [
+        CovarianceType::Full,
+        CovarianceType::Tied,
+        CovarianceType::Diagonal,
+        CovarianceType::Spherical,
+    ] {
+        merging_into_empty_copies(Gaussian::new(kind), &x, &format!("{kind:?}"));
+        merging_into_empty_copies(
+            Gaussian::new(kind),
+            &data::<f32>(),
+            &format!("{kind:?} f32"),
+        );
+    }
+    let binary = RowMatrix::new(
+        x.as_slice().iter().map(|&v| f64::from(v > 0.0)).collect(),
+        2,
+    )
+    .unwrap();
+    merging_into_empty_copies(mixture::bern::Bernoulli::new(), &binary, "bernoulli");
+    let positive = RowMatrix::new(x.as_slice().iter().map(|v| v.abs()).collect(), 2).unwrap();
+    merging_into_empty_copies(mixture::exp::Exponential::new(), &positive, "exponential");
+}

@@ -160,7 +160,7 @@ def test_nothing_is_computed_at_construction_and_parameters_are_the_in_memory_on
         est = dask_class(n_components=2, random_state=1)
         assert est.get_params() == memory_class(n_components=2, random_state=1).get_params()
         assert clone(est).get_params() == est.get_params()
-        assert not hasattr(est, "model_") or est.__dict__.get("_model") is None
+        assert "_model" not in vars(est)
 
 
 def test_bad_input_is_refused_with_the_row_or_the_reason(client):

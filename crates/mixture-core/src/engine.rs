@@ -300,7 +300,8 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
             }
         }
         if let Some(total) = self.tree.finish() {
-            self.total = total;
+            let previous = std::mem::replace(&mut self.total, total);
+            self.tree.recycle(previous);
         }
         self.check_pass(next_row)
     }

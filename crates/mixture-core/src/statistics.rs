@@ -355,7 +355,13 @@ impl<S: SufficientStats> MergeTree<S> {
     }
 
     pub(crate) fn push_unchecked(&mut self, part: &Statistics<S>) {
-        self.pairs.push(part, Statistics::merge_unchecked);
+        // Merging into empty statistics copies them exactly (`SufficientStats::merge`), in the
+        // memory of statistics merged before: no allocation once a pass has run.
+        let copy = |into: &mut Statistics<S>, part: &Statistics<S>| {
+            into.reset();
+            into.merge_unchecked(part);
+        };
+        self.pairs.push(part, copy, Statistics::merge_unchecked);
     }
 
     /// The merged statistics of every part pushed (`None` if none was), leaving the tree
@@ -367,6 +373,11 @@ impl<S: SufficientStats> MergeTree<S> {
     /// Forgets the parts pushed and the memory kept for new ones.
     pub(crate) fn clear(&mut self) {
         self.pairs = Pairwise::default();
+    }
+
+    /// Keeps the memory of statistics no longer needed (a previous total) for the next parts.
+    pub(crate) fn recycle(&mut self, done: Statistics<S>) {
+        self.pairs.spare.push(done);
     }
 }
 
@@ -395,15 +406,26 @@ impl<P: Clone> Pairwise<P> {
     }
 
     /// Adds the next part: like a binary counter, it joins the subtrees of equal level on top.
-    pub(crate) fn push(&mut self, part: &P, merge: impl Fn(&mut P, &P)) {
-        let mut carry = match self.spare.pop() {
-            Some(mut spare) => {
-                spare.clone_from(part);
-                spare
+    /// The part is merged straight into a lone part before it, or else copied (`copy(into,
+    /// part)`, into a spare value when there is one) to wait for the next.
+    pub(crate) fn push(&mut self, part: &P, copy: impl Fn(&mut P, &P), merge: impl Fn(&mut P, &P)) {
+        let (mut carry, mut level) = match self.stack.pop() {
+            Some((0, mut left)) => {
+                merge(&mut left, part);
+                (left, 1)
             }
-            None => part.clone(),
+            top => {
+                self.stack.extend(top);
+                let carry = match self.spare.pop() {
+                    Some(mut spare) => {
+                        copy(&mut spare, part);
+                        spare
+                    }
+                    None => part.clone(),
+                };
+                (carry, 0)
+            }
         };
-        let mut level = 0;
         while self.stack.last().is_some_and(|(top, _)| *top == level) {
             let (_, mut left) = self.stack.pop().expect("a top");
             merge(&mut left, &carry);
@@ -790,7 +812,7 @@ mod tests {
             let parts: Vec<String> = (0..n).map(|i| i.to_string()).collect();
             let mut tree = Pairwise::default();
             for p in &parts {
-                tree.push(p, join);
+                tree.push(p, String::clone_from, join);
             }
             assert_eq!(tree.finish(join).unwrap(), level_by_level(parts), "n = {n}");
             assert!(tree.finish(join).is_none());

@@ -236,7 +236,7 @@ pub fn score_chunked(
     fn score<T: Value, F: Family<T>>(
         _family_of: &Estimator<F>,
         model: &AnyMixture<T>,
-        chunks: &mut PyChunks,
+        runner: Py<PyAny>,
     ) -> PyResult<(f64, f64, usize)>
     where
         F::Components: crate::fit::InAny<T>,
@@ -248,28 +248,30 @@ pub fn score_chunked(
                 model.family()
             ))
         })?;
+        let mut chunks = PyChunks {
+            runner,
+            n_features: model.n_features(),
+            error: None,
+        };
         let request = ChunkRequest::Statistics {
             n_features: model.n_features(),
             source: Responsibilities::Model(model.clone()),
             accumulate: false,
         };
-        match ChunkedData::<T, F>::run(chunks, &request) {
+        match ChunkedData::<T, F>::run(&mut chunks, &request) {
             Ok(ChunkResult::Statistics(s)) => {
                 Ok((s.log_likelihood(), s.weight_total(), s.n_rows()))
             }
-            Ok(_) => Err(PyValueError::new_err("the chunks answered with a sample")),
+            Ok(_) => Err(PyValueError::new_err(
+                "the chunks answered with something else than statistics",
+            )),
             Err(e) => Err(chunks.error.take().unwrap_or_else(|| value_error(e))),
         }
     }
-    let mut chunks = PyChunks {
-        runner,
-        n_features: 0,
-        error: None,
-    };
     let dtype = crate::model::dtype_name(model.inner.precision());
     let inner = model.inner.clone();
     with_estimator!(&spec, dtype, est, T => {
         let typed = inner.to_precision::<T>().map_err(value_error)?;
-        score::<T, _>(&est, &typed, &mut chunks)
+        score::<T, _>(&est, &typed, runner)
     })
 }
