@@ -11,6 +11,8 @@
 //! - [`plot`]: PNG figures (density contours over data or samples, prototypes, histograms,
 //!   fit traces);
 //! - [`datagen`]: seeded synthetic data with known truth;
+//! - [`registry`]: the one list of the families: a family of any kind with its settings
+//!   ([`registry::AnyFamily`]), a fitted mixture of any family ([`registry::AnyMixture`]);
 //! - [`model_file`]: versioned JSON model files of any family, in either precision;
 //! - [`select`]: model selection over K and structures by BIC, AIC or ICL, with spurious
 //!   components flagged.
@@ -44,6 +46,7 @@ pub use mixture_gauss as gauss;
 pub use mixture_plot as plot;
 
 pub mod model_file;
+pub mod registry;
 pub mod select;
 
 /// The README's Rust examples, compiled and run as doc-tests.

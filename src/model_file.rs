@@ -31,10 +31,9 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use crate::bern::BernoulliMixture;
-use crate::core::{FitReport, Mixture, MixtureError, Scalar, serial};
-use crate::exp::ExponentialMixture;
-use crate::gauss::GaussianMixture;
+use crate::core::{FitReport, MixtureError, Scalar, serial};
+pub use crate::registry::AnyMixture;
+use crate::registry::SettingsError;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -73,83 +72,6 @@ pub enum ModelFileError {
     /// malformed fields, or parameters that do not form a mixture.
     #[error("{0}")]
     Invalid(String),
-}
-
-/// A mixture of one of the families, in precision `T`. (Exhaustive on purpose, so that
-/// [`with_mixture!`](crate::with_mixture) works everywhere: a new family is a new major
-/// version.)
-#[derive(Debug, Clone)]
-pub enum AnyMixture<T> {
-    /// Gaussian, any covariance type.
-    Gaussian(GaussianMixture<T>),
-    /// Bernoulli.
-    Bernoulli(BernoulliMixture<T>),
-    /// Exponential.
-    Exponential(ExponentialMixture<T>),
-}
-
-/// Runs `$body` with `$m` bound to the mixture inside an [`AnyMixture`], whatever its family.
-#[macro_export]
-macro_rules! with_mixture {
-    ($model:expr, $m:ident => $body:expr) => {
-        match $model {
-            $crate::model_file::AnyMixture::Gaussian($m) => $body,
-            $crate::model_file::AnyMixture::Bernoulli($m) => $body,
-            $crate::model_file::AnyMixture::Exponential($m) => $body,
-        }
-    };
-}
-
-impl<T> From<GaussianMixture<T>> for AnyMixture<T> {
-    fn from(m: GaussianMixture<T>) -> Self {
-        AnyMixture::Gaussian(m)
-    }
-}
-impl<T> From<BernoulliMixture<T>> for AnyMixture<T> {
-    fn from(m: BernoulliMixture<T>) -> Self {
-        AnyMixture::Bernoulli(m)
-    }
-}
-impl<T> From<ExponentialMixture<T>> for AnyMixture<T> {
-    fn from(m: ExponentialMixture<T>) -> Self {
-        AnyMixture::Exponential(m)
-    }
-}
-
-impl<T: Scalar> AnyMixture<T> {
-    /// The family's name (`"gaussian"`, `"bernoulli"`, `"exponential"`).
-    pub fn family(&self) -> &'static str {
-        fn name<T: Scalar, C: crate::core::Components<T>>(_: &Mixture<T, C>) -> &'static str {
-            C::FAMILY
-        }
-        with_mixture!(self, m => name(m))
-    }
-
-    /// Number of components K.
-    pub fn n_components(&self) -> usize {
-        with_mixture!(self, m => m.n_components())
-    }
-
-    /// Number of features D.
-    pub fn n_features(&self) -> usize {
-        with_mixture!(self, m => m.n_features())
-    }
-
-    /// The same mixture in precision `U` (see [`Mixture::to_precision`]).
-    ///
-    /// # Errors
-    /// As [`Mixture::to_precision`].
-    pub fn to_precision<U: Scalar>(&self) -> Result<AnyMixture<U>, MixtureError> {
-        Ok(match self {
-            AnyMixture::Gaussian(m) => AnyMixture::Gaussian(m.to_precision()?),
-            AnyMixture::Bernoulli(m) => AnyMixture::Bernoulli(m.to_precision()?),
-            AnyMixture::Exponential(m) => AnyMixture::Exponential(m.to_precision()?),
-        })
-    }
-
-    fn to_value(&self) -> serde_json::Value {
-        with_mixture!(self, m => serde_json::to_value(m)).expect("a mixture serialises")
-    }
 }
 
 /// A mixture of any family in either precision.
@@ -242,7 +164,7 @@ pub struct ModelFile {
 /// The JSON text of a model file for `model` with an optional fit record (pretty-printed, with
 /// a final newline).
 pub fn to_json<T: Scalar>(model: &AnyMixture<T>, fit: Option<&FitRecord>) -> String {
-    let mut value = model.to_value();
+    let mut value = model.to_serde();
     if let (Some(fit), Some(object)) = (fit, value.as_object_mut()) {
         object.insert(
             "fit".into(),
@@ -322,18 +244,13 @@ fn any_mixture<T: Scalar>(
     family: &str,
     value: serde_json::Value,
 ) -> Result<AnyMixture<T>, ModelFileError> {
-    let malformed = |e: serde_json::Error| {
-        ModelFileError::Invalid(format!("malformed {family} model file: {e}"))
-    };
-    Ok(match family {
-        "gaussian" => AnyMixture::Gaussian(serde_json::from_value(value).map_err(malformed)?),
-        "bernoulli" => AnyMixture::Bernoulli(serde_json::from_value(value).map_err(malformed)?),
-        "exponential" => AnyMixture::Exponential(serde_json::from_value(value).map_err(malformed)?),
-        other => {
-            return Err(ModelFileError::Invalid(format!(
-                "family {other:?} is not supported; use gaussian, bernoulli or exponential"
-            )));
-        }
+    AnyMixture::from_serde(family, value).map_err(|e| {
+        ModelFileError::Invalid(match e {
+            SettingsError::Invalid { family, message } => {
+                format!("malformed {family} model file: {message}")
+            }
+            other => other.to_string(),
+        })
     })
 }
 

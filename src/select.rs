@@ -13,14 +13,11 @@
 //! # Examples
 //! ```
 //! use mixture::core::EmOptions;
-//! use mixture::gauss::CovarianceType;
-//! use mixture::select::{Criterion, Grid, Structure, select};
+//! use mixture::gauss::Gaussian;
+//! use mixture::select::{Criterion, Grid, select};
 //!
 //! let blobs = mixture::datagen::lesson_blobs::<f64>(200, 69)?;
-//! let grid = Grid::new(
-//!     1..=5,
-//!     [Structure::Gaussian(CovarianceType::Full), Structure::Gaussian(CovarianceType::Diagonal)],
-//! );
+//! let grid = Grid::new(1..=5, [Gaussian::full().into(), Gaussian::diagonal().into()]);
 //! let table = select(&blobs.data, &grid, &EmOptions::default(), Criterion::Bic)?;
 //! let best = table.best().expect("some cell fits");
 //! assert_eq!(best.n_components, 3);
@@ -29,42 +26,15 @@
 
 use crate::core::faer::{MatRef, Side};
 use crate::core::{
-    Components, Data, EmOptions, Estimator, Family, FitReport, Mixture, MixtureError, Scalar,
+    Components, Data, EmOptions, Estimator, FitReport, Mixture, MixtureError, Scalar,
+    information_criteria,
 };
-use crate::gauss::{CovarianceType, Gaussian};
-use crate::model_file::AnyMixture;
-use crate::{bern::Bernoulli, exp::Exponential};
+use crate::gauss::Gaussian;
+use crate::registry::{AnyFamily, AnyMixture, FamilyTask, RegisteredFamily};
 
-/// What is fitted in a cell besides K: a Gaussian of one covariance type, or another family.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Structure {
-    /// Gaussian components of this covariance type.
-    Gaussian(CovarianceType),
-    /// Bernoulli components.
-    Bernoulli,
-    /// Exponential components.
-    Exponential,
-}
-
-impl Structure {
-    /// The family's name (`"gaussian"`, `"bernoulli"`, `"exponential"`).
-    pub fn family(&self) -> &'static str {
-        match self {
-            Structure::Gaussian(_) => "gaussian",
-            Structure::Bernoulli => "bernoulli",
-            Structure::Exponential => "exponential",
-        }
-    }
-
-    /// The covariance type's name for Gaussians (`"full"`, …), `"-"` for the other families.
-    pub fn covariance(&self) -> &'static str {
-        match self {
-            Structure::Gaussian(kind) => kind.name(),
-            _ => "-",
-        }
-    }
-}
+/// What is fitted in a cell besides K: a family with its settings (a Gaussian's covariance
+/// type and regularisation, ...).
+pub type Structure = AnyFamily;
 
 /// Which criterion ranks the cells (all three are computed for every cell).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -91,19 +61,17 @@ impl Criterion {
     }
 }
 
-/// The grid: every K of `components` with every structure, and the Gaussians' `reg_covar`.
+/// The grid: every K of `components` with every structure (a family with its settings).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Grid {
     /// Numbers of components.
     pub components: Vec<usize>,
     /// Structures.
     pub structures: Vec<Structure>,
-    /// Added to the Gaussians' covariance diagonals (default 1e-6).
-    pub reg_covar: f64,
 }
 
 impl Grid {
-    /// Every K in `components` with every structure in `structures`, `reg_covar` 1e-6.
+    /// Every K in `components` with every structure in `structures`.
     pub fn new(
         components: impl IntoIterator<Item = usize>,
         structures: impl IntoIterator<Item = Structure>,
@@ -111,7 +79,6 @@ impl Grid {
         Self {
             components: components.into_iter().collect(),
             structures: structures.into_iter().collect(),
-            reg_covar: 1e-6,
         }
     }
 }
@@ -212,8 +179,9 @@ impl<T> Selection<T> {
 /// `seed`, ...) and scores it.
 ///
 /// # Errors
-/// [`MixtureError::InvalidOption`] for an empty grid, a K of 0 or an invalid `reg_covar`, and
-/// the options' own errors; a cell's fit error is kept in the cell instead.
+/// [`MixtureError::InvalidOption`] for an empty grid, a K of 0 or a structure's invalid
+/// setting (a negative `reg_covar`), and the options' own errors; a cell's fit error is kept
+/// in the cell instead.
 pub fn select<'a, T: Scalar>(
     data: impl Into<Data<'a, T>>,
     grid: &Grid,
@@ -240,29 +208,34 @@ pub fn select<'a, T: Scalar>(
             expected: "every K at least 1",
         });
     }
-    if !(grid.reg_covar.is_finite() && grid.reg_covar >= 0.0) {
-        return Err(MixtureError::InvalidOption {
-            name: "reg_covar",
-            value: grid.reg_covar.to_string(),
-            expected: "finite and at least 0",
-        });
+    for structure in &grid.structures {
+        structure.check_options()?;
     }
     let mut cells = Vec::with_capacity(grid.components.len() * grid.structures.len());
-    // The data's own smallest variance, once for every Gaussian cell.
-    let mut floor: Option<Option<Floor>> = None;
+    // The data's own smallest variance, once per absolute Gaussian regularisation.
+    let mut floors: Vec<(f64, Option<Floor>)> = Vec::new();
     for &structure in &grid.structures {
+        let floor = match structure {
+            AnyFamily::Gaussian(g) if !g.is_reg_covar_relative() => {
+                let reg = g.reg_covar();
+                match floors.iter().find(|(r, _)| *r == reg) {
+                    Some(&(_, floor)) => floor,
+                    None => {
+                        let floor = Floor::of(data, reg);
+                        floors.push((reg, floor));
+                        floor
+                    }
+                }
+            }
+            _ => None,
+        };
         for &k in &grid.components {
-            let outcome = match structure {
-                Structure::Gaussian(kind) => fit_cell(
-                    Gaussian::new(kind).with_reg_covar(grid.reg_covar),
-                    k,
-                    options,
-                    data,
-                    *floor.get_or_insert_with(|| Floor::of(data, grid.reg_covar)),
-                ),
-                Structure::Bernoulli => fit_cell(Bernoulli::new(), k, options, data, None),
-                Structure::Exponential => fit_cell(Exponential::new(), k, options, data, None),
-            };
+            let outcome = structure.run(FitCell {
+                k,
+                options,
+                data,
+                floor,
+            });
             cells.push(Cell {
                 n_components: k,
                 structure,
@@ -273,37 +246,46 @@ pub fn select<'a, T: Scalar>(
     Ok(Selection { cells, criterion })
 }
 
-fn fit_cell<T: Scalar, F: Family<T>>(
-    family: F,
+/// One cell's fit and scores.
+struct FitCell<'o, 'd, T> {
     k: usize,
-    options: &EmOptions,
-    data: Data<'_, T>,
+    options: &'o EmOptions,
+    data: Data<'d, T>,
     floor: Option<Floor>,
-) -> Result<Scores<T>, MixtureError>
-where
-    AnyMixture<T>: From<Mixture<T, F::Components>>,
-{
-    let fitted = Estimator::new(family, k)
-        .with_options(options.clone())
-        .fit(data)?;
-    let (mixture, report) = (fitted.mixture, fitted.report);
-    let p = mixture.n_parameters();
-    let ll = report.log_likelihood;
-    let bic = -2.0 * ll + p as f64 * report.weight_total.ln();
-    let entropy = responsibility_entropy(&mixture, data)?;
-    let model = AnyMixture::from(mixture);
-    let suspect = suspects(&model, &report, floor);
-    Ok(Scores {
-        log_likelihood: ll,
-        n_parameters: p,
-        bic,
-        aic: -2.0 * ll + 2.0 * p as f64,
-        icl: bic + 2.0 * entropy,
-        converged: report.converged,
-        n_iter: report.n_iter,
-        suspect,
-        model,
-    })
+}
+
+impl<T: Scalar> FamilyTask<T> for FitCell<'_, '_, T> {
+    type Output = Result<Scores<T>, MixtureError>;
+
+    fn run<F: RegisteredFamily<T>>(self, family: F) -> Self::Output {
+        let FitCell {
+            k,
+            options,
+            data,
+            floor,
+        } = self;
+        let fitted = Estimator::new(family, k)
+            .with_options(options.clone())
+            .fit(data)?;
+        let (mixture, report) = (fitted.mixture, fitted.report);
+        let p = mixture.n_parameters();
+        let ll = report.log_likelihood;
+        let (bic, aic) = information_criteria(ll, p, report.weight_total);
+        let entropy = responsibility_entropy(&mixture, data)?;
+        let model = AnyMixture::from(mixture);
+        let suspect = suspects(&model, &report, floor);
+        Ok(Scores {
+            log_likelihood: ll,
+            n_parameters: p,
+            bic,
+            aic,
+            icl: bic + 2.0 * entropy,
+            converged: report.converged,
+            n_iter: report.n_iter,
+            suspect,
+            model,
+        })
+    }
 }
 
 /// `−Σᵢ wᵢ Σₖ rᵢₖ ln rᵢₖ`: how uncertain the assignment of rows to components is.

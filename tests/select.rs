@@ -5,16 +5,18 @@
 mod common;
 
 use common::twelve_rows_seven_distinct;
+use mixture::bern::Bernoulli;
 use mixture::core::{EmOptions, MixtureError, RowMatrix};
 use mixture::datagen::GaussianMixtureGenerator;
-use mixture::gauss::CovarianceType;
+use mixture::exp::Exponential;
+use mixture::gauss::{CovarianceType, Gaussian};
 use mixture::select::{Criterion, Grid, Selection, Structure, select};
 
 const ALL_GAUSSIANS: [Structure; 4] = [
-    Structure::Gaussian(CovarianceType::Full),
-    Structure::Gaussian(CovarianceType::Diagonal),
-    Structure::Gaussian(CovarianceType::Spherical),
-    Structure::Gaussian(CovarianceType::Tied),
+    Structure::Gaussian(Gaussian::new(CovarianceType::Full)),
+    Structure::Gaussian(Gaussian::new(CovarianceType::Diagonal)),
+    Structure::Gaussian(Gaussian::new(CovarianceType::Spherical)),
+    Structure::Gaussian(Gaussian::new(CovarianceType::Tied)),
 ];
 
 fn options() -> EmOptions {
@@ -56,7 +58,7 @@ fn bic_picks_three_full_components_from_three_full_components() {
     let best = s.best().unwrap();
     assert_eq!(
         (best.n_components, best.structure),
-        (3, Structure::Gaussian(CovarianceType::Full)),
+        (3, Structure::Gaussian(Gaussian::new(CovarianceType::Full))),
         "{:#?}",
         table(&s)
     );
@@ -121,7 +123,10 @@ fn a_planted_spurious_component_is_flagged_and_ranked_after_sound_ones() {
         values.extend((0..5).map(|j| 40.0 + 1e-4 * (i * 5 + j) as f64));
     }
     let x = RowMatrix::new(values, 5).unwrap();
-    let grid = Grid::new(1..=2, [Structure::Gaussian(CovarianceType::Full)]);
+    let grid = Grid::new(
+        1..=2,
+        [Structure::Gaussian(Gaussian::new(CovarianceType::Full))],
+    );
     let s = select(&x, &grid, &options(), Criterion::Bic).unwrap();
     let two = s.cells.iter().find(|c| c.n_components == 2).unwrap();
     let scores = two.outcome.as_ref().unwrap();
@@ -143,9 +148,9 @@ fn other_families_and_bad_grids() {
     let grid = Grid::new(
         [2],
         [
-            Structure::Gaussian(CovarianceType::Diagonal),
-            Structure::Bernoulli,
-            Structure::Exponential,
+            Structure::Gaussian(Gaussian::new(CovarianceType::Diagonal)),
+            Structure::Bernoulli(Bernoulli::new()),
+            Structure::Exponential(Exponential::new()),
         ],
     );
     let s = select(&x, &grid, &options(), Criterion::Aic).unwrap();
@@ -156,7 +161,7 @@ fn other_families_and_bad_grids() {
             Err(MixtureError::OutOfDomain { .. })
         ));
     }
-    assert_eq!(s.best().unwrap().structure.family(), "gaussian");
+    assert_eq!(s.best().unwrap().structure.name(), "gaussian");
     assert!(matches!(
         select(
             &x,

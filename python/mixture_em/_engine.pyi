@@ -56,6 +56,10 @@ def fit(
     n_threads: Optional[int] = None,
 ) -> Tuple[Model, Dict[str, Any]]: ...
 
+def information_criteria(
+    log_likelihood: float, n_parameters: int, weight_total: float
+) -> Tuple[float, float]: ...
+
 def initialise(
     x: np.ndarray, spec: Dict[str, Any], sample_weight: Optional[np.ndarray] = None,
     n_threads: Optional[int] = None,

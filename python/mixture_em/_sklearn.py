@@ -156,10 +156,9 @@ class _BaseMixture(DensityMixin, BaseEstimator):
 
     def _spec(self, seed: int, n_init: int) -> Dict[str, Any]:
         spec = {
-            "family": self._family,
+            # The family's name and its own settings only: the engine's registry checks them.
+            "family": {"family": self._family, **self._family_spec()},
             "n_components": int(self.n_components),
-            "covariance_type": "full",
-            "reg_covar": 0.0,
             "max_iter": int(self.max_iter),
             "tol": float(self.tol),
             "stop_rule": "loglik",
@@ -169,10 +168,7 @@ class _BaseMixture(DensityMixin, BaseEstimator):
             "on_degenerate": self.on_degenerate,
             "on_spurious": self.on_spurious,
             "fix": self._fixed_groups(),
-            "prior": None,
-            "min_mean": None,
         }
-        spec.update(self._family_spec())
         return spec
 
     def _validate_X(self, X: Any, reset: bool) -> np.ndarray:
@@ -478,7 +474,7 @@ class GaussianMixture(_BaseMixture):
         _check_real(owner, "reg_covar", self.reg_covar)
 
     def _family_spec(self) -> Dict[str, Any]:
-        return {"covariance_type": self.covariance_type, "reg_covar": float(self.reg_covar)}
+        return {"covariance": self.covariance_type, "reg_covar": float(self.reg_covar)}
 
     def _shapes(self) -> Tuple[int, int]:
         return int(self.n_components), int(self.n_features_in_)
@@ -624,8 +620,9 @@ class BernoulliMixture(_BaseMixture):
         return out
 
     def _family_spec(self) -> Dict[str, Any]:
-        prior = None if self.prior is None else (float(self.prior[0]), float(self.prior[1]))
-        return {"prior": prior}
+        if self.prior is None:
+            return {}
+        return {"prior": [float(self.prior[0]), float(self.prior[1])]}
 
     _init_groups = (("weights_init", "weights"), ("means_init", "means"))
 

@@ -323,12 +323,12 @@ class _DaskMixture:
     def bic(self, X: Any) -> float:
         """Bayesian information criterion −2 ln p(X) + p ln N (lower is better): a reduction."""
         ll, n = self._log_likelihood(X)
-        return -2.0 * ll + self._fitted().n_parameters * np.log(n)
+        return _engine.information_criteria(ll, self._fitted().n_parameters, n)[0]
 
     def aic(self, X: Any) -> float:
         """Akaike information criterion −2 ln p(X) + 2p (lower is better): a reduction."""
-        ll, _ = self._log_likelihood(X)
-        return -2.0 * ll + 2.0 * self._fitted().n_parameters
+        ll, n = self._log_likelihood(X)
+        return _engine.information_criteria(ll, self._fitted().n_parameters, n)[1]
 
 
 class GaussianMixture(_DaskMixture, _sklearn.GaussianMixture):

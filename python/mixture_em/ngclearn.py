@@ -67,10 +67,8 @@ class _Mixture:
 
     def _spec(self, max_iter: int, tol: float) -> Dict[str, Any]:
         return {
-            "family": self._family,
+            "family": {"family": self._family},
             "n_components": self.K,
-            "covariance_type": "full",
-            "reg_covar": 1e-6,
             "max_iter": max_iter,
             "tol": tol,
             "stop_rule": "mean_shift",
@@ -78,8 +76,6 @@ class _Mixture:
             "seed": self._next_seed(),
             "n_init": 1,
             "on_degenerate": "reseed",
-            "prior": None,
-            "min_mean": None,
         }
 
     def _rows(self, X: Any) -> np.ndarray:
@@ -171,7 +167,7 @@ class GaussianMixture(_Mixture):
 
     def _spec(self, max_iter: int, tol: float) -> Dict[str, Any]:
         spec = super()._spec(max_iter, tol)
-        spec["covariance_type"] = "diag" if self.assume_diag_cov else "full"
+        spec["family"]["covariance"] = "diag" if self.assume_diag_cov else "full"
         return spec
 
     @property

@@ -50,11 +50,48 @@ pub const PROBABILITY_FLOOR: f64 = 1e-10;
 /// A mixture of Bernoulli distributions.
 pub type BernoulliMixture<T> = Mixture<T, BernoulliComponents<T>>;
 
-/// The Bernoulli family and its estimation settings.
+/// The Bernoulli family and its estimation settings: the Beta prior on the probabilities.
+///
+/// With the `serde` feature its settings read and write as `{"prior": [2.0, 2.0]}` (the key
+/// optional, unknown keys refused): the form front ends pass through.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(from = "BernoulliSettings", into = "BernoulliSettings")
+)]
 pub struct Bernoulli {
     alpha: f64,
     beta: f64,
+}
+
+/// [`Bernoulli`]'s serde form.
+#[cfg(feature = "serde")]
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BernoulliSettings {
+    /// The Beta prior's (α, β); (1, 1) is none.
+    #[serde(default = "no_prior")]
+    prior: (f64, f64),
+}
+
+#[cfg(feature = "serde")]
+fn no_prior() -> (f64, f64) {
+    Bernoulli::new().prior()
+}
+
+#[cfg(feature = "serde")]
+impl From<BernoulliSettings> for Bernoulli {
+    fn from(s: BernoulliSettings) -> Self {
+        Bernoulli::new().with_prior(s.prior.0, s.prior.1)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl From<Bernoulli> for BernoulliSettings {
+    fn from(b: Bernoulli) -> Self {
+        Self { prior: b.prior() }
+    }
 }
 
 impl Default for Bernoulli {
@@ -72,7 +109,7 @@ impl Bernoulli {
     /// let b = mixture_bern::Bernoulli::new().with_prior(2.0, 2.0);
     /// assert_eq!(b.prior(), (2.0, 2.0));
     /// ```
-    pub fn new() -> Self {
+    pub const fn new() -> Self {
         Self {
             alpha: 1.0,
             beta: 1.0,

@@ -3,6 +3,7 @@
 //! is in `family.rs`.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use mixture::registry::AnyFamily;
 use mixture_core::{Init, ParameterSet};
 use mixture_gauss::CovarianceType;
 use std::path::{Path, PathBuf};
@@ -122,39 +123,67 @@ impl GenerateKind {
     }
 }
 
-/// Component family.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FamilyArg {
-    /// Gaussian components with full covariance.
-    Gaussian,
-    /// Bernoulli components (values in [0, 1]).
-    Bernoulli,
-    /// Exponential components (values of at least 0).
-    Exponential,
+/// The registered families' names, for `--family`.
+fn family_names() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(AnyFamily::NAMES)
 }
 
-/// Covariance type of Gaussian components.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum CovarianceArg {
-    /// A general covariance per component.
-    Full,
-    /// A diagonal covariance per component.
-    Diag,
-    /// One variance per component.
-    Spherical,
-    /// One general covariance shared by all components.
-    Tied,
+/// The Gaussian covariance types' names, for `--covariance`.
+fn covariance_names() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(CovarianceType::ALL.map(|c| c.name()))
 }
 
-impl From<CovarianceArg> for CovarianceType {
-    fn from(c: CovarianceArg) -> Self {
-        match c {
-            CovarianceArg::Full => CovarianceType::Full,
-            CovarianceArg::Diag => CovarianceType::Diagonal,
-            CovarianceArg::Spherical => CovarianceType::Spherical,
-            CovarianceArg::Tied => CovarianceType::Tied,
-        }
+/// The families' own settings, as flags. Each flag is a key of a family's settings (`--reg-covar`
+/// is `reg_covar`): the registry checks that the family has it, so a flag of another family is
+/// refused with a message naming the family it applies to.
+#[derive(Debug, Args, Default)]
+pub struct FamilyFlags {
+    /// Added to every covariance's diagonal (gaussian; default 1e-6, absolute).
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        conflicts_with = "relative_reg_covar"
+    )]
+    pub reg_covar: Option<f64>,
+    /// Instead of --reg-covar: this factor times the data's mean variance, so the fit does
+    /// not depend on the data's units (gaussian).
+    #[arg(long, allow_negative_numbers = true)]
+    pub relative_reg_covar: Option<f64>,
+    /// Beta(A, B) prior on every probability, as A,B: A − 1 pseudo-ones and B − 1 pseudo-zeros
+    /// per component (bernoulli; default 1,1: none; 2,2 is Laplace smoothing).
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_prior)]
+    pub prior: Option<(f64, f64)>,
+    /// Floor on every component's per-feature mean, in data units (exponential; default
+    /// 1e-10).
+    #[arg(long, allow_negative_numbers = true)]
+    pub min_mean: Option<f64>,
+}
+
+impl FamilyFlags {
+    /// The given flags as settings keys and values (the registry's form).
+    pub fn settings(&self) -> serde_json::Map<String, serde_json::Value> {
+        let mut map = serde_json::Map::new();
+        let mut put = |key: &str, value: Option<serde_json::Value>| {
+            if let Some(v) = value {
+                map.insert(key.into(), v);
+            }
+        };
+        put("reg_covar", self.reg_covar.map(Into::into));
+        put(
+            "relative_reg_covar",
+            self.relative_reg_covar.map(Into::into),
+        );
+        put("prior", self.prior.map(|(a, b)| serde_json::json!([a, b])));
+        put("min_mean", self.min_mean.map(Into::into));
+        map
     }
+}
+
+/// `A,B`: two numbers.
+fn parse_prior(text: &str) -> Result<(f64, f64), String> {
+    text.split_once(',')
+        .and_then(|(a, b)| Some((a.trim().parse().ok()?, b.trim().parse().ok()?)))
+        .ok_or_else(|| "give the Beta prior's two parameters as A,B (for example 2,2)".into())
 }
 
 /// Stop rule.
@@ -230,11 +259,11 @@ pub struct FitArgs {
     #[arg(long, allow_negative_numbers = true, short = 'k')]
     pub components: usize,
     /// Component family.
-    #[arg(long, value_enum, default_value = "gaussian")]
-    pub family: FamilyArg,
-    /// Covariance type (Gaussian only; default full).
-    #[arg(long, value_enum)]
-    pub covariance: Option<CovarianceArg>,
+    #[arg(long, default_value = AnyFamily::NAMES[0], value_parser = family_names())]
+    pub family: String,
+    /// Covariance type (gaussian; default full, or the initial model's).
+    #[arg(long, value_parser = covariance_names())]
+    pub covariance: Option<String>,
     /// Most E-M iterations per run.
     #[arg(long, allow_negative_numbers = true, default_value_t = 100)]
     pub max_iter: usize,
@@ -253,17 +282,9 @@ pub struct FitArgs {
     /// Seed of the random stream.
     #[arg(long, allow_negative_numbers = true, default_value_t = 0)]
     pub seed: u64,
-    /// Added to every covariance's diagonal (Gaussian only; default 1e-6, absolute).
-    #[arg(
-        long,
-        allow_negative_numbers = true,
-        conflicts_with = "relative_reg_covar"
-    )]
-    pub reg_covar: Option<f64>,
-    /// Instead of --reg-covar: this factor times the data's mean variance, so the fit does
-    /// not depend on the data's units (Gaussian only).
-    #[arg(long, allow_negative_numbers = true)]
-    pub relative_reg_covar: Option<f64>,
+    /// The family's own settings.
+    #[command(flatten)]
+    pub settings: FamilyFlags,
     /// What to do with a degenerate component.
     #[arg(long, value_enum, default_value = "reseed")]
     pub on_degenerate: DegenerateArg,
@@ -527,17 +548,12 @@ pub struct SelectArgs {
         default_value = "1..8"
     )]
     pub components: String,
-    /// Covariance types of the Gaussian cells (comma-separated).
-    #[arg(
-        long,
-        value_enum,
-        value_delimiter = ',',
-        default_value = "full,diag,spherical,tied"
-    )]
-    pub covariance: Vec<CovarianceArg>,
+    /// Covariance types of the gaussian cells (comma-separated; default all).
+    #[arg(long, value_delimiter = ',', value_parser = covariance_names())]
+    pub covariance: Option<Vec<String>>,
     /// Families (comma-separated).
-    #[arg(long, value_enum, value_delimiter = ',', default_value = "gaussian")]
-    pub family: Vec<FamilyArg>,
+    #[arg(long, value_delimiter = ',', default_value = AnyFamily::NAMES[0], value_parser = family_names())]
+    pub family: Vec<String>,
     /// The criterion that ranks the cells (all three are printed; lower is better).
     #[arg(long, value_enum, default_value = "bic")]
     pub criterion: CriterionArg,
@@ -553,9 +569,9 @@ pub struct SelectArgs {
     /// Stop when the mean log-likelihood changes by less than this.
     #[arg(long, default_value_t = 1e-3, allow_negative_numbers = true)]
     pub tol: f64,
-    /// Added to every Gaussian covariance's diagonal.
-    #[arg(long, default_value_t = 1e-6, allow_negative_numbers = true)]
-    pub reg_covar: f64,
+    /// The families' own settings (each applies to the cells of the families that have it).
+    #[command(flatten)]
+    pub settings: FamilyFlags,
     /// Seed of the random stream (the same for every cell).
     #[arg(long, allow_negative_numbers = true, default_value_t = 0)]
     pub seed: u64,

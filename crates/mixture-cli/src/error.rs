@@ -60,26 +60,28 @@ impl fmt::Display for CliError {
 
 impl std::error::Error for CliError {}
 
-/// The command-line flag behind a library option, so that messages name what the user typed.
-fn flag(option: &str) -> Option<&'static str> {
-    Some(match option {
-        "tol" => "--tol",
-        "n_init" => "--n-init",
-        "max_iter" => "--max-iter",
-        "reg_covar" => "--reg-covar",
-        "relative_reg_covar" => "--relative-reg-covar",
-        "held" | "parameters" => "--fix",
-        "taking" => "--init-parts",
-        "on_degenerate" => "--on-degenerate",
-        "n_components" => "--components",
-        "n_features" => "--features",
-        "separation" => "--separation",
-        "flip" => "--flip",
-        "dims" => "--dims",
-        "shape" => "--shape",
-        "n_samples" => "--n",
-        _ => return None,
-    })
+/// The command-line flag behind a library option, so that messages name what the user typed:
+/// the option's name with dashes (`max_iter` is `--max-iter`) when the command has that flag,
+/// else the flag of a library name that the command spells otherwise.
+fn flag(option: &str) -> Option<String> {
+    let renamed = match option {
+        "held" | "parameters" => "fix",
+        "taking" => "init-parts",
+        "n_components" => "components",
+        "n_features" => "features",
+        "n_samples" => "n",
+        "alpha" | "beta" => "prior",
+        other => &other.replace('_', "-"),
+    };
+    fn has(cmd: &clap::Command, long: &str) -> bool {
+        cmd.get_arguments().any(|a| a.get_long() == Some(long))
+            || cmd.get_subcommands().any(|c| has(c, long))
+    }
+    has(
+        &<crate::args::Cli as clap::CommandFactory>::command(),
+        renamed,
+    )
+    .then(|| format!("--{renamed}"))
 }
 
 /// "--tol -1 is invalid: must be …" for an option the user typed as a flag.

@@ -1,142 +1,121 @@
-//! Everything the command knows per family, in one place: its name, the options that apply to
-//! it, building it from the options (and a starting model), its figure, its cells in `select`.
-//! The subcommands ask here and name no family themselves.
+//! Families in the command: building one from the flags through the registry
+//! ([`mixture::registry`]: the registry checks which family a flag applies to), its cells in
+//! `select`, and the figures `plot` draws of each. The subcommands ask here and name no family
+//! themselves.
 
-use crate::args::{CovarianceArg, FamilyArg, FitArgs, PlotArgs};
+use crate::args::{FamilyFlags, FitArgs, PlotArgs};
 use crate::error::CliError;
 use crate::files::Value;
 use mixture::model_file::AnyMixture;
+use mixture::registry::{AnyFamily, SettingsError};
 use mixture::select::Structure;
-use mixture_bern::Bernoulli;
 use mixture_core::rand::{SeedableRng, rngs::ChaCha8Rng};
-use mixture_core::{Family, Mixture, Rows};
-use mixture_exp::Exponential;
-use mixture_gauss::{CovarianceType, Gaussian};
+use mixture_core::{Rows, Scalar};
+use mixture_gauss::CovarianceType;
 use mixture_plot::{
     DensityOptions, Figure, fit_figure, histogram_figure, prototype_figure, samples_figure,
 };
-use serde_json::{Value as Json, json};
+use serde_json::{Map, Value as Json};
 
-impl FamilyArg {
-    /// The family's name, as model files and messages spell it.
-    pub fn name(self) -> &'static str {
-        match self {
-            FamilyArg::Gaussian => "gaussian",
-            FamilyArg::Bernoulli => "bernoulli",
-            FamilyArg::Exponential => "exponential",
-        }
-    }
-
-    /// Refuses the options of `fit` that apply to another family.
-    pub(crate) fn check_fit_options(self, a: &FitArgs) -> Result<(), CliError> {
-        if self == FamilyArg::Gaussian {
-            return Ok(());
-        }
-        let given = [
-            (a.covariance.is_some(), "--covariance"),
-            (a.reg_covar.is_some(), "--reg-covar"),
-            (a.relative_reg_covar.is_some(), "--relative-reg-covar"),
-        ];
-        match given.iter().find(|(set, _)| *set) {
-            Some((_, option)) => Err(CliError::input(format!(
-                "{option} applies to the gaussian family only (--family is {}: its components are their means)",
-                self.name()
-            ))),
-            None => Ok(()),
-        }
-    }
-
-    /// The family and its own options, for the model file's record of the fit.
-    pub(crate) fn record_options(self, a: &FitArgs, o: &mut serde_json::Map<String, Json>) {
-        o.insert("family".into(), json!(self.name()));
-        if self == FamilyArg::Gaussian {
-            match a.relative_reg_covar {
-                Some(f) => o.insert("relative_reg_covar".into(), json!(f)),
-                None => o.insert("reg_covar".into(), json!(a.reg_covar.unwrap_or(1e-6))),
-            };
-        }
-    }
-
-    /// The structures of `select`'s grid for this family.
-    pub(crate) fn structures(self, covariances: &[CovarianceArg]) -> Vec<Structure> {
-        match self {
-            FamilyArg::Gaussian => covariances
-                .iter()
-                .map(|&c| Structure::Gaussian(CovarianceType::from(c)))
-                .collect(),
-            FamilyArg::Bernoulli => vec![Structure::Bernoulli],
-            FamilyArg::Exponential => vec![Structure::Exponential],
-        }
-    }
+/// The flag a family setting is given by: the key with dashes (`reg_covar` is `--reg-covar`).
+pub(crate) fn settings_flag(key: &str) -> String {
+    format!("--{}", key.replace('_', "-"))
 }
 
-/// Work done with a family built from the options, whichever it is: `fit`'s checks and fit.
-pub(crate) trait WithFamily<T: Value> {
-    /// What the work returns.
-    type Output;
-
-    /// Does the work with `family`, from `start` when given.
-    fn run<F: Family<T>>(
-        self,
-        family: F,
-        start: Option<&Mixture<T, F::Components>>,
-    ) -> Result<Self::Output, CliError>
-    where
-        AnyMixture<T>: From<Mixture<T, F::Components>>;
+/// A registry error in the command's words: settings named by their flags.
+fn settings_error(e: SettingsError) -> CliError {
+    CliError::input(match e {
+        SettingsError::OtherFamily {
+            key,
+            family,
+            owners,
+        } => format!(
+            "{} applies to the {} family only (--family is {family})",
+            settings_flag(&key),
+            owners.join(" or ")
+        ),
+        SettingsError::StartDisagrees { key, start, given } => format!(
+            "the initial model's {key} is {start} but {} is {given}",
+            settings_flag(&key)
+        ),
+        SettingsError::StartFamily { start, family } => {
+            format!("the initial model is {start} but --family is {family}")
+        }
+        other => other.to_string(),
+    })
 }
 
-/// Builds the family `fit`'s options name, with the starting model's parameters when given
-/// (which must be of that family; a Gaussian start gives the covariance type unless
-/// `--covariance` does, and they must agree), and hands both to `work`.
-pub(crate) fn with_fit_family<T: Value, W: WithFamily<T>>(
+/// The family `fit`'s options name with its settings, taking what the starting model fixes
+/// (a Gaussian start's covariance type, unless --covariance gives it: then they must agree).
+pub(crate) fn fit_family<T: Scalar>(
     a: &FitArgs,
     start: Option<&AnyMixture<T>>,
-    work: W,
-) -> Result<W::Output, CliError> {
-    if let Some(s) = start
-        && s.family() != a.family.name()
-    {
+) -> Result<AnyFamily, CliError> {
+    let mut settings = a.settings.settings();
+    if let Some(c) = &a.covariance {
+        settings.insert("covariance".into(), c.as_str().into());
+    }
+    settings.insert("family".into(), a.family.as_str().into());
+    AnyFamily::for_start(&settings, start).map_err(settings_error)
+}
+
+/// The structures of `select`'s grid: every family of `--family` with the settings flags
+/// that apply to it, a gaussian once per `--covariance` type. A settings flag that applies to
+/// none of the families is refused.
+pub(crate) fn structures(
+    families: &[String],
+    covariances: Option<&[String]>,
+    flags: &FamilyFlags,
+) -> Result<Vec<Structure>, CliError> {
+    let mut given = flags.settings();
+    if covariances.is_some() {
+        given.insert("covariance".into(), Json::Null);
+    }
+    let mut out: Vec<Structure> = Vec::new();
+    for family in families {
+        let keys = AnyFamily::settings_keys(family);
+        let own: Map<String, Json> = given
+            .iter()
+            .filter(|(k, _)| keys.contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let mut variants = vec![own.clone()];
+        if keys.contains(&"covariance") {
+            let all = CovarianceType::ALL.map(|c| c.name().to_string());
+            variants = covariances
+                .unwrap_or(&all)
+                .iter()
+                .map(|c| {
+                    let mut v = own.clone();
+                    v.insert("covariance".into(), c.as_str().into());
+                    v
+                })
+                .collect();
+        }
+        for settings in variants {
+            let s = AnyFamily::from_settings(family, &settings).map_err(settings_error)?;
+            if !out.contains(&s) {
+                out.push(s);
+            }
+        }
+    }
+    if let Some(key) = given.keys().find(|k| {
+        !families
+            .iter()
+            .any(|f| AnyFamily::settings_keys(f).contains(&k.as_str()))
+    }) {
+        let owners: Vec<_> = AnyFamily::NAMES
+            .into_iter()
+            .filter(|n| AnyFamily::settings_keys(n).contains(&key.as_str()))
+            .collect();
         return Err(CliError::input(format!(
-            "the initial model is {} but --family is {}",
-            s.family(),
-            a.family.name()
+            "{} applies to the {} family only (--family is {})",
+            settings_flag(key),
+            owners.join(" or "),
+            families.join(",")
         )));
     }
-    match (a.family, start) {
-        (FamilyArg::Gaussian, start) => {
-            let start = match start {
-                Some(AnyMixture::Gaussian(m)) => Some(m),
-                _ => None,
-            };
-            let from_start = start.map(|s| s.components().covariance_type());
-            // --covariance, else the initial model's type, else full.
-            let kind = a
-                .covariance
-                .map_or(from_start.unwrap_or_default(), CovarianceType::from);
-            if let Some(given) = from_start
-                && given != kind
-            {
-                return Err(CliError::input(format!(
-                    "the initial model's covariance type is {} but --covariance is {}",
-                    given.name(),
-                    kind.name()
-                )));
-            }
-            let g = match a.relative_reg_covar {
-                Some(factor) => Gaussian::new(kind).with_relative_reg_covar(factor),
-                None => Gaussian::new(kind).with_reg_covar(a.reg_covar.unwrap_or(1e-6)),
-            };
-            work.run(g, start)
-        }
-        (FamilyArg::Bernoulli, Some(AnyMixture::Bernoulli(m))) => {
-            work.run(Bernoulli::new(), Some(m))
-        }
-        (FamilyArg::Bernoulli, _) => work.run(Bernoulli::new(), None),
-        (FamilyArg::Exponential, Some(AnyMixture::Exponential(m))) => {
-            work.run(Exponential::new(), Some(m))
-        }
-        (FamilyArg::Exponential, _) => work.run(Exponential::new(), None),
-    }
+    Ok(out)
 }
 
 /// `plot`'s figures of `model` over the rows `x`: the picture, and with `--samples` the

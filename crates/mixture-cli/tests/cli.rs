@@ -1707,3 +1707,112 @@ fn fix_holds_parameters_and_init_parts_starts_partly_from_a_model_file() {
         assert!(!dir.join("no.json").exists());
     }
 }
+
+#[test]
+fn every_family_setting_has_a_flag_that_fits_as_the_library_does() {
+    use mixture::bern::Bernoulli;
+    use mixture::core::{Family, RowMatrix};
+    use mixture::exp::Exponential;
+    let dir = workdir("family_flags");
+    // Binary and positive data, written as CSV so the library reads the same numbers.
+    let (n, d) = (60, 4);
+    let bits: Vec<f64> = (0..n * d)
+        .map(|v| f64::from(u8::from((v * 7 + v / 5) % 3 == 0)))
+        .collect();
+    let positive: Vec<f64> = (0..n * d)
+        .map(|v| ((v * 7) % 13) as f64 / 3.0 + 0.1)
+        .collect();
+    for (name, values) in [("bits.csv", &bits), ("positive.csv", &positive)] {
+        let text: String = values
+            .chunks(d)
+            .map(|r| {
+                let cells: Vec<String> = r.iter().map(|v| v.to_string()).collect();
+                cells.join(",") + "\n"
+            })
+            .collect();
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    fn check<F: Family<f64>>(
+        dir: &Path,
+        family: F,
+        x: &[f64],
+        d: usize,
+        args: &[&str],
+    ) -> (f64, serde_json::Value) {
+        let mut all = vec![
+            "-k",
+            "2",
+            "--init",
+            "random-rows",
+            "--seed",
+            "3",
+            "-m",
+            "m.json",
+        ];
+        all.extend_from_slice(args);
+        let mut cmd = vec!["fit"];
+        cmd.extend(all);
+        cmd.push("--json");
+        let out = json(&ok(dir, &cmd));
+        let x = RowMatrix::new(x.to_vec(), d).unwrap();
+        let lib = Estimator::new(family, 2)
+            .init(Init::RandomRows)
+            .seed(3)
+            .fit(&x)
+            .unwrap();
+        let lib_ll = lib.report.log_likelihood;
+        assert_eq!(out["log_likelihood"].as_f64().unwrap(), lib_ll, "{args:?}");
+        let model: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("m.json")).unwrap()).unwrap();
+        (lib_ll, model["fit"]["options"].clone())
+    }
+    let bern = ["-i", "bits.csv", "--family", "bernoulli"];
+    let (plain, _) = check(&dir, Bernoulli::new(), &bits, d, &bern);
+    let with_prior = [&bern[..], &["--prior", "3,2"]].concat();
+    let (smoothed, options) = check(
+        &dir,
+        Bernoulli::new().with_prior(3.0, 2.0),
+        &bits,
+        d,
+        &with_prior,
+    );
+    assert_ne!(plain, smoothed, "the prior changes the fit");
+    assert_eq!(options["prior"], serde_json::json!([3.0, 2.0]));
+    assert_eq!(options["family"], "bernoulli");
+    let exp = [
+        "-i",
+        "positive.csv",
+        "--family",
+        "exponential",
+        "--min-mean",
+        "1e-9",
+    ];
+    let (_, options) = check(
+        &dir,
+        Exponential::new().with_min_mean(1e-9),
+        &positive,
+        d,
+        &exp,
+    );
+    assert_eq!(options["min_mean"], 1e-9);
+    // A Gaussian's record names its covariance type and regularisation.
+    let gauss = [
+        "-i",
+        "positive.csv",
+        "--covariance",
+        "diag",
+        "--reg-covar",
+        "1e-4",
+    ];
+    let (_, options) = check(
+        &dir,
+        Gaussian::diagonal().with_reg_covar(1e-4),
+        &positive,
+        d,
+        &gauss,
+    );
+    assert_eq!(
+        (&options["covariance"], &options["reg_covar"]),
+        (&serde_json::json!("diag"), &serde_json::json!(1e-4))
+    );
+}

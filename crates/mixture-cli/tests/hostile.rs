@@ -165,6 +165,82 @@ fn options_are_checked_before_the_data_and_say_what_is_wrong() {
             ],
             "--reg-covar applies to the gaussian family only",
         ),
+        (
+            &["fit", "-i", "missing.csv", "-k", "2", "--prior", "2,2"],
+            "--prior applies to the bernoulli family only (--family is gaussian)",
+        ),
+        (
+            &[
+                "fit",
+                "-i",
+                "missing.csv",
+                "-k",
+                "2",
+                "--family",
+                "bernoulli",
+                "--min-mean",
+                "1e-3",
+            ],
+            "--min-mean applies to the exponential family only",
+        ),
+        (
+            &[
+                "fit",
+                "-i",
+                "missing.csv",
+                "-k",
+                "2",
+                "--family",
+                "bernoulli",
+                "--prior",
+                "0.5,2",
+            ],
+            "--prior 0.5 is invalid",
+        ),
+        (
+            &[
+                "fit",
+                "-i",
+                "missing.csv",
+                "-k",
+                "2",
+                "--family",
+                "exponential",
+                "--min-mean",
+                "0",
+            ],
+            "--min-mean 0 is invalid",
+        ),
+        (
+            &[
+                "fit",
+                "-i",
+                "missing.csv",
+                "-k",
+                "2",
+                "--family",
+                "bernoulli",
+                "--prior",
+                "2",
+            ],
+            "A,B",
+        ),
+        (
+            &[
+                "select",
+                "-i",
+                "missing.csv",
+                "--family",
+                "bernoulli,exponential",
+                "--covariance",
+                "diag",
+            ],
+            "--covariance applies to the gaussian family only (--family is bernoulli,exponential)",
+        ),
+        (
+            &["select", "-i", "missing.csv", "--reg-covar=-1"],
+            "--reg-covar -1 is invalid",
+        ),
     ] {
         fails(&dir, args, 2, needle);
     }

@@ -42,7 +42,7 @@ pub use init::{
     Init, KEY_EXPONENTS, KeyCounts, LLOYD_ITERATIONS, RowSample, SAMPLE_MAX_ROWS, SAMPLE_VALUES,
     sample_rows,
 };
-pub use mixture::Mixture;
+pub use mixture::{Mixture, information_criteria};
 pub use moments::FirstMoments;
 pub use numeric::{EXP_UNDERFLOW, EXP_UNDERFLOW_F32, affine_log_densities, logsumexp, unit_scale};
 pub use online::{DEFAULT_KAPPA, DEFAULT_T0, Online};

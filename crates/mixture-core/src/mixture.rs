@@ -358,7 +358,7 @@ impl<T: Scalar, C: Components<T>> Mixture<T, C> {
     /// As [`Mixture::log_likelihood`].
     pub fn bic<'a>(&self, x: impl Into<Data<'a, T>>) -> Result<f64> {
         let (ll, n) = self.weighted_total(x.into())?;
-        Ok(-2.0 * ll + self.n_parameters() as f64 * n.ln())
+        Ok(information_criteria(ll, self.n_parameters(), n).0)
     }
 
     /// Akaike information criterion `−2 ln p(X) + 2p` (lower is better).
@@ -367,6 +367,30 @@ impl<T: Scalar, C: Components<T>> Mixture<T, C> {
     /// As [`Mixture::log_likelihood`].
     pub fn aic<'a>(&self, x: impl Into<Data<'a, T>>) -> Result<f64> {
         let ll = self.log_likelihood(x)?;
-        Ok(-2.0 * ll + 2.0 * self.n_parameters() as f64)
+        // N does not enter the AIC.
+        Ok(information_criteria(ll, self.n_parameters(), 1.0).1)
     }
+}
+
+/// `(BIC, AIC)` of a model with log-likelihood `log_likelihood` and `n_parameters` free
+/// parameters on data of total weight `weight_total` (the number of rows when unweighted):
+/// `−2 ln p(X) + p ln N` and `−2 ln p(X) + 2p`, lower is better. The one place they are
+/// computed: [`Mixture::bic`], model selection, the command and Python ask here.
+///
+/// # Examples
+/// ```
+/// let (bic, aic) = mixture_core::information_criteria(-100.0, 5, 50.0);
+/// assert_eq!(aic, 210.0);
+/// assert!((bic - (200.0 + 5.0 * 50f64.ln())).abs() < 1e-12);
+/// ```
+pub fn information_criteria(
+    log_likelihood: f64,
+    n_parameters: usize,
+    weight_total: f64,
+) -> (f64, f64) {
+    let p = n_parameters as f64;
+    (
+        -2.0 * log_likelihood + p * weight_total.ln(),
+        -2.0 * log_likelihood + 2.0 * p,
+    )
 }

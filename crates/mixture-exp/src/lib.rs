@@ -43,8 +43,16 @@ pub const DEFAULT_MIN_MEAN: f64 = 1e-10;
 /// A mixture of exponential distributions.
 pub type ExponentialMixture<T> = Mixture<T, ExponentialComponents<T>>;
 
-/// The exponential family and its estimation settings.
+/// The exponential family and its estimation settings: the floor on the components' means.
+///
+/// With the `serde` feature its settings read and write as `{"min_mean": 1e-10}` (the key
+/// optional, unknown keys refused): the form front ends pass through.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(default, deny_unknown_fields)
+)]
 pub struct Exponential {
     min_mean: f64,
 }
@@ -63,7 +71,7 @@ impl Exponential {
     /// let e = mixture_exp::Exponential::new().with_min_mean(1e-12);
     /// assert_eq!(e.min_mean(), 1e-12);
     /// ```
-    pub fn new() -> Self {
+    pub const fn new() -> Self {
         Self {
             min_mean: DEFAULT_MIN_MEAN,
         }

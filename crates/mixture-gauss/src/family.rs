@@ -9,12 +9,103 @@ use mixture_core::{
     Data, Family, MixtureError, Parameter, ParameterSet, Result, Rows, Scalar, unit_scale,
 };
 
-/// The Gaussian family with full covariance matrices, and its estimation settings.
+/// The Gaussian family and its estimation settings: the covariance type and the
+/// regularisation.
+///
+/// With the `serde` feature its settings read and write as `{"covariance": "diag",
+/// "reg_covar": 1e-6}` (or `"relative_reg_covar"` instead of `"reg_covar"`; every key
+/// optional, unknown keys refused): the form front ends pass through.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(try_from = "GaussianSettings", into = "GaussianSettings")
+)]
 pub struct Gaussian {
     covariance_type: CovarianceType,
-    reg_covar: f64,
-    relative: bool,
+    regularisation: Regularisation,
+}
+
+/// scikit-learn's default `reg_covar`: added to every covariance's diagonal (absolute).
+pub const DEFAULT_REG_COVAR: f64 = 1e-6;
+
+/// What is added to every covariance's diagonal before it is factored.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub enum Regularisation {
+    /// This value, in squared data units (scikit-learn's `reg_covar`).
+    Absolute(f64),
+    /// This factor times the mean per-feature variance of the data being fitted (weighted by
+    /// the rows' weights), so the fit does not depend on the data's units.
+    Relative(f64),
+}
+
+impl Default for Regularisation {
+    fn default() -> Self {
+        Regularisation::Absolute(DEFAULT_REG_COVAR)
+    }
+}
+
+impl Regularisation {
+    /// The value or factor.
+    pub fn value(self) -> f64 {
+        match self {
+            Regularisation::Absolute(v) | Regularisation::Relative(v) => v,
+        }
+    }
+
+    /// The setting's name in options and messages: `"reg_covar"` or `"relative_reg_covar"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Regularisation::Absolute(_) => "reg_covar",
+            Regularisation::Relative(_) => "relative_reg_covar",
+        }
+    }
+}
+
+/// [`Gaussian`]'s serde form: every key optional, at most one regularisation.
+#[cfg(feature = "serde")]
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GaussianSettings {
+    #[serde(default)]
+    covariance: CovarianceType,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reg_covar: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    relative_reg_covar: Option<f64>,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<GaussianSettings> for Gaussian {
+    type Error = String;
+
+    fn try_from(s: GaussianSettings) -> std::result::Result<Self, String> {
+        let regularisation = match (s.reg_covar, s.relative_reg_covar) {
+            (Some(_), Some(_)) => {
+                return Err("give reg_covar or relative_reg_covar, not both".into());
+            }
+            (Some(v), None) => Regularisation::Absolute(v),
+            (None, Some(f)) => Regularisation::Relative(f),
+            (None, None) => Regularisation::default(),
+        };
+        Ok(Gaussian::new(s.covariance).with_regularisation(regularisation))
+    }
+}
+
+#[cfg(feature = "serde")]
+impl From<Gaussian> for GaussianSettings {
+    fn from(g: Gaussian) -> Self {
+        let (reg_covar, relative_reg_covar) = match g.regularisation {
+            Regularisation::Absolute(v) => (Some(v), None),
+            Regularisation::Relative(f) => (None, Some(f)),
+        };
+        Self {
+            covariance: g.covariance_type,
+            reg_covar,
+            relative_reg_covar,
+        }
+    }
 }
 
 /// The shape of the components' covariance matrices (scikit-learn's `covariance_type`).
@@ -43,11 +134,12 @@ impl CovarianceType {
         }
     }
 
+    /// Every covariance type, in the order front ends list them.
+    pub const ALL: [CovarianceType; 4] = [Self::Full, Self::Diagonal, Self::Spherical, Self::Tied];
+
     /// The type named `name` (as [`CovarianceType::name`] gives).
     pub fn from_name(name: &str) -> Option<Self> {
-        [Self::Full, Self::Diagonal, Self::Spherical, Self::Tied]
-            .into_iter()
-            .find(|t| t.name() == name)
+        Self::ALL.into_iter().find(|t| t.name() == name)
     }
 
     /// Number of values in the compact form for K components of dimension D.
@@ -58,6 +150,28 @@ impl CovarianceType {
             CovarianceType::Spherical => k,
             CovarianceType::Tied => d * d,
         }
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for CovarianceType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for CovarianceType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        CovarianceType::from_name(&name).ok_or_else(|| {
+            let names: Vec<_> = CovarianceType::ALL.iter().map(|t| t.name()).collect();
+            serde::de::Error::custom(format_args!(
+                "unknown covariance type {:?}, expected one of {}",
+                name.chars().take(40).collect::<String>(),
+                names.join(", ")
+            ))
+        })
     }
 }
 
@@ -75,25 +189,25 @@ impl Gaussian {
     /// use mixture_gauss::{CovarianceType, Gaussian};
     /// assert_eq!(Gaussian::new(CovarianceType::Tied), Gaussian::tied());
     /// ```
-    pub fn new(covariance_type: CovarianceType) -> Self {
+    pub const fn new(covariance_type: CovarianceType) -> Self {
         Self {
             covariance_type,
-            ..Self::full()
+            regularisation: Regularisation::Absolute(DEFAULT_REG_COVAR),
         }
     }
 
     /// Diagonal covariance matrices, `reg_covar` 1e-6.
-    pub fn diagonal() -> Self {
+    pub const fn diagonal() -> Self {
         Self::new(CovarianceType::Diagonal)
     }
 
     /// One variance per component, `reg_covar` 1e-6.
-    pub fn spherical() -> Self {
+    pub const fn spherical() -> Self {
         Self::new(CovarianceType::Spherical)
     }
 
     /// One full covariance matrix shared by all components, `reg_covar` 1e-6.
-    pub fn tied() -> Self {
+    pub const fn tied() -> Self {
         Self::new(CovarianceType::Tied)
     }
 
@@ -109,21 +223,15 @@ impl Gaussian {
     /// let g = mixture_gauss::Gaussian::full().with_reg_covar(1e-4);
     /// assert_eq!(g.reg_covar(), 1e-4);
     /// ```
-    pub fn full() -> Self {
-        Self {
-            covariance_type: CovarianceType::Full,
-            reg_covar: 1e-6,
-            relative: false,
-        }
+    pub const fn full() -> Self {
+        Self::new(CovarianceType::Full)
     }
 
     /// Sets the value added to every covariance's diagonal before factoring. It is absolute
     /// (in squared data units): for data of scale s, a useful value is about 1e-6·s².
     /// Checked when fitting (finite, at least 0).
-    pub fn with_reg_covar(mut self, reg_covar: f64) -> Self {
-        self.reg_covar = reg_covar;
-        self.relative = false;
-        self
+    pub fn with_reg_covar(self, reg_covar: f64) -> Self {
+        self.with_regularisation(Regularisation::Absolute(reg_covar))
     }
 
     /// Sets the regularisation relative to the data: `factor` times the mean per-feature
@@ -136,21 +244,31 @@ impl Gaussian {
     /// let g = mixture_gauss::Gaussian::full().with_relative_reg_covar(1e-6);
     /// assert!(g.is_reg_covar_relative());
     /// ```
-    pub fn with_relative_reg_covar(mut self, factor: f64) -> Self {
-        self.reg_covar = factor;
-        self.relative = true;
+    pub fn with_relative_reg_covar(self, factor: f64) -> Self {
+        self.with_regularisation(Regularisation::Relative(factor))
+    }
+
+    /// Sets the regularisation (see [`Gaussian::with_reg_covar`] and
+    /// [`Gaussian::with_relative_reg_covar`]).
+    pub fn with_regularisation(mut self, regularisation: Regularisation) -> Self {
+        self.regularisation = regularisation;
         self
+    }
+
+    /// The regularisation.
+    pub fn regularisation(&self) -> Regularisation {
+        self.regularisation
     }
 
     /// The regularisation added to covariance diagonals: absolute, or a factor of the data's
     /// mean variance (see [`Gaussian::is_reg_covar_relative`]).
     pub fn reg_covar(&self) -> f64 {
-        self.reg_covar
+        self.regularisation.value()
     }
 
     /// Whether [`Gaussian::reg_covar`] is relative to the data's mean variance.
     pub fn is_reg_covar_relative(&self) -> bool {
-        self.relative
+        matches!(self.regularisation, Regularisation::Relative(_))
     }
 }
 
@@ -188,14 +306,11 @@ impl<T: Scalar> Family<T> for Gaussian {
     }
 
     fn check_options(&self) -> Result<()> {
-        if !(self.reg_covar.is_finite() && self.reg_covar >= 0.0) {
+        let reg_covar = self.regularisation.value();
+        if !(reg_covar.is_finite() && reg_covar >= 0.0) {
             return Err(MixtureError::InvalidOption {
-                name: if self.relative {
-                    "relative_reg_covar"
-                } else {
-                    "reg_covar"
-                },
-                value: self.reg_covar.to_string(),
+                name: self.regularisation.name(),
+                value: reg_covar.to_string(),
                 expected: "must be finite and at least 0",
             });
         }
@@ -228,15 +343,11 @@ impl<T: Scalar> Family<T> for Gaussian {
                 precision: T::NAME,
             });
         }
-        if !self.relative {
+        let Regularisation::Relative(factor) = self.regularisation else {
             return Ok(*self);
-        }
+        };
         let variance = scaled_variance / scale / scale;
-        Ok(Self {
-            reg_covar: self.reg_covar * variance,
-            relative: false,
-            ..*self
-        })
+        Ok(self.with_reg_covar(factor * variance))
     }
 
     /// Per component a count, D means and a D×D scatter (D for diagonal and spherical).
@@ -423,7 +534,7 @@ impl Gaussian {
         };
         // The type's constrained estimate (scikit-learn's) in its compact form, then the
         // regularisation on every variance.
-        let reg = self.reg_covar;
+        let reg = self.reg_covar();
         let matrix = |entry: &dyn Fn(usize, usize) -> f64| -> Vec<f64> {
             (0..d * d)
                 .map(|e| {
@@ -458,7 +569,7 @@ impl Gaussian {
             d,
             centres,
             &compact,
-            Some(self.reg_covar),
+            Some(self.reg_covar()),
             self.covariance_type,
         )
     }

@@ -130,7 +130,7 @@ mod moments;
 mod parameters;
 
 pub use components::GaussianComponents;
-pub use family::{AccumulateScratch, CovarianceType, Gaussian};
+pub use family::{AccumulateScratch, CovarianceType, DEFAULT_REG_COVAR, Gaussian, Regularisation};
 pub use moments::GaussianStats;
 pub use parameters::{Covariances, GaussianParameters};
 

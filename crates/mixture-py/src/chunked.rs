@@ -5,7 +5,7 @@
 //! same way. Requests and answers travel as JSON bytes (every `f64` exact).
 
 use crate::arrays::{Value, readonly, rows, value_error, weights};
-use crate::fit::{AnyFamily, Input, Spec, fit_input, report_dict};
+use crate::fit::{Input, Spec, fit_input, report_dict};
 use crate::model::Model;
 use mixture::core::serde::Serialize;
 use mixture::core::serde::de::DeserializeOwned;
@@ -13,6 +13,7 @@ use mixture::core::{
     ChunkRequest, ChunkResult, ChunkedData, Data, Estimator, Family, MixtureError, Responsibilities,
 };
 use mixture::model_file::AnyMixture;
+use mixture::registry::{AnyFamily, Registered};
 use numpy::PyReadonlyArray1;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -239,10 +240,10 @@ pub fn score_chunked(
         runner: Py<PyAny>,
     ) -> PyResult<(f64, f64, usize)>
     where
-        F::Components: crate::fit::InAny<T>,
+        F::Components: Registered<T>,
         PyChunks: ChunkedData<T, F>,
     {
-        let model = <F::Components as crate::fit::InAny<T>>::of(model).ok_or_else(|| {
+        let model = <F::Components as Registered<T>>::of(model).ok_or_else(|| {
             PyValueError::new_err(format!(
                 "the model is {}, not the family scored",
                 model.family()

@@ -3,17 +3,17 @@
 use crate::arrays::{Value, readonly, rows, value_error, weights};
 use crate::chunked::PyChunks;
 use crate::model::Model;
-use mixture::bern::{Bernoulli, BernoulliComponents};
+use mixture::bern::Bernoulli;
 use mixture::core::serde::de::DeserializeOwned;
 use mixture::core::serde::{Deserialize, Serialize};
 use mixture::core::{
-    ChunkedData, Components, Data, DegeneratePolicy, Estimator, Family, FitObserver, FitReport,
-    Init, IterationRecord, Mixture, MixtureError, ParameterSet, RunSummary, SpuriousPolicy, Start,
-    Statistics, StopRule,
+    Data, DegeneratePolicy, Estimator, Family, FitObserver, FitReport, Init, IterationRecord,
+    Mixture, MixtureError, ParameterSet, RunSummary, SpuriousPolicy, Start, Statistics, StopRule,
 };
-use mixture::exp::{Exponential, ExponentialComponents};
-use mixture::gauss::{CovarianceType, Gaussian, GaussianComponents};
+use mixture::exp::Exponential;
+use mixture::gauss::Gaussian;
 use mixture::model_file::AnyMixture;
+use mixture::registry::{AnyFamily, FamilyTask, RegisteredFamily};
 use numpy::{PyArray2, PyReadonlyArray1};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
@@ -26,10 +26,10 @@ use std::time::Duration;
 #[derive(Debug, Clone, FromPyObject)]
 #[pyo3(from_item_all)]
 pub(crate) struct Spec {
-    family: String,
+    /// The family and its own settings: `{"family": "gaussian", "covariance": "diag",
+    /// "reg_covar": 1e-6}` (the registry's form; missing settings take their defaults).
+    family: FamilySpec,
     n_components: usize,
-    covariance_type: String,
-    reg_covar: f64,
     max_iter: usize,
     tol: f64,
     stop_rule: String,
@@ -37,8 +37,6 @@ pub(crate) struct Spec {
     seed: u64,
     n_init: usize,
     on_degenerate: String,
-    prior: Option<(f64, f64)>,
-    min_mean: Option<f64>,
     /// `"keep"` (the default) or `"degenerate"`.
     #[pyo3(default)]
     on_spurious: Option<String>,
@@ -54,12 +52,27 @@ pub(crate) struct Spec {
     block_rows: Option<usize>,
 }
 
-/// The family a [`Spec`] names, with its settings.
+/// A family and its settings as a dict of JSON values, read through Python's `json` so that
+/// the registry checks the keys and values and names what is wrong.
 #[derive(Debug, Clone)]
-pub(crate) enum AnyFamily {
-    Gaussian(Gaussian),
-    Bernoulli(Bernoulli),
-    Exponential(Exponential),
+pub(crate) struct FamilySpec(serde_json::Map<String, serde_json::Value>);
+
+impl<'a, 'py> FromPyObject<'a, 'py> for FamilySpec {
+    type Error = PyErr;
+
+    fn extract(ob: pyo3::Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        let text: String = ob
+            .py()
+            .import("json")?
+            .call_method1("dumps", (ob,))?
+            .extract()?;
+        match serde_json::from_str(&text) {
+            Ok(serde_json::Value::Object(map)) => Ok(Self(map)),
+            _ => Err(PyValueError::new_err(format!(
+                "family = {text} is invalid: use a dict such as {{\"family\": \"gaussian\"}} with finite settings"
+            ))),
+        }
+    }
 }
 
 fn invalid(name: &str, value: &str, expected: &str) -> PyErr {
@@ -67,34 +80,17 @@ fn invalid(name: &str, value: &str, expected: &str) -> PyErr {
 }
 
 impl Spec {
+    /// The family the spec names, with its settings (and what a start of it fixes).
+    pub(crate) fn family_for<T: Value>(
+        &self,
+        start: Option<&AnyMixture<T>>,
+    ) -> PyResult<AnyFamily> {
+        AnyFamily::for_start(&self.family.0, start).map_err(value_error)
+    }
+
+    /// The family the spec names, with its settings.
     pub(crate) fn family(&self) -> PyResult<AnyFamily> {
-        Ok(match self.family.as_str() {
-            "gaussian" => {
-                let kind = CovarianceType::from_name(&self.covariance_type).ok_or_else(|| {
-                    invalid(
-                        "covariance_type",
-                        &self.covariance_type,
-                        "'full', 'tied', 'diag' or 'spherical'",
-                    )
-                })?;
-                AnyFamily::Gaussian(Gaussian::new(kind).with_reg_covar(self.reg_covar))
-            }
-            "bernoulli" => AnyFamily::Bernoulli(match self.prior {
-                Some((alpha, beta)) => Bernoulli::new().with_prior(alpha, beta),
-                None => Bernoulli::new(),
-            }),
-            "exponential" => AnyFamily::Exponential(match self.min_mean {
-                Some(m) => Exponential::new().with_min_mean(m),
-                None => Exponential::new(),
-            }),
-            other => {
-                return Err(invalid(
-                    "family",
-                    other,
-                    "'gaussian', 'bernoulli' or 'exponential'",
-                ));
-            }
-        })
+        self.family_for::<f64>(None)
     }
 
     pub(crate) fn estimator<F>(&self, family: F) -> PyResult<Estimator<F>> {
@@ -278,38 +274,6 @@ fn with_threads<R: Send>(n_threads: Option<usize>, f: impl FnOnce() -> R + Send)
     }
 }
 
-/// A family's place in [`AnyMixture`]: where a start of that family is found.
-pub(crate) trait InAny<T: Value>: Components<T> {
-    fn of(any: &AnyMixture<T>) -> Option<&Mixture<T, Self>>;
-}
-
-impl<T: Value> InAny<T> for GaussianComponents<T> {
-    fn of(any: &AnyMixture<T>) -> Option<&Mixture<T, Self>> {
-        match any {
-            AnyMixture::Gaussian(m) => Some(m),
-            _ => None,
-        }
-    }
-}
-
-impl<T: Value> InAny<T> for BernoulliComponents<T> {
-    fn of(any: &AnyMixture<T>) -> Option<&Mixture<T, Self>> {
-        match any {
-            AnyMixture::Bernoulli(m) => Some(m),
-            _ => None,
-        }
-    }
-}
-
-impl<T: Value> InAny<T> for ExponentialComponents<T> {
-    fn of(any: &AnyMixture<T>) -> Option<&Mixture<T, Self>> {
-        match any {
-            AnyMixture::Exponential(m) => Some(m),
-            _ => None,
-        }
-    }
-}
-
 type FitResult<T> = Result<(AnyMixture<T>, Option<FitReport>), MixtureError>;
 
 /// Where a fit's rows are: in this process, or in chunks elsewhere.
@@ -318,47 +282,41 @@ pub(crate) enum Input<'a, T> {
     Chunked(&'a mut PyChunks),
 }
 
-/// Initialises, or fits from `start` (which must be of the estimator's family) or from an
+/// Initialises, or fits from `start` (of the family fitted: the registry checked) or from an
 /// initialisation.
-fn run<T: Value, F: Family<T>>(
-    est: Estimator<F>,
-    input: Input<'_, T>,
-    start: Option<&AnyMixture<T>>,
+struct Run<'a, 'c, T> {
+    spec: &'a Spec,
+    input: Input<'a, T>,
+    start: Option<&'a AnyMixture<T>>,
     parts: Option<ParameterSet>,
     initialise_only: bool,
-    observer: &mut PyObserver,
-) -> PyResult<FitResult<T>>
-where
-    F::Components: InAny<T>,
-    AnyMixture<T>: From<Mixture<T, F::Components>>,
-    PyChunks: ChunkedData<T, F>,
-{
-    let start = match start {
-        None => None,
-        Some(s) => Some(F::Components::of(s).ok_or_else(|| {
-            PyValueError::new_err(format!(
-                "the initial model is {} but the family fitted is {}",
-                s.family(),
-                <F::Components as Components<T>>::FAMILY
-            ))
-        })?),
-    };
-    let start = match (start, parts) {
-        (Some(s), Some(parts)) => Some(Start::taking(s, parts)),
-        (Some(s), None) => Some(Start::from(s)),
-        (None, _) => None,
-    };
-    let fitted = match input {
-        Input::Memory(data) if initialise_only => {
-            return Ok(est.initialise(data).map(|m| (m.into(), None)));
-        }
-        Input::Memory(data) => match start {
-            Some(start) => est.fit_from_observed(start, data, observer),
-            None => est.fit_observed(data, observer),
-        },
-        Input::Chunked(chunks) => est.fit_chunked(chunks, start, observer),
-    };
-    Ok(fitted.map(|f| (f.mixture.into(), Some(f.report))))
+    observer: &'a mut PyObserver<'c>,
+}
+
+impl<T: Value> FamilyTask<T> for Run<'_, '_, T> {
+    type Output = PyResult<FitResult<T>>;
+
+    fn run<F: RegisteredFamily<T>>(self, family: F) -> Self::Output {
+        let est = self.spec.estimator(family)?;
+        let start = self.start.and_then(|s| s.as_family::<F::Components>());
+        let start = match (start, self.parts) {
+            (Some(s), Some(parts)) => Some(Start::taking(s, parts)),
+            (Some(s), None) => Some(Start::from(s)),
+            (None, _) => None,
+        };
+        let observer = self.observer;
+        let fitted = match self.input {
+            Input::Memory(data) if self.initialise_only => {
+                return Ok(est.initialise(data).map(|m| (m.into(), None)));
+            }
+            Input::Memory(data) => match start {
+                Some(start) => est.fit_from_observed(start, data, observer),
+                None => est.fit_observed(data, observer),
+            },
+            Input::Chunked(chunks) => est.fit_chunked(chunks, start, observer),
+        };
+        Ok(fitted.map(|f| (f.mixture.into(), Some(f.report))))
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -401,7 +359,7 @@ pub(crate) fn fit_input<T: Value>(
         .transpose()
         .map_err(value_error)?;
     let start = start.as_ref();
-    let family = spec.family()?;
+    let family = spec.family_for(start)?;
     let parts = spec.init_parts()?;
     let fitted = interruptible(py, n_threads, |cancel| {
         let mut observer = PyObserver {
@@ -409,18 +367,14 @@ pub(crate) fn fit_input<T: Value>(
             error: None,
             cancel,
         };
-        let obs = &mut observer;
-        let fitted = match family {
-            AnyFamily::Gaussian(g) => spec
-                .estimator(g)
-                .and_then(|est| run(est, input, start, parts, initialise_only, obs)),
-            AnyFamily::Bernoulli(b) => spec
-                .estimator(b)
-                .and_then(|est| run(est, input, start, parts, initialise_only, obs)),
-            AnyFamily::Exponential(e) => spec
-                .estimator(e)
-                .and_then(|est| run(est, input, start, parts, initialise_only, obs)),
-        };
+        let fitted = family.run(Run {
+            spec,
+            input,
+            start,
+            parts,
+            initialise_only,
+            observer: &mut observer,
+        });
         match observer.error {
             Some(e) => Err(e),
             None => fitted,
@@ -504,6 +458,17 @@ pub fn fit<'py>(
     };
     let report = report.expect("a fit reports");
     Ok((model, report_dict(x.py(), &report)?))
+}
+
+/// `(bic, aic)` of a model with `log_likelihood`, `n_parameters` free parameters and data of
+/// total weight `weight_total`: the engine's one formula, for reductions computed in Python.
+#[pyfunction]
+pub fn information_criteria(
+    log_likelihood: f64,
+    n_parameters: usize,
+    weight_total: f64,
+) -> (f64, f64) {
+    mixture::core::information_criteria(log_likelihood, n_parameters, weight_total)
 }
 
 /// The initial model a fit of `x` as `spec` says would start from (run 0's initialisation).

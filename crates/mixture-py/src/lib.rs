@@ -20,6 +20,7 @@ fn _engine(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<model::Model>()?;
     m.add_class::<fit::Online>()?;
     m.add_function(wrap_pyfunction!(fit::fit, m)?)?;
+    m.add_function(wrap_pyfunction!(fit::information_criteria, m)?)?;
     m.add_function(wrap_pyfunction!(fit::initialise, m)?)?;
     m.add_function(wrap_pyfunction!(chunked::chunk, m)?)?;
     m.add_function(wrap_pyfunction!(chunked::merge_chunks, m)?)?;

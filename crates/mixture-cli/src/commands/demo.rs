@@ -5,6 +5,7 @@ use crate::args::DemoArgs;
 use crate::error::CliError;
 use crate::files::{OutputFile, write_matrix};
 use mixture::model_file::{self, AnyMixture, FitRecord};
+use mixture::registry::AnyFamily;
 use mixture_core::rand::{SeedableRng, rngs::ChaCha8Rng};
 use mixture_core::{Estimator, Init, TraceWriter};
 use mixture_gauss::Gaussian;
@@ -21,7 +22,8 @@ pub(super) fn run(a: &DemoArgs) -> Result<(), CliError> {
     let x = &blobs.data;
     let data_path = dir.join("lesson_data.csv");
     write_matrix(&data_path, x, Some(&["x0".to_string(), "x1".to_string()]))?;
-    let est = Estimator::new(Gaussian::full(), 3)
+    let family = Gaussian::full();
+    let est = Estimator::new(family, 3)
         .max_iter(100)
         .tol(1e-3)
         .init(Init::RandomRows)
@@ -30,12 +32,10 @@ pub(super) fn run(a: &DemoArgs) -> Result<(), CliError> {
     let fitted = est.fit_observed(x, &mut trace)?;
     let (model, report) = (fitted.mixture, fitted.report);
     say(format!("log[p(X)] = {:.4} nats", model.log_likelihood(x)?));
-    let mut options = serde_json::Map::new();
-    options.insert("family".into(), json!("gaussian"));
+    let mut options = AnyFamily::from(family).to_json();
     options.insert("max_iter".into(), json!(100));
     options.insert("tol".into(), json!(1e-3));
     options.insert("init".into(), json!("random-rows"));
-    options.insert("reg_covar".into(), json!(1e-6));
     let model_path = dir.join("model.json");
     let record = FitRecord::new(
         &report,

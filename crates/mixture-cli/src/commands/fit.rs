@@ -3,15 +3,16 @@
 use super::{data_error, header_of, load_model, open_weights, read_weights, say};
 use crate::args::{DegenerateArg, FitArgs, InitArg, SpuriousArg, StopArg};
 use crate::error::CliError;
-use crate::family::{self, WithFamily};
+use crate::family;
 use crate::files::{OutputFile, Value, read_all};
 use crate::progress::Progress;
 use crate::sources::FileSource;
 use mixture::model_file::{self, AnyMixture, FitRecord};
+use mixture::registry::{AnyFamily, FamilyTask, RegisteredFamily};
 use mixture::with_mixture;
 use mixture_core::{
-    BlockSource, Data, DegeneratePolicy, Estimator, Family, FitObserver, FitReport,
-    IterationRecord, Mixture, RunSummary, SpuriousPolicy, Start, StopRule, TraceWriter,
+    BlockSource, Data, DegeneratePolicy, Estimator, FitObserver, FitReport, IterationRecord,
+    RunSummary, SpuriousPolicy, Start, StopRule, TraceWriter, information_criteria,
 };
 use serde_json::json;
 use std::path::Path;
@@ -38,9 +39,8 @@ impl FitObserver for Observers {
     }
 }
 
-fn options_record(a: &FitArgs) -> serde_json::Map<String, serde_json::Value> {
-    let mut o = serde_json::Map::new();
-    a.family.record_options(a, &mut o);
+fn options_record(a: &FitArgs, family: &AnyFamily) -> serde_json::Map<String, serde_json::Value> {
+    let mut o = family.to_json();
     o.insert("max_iter".into(), json!(a.max_iter));
     o.insert("tol".into(), json!(a.tol));
     o.insert(
@@ -89,13 +89,13 @@ enum FitInput<'a, T: Value> {
 
 pub(super) fn run<T: Value>(a: &FitArgs) -> Result<(), CliError> {
     // Every option, and the starting model, is checked before the data are read.
-    a.family.check_fit_options(a)?;
     let start = a
         .init_model
         .as_deref()
         .map(|path| load_start::<T>(path, a.components))
         .transpose()?;
-    family::with_fit_family(a, start.as_ref(), CheckOptions { a })?;
+    let family = family::fit_family(a, start.as_ref())?;
+    family.run::<T, _>(CheckOptions { a })?;
     let mut source = FileSource::<T>::open(&a.input, header_of(a.header))?;
     let streamed = a.stream || source.estimated_bytes() > a.memory_limit;
     let (x, weights, mut weight_source) = if streamed {
@@ -136,28 +136,27 @@ pub(super) fn run<T: Value>(a: &FitArgs) -> Result<(), CliError> {
         trace: a.verbose.then(|| TraceWriter::new(std::io::stderr())),
         progress: Progress::new(a.max_iter),
     };
-    let fitted = family::with_fit_family(
+    let fitted = family.run(Fit {
         a,
-        start.as_ref(),
-        Fit {
-            a,
-            input: &mut input,
-            observer: &mut observers,
-        },
-    )?;
+        start: start.as_ref(),
+        input: &mut input,
+        observer: &mut observers,
+    })?;
     let (model, report) = fitted;
     // BIC and AIC of the returned model on the training data: its log-likelihood is in the
     // report (the same sum `Mixture::bic` would make), so no other pass is needed.
-    let p = with_mixture!(&model, m => m.n_parameters()) as f64;
-    let bic = -2.0 * report.log_likelihood + p * report.weight_total.ln();
-    let aic = -2.0 * report.log_likelihood + 2.0 * p;
+    let (bic, aic) = information_criteria(
+        report.log_likelihood,
+        model.n_parameters(),
+        report.weight_total,
+    );
     if let Some(path) = &a.model {
         let record = FitRecord::new(
             &report,
             Some(a.input.display().to_string()),
             a.weights.as_ref().map(|w| w.display().to_string()),
             a.seed,
-            options_record(a),
+            options_record(a, &family),
         );
         OutputFile::write_all(path, model_file::to_json(&model, Some(&record)).as_bytes())?;
     }
@@ -285,37 +284,33 @@ struct CheckOptions<'a> {
     a: &'a FitArgs,
 }
 
-impl<T: Value> WithFamily<T> for CheckOptions<'_> {
-    type Output = ();
+impl<T: Value> FamilyTask<T> for CheckOptions<'_> {
+    type Output = Result<(), CliError>;
 
-    fn run<F: Family<T>>(
-        self,
-        family: F,
-        _start: Option<&Mixture<T, F::Components>>,
-    ) -> Result<(), CliError> {
+    fn run<F: RegisteredFamily<T>>(self, family: F) -> Result<(), CliError> {
         Ok(estimator(self.a, family).check_options::<T>()?)
     }
 }
 
-/// The fit itself.
+/// The fit itself, from `start` when given (of the family fitted: the registry checked).
 struct Fit<'a, 'i, T: Value> {
     a: &'a FitArgs,
+    start: Option<&'a AnyMixture<T>>,
     input: &'a mut FitInput<'i, T>,
     observer: &'a mut dyn FitObserver,
 }
 
-impl<T: Value> WithFamily<T> for Fit<'_, '_, T> {
-    type Output = (AnyMixture<T>, FitReport);
+impl<T: Value> FamilyTask<T> for Fit<'_, '_, T> {
+    type Output = Result<(AnyMixture<T>, FitReport), CliError>;
 
-    fn run<F: Family<T>>(
-        self,
-        family: F,
-        start: Option<&Mixture<T, F::Components>>,
-    ) -> Result<(AnyMixture<T>, FitReport), CliError>
-    where
-        AnyMixture<T>: From<Mixture<T, F::Components>>,
-    {
-        let Fit { a, input, observer } = self;
+    fn run<F: RegisteredFamily<T>>(self, family: F) -> Self::Output {
+        let Fit {
+            a,
+            start,
+            input,
+            observer,
+        } = self;
+        let start = start.and_then(|s| s.as_family::<F::Components>());
         let est = estimator(a, family);
         let n_cols = match input {
             FitInput::Memory(d) => d.rows().n_cols(),

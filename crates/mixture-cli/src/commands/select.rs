@@ -8,7 +8,7 @@ use crate::files::{OutputFile, read_all};
 use crate::sources::FileSource;
 use mixture::core::EmOptions;
 use mixture::model_file;
-use mixture::select::{Cell, Criterion, Grid, Selection, Structure, select};
+use mixture::select::{Cell, Criterion, Grid, Selection, select};
 use mixture_plot::criterion_figure;
 use serde_json::json;
 
@@ -39,16 +39,6 @@ fn parse_components(text: &str) -> Result<Vec<usize>, CliError> {
     Ok(ks)
 }
 
-fn structures(a: &SelectArgs) -> Vec<Structure> {
-    let mut out: Vec<Structure> = a
-        .family
-        .iter()
-        .flat_map(|f| f.structures(&a.covariance))
-        .collect();
-    out.dedup();
-    out
-}
-
 /// Runs `mixture select`.
 ///
 /// # Errors
@@ -56,11 +46,8 @@ fn structures(a: &SelectArgs) -> Vec<Structure> {
 pub(super) fn run(a: &SelectArgs) -> Result<(), CliError> {
     // Every option is checked before the data are read.
     let components = parse_components(&a.components)?;
-    let grid = Grid {
-        components,
-        structures: structures(a),
-        reg_covar: a.reg_covar,
-    };
+    let structures = crate::family::structures(&a.family, a.covariance.as_deref(), &a.settings)?;
+    let grid = Grid::new(components, structures);
     let mut options = EmOptions::default();
     options.max_iter = a.max_iter;
     options.tol = a.tol;
@@ -68,11 +55,8 @@ pub(super) fn run(a: &SelectArgs) -> Result<(), CliError> {
     options.seed = a.seed;
     options.init = a.init.into();
     options.validate()?;
-    if !(a.reg_covar.is_finite() && a.reg_covar >= 0.0) {
-        return Err(CliError::input(format!(
-            "--reg-covar {}: give a finite value of at least 0",
-            a.reg_covar
-        )));
+    for structure in &grid.structures {
+        structure.check_options()?;
     }
     let criterion = match a.criterion {
         CriterionArg::Bic => Criterion::Bic,
@@ -99,7 +83,7 @@ pub(super) fn run(a: &SelectArgs) -> Result<(), CliError> {
             Some(b) => say(format!(
                 "best: K = {}, {} {} (lowest {} among cells without suspect components)",
                 b.n_components,
-                b.structure.family(),
+                b.structure.name(),
                 b.structure.covariance(),
                 criterion.name().to_uppercase()
             )),
@@ -141,7 +125,7 @@ fn print_table(table: &Selection<f64>) {
         let (k, cov, fam) = (
             cell.n_components,
             cell.structure.covariance(),
-            cell.structure.family(),
+            cell.structure.name(),
         );
         match &cell.outcome {
             Ok(s) => say(format!(
@@ -179,7 +163,7 @@ fn as_json(table: &Selection<f64>, a: &SelectArgs) -> serde_json::Value {
         .map(|c| {
             let mut v = json!({
                 "n_components": c.n_components,
-                "family": c.structure.family(),
+                "family": c.structure.name(),
                 "covariance": c.structure.covariance(),
             });
             let o = v.as_object_mut().expect("an object");
@@ -219,7 +203,7 @@ fn as_json(table: &Selection<f64>, a: &SelectArgs) -> serde_json::Value {
         "cells": cells,
         "best": table.best().map(|b| json!({
             "n_components": b.n_components,
-            "family": b.structure.family(),
+            "family": b.structure.name(),
             "covariance": b.structure.covariance(),
         })),
         "model": a.model.as_ref().map(|p| p.display().to_string()),
@@ -229,9 +213,9 @@ fn as_json(table: &Selection<f64>, a: &SelectArgs) -> serde_json::Value {
 fn draw(table: &Selection<f64>, best: &Cell<f64>, path: &std::path::Path) -> Result<(), CliError> {
     let mut series: Vec<(String, Vec<(usize, f64)>)> = Vec::new();
     for cell in &table.cells {
-        let label = match cell.structure {
-            Structure::Gaussian(_) => cell.structure.covariance().to_string(),
-            _ => cell.structure.family().to_string(),
+        let label = match cell.structure.covariance() {
+            "-" => cell.structure.name().to_string(),
+            covariance => covariance.to_string(),
         };
         let value = cell
             .outcome
