@@ -99,6 +99,7 @@ pub trait RegisteredFamily<T: Scalar>:
     + Into<AnyFamily>
     + Serialize
     + DeserializeOwned
+    + 'static
 {
 }
 
@@ -107,6 +108,7 @@ impl<T: Scalar, F> RegisteredFamily<T> for F where
         + Into<AnyFamily>
         + Serialize
         + DeserializeOwned
+        + 'static
 {
 }
 

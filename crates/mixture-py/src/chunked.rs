@@ -10,10 +10,10 @@ use crate::model::Model;
 use mixture::core::serde::Serialize;
 use mixture::core::serde::de::DeserializeOwned;
 use mixture::core::{
-    ChunkRequest, ChunkResult, ChunkedData, Data, Estimator, Family, MixtureError, Responsibilities,
+    ChunkRequest, ChunkResult, ChunkedData, Data, Family, MixtureError, Responsibilities,
 };
-use mixture::model_file::AnyMixture;
-use mixture::registry::{AnyFamily, Registered};
+use mixture::model_file::AnyModel;
+use mixture::registry::{FamilyTask, RegisteredFamily};
 use numpy::PyReadonlyArray1;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -59,41 +59,19 @@ where
     }
 }
 
-/// Runs `$body` with `$est` bound to the estimator `spec` asks for, `$T` to the scalar type of
-/// `dtype` and `$F` to its family.
-macro_rules! with_estimator {
-    ($spec:expr, $dtype:expr, $est:ident, $T:ident => $body:expr) => {{
-        let spec: &Spec = $spec;
-        macro_rules! typed {
-            ($ty:ty) => {{
-                #[allow(dead_code)]
-                type $T = $ty;
-                match spec.family()? {
-                    AnyFamily::Gaussian(f) => {
-                        let $est = spec.estimator(f)?;
-                        $body
-                    }
-                    AnyFamily::Bernoulli(f) => {
-                        let $est = spec.estimator(f)?;
-                        $body
-                    }
-                    AnyFamily::Exponential(f) => {
-                        let $est = spec.estimator(f)?;
-                        $body
-                    }
-                }
-            }};
-        }
-        match $dtype {
-            "float64" => typed!(f64),
-            "float32" => typed!(f32),
-            other => {
-                return Err(PyValueError::new_err(format!(
-                    "dtype = {other:?} is invalid: use 'float32' or 'float64'"
-                )));
-            }
-        }
-    }};
+/// Runs `task` with the family `spec` names, in the precision `dtype` names.
+fn on_family<R, W>(spec: &Spec, dtype: &str, task: W) -> PyResult<R>
+where
+    W: FamilyTask<f64, Output = PyResult<R>> + FamilyTask<f32, Output = PyResult<R>>,
+{
+    let family = spec.family()?;
+    match dtype {
+        "float64" => family.run::<f64, _>(task),
+        "float32" => family.run::<f32, _>(task),
+        other => Err(PyValueError::new_err(format!(
+            "dtype = {other:?} is invalid: use 'float32' or 'float64'"
+        ))),
+    }
 }
 
 fn read<V: DeserializeOwned>(what: &str, bytes: &[u8]) -> PyResult<V> {
@@ -118,32 +96,40 @@ pub fn chunk<'py>(
     sample_weight: Option<PyReadonlyArray1<'py, f64>>,
     first_row: usize,
 ) -> PyResult<Py<PyBytes>> {
-    fn answer<T: Value, F: Family<T>>(
-        est: &Estimator<F>,
-        request: &[u8],
-        x: &Bound<'_, PyAny>,
-        w: Option<PyReadonlyArray1<'_, f64>>,
+    struct Answer<'a, 'py> {
+        spec: &'a Spec,
+        request: &'a [u8],
+        x: &'a Bound<'py, PyAny>,
+        w: Option<PyReadonlyArray1<'py, f64>>,
         first_row: usize,
-    ) -> PyResult<Py<PyBytes>>
-    where
-        ChunkRequest<T, F::Components>: DeserializeOwned,
-        ChunkResult<F::Stats>: Serialize,
-    {
-        let request: ChunkRequest<T, F::Components> = read("the request", request)?;
-        let array = readonly::<T>(x)?;
-        let data = Data::new(rows(&array)?, weights(&w)?);
-        let py = x.py();
-        let result = py
-            .detach(|| est.chunk(&request, data, first_row))
-            .map_err(value_error)?;
-        write(py, &result)
+    }
+    impl<T: Value> FamilyTask<T> for Answer<'_, '_> {
+        type Output = PyResult<Py<PyBytes>>;
+        fn run<F: RegisteredFamily<T>>(self, family: F) -> Self::Output {
+            let est = self.spec.estimator(family)?;
+            let request: ChunkRequest<T, F::Components> = read("the request", self.request)?;
+            let array = readonly::<T>(self.x)?;
+            let data = Data::new(rows(&array)?, weights(&self.w)?);
+            let py = self.x.py();
+            let result = py
+                .detach(|| est.chunk(&request, data, self.first_row))
+                .map_err(value_error)?;
+            write(py, &result)
+        }
     }
     let dtype = if x.cast::<numpy::PyArray2<f32>>().is_ok() {
         "float32"
     } else {
         "float64"
     };
-    with_estimator!(&spec, dtype, est, T => answer::<T, _>(&est, request, x, sample_weight, first_row))
+    let task = Answer {
+        spec: &spec,
+        request,
+        x,
+        w: sample_weight,
+        first_row,
+    };
+    on_family(&spec, dtype, task)
 }
 
 /// The answers of two neighbouring runs of chunks, `left` before `right`, merged.
@@ -155,21 +141,21 @@ pub fn merge_chunks(
     left: &[u8],
     right: &[u8],
 ) -> PyResult<Py<PyBytes>> {
-    fn merged<T: Value, F: Family<T>>(
-        _family_of: &Estimator<F>,
-        py: Python<'_>,
-        left: &[u8],
-        right: &[u8],
-    ) -> PyResult<Py<PyBytes>>
-    where
-        ChunkResult<F::Stats>: Serialize + DeserializeOwned,
-    {
-        let mut a: ChunkResult<F::Stats> = read("the left answer", left)?;
-        let b: ChunkResult<F::Stats> = read("the right answer", right)?;
-        a.merge(&b).map_err(value_error)?;
-        write(py, &a)
+    struct Merge<'a, 'py> {
+        py: Python<'py>,
+        left: &'a [u8],
+        right: &'a [u8],
     }
-    with_estimator!(&spec, dtype, est, T => merged::<T, _>(&est, py, left, right))
+    impl<T: Value> FamilyTask<T> for Merge<'_, '_> {
+        type Output = PyResult<Py<PyBytes>>;
+        fn run<F: RegisteredFamily<T>>(self, _family: F) -> Self::Output {
+            let mut a: ChunkResult<F::Stats> = read("the left answer", self.left)?;
+            let b: ChunkResult<F::Stats> = read("the right answer", self.right)?;
+            a.merge(&b).map_err(value_error)?;
+            write(self.py, &a)
+        }
+    }
+    on_family(&spec, dtype, Merge { py, left, right })
 }
 
 /// Fits data held in chunks elsewhere as `spec` says, computing in `dtype`: every pass's
@@ -234,45 +220,45 @@ pub fn score_chunked(
     model: PyRef<'_, Model>,
     runner: Py<PyAny>,
 ) -> PyResult<(f64, f64, usize)> {
-    fn score<T: Value, F: Family<T>>(
-        _family_of: &Estimator<F>,
-        model: &AnyMixture<T>,
+    struct Score<'a> {
+        model: &'a AnyModel,
         runner: Py<PyAny>,
-    ) -> PyResult<(f64, f64, usize)>
-    where
-        F::Components: Registered<T>,
-        PyChunks: ChunkedData<T, F>,
-    {
-        let model = <F::Components as Registered<T>>::of(model).ok_or_else(|| {
-            PyValueError::new_err(format!(
-                "the model is {}, not the family scored",
-                model.family()
-            ))
-        })?;
-        let mut chunks = PyChunks {
-            runner,
-            n_features: model.n_features(),
-            error: None,
-        };
-        let request = ChunkRequest::Statistics {
-            n_features: model.n_features(),
-            source: Responsibilities::Model(model.clone()),
-            accumulate: false,
-        };
-        match ChunkedData::<T, F>::run(&mut chunks, &request) {
-            Ok(ChunkResult::Statistics(s)) => {
-                Ok((s.log_likelihood(), s.weight_total(), s.n_rows()))
+    }
+    impl<T: Value> FamilyTask<T> for Score<'_> {
+        type Output = PyResult<(f64, f64, usize)>;
+        fn run<F: RegisteredFamily<T>>(self, _family: F) -> Self::Output {
+            let model = self.model.to_precision::<T>().map_err(value_error)?;
+            let model = model.as_family::<F::Components>().ok_or_else(|| {
+                PyValueError::new_err(format!(
+                    "the model is {}, not the family scored",
+                    model.family()
+                ))
+            })?;
+            let mut chunks = PyChunks {
+                runner: self.runner,
+                n_features: model.n_features(),
+                error: None,
+            };
+            let request = ChunkRequest::Statistics {
+                n_features: model.n_features(),
+                source: Responsibilities::Model(model.clone()),
+                accumulate: false,
+            };
+            match ChunkedData::<T, F>::run(&mut chunks, &request) {
+                Ok(ChunkResult::Statistics(s)) => {
+                    Ok((s.log_likelihood(), s.weight_total(), s.n_rows()))
+                }
+                Ok(_) => Err(PyValueError::new_err(
+                    "the chunks answered with something else than statistics",
+                )),
+                Err(e) => Err(chunks.error.take().unwrap_or_else(|| value_error(e))),
             }
-            Ok(_) => Err(PyValueError::new_err(
-                "the chunks answered with something else than statistics",
-            )),
-            Err(e) => Err(chunks.error.take().unwrap_or_else(|| value_error(e))),
         }
     }
     let dtype = crate::model::dtype_name(model.inner.precision());
-    let inner = model.inner.clone();
-    with_estimator!(&spec, dtype, est, T => {
-        let typed = inner.to_precision::<T>().map_err(value_error)?;
-        score::<T, _>(&est, &typed, runner)
-    })
+    let task = Score {
+        model: &model.inner,
+        runner,
+    };
+    on_family(&spec, dtype, task)
 }

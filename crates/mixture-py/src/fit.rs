@@ -3,15 +3,12 @@
 use crate::arrays::{Value, readonly, rows, value_error, weights};
 use crate::chunked::PyChunks;
 use crate::model::Model;
-use mixture::bern::Bernoulli;
 use mixture::core::serde::de::DeserializeOwned;
 use mixture::core::serde::{Deserialize, Serialize};
 use mixture::core::{
     Data, DegeneratePolicy, Estimator, Family, FitObserver, FitReport, Init, IterationRecord,
     Mixture, MixtureError, ParameterSet, RunSummary, SpuriousPolicy, Start, Statistics, StopRule,
 };
-use mixture::exp::Exponential;
-use mixture::gauss::Gaussian;
 use mixture::model_file::AnyMixture;
 use mixture::registry::{AnyFamily, FamilyTask, RegisteredFamily};
 use numpy::{PyArray2, PyReadonlyArray1};
@@ -488,14 +485,72 @@ pub fn initialise<'py>(
     Ok(model)
 }
 
-/// Stepwise E-M for one family and precision.
-enum Stepwise {
-    GaussianF64(mixture::core::Online<f64, Gaussian>),
-    GaussianF32(mixture::core::Online<f32, Gaussian>),
-    BernoulliF64(mixture::core::Online<f64, Bernoulli>),
-    BernoulliF32(mixture::core::Online<f32, Bernoulli>),
-    ExponentialF64(mixture::core::Online<f64, Exponential>),
-    ExponentialF32(mixture::core::Online<f32, Exponential>),
+/// Stepwise E-M of one family and precision, behind one interface.
+trait Stepwise: Send + Sync {
+    /// Batches seen.
+    fn n_steps(&self) -> usize;
+    /// The saved state as JSON (`None` before the first step).
+    fn save_state(&self) -> PyResult<Option<String>>;
+    /// One step on `x` with optional weights; returns the new model.
+    fn partial_fit(
+        &mut self,
+        x: &Bound<'_, PyAny>,
+        w: Option<PyReadonlyArray1<'_, f64>>,
+        n_threads: Option<usize>,
+    ) -> PyResult<Model>;
+}
+
+impl<T: Value, F: RegisteredFamily<T>> Stepwise for mixture::core::Online<T, F> {
+    fn n_steps(&self) -> usize {
+        mixture::core::Online::n_steps(self)
+    }
+
+    fn save_state(&self) -> PyResult<Option<String>> {
+        save_state(self)
+    }
+
+    fn partial_fit(
+        &mut self,
+        x: &Bound<'_, PyAny>,
+        w: Option<PyReadonlyArray1<'_, f64>>,
+        n_threads: Option<usize>,
+    ) -> PyResult<Model> {
+        let array = readonly::<T>(x)?;
+        let data = Data::new(rows(&array)?, weights(&w)?);
+        let mixture = x
+            .py()
+            .detach(|| {
+                with_threads(n_threads, || {
+                    mixture::core::Online::partial_fit(self, data).cloned()
+                })
+            })?
+            .map_err(value_error)?;
+        Ok(Model::new(mixture))
+    }
+}
+
+/// Builds the stepwise E-M a spec asks for, going on from a saved state when given.
+struct NewStepwise<'a> {
+    spec: &'a Spec,
+    kappa: f64,
+    t0: f64,
+    state: Option<&'a str>,
+}
+
+impl<T: Value> FamilyTask<T> for NewStepwise<'_> {
+    type Output = PyResult<Box<dyn Stepwise>>;
+
+    fn run<F: RegisteredFamily<T>>(self, family: F) -> Self::Output {
+        let online = self
+            .spec
+            .estimator(family.clone())?
+            .online::<T>()
+            .step_size(self.kappa, self.t0);
+        Ok(Box::new(match self.state {
+            Some(state) => restore_state(online, family, state)?,
+            None => online,
+        }))
+    }
 }
 
 /// Stepwise (online) E-M over batches seen once: the first `partial_fit` initialises from its
@@ -506,7 +561,7 @@ enum Stepwise {
 /// stepwise fit can stop in one process and go on in another with the same bits.
 #[pyclass(module = "mixture_em._engine")]
 pub struct Online {
-    state: Stepwise,
+    state: Box<dyn Stepwise>,
     dtype: &'static str,
     spec: Py<PyDict>,
     step_size: (f64, f64),
@@ -514,20 +569,6 @@ pub struct Online {
 
 /// What rebuilds an [`Online`]: its spec, dtype, κ, t₀ and saved state.
 type OnlineArgs = (Py<PyDict>, &'static str, f64, f64, Option<String>);
-
-/// Runs `$body` with `$o` bound to the `mixture_core::Online` inside a [`Stepwise`].
-macro_rules! with_stepwise {
-    ($state:expr, $o:ident => $body:expr) => {
-        match $state {
-            Stepwise::GaussianF64($o) => $body,
-            Stepwise::GaussianF32($o) => $body,
-            Stepwise::BernoulliF64($o) => $body,
-            Stepwise::BernoulliF32($o) => $body,
-            Stepwise::ExponentialF64($o) => $body,
-            Stepwise::ExponentialF32($o) => $body,
-        }
-    };
-}
 
 /// The saved state of stepwise E-M as JSON (`None` before the first step).
 fn save_state<T: Value, F: Family<T>>(
@@ -592,26 +633,17 @@ impl Online {
             "float64" => false,
             other => return Err(invalid("dtype", other, "'float32' or 'float64'")),
         };
-        macro_rules! stepwise {
-            ($variant:ident, $T:ty, $family:expr) => {{
-                let family = $family;
-                let online = parsed
-                    .estimator(family.clone())?
-                    .online::<$T>()
-                    .step_size(kappa, t0);
-                Stepwise::$variant(match state {
-                    Some(state) => restore_state(online, family, state)?,
-                    None => online,
-                })
-            }};
-        }
-        let state = match (parsed.family()?, f32) {
-            (AnyFamily::Gaussian(g), false) => stepwise!(GaussianF64, f64, g),
-            (AnyFamily::Gaussian(g), true) => stepwise!(GaussianF32, f32, g),
-            (AnyFamily::Bernoulli(b), false) => stepwise!(BernoulliF64, f64, b),
-            (AnyFamily::Bernoulli(b), true) => stepwise!(BernoulliF32, f32, b),
-            (AnyFamily::Exponential(e), false) => stepwise!(ExponentialF64, f64, e),
-            (AnyFamily::Exponential(e), true) => stepwise!(ExponentialF32, f32, e),
+        let family = parsed.family()?;
+        let task = NewStepwise {
+            spec: &parsed,
+            kappa,
+            t0,
+            state,
+        };
+        let state = if f32 {
+            family.run::<f32, _>(task)?
+        } else {
+            family.run::<f64, _>(task)?
         };
         Ok(Self {
             state,
@@ -623,7 +655,7 @@ impl Online {
 
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, OnlineArgs)> {
         let this = slf.borrow();
-        let state = with_stepwise!(&this.state, o => save_state(o))?;
+        let state = this.state.save_state()?;
         let (kappa, t0) = this.step_size;
         let spec = this.spec.clone_ref(slf.py());
         Ok((
@@ -641,7 +673,7 @@ impl Online {
     /// Batches seen.
     #[getter]
     fn n_steps(&self) -> usize {
-        with_stepwise!(&self.state, o => o.n_steps())
+        self.state.n_steps()
     }
 
     /// One step on `x` (the dtype of this object) with optional weights; returns the new
@@ -653,23 +685,6 @@ impl Online {
         sample_weight: Option<PyReadonlyArray1<'_, f64>>,
         n_threads: Option<usize>,
     ) -> PyResult<Model> {
-        fn step<T: Value, F: Family<T>>(
-            online: &mut mixture::core::Online<T, F>,
-            x: &Bound<'_, PyAny>,
-            w: Option<PyReadonlyArray1<'_, f64>>,
-            n_threads: Option<usize>,
-        ) -> PyResult<Model>
-        where
-            AnyMixture<T>: From<Mixture<T, F::Components>>,
-        {
-            let array = readonly::<T>(x)?;
-            let data = Data::new(rows(&array)?, weights(&w)?);
-            let mixture = x
-                .py()
-                .detach(|| with_threads(n_threads, || online.partial_fit(data).cloned()))?
-                .map_err(value_error)?;
-            Ok(Model::new(mixture))
-        }
-        with_stepwise!(&mut self.state, o => step(o, x, sample_weight, n_threads))
+        self.state.partial_fit(x, sample_weight, n_threads)
     }
 }
