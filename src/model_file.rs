@@ -7,7 +7,7 @@
 //!  "means": [[...]], "covariance": "full", "covariances": [[[...]]], "fit": {...}}
 //! ```
 //!
-//! The schema is the serde form of [`Mixture`] (the family crates'
+//! The schema is the serde form of [`Mixture`](crate::core::Mixture) (the family crates'
 //! `serde` feature): the header, then the family's typed parameters
 //! ([`GaussianParameters`](crate::gauss::GaussianParameters) with its covariance type's
 //! compact shape, `probabilities` for Bernoulli, `rates` for exponential), then the optional
@@ -87,7 +87,7 @@ impl AnyModel {
     /// The model in precision `T`, converted if it is in the other one.
     ///
     /// # Errors
-    /// As [`Mixture::to_precision`].
+    /// As [`Mixture::to_precision`](crate::core::Mixture::to_precision).
     pub fn to_precision<T: Scalar>(&self) -> Result<AnyMixture<T>, MixtureError> {
         match self {
             AnyModel::F64(m) => m.to_precision(),
