@@ -32,6 +32,8 @@ mod scalar;
 pub mod serial;
 mod source;
 mod statistics;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 mod validate;
 
 pub use chunked::{ChunkRequest, ChunkResult, ChunkedData, Responsibilities};
