@@ -7,7 +7,7 @@
 //! that are the same for every component, so the order of the clusters does not matter; the
 //! components are compared sorted by (weight, mean).
 
-use mixture::core::{Estimator, Init, Parameter, ParameterSet, Rows, Start};
+use mixture::core::{Estimator, Init, ParameterSet, Rows, Start};
 use mixture::gauss::{CovarianceType, Gaussian, GaussianComponents, GaussianMixture};
 use mixture_core::Mixture;
 use serde::Deserialize;
@@ -90,13 +90,11 @@ fn partial_starts_match_sklearn() {
         )
         .unwrap();
         let given = Mixture::from_parts(&case.given.weights, components).unwrap();
-        let taking = ParameterSet::of(
-            &case
-                .taking
-                .iter()
-                .map(|g| Parameter::from_name(g).unwrap())
-                .collect::<Vec<_>>(),
-        );
+        let taking = ParameterSet::parse_for::<f64, GaussianComponents<f64>>(
+            &case.taking.join(","),
+            "taking",
+        )
+        .unwrap();
         for want in &case.results {
             let fit = Estimator::new(Gaussian::new(kind).with_reg_covar(fx.reg_covar), 3)
                 .init(Init::KMeans)

@@ -300,7 +300,7 @@ impl<T: Scalar> Components<T> for BernoulliComponents<T> {
         out.copy_from_slice(&self.probabilities);
     }
 
-    const GROUPS: &'static [Parameter] = &[Parameter::Means];
+    const GROUPS: &'static [Parameter] = &[Parameter::MEANS];
 
     fn with_groups_of(&self, other: &Self, groups: ParameterSet) -> Result<Self> {
         take_means(self, other, groups)

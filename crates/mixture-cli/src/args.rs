@@ -4,7 +4,7 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use mixture::registry::AnyFamily;
-use mixture_core::{Init, ParameterSet};
+use mixture_core::{Choice, DegeneratePolicy, Init, SpuriousPolicy, StopRule};
 use mixture_gauss::CovarianceType;
 use std::path::{Path, PathBuf};
 
@@ -186,58 +186,17 @@ fn parse_prior(text: &str) -> Result<(f64, f64), String> {
         .ok_or_else(|| "give the Beta prior's two parameters as A,B (for example 2,2)".into())
 }
 
-/// Stop rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum StopArg {
-    /// Change of the mean log-likelihood per row below --tol (scikit-learn's rule).
-    Loglik,
-    /// Frobenius norm of the change of the means below --tol (the lesson's rule; data units).
-    MeanShift,
-}
-
-/// Initialisation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum InitArg {
-    /// k-means++ seeding.
-    #[value(name = "kmeans++")]
-    KMeansPlusPlus,
-    /// K distinct random data rows as centres (the lesson's).
-    RandomRows,
-    /// k-means++ seeding refined by a few Lloyd iterations of k-means.
-    Kmeans,
-    /// Random responsibilities (scikit-learn's "random").
-    Random,
-}
-
-impl From<InitArg> for Init {
-    fn from(i: InitArg) -> Self {
-        match i {
-            InitArg::KMeansPlusPlus => Init::KMeansPlusPlus,
-            InitArg::RandomRows => Init::RandomRows,
-            InitArg::Kmeans => Init::KMeans,
-            InitArg::Random => Init::Random,
-        }
-    }
-}
-
-/// What to do with a suspect component.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum SpuriousArg {
-    /// Keep it, flag it in the output and prefer runs without one.
-    Keep,
-    /// Treat it as degenerate (see --on-degenerate).
-    Degenerate,
-}
-
-/// What to do with a component that loses its rows or whose covariance cannot be factored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum DegenerateArg {
-    /// Re-seed it at the worst-explained row.
-    Reseed,
-    /// Drop it (K shrinks).
-    Drop,
-    /// Stop with an error naming it.
-    Error,
+/// A parser of the core's named choices ([`Choice`]): their names, each with its summary in
+/// `--help`, and scikit-learn's spellings accepted too.
+fn choice<C: Choice + Send + Sync + Clone>() -> impl clap::builder::TypedValueParser<Value = C> {
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+    let values = C::ALL.iter().map(|c| {
+        PossibleValue::new(c.name())
+            .help(c.summary())
+            .aliases(c.aliases().iter().copied())
+    });
+    PossibleValuesParser::new(values)
+        .map(|name: String| C::from_name(&name).expect("clap accepts only the choices' names"))
 }
 
 /// Floating-point precision of the computation.
@@ -271,11 +230,11 @@ pub struct FitArgs {
     #[arg(long, allow_negative_numbers = true, default_value_t = 1e-3)]
     pub tol: f64,
     /// Stop rule.
-    #[arg(long, value_enum, default_value = "loglik")]
-    pub stop: StopArg,
+    #[arg(long, default_value_t = StopRule::default(), value_parser = choice::<StopRule>())]
+    pub stop: StopRule,
     /// Initialisation.
-    #[arg(long, value_enum, default_value = "kmeans++")]
-    pub init: InitArg,
+    #[arg(long, default_value_t = Init::default(), value_parser = choice::<Init>())]
+    pub init: Init,
     /// Number of initialisations; the best log-likelihood wins.
     #[arg(long, allow_negative_numbers = true, default_value_t = 1)]
     pub n_init: usize,
@@ -286,12 +245,12 @@ pub struct FitArgs {
     #[command(flatten)]
     pub settings: FamilyFlags,
     /// What to do with a degenerate component.
-    #[arg(long, value_enum, default_value = "reseed")]
-    pub on_degenerate: DegenerateArg,
+    #[arg(long, default_value_t = DegeneratePolicy::default(), value_parser = choice::<DegeneratePolicy>())]
+    pub on_degenerate: DegeneratePolicy,
     /// What to do with a suspect component (fewer effective rows than its parameters need):
     /// keep it and flag it (runs without one are preferred), or hand it to --on-degenerate.
-    #[arg(long, value_enum, default_value = "keep")]
-    pub on_spurious: SpuriousArg,
+    #[arg(long, default_value_t = SpuriousPolicy::default(), value_parser = choice::<SpuriousPolicy>())]
+    pub on_spurious: SpuriousPolicy,
     /// Precision of the computation.
     #[arg(long, value_enum, default_value = "f64")]
     pub precision: PrecisionArg,
@@ -302,13 +261,13 @@ pub struct FitArgs {
     /// Take only these parameter groups from --init-model (comma-separated: weights, means,
     /// covariances); the others come from the initialisation (--init, for each of --n-init
     /// runs), as scikit-learn's means_init given alone.
-    #[arg(long, requires = "init_model", value_parser = parse_groups)]
-    pub init_parts: Option<ParameterSet>,
+    #[arg(long, requires = "init_model")]
+    pub init_parts: Option<String>,
     /// Hold these parameter groups at --init-model's values (comma-separated: weights,
     /// means, covariances; covariances for gaussian only): every iteration keeps them exactly
     /// and estimates the rest given them.
-    #[arg(long, requires = "init_model", value_parser = parse_groups)]
-    pub fix: Option<ParameterSet>,
+    #[arg(long, requires = "init_model")]
+    pub fix: Option<String>,
     /// One weight per input row (a one-column CSV or NPY file): frequency weights, 0 leaves
     /// a row out.
     #[arg(long)]
@@ -561,8 +520,8 @@ pub struct SelectArgs {
     #[arg(long, allow_negative_numbers = true, default_value_t = 1)]
     pub n_init: usize,
     /// Initialisation.
-    #[arg(long, value_enum, default_value = "kmeans++")]
-    pub init: InitArg,
+    #[arg(long, default_value_t = Init::default(), value_parser = choice::<Init>())]
+    pub init: Init,
     /// Most E-M iterations per run.
     #[arg(long, allow_negative_numbers = true, default_value_t = 100)]
     pub max_iter: usize,
@@ -601,10 +560,6 @@ pub enum CriterionArg {
 }
 
 /// `weights,means`: a set of parameter groups.
-fn parse_groups(text: &str) -> Result<ParameterSet, String> {
-    ParameterSet::parse(text).map_err(|e| e.to_string())
-}
-
 /// `2G`, `512M`, `100000`: a size in bytes (K, M, G, T are powers of 1024; a trailing `B` or
 /// `iB` is allowed).
 fn parse_bytes(text: &str) -> Result<u64, String> {

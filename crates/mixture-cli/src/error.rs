@@ -100,6 +100,18 @@ impl From<MixtureError> for CliError {
         {
             return err;
         }
+        if let MixtureError::UnknownGroup {
+            option,
+            group,
+            family,
+            groups,
+        } = &e
+            && let Some(flag) = flag(option)
+        {
+            return Self::input(format!(
+                "{flag}: {group:?} is not a parameter group of the {family} family; use a comma-separated list of {groups}"
+            ));
+        }
         // Problems with the data or options are the user's input; the rest arise in fitting.
         match e {
             MixtureError::ParametersNotFormed { .. }

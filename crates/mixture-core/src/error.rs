@@ -110,6 +110,21 @@ pub enum MixtureError {
         /// What is allowed.
         expected: &'static str,
     },
+    /// A set of parameter groups (to hold, or to take from a start) naming a group the family
+    /// does not have.
+    #[error(
+        "option `{option}`: {group:?} is not a parameter group of the {family} family; use a comma-separated list of {groups}"
+    )]
+    UnknownGroup {
+        /// Option name.
+        option: &'static str,
+        /// The group named.
+        group: String,
+        /// The family.
+        family: &'static str,
+        /// Its groups, comma-separated.
+        groups: String,
+    },
     /// Model parameters that do not describe a valid mixture.
     #[error("invalid parameters: {reason}")]
     InvalidParameters {

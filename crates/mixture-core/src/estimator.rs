@@ -600,17 +600,18 @@ impl<F> Estimator<F> {
 
 /// Refuses a set of parameter groups (option `name`) that names a group components `C` lack.
 fn check_groups<T: Scalar, C: Components<T>>(name: &'static str, set: ParameterSet) -> Result<()> {
-    if set.first_missing(C::GROUPS).is_none() {
+    let Some(missing) = set.first_missing(C::GROUPS) else {
         return Ok(());
-    }
-    Err(MixtureError::InvalidOption {
-        name,
-        value: set.to_string(),
-        expected: if C::GROUPS == [Parameter::Means] {
-            "may name weights and means only: this family's components are their means"
-        } else {
-            "may name only weights and this family's parameter groups"
-        },
+    };
+    let groups: Vec<_> = std::iter::once(Parameter::WEIGHTS)
+        .chain(C::GROUPS.iter().copied())
+        .map(Parameter::name)
+        .collect();
+    Err(MixtureError::UnknownGroup {
+        option: name,
+        group: missing.name().to_string(),
+        family: C::FAMILY,
+        groups: groups.join(", "),
     })
 }
 
@@ -674,7 +675,7 @@ impl<'m, T, C> Start<'m, T, C> {
         let components = initial
             .components()
             .with_groups_of(self.mixture.components(), groups)?;
-        let weights = if groups.contains(Parameter::Weights) {
+        let weights = if groups.contains(Parameter::WEIGHTS) {
             self.mixture.weights()
         } else {
             initial.weights()

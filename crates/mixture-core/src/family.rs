@@ -253,7 +253,7 @@ pub fn take_means<T: Scalar, C: Components<T>>(
     other: &C,
     groups: ParameterSet,
 ) -> Result<C> {
-    if !groups.contains(Parameter::Means) {
+    if !groups.contains(Parameter::MEANS) {
         return Ok(this.clone());
     }
     check_same_shape(

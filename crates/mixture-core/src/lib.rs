@@ -49,7 +49,7 @@ pub use moments::FirstMoments;
 pub use numeric::{EXP_UNDERFLOW, EXP_UNDERFLOW_F32, affine_log_densities, logsumexp, unit_scale};
 pub use online::{DEFAULT_KAPPA, DEFAULT_T0, Online};
 pub use options::{
-    DEFAULT_BLOCK_ROWS, DegeneratePolicy, EmOptions, MAX_N_INIT, SpuriousPolicy, StopRule,
+    Choice, DEFAULT_BLOCK_ROWS, DegeneratePolicy, EmOptions, MAX_N_INIT, SpuriousPolicy, StopRule,
 };
 pub use parameters::{Parameter, ParameterSet};
 pub use report::{

@@ -11,6 +11,131 @@ pub const MAX_N_INIT: usize = 100_000;
 /// Rows per block of the fused pass, by default: a block's B×K scratch stays in cache.
 pub const DEFAULT_BLOCK_ROWS: usize = 256;
 
+/// A setting chosen from a fixed list by name ([`Init`], [`StopRule`], [`DegeneratePolicy`],
+/// [`SpuriousPolicy`]): the names front ends parse, print and list, so that none spells them.
+///
+/// # Examples
+/// ```
+/// use mixture_core::{Choice, Init};
+///
+/// assert_eq!(Init::from_name("kmeans++"), Some(Init::KMeansPlusPlus));
+/// assert_eq!(Init::from_name("k-means++"), Some(Init::KMeansPlusPlus)); // scikit-learn's
+/// assert_eq!(Init::RandomRows.name(), "random-rows");
+/// assert_eq!(Init::names(), ["random-rows", "kmeans++", "kmeans", "random"]);
+/// ```
+pub trait Choice: Sized + Copy + PartialEq + 'static {
+    /// Every choice, in the order front ends list them.
+    const ALL: &'static [Self];
+
+    /// The choice's name in options, model files and messages.
+    fn name(self) -> &'static str;
+
+    /// Other spellings accepted by [`Choice::from_name`] (scikit-learn's, with underscores).
+    fn aliases(self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// One line saying what the choice does (a command's `--help`).
+    fn summary(self) -> &'static str;
+
+    /// The choice named `name` or one of its aliases.
+    fn from_name(name: &str) -> Option<Self> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|c| c.name() == name || c.aliases().contains(&name))
+    }
+
+    /// Every choice's name, in the order of [`Choice::ALL`].
+    fn names() -> Vec<&'static str> {
+        Self::ALL.iter().map(|c| c.name()).collect()
+    }
+}
+
+/// Choices print as their names.
+macro_rules! display_by_name {
+    ($($t:ty),+) => {
+        $(impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.name())
+            }
+        })+
+    };
+}
+
+display_by_name!(StopRule, DegeneratePolicy, SpuriousPolicy, Init);
+
+impl Choice for StopRule {
+    const ALL: &'static [Self] = &[StopRule::LogLikelihood, StopRule::MeanShift];
+
+    fn name(self) -> &'static str {
+        match self {
+            StopRule::LogLikelihood => "loglik",
+            StopRule::MeanShift => "mean-shift",
+        }
+    }
+
+    fn aliases(self) -> &'static [&'static str] {
+        match self {
+            StopRule::LogLikelihood => &[],
+            StopRule::MeanShift => &["mean_shift"],
+        }
+    }
+
+    fn summary(self) -> &'static str {
+        match self {
+            StopRule::LogLikelihood => {
+                "change of the mean log-likelihood per row below tol (scikit-learn's rule)"
+            }
+            StopRule::MeanShift => {
+                "Frobenius norm of the change of the means below tol (the lesson's rule; data units)"
+            }
+        }
+    }
+}
+
+impl Choice for DegeneratePolicy {
+    const ALL: &'static [Self] = &[
+        DegeneratePolicy::Reseed,
+        DegeneratePolicy::Drop,
+        DegeneratePolicy::Error,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            DegeneratePolicy::Reseed => "reseed",
+            DegeneratePolicy::Drop => "drop",
+            DegeneratePolicy::Error => "error",
+        }
+    }
+
+    fn summary(self) -> &'static str {
+        match self {
+            DegeneratePolicy::Reseed => "re-seed it at the worst-explained row",
+            DegeneratePolicy::Drop => "drop it (K shrinks)",
+            DegeneratePolicy::Error => "stop with an error naming it",
+        }
+    }
+}
+
+impl Choice for SpuriousPolicy {
+    const ALL: &'static [Self] = &[SpuriousPolicy::Keep, SpuriousPolicy::Degenerate];
+
+    fn name(self) -> &'static str {
+        match self {
+            SpuriousPolicy::Keep => "keep",
+            SpuriousPolicy::Degenerate => "degenerate",
+        }
+    }
+
+    fn summary(self) -> &'static str {
+        match self {
+            SpuriousPolicy::Keep => "keep it, flag it in the output and prefer runs without one",
+            SpuriousPolicy::Degenerate => "treat it as degenerate (see the degenerate policy)",
+        }
+    }
+}
+
 /// When E-M stops before `max_iter`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]

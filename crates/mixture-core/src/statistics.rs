@@ -717,7 +717,7 @@ pub(crate) fn m_step_checked<T: Scalar, F: Family<T>>(
                 Ok(components) => {
                     let total: f64 = current.counts.iter().sum();
                     let weights = match hold {
-                        Some(h) if h.held.contains(Parameter::Weights) => {
+                        Some(h) if h.held.contains(Parameter::WEIGHTS) => {
                             h.current.weights().to_vec()
                         }
                         _ => current.counts.iter().map(|&c| c / total).collect(),
@@ -775,7 +775,7 @@ fn estimate<T: Scalar, F: Family<T>>(
     hold: Option<Hold<'_, T, F::Components>>,
 ) -> Result<F::Components> {
     match hold {
-        Some(h) if !h.held.without(Parameter::Weights).is_empty() => {
+        Some(h) if !h.held.without(Parameter::WEIGHTS).is_empty() => {
             family.estimate_holding(stats, h.current.components(), h.held)
         }
         _ => family.estimate(stats),

@@ -365,7 +365,7 @@ pub fn zero_weight_removes_the_row<F: Checked>(case: &Case<F>) {
 /// Each parameter group held alone stays at the start's values, bit for bit.
 pub fn held_groups_stay_exact<F: Checked>(case: &Case<F>) {
     let start = case.start();
-    let groups = [Parameter::Weights].into_iter().chain(
+    let groups = [Parameter::WEIGHTS].into_iter().chain(
         <<F as Family<f64>>::Components as Components<f64>>::GROUPS
             .iter()
             .copied(),
@@ -384,7 +384,7 @@ pub fn held_groups_stay_exact<F: Checked>(case: &Case<F>) {
             "{}: a held group moved",
             group.name()
         );
-        if group == Parameter::Weights {
+        if group == Parameter::WEIGHTS {
             assert_eq!(
                 fitted.mixture.weights(),
                 start.weights(),

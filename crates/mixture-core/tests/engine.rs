@@ -27,7 +27,7 @@ struct UnitComponents<T> {
 
 impl<T: Scalar> Components<T> for UnitComponents<T> {
     const FAMILY: &'static str = "unit-gaussian";
-    const GROUPS: &'static [Parameter] = &[Parameter::Means];
+    const GROUPS: &'static [Parameter] = &[Parameter::MEANS];
     type Parameters = UnitParameters;
     type Rebind<U: Scalar> = UnitComponents<U>;
 
@@ -260,7 +260,7 @@ fn held_weights_and_means_stay_and_partial_starts_fill_in_from_the_initialisatio
     // Unequal weights that the data do not have: held, they stay bit for bit.
     let mut given = start(&[[0.5, 0.0], [6.0, 1.5], [2.0, 6.0]]);
     given = Mixture::from_parts(&[0.5, 0.3, 0.2], given.components().clone()).unwrap();
-    let weights = ParameterSet::of(&[Parameter::Weights]);
+    let weights = ParameterSet::of(&[Parameter::WEIGHTS]);
     let fit = Estimator::new(UNIT, 3)
         .hold(weights)
         .tol(0.0)
@@ -280,7 +280,7 @@ fn held_weights_and_means_stay_and_partial_starts_fill_in_from_the_initialisatio
         "{lls:?}"
     );
     // Everything held: the start comes back and the likelihood stays.
-    let all = ParameterSet::every(&[Parameter::Means]);
+    let all = ParameterSet::every(&[Parameter::MEANS]);
     let fit = Estimator::new(UNIT, 3)
         .hold(all)
         .fit_from(&given, &x)
@@ -289,7 +289,7 @@ fn held_weights_and_means_stay_and_partial_starts_fill_in_from_the_initialisatio
     // A partial start: the given means, the weights of the initialisation.
     let est = Estimator::new(UNIT, 3).max_iter(0).seed(4);
     let initial = est.initialise(&x).unwrap();
-    let means = ParameterSet::of(&[Parameter::Means]);
+    let means = ParameterSet::of(&[Parameter::MEANS]);
     let partial = est
         .fit_from(mixture_core::Start::taking(&given, means), &x)
         .unwrap()

@@ -248,7 +248,7 @@ impl<T: Scalar> Components<T> for ExponentialComponents<T> {
         }
     }
 
-    const GROUPS: &'static [Parameter] = &[Parameter::Means];
+    const GROUPS: &'static [Parameter] = &[Parameter::MEANS];
 
     fn with_groups_of(&self, other: &Self, groups: ParameterSet) -> Result<Self> {
         take_means(self, other, groups)

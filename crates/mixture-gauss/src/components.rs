@@ -443,12 +443,12 @@ impl<T: Scalar> Components<T> for GaussianComponents<T> {
         out.copy_from_slice(&self.means);
     }
 
-    const GROUPS: &'static [Parameter] = &[Parameter::Means, Parameter::Covariances];
+    const GROUPS: &'static [Parameter] = &[Parameter::MEANS, Parameter::COVARIANCES];
 
     fn with_groups_of(&self, other: &Self, groups: ParameterSet) -> Result<Self> {
         let (means, covariances) = (
-            groups.contains(Parameter::Means),
-            groups.contains(Parameter::Covariances),
+            groups.contains(Parameter::MEANS),
+            groups.contains(Parameter::COVARIANCES),
         );
         if !(means || covariances) {
             return Ok(self.clone());

@@ -475,8 +475,8 @@ impl<T: Scalar> Family<T> for Gaussian {
         held: ParameterSet,
     ) -> Result<GaussianComponents<T>> {
         match (
-            held.contains(Parameter::Means),
-            held.contains(Parameter::Covariances),
+            held.contains(Parameter::MEANS),
+            held.contains(Parameter::COVARIANCES),
         ) {
             (false, false) => self.estimate(stats),
             (_, true) if current.covariance_type() != self.covariance_type => {

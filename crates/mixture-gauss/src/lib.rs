@@ -114,7 +114,7 @@
 //! // The means are known; the covariances given here are placeholders, not used.
 //! let means = [0.0, 0.0, 3.0, 1.0, 6.0, 4.0];
 //! let known = gaussian_mixture(&[1.0 / 3.0; 3], Rows::new(&means, 2)?, &[1.0, 0.0, 0.0, 1.0].repeat(3))?;
-//! let means_only = ParameterSet::of(&[Parameter::Means]);
+//! let means_only = ParameterSet::of(&[Parameter::MEANS]);
 //! let fit = Estimator::new(Gaussian::full(), 3)
 //!     .hold(means_only)
 //!     .fit_from(Start::taking(&known, means_only), &x)?;

@@ -106,7 +106,7 @@ pub fn chunk<'py>(
     impl<T: Value> FamilyTask<T> for Answer<'_, '_> {
         type Output = PyResult<Py<PyBytes>>;
         fn run<F: RegisteredFamily<T>>(self, family: F) -> Self::Output {
-            let est = self.spec.estimator(family)?;
+            let est = self.spec.estimator::<T, F>(family)?;
             let request: ChunkRequest<T, F::Components> = read("the request", self.request)?;
             let array = readonly::<T>(self.x)?;
             let data = Data::new(rows(&array)?, weights(&self.w)?);

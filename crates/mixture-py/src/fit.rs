@@ -6,8 +6,9 @@ use crate::model::Model;
 use mixture::core::serde::de::DeserializeOwned;
 use mixture::core::serde::{Deserialize, Serialize};
 use mixture::core::{
-    Data, DegeneratePolicy, Estimator, Family, FitObserver, FitReport, Init, IterationRecord,
-    Mixture, MixtureError, ParameterSet, RunSummary, SpuriousPolicy, Start, Statistics, StopRule,
+    Choice, Components, Data, DegeneratePolicy, Estimator, Family, FitObserver, FitReport, Init,
+    IterationRecord, Mixture, MixtureError, ParameterSet, RunSummary, SpuriousPolicy, Start,
+    Statistics, StopRule,
 };
 use mixture::model_file::AnyMixture;
 use mixture::registry::{AnyFamily, FamilyTask, RegisteredFamily};
@@ -90,41 +91,13 @@ impl Spec {
         self.family_for::<f64>(None)
     }
 
-    pub(crate) fn estimator<F>(&self, family: F) -> PyResult<Estimator<F>> {
-        let stop = match self.stop_rule.as_str() {
-            "loglik" => StopRule::LogLikelihood,
-            "mean_shift" => StopRule::MeanShift,
-            other => return Err(invalid("stop_rule", other, "'loglik' or 'mean_shift'")),
-        };
-        let init = match self.init.as_str() {
-            "kmeans" => Init::KMeans,
-            "k-means++" => Init::KMeansPlusPlus,
-            "random_from_data" => Init::RandomRows,
-            "random" => Init::Random,
-            other => {
-                return Err(invalid(
-                    "init_params",
-                    other,
-                    "'kmeans', 'k-means++', 'random' or 'random_from_data'",
-                ));
-            }
-        };
-        let policy = match self.on_degenerate.as_str() {
-            "reseed" => DegeneratePolicy::Reseed,
-            "drop" => DegeneratePolicy::Drop,
-            "error" => DegeneratePolicy::Error,
-            other => {
-                return Err(invalid(
-                    "on_degenerate",
-                    other,
-                    "'reseed', 'drop' or 'error'",
-                ));
-            }
-        };
-        let spurious = match self.on_spurious.as_deref().unwrap_or("keep") {
-            "keep" => SpuriousPolicy::Keep,
-            "degenerate" => SpuriousPolicy::Degenerate,
-            other => return Err(invalid("on_spurious", other, "'keep' or 'degenerate'")),
+    pub(crate) fn estimator<T: Value, F: Family<T>>(&self, family: F) -> PyResult<Estimator<F>> {
+        let stop = choice::<StopRule>("stop_rule", &self.stop_rule)?;
+        let init = choice::<Init>("init_params", &self.init)?;
+        let policy = choice::<DegeneratePolicy>("on_degenerate", &self.on_degenerate)?;
+        let spurious = match &self.on_spurious {
+            Some(name) => choice::<SpuriousPolicy>("on_spurious", name)?,
+            None => SpuriousPolicy::default(),
         };
         let est = Estimator::new(family, self.n_components);
         let est = match self.block_rows {
@@ -140,26 +113,30 @@ impl Spec {
             .n_init(self.n_init)
             .on_degenerate(policy)
             .on_spurious(spurious)
-            .hold(groups("fix", self.fix.as_deref())?.unwrap_or_default()))
+            .hold(groups::<T, F::Components>("fix", self.fix.as_deref())?.unwrap_or_default()))
     }
 
-    /// The groups of a partial start, if the start is partial.
-    fn init_parts(&self) -> PyResult<Option<ParameterSet>> {
-        groups("init_parts", self.init_parts.as_deref())
+    /// The groups of a partial start of components `C`, if the start is partial.
+    fn init_parts<T: Value, C: Components<T>>(&self) -> PyResult<Option<ParameterSet>> {
+        groups::<T, C>("init_parts", self.init_parts.as_deref())
     }
 }
 
-fn groups(name: &str, text: Option<&str>) -> PyResult<Option<ParameterSet>> {
-    text.map(|t| {
-        ParameterSet::parse(t).map_err(|_| {
-            invalid(
-                name,
-                t,
-                "a comma-separated list of 'weights', 'means', 'covariances'",
-            )
-        })
+/// The choice `name` (the core's names and scikit-learn's), or an error listing them.
+fn choice<C: Choice>(option: &str, name: &str) -> PyResult<C> {
+    C::from_name(name).ok_or_else(|| {
+        let names: Vec<String> = C::names().iter().map(|n| format!("'{n}'")).collect();
+        invalid(option, name, &names.join(", "))
     })
-    .transpose()
+}
+
+/// The parameter groups `text` names among those of components `C` (and the weights).
+fn groups<T: Value, C: Components<T>>(
+    name: &'static str,
+    text: Option<&str>,
+) -> PyResult<Option<ParameterSet>> {
+    text.map(|t| ParameterSet::parse_for::<T, C>(t, name).map_err(value_error))
+        .transpose()
 }
 
 /// Calls the Python observer's `on_iteration` and `on_run_end` (taking the GIL for each call);
@@ -285,7 +262,6 @@ struct Run<'a, 'c, T> {
     spec: &'a Spec,
     input: Input<'a, T>,
     start: Option<&'a AnyMixture<T>>,
-    parts: Option<ParameterSet>,
     initialise_only: bool,
     observer: &'a mut PyObserver<'c>,
 }
@@ -294,9 +270,10 @@ impl<T: Value> FamilyTask<T> for Run<'_, '_, T> {
     type Output = PyResult<FitResult<T>>;
 
     fn run<F: RegisteredFamily<T>>(self, family: F) -> Self::Output {
-        let est = self.spec.estimator(family)?;
+        let est = self.spec.estimator::<T, F>(family)?;
+        let parts = self.spec.init_parts::<T, F::Components>()?;
         let start = self.start.and_then(|s| s.as_family::<F::Components>());
-        let start = match (start, self.parts) {
+        let start = match (start, parts) {
             (Some(s), Some(parts)) => Some(Start::taking(s, parts)),
             (Some(s), None) => Some(Start::from(s)),
             (None, _) => None,
@@ -357,7 +334,6 @@ pub(crate) fn fit_input<T: Value>(
         .map_err(value_error)?;
     let start = start.as_ref();
     let family = spec.family_for(start)?;
-    let parts = spec.init_parts()?;
     let fitted = interruptible(py, n_threads, |cancel| {
         let mut observer = PyObserver {
             target: observer,
@@ -368,7 +344,6 @@ pub(crate) fn fit_input<T: Value>(
             spec,
             input,
             start,
-            parts,
             initialise_only,
             observer: &mut observer,
         });
@@ -543,7 +518,7 @@ impl<T: Value> FamilyTask<T> for NewStepwise<'_> {
     fn run<F: RegisteredFamily<T>>(self, family: F) -> Self::Output {
         let online = self
             .spec
-            .estimator(family.clone())?
+            .estimator::<T, F>(family.clone())?
             .online::<T>()
             .step_size(self.kappa, self.t0);
         Ok(Box::new(match self.state {

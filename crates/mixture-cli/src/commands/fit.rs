@@ -1,7 +1,7 @@
 //! `mixture fit`.
 
 use super::{data_error, header_of, load_model, open_weights, read_weights, say};
-use crate::args::{DegenerateArg, FitArgs, InitArg, SpuriousArg, StopArg};
+use crate::args::FitArgs;
 use crate::error::CliError;
 use crate::family;
 use crate::files::{OutputFile, Value, read_all};
@@ -11,8 +11,8 @@ use mixture::model_file::{self, AnyMixture, FitRecord};
 use mixture::registry::{AnyFamily, FamilyTask, RegisteredFamily};
 use mixture::with_mixture;
 use mixture_core::{
-    BlockSource, Data, DegeneratePolicy, Estimator, FitObserver, FitReport, IterationRecord,
-    RunSummary, SpuriousPolicy, Start, StopRule, TraceWriter, information_criteria,
+    BlockSource, Choice, Data, Estimator, FitObserver, FitReport, IterationRecord, ParameterSet,
+    RunSummary, Start, TraceWriter, information_criteria,
 };
 use serde_json::json;
 use std::path::Path;
@@ -39,42 +39,31 @@ impl FitObserver for Observers {
     }
 }
 
-fn options_record(a: &FitArgs, family: &AnyFamily) -> serde_json::Map<String, serde_json::Value> {
+fn options_record(
+    a: &FitArgs,
+    family: &AnyFamily,
+    groups: Groups,
+) -> serde_json::Map<String, serde_json::Value> {
     let mut o = family.to_json();
     o.insert("max_iter".into(), json!(a.max_iter));
     o.insert("tol".into(), json!(a.tol));
-    o.insert(
-        "stop".into(),
-        json!(match a.stop {
-            StopArg::Loglik => "loglik",
-            StopArg::MeanShift => "mean-shift",
-        }),
-    );
+    o.insert("stop".into(), json!(a.stop.name()));
     o.insert(
         "init".into(),
         json!(match (&a.init_model, a.init) {
             (Some(p), _) => format!("model:{}", p.display()),
-            (None, InitArg::KMeansPlusPlus) => "kmeans++".into(),
-            (None, InitArg::RandomRows) => "random-rows".into(),
-            (None, InitArg::Kmeans) => "kmeans".into(),
-            (None, InitArg::Random) => "random".into(),
+            (None, init) => init.name().to_string(),
         }),
     );
     o.insert("n_init".into(), json!(a.n_init));
-    if let Some(parts) = a.init_parts {
+    if let Some(parts) = groups.taking {
         o.insert("init_parts".into(), json!(parts.to_string()));
     }
-    if let Some(fix) = a.fix {
-        o.insert("fix".into(), json!(fix.to_string()));
+    if a.fix.is_some() {
+        o.insert("fix".into(), json!(groups.held.to_string()));
     }
-    o.insert(
-        "on_degenerate".into(),
-        json!(format!("{:?}", a.on_degenerate).to_lowercase()),
-    );
-    o.insert(
-        "on_spurious".into(),
-        json!(format!("{:?}", a.on_spurious).to_lowercase()),
-    );
+    o.insert("on_degenerate".into(), json!(a.on_degenerate.name()));
+    o.insert("on_spurious".into(), json!(a.on_spurious.name()));
     o
 }
 
@@ -95,7 +84,7 @@ pub(super) fn run<T: Value>(a: &FitArgs) -> Result<(), CliError> {
         .map(|path| load_start::<T>(path, a.components))
         .transpose()?;
     let family = family::fit_family(a, start.as_ref())?;
-    family.run::<T, _>(CheckOptions { a })?;
+    let groups = family.run::<T, _>(CheckOptions { a })?;
     let mut source = FileSource::<T>::open(&a.input, header_of(a.header))?;
     let streamed = a.stream || source.estimated_bytes() > a.memory_limit;
     let (x, weights, mut weight_source) = if streamed {
@@ -138,6 +127,7 @@ pub(super) fn run<T: Value>(a: &FitArgs) -> Result<(), CliError> {
     };
     let fitted = family.run(Fit {
         a,
+        groups,
         start: start.as_ref(),
         input: &mut input,
         observer: &mut observers,
@@ -156,7 +146,7 @@ pub(super) fn run<T: Value>(a: &FitArgs) -> Result<(), CliError> {
             Some(a.input.display().to_string()),
             a.weights.as_ref().map(|w| w.display().to_string()),
             a.seed,
-            options_record(a, &family),
+            options_record(a, &family, groups),
         );
         OutputFile::write_all(path, model_file::to_json(&model, Some(&record)).as_bytes())?;
     }
@@ -255,46 +245,54 @@ fn load_start<T: Value>(path: &Path, k: usize) -> Result<AnyMixture<T>, CliError
     Ok(m)
 }
 
-/// The estimator `fit`'s options describe, for `family`.
-fn estimator<F>(a: &FitArgs, family: F) -> Estimator<F> {
+/// The parameter groups `--fix` holds and `--init-parts` takes, as the family names them.
+#[derive(Debug, Clone, Copy)]
+struct Groups {
+    held: ParameterSet,
+    taking: Option<ParameterSet>,
+}
+
+/// The estimator `fit`'s options describe, for `family`, holding `held`.
+fn estimator<F>(a: &FitArgs, family: F, held: ParameterSet) -> Estimator<F> {
     Estimator::new(family, a.components)
         .max_iter(a.max_iter)
         .tol(a.tol)
-        .stop_rule(match a.stop {
-            StopArg::Loglik => StopRule::LogLikelihood,
-            StopArg::MeanShift => StopRule::MeanShift,
-        })
-        .init(a.init.into())
+        .stop_rule(a.stop)
+        .init(a.init)
         .n_init(a.n_init)
         .seed(a.seed)
-        .on_degenerate(match a.on_degenerate {
-            DegenerateArg::Reseed => DegeneratePolicy::Reseed,
-            DegenerateArg::Drop => DegeneratePolicy::Drop,
-            DegenerateArg::Error => DegeneratePolicy::Error,
-        })
-        .on_spurious(match a.on_spurious {
-            SpuriousArg::Keep => SpuriousPolicy::Keep,
-            SpuriousArg::Degenerate => SpuriousPolicy::Degenerate,
-        })
-        .hold(a.fix.unwrap_or_default())
+        .on_degenerate(a.on_degenerate)
+        .on_spurious(a.on_spurious)
+        .hold(held)
 }
 
-/// Checks the options against the family they build, before any data are read.
+/// Checks the options against the family they build, before any data are read, and reads
+/// the parameter groups they name.
 struct CheckOptions<'a> {
     a: &'a FitArgs,
 }
 
 impl<T: Value> FamilyTask<T> for CheckOptions<'_> {
-    type Output = Result<(), CliError>;
+    type Output = Result<Groups, CliError>;
 
-    fn run<F: RegisteredFamily<T>>(self, family: F) -> Result<(), CliError> {
-        Ok(estimator(self.a, family).check_options::<T>()?)
+    fn run<F: RegisteredFamily<T>>(self, family: F) -> Self::Output {
+        let parse = |text: Option<&str>, option| {
+            text.map(|t| ParameterSet::parse_for::<T, F::Components>(t, option))
+                .transpose()
+        };
+        let groups = Groups {
+            held: parse(self.a.fix.as_deref(), "held")?.unwrap_or_default(),
+            taking: parse(self.a.init_parts.as_deref(), "taking")?,
+        };
+        estimator(self.a, family, groups.held).check_options::<T>()?;
+        Ok(groups)
     }
 }
 
 /// The fit itself, from `start` when given (of the family fitted: the registry checked).
 struct Fit<'a, 'i, T: Value> {
     a: &'a FitArgs,
+    groups: Groups,
     start: Option<&'a AnyMixture<T>>,
     input: &'a mut FitInput<'i, T>,
     observer: &'a mut dyn FitObserver,
@@ -306,12 +304,13 @@ impl<T: Value> FamilyTask<T> for Fit<'_, '_, T> {
     fn run<F: RegisteredFamily<T>>(self, family: F) -> Self::Output {
         let Fit {
             a,
+            groups,
             start,
             input,
             observer,
         } = self;
         let start = start.and_then(|s| s.as_family::<F::Components>());
-        let est = estimator(a, family);
+        let est = estimator(a, family, groups.held);
         let n_cols = match input {
             FitInput::Memory(d) => d.rows().n_cols(),
             FitInput::Stream { x, .. } => x.n_cols(),
@@ -324,7 +323,7 @@ impl<T: Value> FamilyTask<T> for Fit<'_, '_, T> {
                 s.n_features(),
             )));
         }
-        let start = start.map(|s| match a.init_parts {
+        let start = start.map(|s| match groups.taking {
             Some(parts) => Start::taking(s, parts),
             None => s.into(),
         });

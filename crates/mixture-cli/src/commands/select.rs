@@ -53,7 +53,7 @@ pub(super) fn run(a: &SelectArgs) -> Result<(), CliError> {
     options.tol = a.tol;
     options.n_init = a.n_init;
     options.seed = a.seed;
-    options.init = a.init.into();
+    options.init = a.init;
     options.validate()?;
     for structure in &grid.structures {
         structure.check_options()?;
