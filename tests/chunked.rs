@@ -5,8 +5,8 @@
 //! several runs; other chunks give their own bits, within rounding of the fit in memory.
 
 use mixture::core::{
-    ChunkRequest, ChunkResult, ChunkedData, Components, Data, Estimator, Family, Fitted, Init,
-    MixtureError, RowMatrix, RowSample, Scalar, Silent,
+    Components, Data, Estimator, Family, Fitted, Init, MixtureError, RowMatrix, Scalar, Silent,
+    chunked::{ChunkRequest, ChunkResult, ChunkedData, RowSample},
 };
 use mixture::gauss::{CovarianceType, Gaussian};
 use serde::Serialize;

@@ -107,9 +107,10 @@ fn observer_sees_every_iteration_and_max_iter_is_not_an_error() {
     let model = Estimator::new(Gaussian::full(), 3)
         .tol(0.0)
         .max_iter(7)
-        .fit_observed(&blobs.data, &mut |r: &mixture::core::IterationRecord| {
-            seen.push(r.iteration)
-        })
+        .fit_observed(
+            &blobs.data,
+            &mut |r: &mixture::core::report::IterationRecord| seen.push(r.iteration),
+        )
         .unwrap();
     let report = &model.report;
     assert_eq!(seen, (0..7).collect::<Vec<_>>());
@@ -127,7 +128,7 @@ fn observer_sees_every_iteration_and_max_iter_is_not_an_error() {
 fn an_observer_can_stop_the_fit() {
     struct StopAfter(usize, usize);
     impl mixture::core::FitObserver for StopAfter {
-        fn on_iteration(&mut self, _: &mixture::core::IterationRecord) {
+        fn on_iteration(&mut self, _: &mixture::core::report::IterationRecord) {
             self.0 += 1;
         }
         fn keep_going(&mut self) -> bool {
@@ -451,7 +452,7 @@ fn planted_spurious() -> RowMatrix<f64> {
 
 #[test]
 fn spurious_components_are_flagged_and_runs_without_them_preferred() {
-    use mixture::core::{DegeneratePolicy, DegenerateReason, SpuriousPolicy};
+    use mixture::core::{DegeneratePolicy, SpuriousPolicy, chunked::DegenerateReason};
     let x = planted_spurious();
     // One run that sits a component on the three far rows: flagged in the report and the trace.
     let mut trace = Vec::new();
@@ -512,7 +513,10 @@ fn spurious_components_are_flagged_and_runs_without_them_preferred() {
 
 #[test]
 fn with_the_drop_policy_more_components_than_distinct_rows_drop_to_what_the_data_support() {
-    use mixture::core::{DegenerateAction, DegeneratePolicy, DegenerateReason};
+    use mixture::core::{
+        DegeneratePolicy,
+        chunked::{DegenerateAction, DegenerateReason},
+    };
     // 12 rows, 7 of them distinct; K = 10.
     let x = twelve_rows_seven_distinct();
     let refused = Estimator::new(Gaussian::diagonal(), 10).fit(&x);

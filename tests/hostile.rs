@@ -4,7 +4,8 @@
 
 use mixture::bern::Bernoulli;
 use mixture::core::{
-    Estimator, Init, MAX_HISTORY, Mixture, MixtureError, RowMatrix, Rows, unit_scale,
+    Estimator, Init, Mixture, MixtureError, RowMatrix, Rows, family::unit_scale,
+    report::MAX_HISTORY,
 };
 use mixture::datagen::{GaussianMixtureGenerator, lesson_blobs};
 use mixture::exp::{Exponential, exponential_mixture};

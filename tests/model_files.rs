@@ -5,7 +5,9 @@
 
 mod common;
 
-use mixture::core::{Components, Estimator, Family, Mixture, RowMatrix, Scalar, Statistics};
+use mixture::core::{
+    Components, Estimator, Family, Mixture, RowMatrix, Scalar, chunked::Statistics,
+};
 use mixture::gauss::{CovarianceType, Gaussian};
 use mixture::model_file::{self, AnyMixture, AnyModel, ModelFileError};
 use std::path::Path;

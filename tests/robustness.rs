@@ -5,8 +5,10 @@ mod common;
 
 use mixture::bern::{Bernoulli, bernoulli_mixture};
 use mixture::core::{
-    Components, DegenerateAction, DegeneratePolicy, DegenerateReason, Estimator, Family, Init,
-    MIN_COMPONENT_WEIGHT, Mixture, MixtureError, RowMatrix, Rows, Scalar,
+    Components, DegeneratePolicy, Estimator, Family, Init, Mixture, MixtureError, RowMatrix, Rows,
+    Scalar,
+    chunked::{DegenerateAction, DegenerateReason},
+    limits::MIN_COMPONENT_WEIGHT,
 };
 use mixture::datagen::{GaussianMixtureGenerator, lesson_blobs};
 use mixture::exp::{Exponential, exponential_mixture};

@@ -104,7 +104,7 @@ fn large_data_initialise_from_the_same_sample_in_memory_and_streamed() {
     let x = mixture::datagen::lesson_blobs::<f64>(30_000, 9)
         .unwrap()
         .data;
-    assert!(x.n_rows() > mixture::core::sample_rows(3, 2));
+    assert!(x.n_rows() > mixture::core::chunked::sample_rows(3, 2));
     let est = Estimator::new(Gaussian::full(), 3)
         .max_iter(2)
         .tol(0.0)

@@ -220,7 +220,7 @@ impl GaussianMixtureGenerator {
         let normal = |rng: &mut ChaCha8Rng| f64::standard_normal(rng);
         // Covariances G Gᵀ / D + I/2: SPD, eigenvalues between 1/2 and a few.
         let what = format!("{k} random {d}×{d} covariances");
-        let mut covariances = mixture_core::try_filled(k.checked_mul(d * d), 0.0, &what)?;
+        let mut covariances = mixture_core::family::try_filled(k.checked_mul(d * d), 0.0, &what)?;
         covariances.clear();
         for _ in 0..k {
             let g: Vec<f64> = (0..d * d).map(|_| normal(&mut rng)).collect();

@@ -2,7 +2,10 @@
 //! for more than a second (indicatif hides it otherwise).
 
 use indicatif::{ProgressBar, ProgressStyle};
-use mixture_core::{FitObserver, IterationRecord, RunSummary};
+use mixture_core::{
+    FitObserver,
+    report::{IterationRecord, RunSummary},
+};
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 

@@ -1,9 +1,9 @@
 //! Fits over data held elsewhere, in chunks of consecutive rows (a cluster's workers, say):
 //! the fit runs here, and every pass over the data is a [`ChunkRequest`] that each chunk
-//! answers with [`Estimator::chunk`] and whose answers merge ([`ChunkResult::merge`]) in
-//! chunk order, as a [`crate::MergeTree`] merges them.
+//! answers with [`Estimator::chunk`](crate::Estimator::chunk) and whose answers merge ([`ChunkResult::merge`]) in
+//! chunk order, as a [`crate::chunked::MergeTree`] merges them.
 //!
-//! The fit is [`Estimator::fit`]'s own driver (sampling passes, initialisation, E-M runs, the
+//! The fit is [`Estimator::fit`](crate::Estimator::fit)'s own driver (sampling passes, initialisation, E-M runs, the
 //! stop rule, degenerate and suspect components, the report), and a chunk is computed in the
 //! estimator's blocks merged as the fit merges them. So a fit over chunks of `2^m · b` rows
 //! (the last may be shorter) gives the bits of a fit in memory with `block_rows(b)`, whoever
@@ -11,16 +11,17 @@
 //! blocks) give the default fit's bits. Other chunks give the same bits on any machines and
 //! thread counts, and differ from the fit in memory by rounding only.
 
+pub use crate::degeneracy::{Degeneracy, DegenerateAction, DegenerateReason, WorstRow};
+use crate::e_step::Source;
 use crate::error::{MixtureError, Result};
-use crate::estimator::{Estimator, Fitted, Start};
 use crate::family::{Components, Family};
-use crate::init::{KeyCounts, RowSample};
+pub use crate::m_step::{MStep, m_step};
 use crate::mixture::Mixture;
-use crate::report::FitObserver;
-use crate::rows::Data;
+pub use crate::sample::{
+    KEY_EXPONENTS, KeyCounts, RowSample, SAMPLE_MAX_ROWS, SAMPLE_VALUES, sample_rows,
+};
 use crate::scalar::Scalar;
-use crate::statistics::{MergeTree, Source, Statistics, Workspace, accumulate_block};
-use crate::validate::check_block;
+pub use crate::statistics::{MergeTree, Statistics};
 
 /// Where each row's responsibilities come from in a pass.
 #[derive(Debug, Clone)]
@@ -75,7 +76,7 @@ pub enum ChunkRequest<T, C> {
     Sample {
         /// The fit's seed.
         seed: u64,
-        /// The sample's size ([`crate::sample_rows`]).
+        /// The sample's size ([`crate::chunked::sample_rows`]).
         size: usize,
         /// D.
         n_features: usize,
@@ -101,7 +102,7 @@ pub enum ChunkRequest<T, C> {
     derive(serde::Serialize, serde::Deserialize),
     serde(bound(
         serialize = "S: serde::Serialize + Clone",
-        deserialize = "S: serde::Deserialize<'de> + crate::SufficientStats"
+        deserialize = "S: serde::Deserialize<'de> + crate::family::SufficientStats"
     ))
 )]
 #[non_exhaustive]
@@ -114,9 +115,9 @@ pub enum ChunkResult<S> {
     Statistics(Statistics<S>),
 }
 
-impl<S: crate::SufficientStats> ChunkResult<S> {
+impl<S: crate::family::SufficientStats> ChunkResult<S> {
     /// Adds the answer of the chunks that follow: merge neighbours level by level, in chunk
-    /// order, as a [`crate::MergeTree`] does, to get the bits of a fit in memory.
+    /// order, as a [`crate::chunked::MergeTree`] does, to get the bits of a fit in memory.
     ///
     /// # Errors
     /// [`MixtureError::IncompatibleStatistics`] for answers of different kinds or shapes.
@@ -136,7 +137,7 @@ impl<S: crate::SufficientStats> ChunkResult<S> {
 /// [`ChunkRequest`] here, and gets back the chunks' answers merged.
 ///
 /// The bits of the fit depend on the chunks (their rows and their order) and on nothing else.
-/// Merge like a [`crate::MergeTree`] (level by level, chunk 2i with chunk 2i + 1, an odd last
+/// Merge like a [`crate::chunked::MergeTree`] (level by level, chunk 2i with chunk 2i + 1, an odd last
 /// one going up alone); with chunks of `2^m` blocks of `block_rows` (the last may be shorter)
 /// the fit has the bits of the fit in memory.
 pub trait ChunkedData<T, F: Family<T>>
@@ -146,109 +147,13 @@ where
     /// D, the number of columns.
     fn n_features(&self) -> usize;
 
-    /// Every chunk's [`Estimator::chunk`] answer to `request` (chunks numbered in row order,
+    /// Every chunk's [`Estimator::chunk`](crate::Estimator::chunk) answer to `request` (chunks numbered in row order,
     /// each told the index of its first row), merged in chunk order.
     ///
     /// # Errors
     /// A chunk's own error (it names rows counted from the start of the data); a
     /// [`MixtureError::Source`] when the chunks cannot be reached.
     fn run(&mut self, request: &ChunkRequest<T, F::Components>) -> Result<ChunkResult<F::Stats>>;
-}
-
-impl<F> Estimator<F> {
-    /// Fits data held in chunks elsewhere, from `start` if given (as
-    /// [`Estimator::fit_from`]) or from initialisation runs (as [`Estimator::fit`]); the
-    /// family's data-dependent settings come from the sample, as in memory.
-    ///
-    /// # Errors
-    /// As [`Estimator::fit`], with the chunks' errors.
-    pub fn fit_chunked<'m, T>(
-        &self,
-        data: &mut dyn ChunkedData<T, F>,
-        start: Option<Start<'m, T, F::Components>>,
-        observer: &mut dyn FitObserver,
-    ) -> Result<Fitted<T, F::Components>>
-    where
-        T: Scalar,
-        F: Family<T>,
-        F::Components: 'm,
-    {
-        self.check_options::<T>()?;
-        self.fit_input(crate::engine::Input::Chunked(data), start, observer)
-    }
-
-    /// One chunk's answer to `request`: its rows (`block`, optionally weighted) checked, then
-    /// its part of the initialisation sample, or its statistics (computed in blocks of
-    /// `block_rows` merged by a [`crate::MergeTree`], as the fit computes them). `first_row`
-    /// is the index of its first row in the whole data (for errors, sampling keys and random
-    /// responsibilities).
-    ///
-    /// # Errors
-    /// Invalid rows, weights or values outside the family's domain (naming the row counted
-    /// from the start of the data and the column), a dimension other than the request's, an
-    /// inconsistent request, or [`MixtureError::ZeroDensity`] for a row no component explains.
-    pub fn chunk<'a, T>(
-        &self,
-        request: &ChunkRequest<T, F::Components>,
-        block: impl Into<Data<'a, T>>,
-        first_row: usize,
-    ) -> Result<ChunkResult<F::Stats>>
-    where
-        T: Scalar,
-        F: Family<T>,
-    {
-        let block = block.into();
-        let n_features = match request {
-            ChunkRequest::SampleKeys { n_features, .. }
-            | ChunkRequest::Sample { n_features, .. }
-            | ChunkRequest::Statistics { n_features, .. } => *n_features,
-        };
-        check_block(
-            block,
-            first_row,
-            n_features,
-            <F::Components as Components<T>>::check_domain,
-        )?;
-        match request {
-            ChunkRequest::SampleKeys { seed, .. } => {
-                let mut counts = KeyCounts::new(*seed);
-                counts.count_rows(block, first_row);
-                Ok(ChunkResult::KeyCounts(counts))
-            }
-            ChunkRequest::Sample {
-                seed, size, above, ..
-            } => {
-                let mut sample = RowSample::new(*seed, *size);
-                sample.offer_rows_above(block, first_row, *above);
-                Ok(ChunkResult::Sample(sample))
-            }
-            ChunkRequest::Statistics {
-                source, accumulate, ..
-            } => {
-                // In the estimator's blocks, merged as the fit merges them: the cache-sized
-                // blocks are faster than one large one, and chunks of 2^m blocks keep the
-                // bits of the fit in memory.
-                let (source, k) = source.as_source(n_features)?;
-                let mut stats = Statistics::new(self.family().new_stats(k, n_features));
-                let (mut tree, mut workspace) = (MergeTree::new(), Workspace::default());
-                let (n, b) = (block.n_rows(), self.options().block_rows);
-                for start in (0..n).step_by(b) {
-                    stats.reset();
-                    accumulate_block(
-                        self.family(),
-                        source,
-                        block.slice_rows(start, (start + b).min(n)),
-                        first_row + start,
-                        *accumulate,
-                        &mut workspace,
-                        &mut stats,
-                    )?;
-                    tree.push_unchecked(&stats);
-                }
-                Ok(ChunkResult::Statistics(tree.finish().unwrap_or(stats)))
-            }
-        }
-    }
 }
 
 impl<T: Scalar, C: Components<T>> Responsibilities<T, C> {
@@ -269,7 +174,7 @@ impl<T: Scalar, C: Components<T>> Responsibilities<T, C> {
     }
 
     /// The pass's source and K, checked against D.
-    fn as_source(&self, n_features: usize) -> Result<(Source<'_, T, C>, usize)> {
+    pub(crate) fn as_source(&self, n_features: usize) -> Result<(Source<'_, T, C>, usize)> {
         let bad = |value: String, expected| MixtureError::InvalidOption {
             name: "responsibilities",
             value,
@@ -314,5 +219,12 @@ impl<T: Scalar, C: Components<T>> Responsibilities<T, C> {
                 )
             }
         })
+    }
+}
+
+/// The error for chunks that answered a request with something else.
+pub(crate) fn chunk_answer(what: &str) -> MixtureError {
+    MixtureError::Source {
+        message: format!("the data's chunks answered with {what} (a bug in their runner)"),
     }
 }

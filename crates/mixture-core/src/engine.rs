@@ -7,22 +7,24 @@
 //! the size of a wave. Memory
 //! beyond the data is O(wave · (block_rows · K + statistics)), never N × K.
 
-use crate::chunked::{ChunkRequest, ChunkResult, ChunkedData, Responsibilities};
+use crate::chunked::{ChunkRequest, ChunkResult, ChunkedData, Responsibilities, chunk_answer};
+use crate::degeneracy::{DegenerateAction, DegenerateReason};
+use crate::e_step::{Source, Workspace, accumulate_block};
 use crate::error::{MixtureError, Result};
 use crate::family::{Components, Family, SufficientStats};
-use crate::init::{Init, RowSample, initial_centres, sample_rows};
+use crate::init::{Init, initial_centres};
+use crate::m_step::{Hold, MStep, m_step_checked};
 use crate::mixture::Mixture;
 use crate::options::{DegeneratePolicy, EmOptions, SpuriousPolicy, StopRule};
 use crate::report::{
     DegenerateEvent, FitObserver, IterationRecord, MAX_HISTORY, RunSummary, SuspectComponent,
+    suspect_components,
 };
 use crate::rows::{Data, RowMatrix, Rows};
+use crate::sample::{RowSample, Sampled, sample_rows};
 use crate::scalar::Scalar;
 use crate::source::{BlockSource, read_weighted};
-use crate::statistics::{
-    DegenerateAction, DegenerateReason, Hold, MStep, MergeTree, Source, Statistics, Workspace,
-    accumulate_block, m_step_checked,
-};
+use crate::statistics::{MergeTree, Statistics};
 use crate::validate::{check_block, check_n_components};
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
@@ -67,23 +69,6 @@ pub(crate) enum Input<'x, T: Scalar, F: Family<T>> {
     },
     /// Chunks held elsewhere, which compute each pass themselves (and validate their rows).
     Chunked(&'x mut dyn ChunkedData<T, F>),
-}
-
-/// What a sampling pass saw, and the initialisation sample.
-pub(crate) struct Sampled<T> {
-    /// Rows in the data (including rows of weight 0).
-    pub(crate) n_rows: usize,
-    /// The sample's rows (row order), D values each.
-    pub(crate) rows: RowMatrix<T>,
-    /// Their weights (`None` when the data are unweighted).
-    pub(crate) weights: Option<Vec<f64>>,
-}
-
-impl<T> Sampled<T> {
-    /// The sample as weighted data.
-    pub(crate) fn data(&self) -> Data<'_, T> {
-        Data::new(self.rows.view(), self.weights.as_deref())
-    }
 }
 
 /// E-M over one data set, in memory or streamed.
@@ -592,30 +577,9 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
         })
     }
 
-    /// The components of `model` with fewer effective rows (their weight times the total
-    /// weight of the last pass) than the family says their parameters need.
+    /// The components of `model` with fewer effective rows than their parameters need.
     fn suspect_components(&self, model: &Mixture<T, F::Components>) -> Vec<SuspectComponent> {
         let needed = self.family.rows_needed(self.n_cols);
-        let total = self.total.weight_total();
-        model
-            .weights()
-            .iter()
-            .enumerate()
-            .filter_map(|(component, &w)| {
-                let effective_rows = w * total;
-                (effective_rows < needed).then_some(SuspectComponent {
-                    component,
-                    effective_rows,
-                    rows_needed: needed,
-                })
-            })
-            .collect()
-    }
-}
-
-/// The error for chunks that answered a request with something else.
-fn chunk_answer(what: &str) -> MixtureError {
-    MixtureError::Source {
-        message: format!("the data's chunks answered with {what} (a bug in their runner)"),
+        suspect_components(model.weights(), self.total.weight_total(), needed)
     }
 }

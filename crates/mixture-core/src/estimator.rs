@@ -14,9 +14,7 @@ use crate::report::{
 use crate::rows::Data;
 use crate::scalar::Scalar;
 use crate::source::BlockSource;
-use crate::statistics::{
-    Hold, MStep, Source, Statistics, Workspace, accumulate_block, m_step, m_step_checked,
-};
+use crate::start::{Fitted, Start};
 use crate::validate::{check_data, check_n_components};
 
 /// Fits mixtures of family `F` by E-M: a builder holding the family, K and the options.
@@ -29,9 +27,9 @@ use crate::validate::{check_data, check_n_components};
 /// The family crates provide `F`; see `mixture_gauss` for a runnable example.
 #[derive(Debug, Clone)]
 pub struct Estimator<F> {
-    family: F,
+    pub(crate) family: F,
     n_components: usize,
-    options: EmOptions,
+    pub(crate) options: EmOptions,
 }
 
 impl<F> Estimator<F> {
@@ -153,7 +151,7 @@ impl<F> Estimator<F> {
     ///
     /// # Errors
     /// Invalid options or data (empty, non-finite, outside the family's domain, fewer rows or
-    /// distinct rows than components; bad weights: see [`crate::check_weights`]), a typed
+    /// distinct rows than components; bad weights: see [`crate::family::check_weights`]), a typed
     /// error from the family's M-step when the degenerate policy is
     /// [`DegeneratePolicy::Error`], or [`MixtureError::ZeroDensity`].
     ///
@@ -187,7 +185,7 @@ impl<F> Estimator<F> {
 
     /// The starting mixture that run 0 of [`Estimator::fit`] would begin E-M from: centres
     /// chosen by the initialisation among the rows of the initialisation sample (all the rows
-    /// of positive weight when there are at most [`crate::sample_rows`] of them), every row
+    /// of positive weight when there are at most [`crate::chunked::sample_rows`] of them), every row
     /// assigned to its nearest centre, and one M-step.
     ///
     /// # Errors
@@ -259,6 +257,27 @@ impl<F> Estimator<F> {
         let (start, data) = (start.into(), data.into());
         self.check(data)?;
         self.fit_input(Input::Memory(data), Some(start), observer)
+    }
+
+    /// Fits data held in chunks elsewhere, from `start` if given (as
+    /// [`Estimator::fit_from`]) or from initialisation runs (as [`Estimator::fit`]); the
+    /// family's data-dependent settings come from the sample, as in memory.
+    ///
+    /// # Errors
+    /// As [`Estimator::fit`], with the chunks' errors.
+    pub fn fit_chunked<'m, T>(
+        &self,
+        data: &mut dyn crate::chunked::ChunkedData<T, F>,
+        start: Option<Start<'m, T, F::Components>>,
+        observer: &mut dyn FitObserver,
+    ) -> Result<Fitted<T, F::Components>>
+    where
+        T: Scalar,
+        F: Family<T>,
+        F::Components: 'm,
+    {
+        self.check_options::<T>()?;
+        self.fit_input(Input::Chunked(data), start, observer)
     }
 
     /// Fits a mixture to rows read from `x` block by block, with weights from `weights` (a
@@ -368,112 +387,6 @@ impl<F> Estimator<F> {
         })
     }
 
-    /// The E-step statistics of `block` (rows `first_row..` of the data, optionally weighted)
-    /// under `model`: what [`Estimator::fit`] computes for each block of `block_rows` rows.
-    /// Merge the statistics of all blocks in order with a [`crate::MergeTree`] and hand them to
-    /// [`Estimator::m_step`] for one E-M iteration. `first_row` only names rows in errors and
-    /// in the worst-row list.
-    ///
-    /// Uses the family's settings as given: for settings resolved from the data (a
-    /// regularisation relative to its variance), use [`Estimator::prepared`] first.
-    ///
-    /// # Errors
-    /// Invalid data or weights (as [`Estimator::fit`]), a dimension other than the model's, or
-    /// [`MixtureError::ZeroDensity`] for a row of positive weight no component explains.
-    ///
-    /// # Examples
-    /// `mixture_gauss`'s crate documentation fits by hand, block by block, and gets the bits
-    /// of `fit`.
-    pub fn e_step<'a, T>(
-        &self,
-        model: &Mixture<T, F::Components>,
-        block: impl Into<Data<'a, T>>,
-        first_row: usize,
-    ) -> Result<Statistics<F::Stats>>
-    where
-        T: Scalar,
-        F: Family<T>,
-    {
-        let block = block.into();
-        check_data(block, Some(model.n_features()))?;
-        <F::Components as Components<T>>::check_domain(block.rows())?;
-        let mut stats = self.empty_statistics(model);
-        accumulate_block(
-            &self.family,
-            Source::Model(model),
-            block,
-            first_row,
-            true,
-            &mut Workspace::default(),
-            &mut stats,
-        )?;
-        Ok(stats)
-    }
-
-    /// Empty statistics for `model`'s K and D: the start of a merge.
-    pub fn empty_statistics<T>(&self, model: &Mixture<T, F::Components>) -> Statistics<F::Stats>
-    where
-        T: Scalar,
-        F: Family<T>,
-    {
-        Statistics::new(
-            self.family
-                .new_stats(model.n_components(), model.n_features()),
-        )
-    }
-
-    /// The M-step: the new mixture from merged statistics, with degenerate components handled
-    /// by the estimator's policy ([`Estimator::on_degenerate`]).
-    ///
-    /// # Errors
-    /// See [`m_step`].
-    /// [`MixtureError::InvalidOption`] when parameters are held ([`Estimator::hold`]): use
-    /// [`Estimator::m_step_holding`].
-    pub fn m_step<T>(&self, stats: &Statistics<F::Stats>) -> Result<MStep<T, F::Components>>
-    where
-        T: Scalar,
-        F: Family<T>,
-    {
-        self.family.check_options()?;
-        if !self.options.held.is_empty() {
-            return Err(MixtureError::InvalidOption {
-                name: "held",
-                value: self.options.held.to_string(),
-                expected: "needs the current model: call m_step_holding",
-            });
-        }
-        m_step(&self.family, stats, self.options.on_degenerate)
-    }
-
-    /// The M-step keeping the held parameter groups ([`Estimator::hold`]) at `current`'s
-    /// values: what [`Estimator::fit_from`] does in every iteration from `current`.
-    ///
-    /// # Errors
-    /// As [`Estimator::m_step`], and [`MixtureError::InvalidOption`] for options or held
-    /// groups the family does not have.
-    pub fn m_step_holding<T>(
-        &self,
-        stats: &Statistics<F::Stats>,
-        current: &Mixture<T, F::Components>,
-    ) -> Result<MStep<T, F::Components>>
-    where
-        T: Scalar,
-        F: Family<T>,
-    {
-        self.check_options::<T>()?;
-        self.check_held(Some(&Start::from(current)))?;
-        m_step_checked(
-            &self.family,
-            stats,
-            self.options.on_degenerate,
-            None,
-            Some(Hold {
-                current,
-                held: self.options.held,
-            }),
-        )
-    }
-
     /// This estimator with the family's data-dependent settings resolved (see
     /// [`Family::prepare`]) as [`Estimator::fit`] resolves them: on the initialisation sample
     /// of `data`. For E-steps and M-steps by hand.
@@ -532,7 +445,10 @@ impl<F> Estimator<F> {
 
     /// Checks that a partial start takes only groups the family has, and that the held groups
     /// come from `start` (the family's own groups are checked with the options).
-    fn check_held<T: Scalar>(&self, start: Option<&Start<'_, T, F::Components>>) -> Result<()>
+    pub(crate) fn check_held<T: Scalar>(
+        &self,
+        start: Option<&Start<'_, T, F::Components>>,
+    ) -> Result<()>
     where
         F: Family<T>,
     {
@@ -613,95 +529,6 @@ fn check_groups<T: Scalar, C: Components<T>>(name: &'static str, set: ParameterS
         family: C::FAMILY,
         groups: groups.join(", "),
     })
-}
-
-/// A fitted mixture and how the fit went.
-#[derive(Debug, Clone)]
-pub struct Fitted<T, C> {
-    /// The fitted mixture.
-    pub mixture: Mixture<T, C>,
-    /// The fit's report: iterations, convergence, log-likelihood, trace, degenerate components.
-    pub report: FitReport,
-}
-
-impl<T, C> Fitted<T, C> {
-    /// The mixture, without the report.
-    pub fn into_mixture(self) -> Mixture<T, C> {
-        self.mixture
-    }
-}
-
-/// Where [`Estimator::fit_from`] starts: a mixture (or some groups of its parameters), and
-/// for a warm start the mean log-likelihood of the last iteration that produced it. Made from
-/// a `&Mixture`, a `&Fitted` or [`Start::taking`].
-#[derive(Debug)]
-#[non_exhaustive]
-pub struct Start<'m, T, C> {
-    /// The starting parameters.
-    pub mixture: &'m Mixture<T, C>,
-    /// The mean log-likelihood the stop rule compares the first iteration with (scikit-learn's
-    /// `lower_bound_`); `None` starts afresh.
-    pub previous: Option<f64>,
-    /// `None`: start from all of `mixture`. `Some(groups)`: a partial start, only these
-    /// groups from `mixture` and the rest from each initialisation run.
-    pub taking: Option<ParameterSet>,
-}
-
-impl<'m, T, C> Start<'m, T, C> {
-    /// A partial start: the parameter groups `groups` from `mixture`, the others from the
-    /// initialisation (each of the `n_init` runs, with `init` and `seed`), as scikit-learn's
-    /// `weights_init`, `means_init` or `precisions_init` given alone. The other groups of
-    /// `mixture` are not used (any valid values will do).
-    ///
-    /// # Examples
-    /// See `mixture_gauss`'s crate documentation.
-    pub fn taking(mixture: &'m Mixture<T, C>, groups: ParameterSet) -> Self {
-        Self {
-            mixture,
-            previous: None,
-            taking: Some(groups),
-        }
-    }
-
-    /// `initial` with the groups this start takes put in from its mixture.
-    fn over(&self, initial: &Mixture<T, C>) -> Result<Mixture<T, C>>
-    where
-        T: Scalar,
-        C: Components<T>,
-    {
-        let groups = self
-            .taking
-            .unwrap_or_else(|| ParameterSet::every(C::GROUPS));
-        let components = initial
-            .components()
-            .with_groups_of(self.mixture.components(), groups)?;
-        let weights = if groups.contains(Parameter::WEIGHTS) {
-            self.mixture.weights()
-        } else {
-            initial.weights()
-        };
-        Mixture::from_parts(weights, components)
-    }
-}
-
-impl<'m, T, C> From<&'m Mixture<T, C>> for Start<'m, T, C> {
-    fn from(mixture: &'m Mixture<T, C>) -> Self {
-        Self {
-            mixture,
-            previous: None,
-            taking: None,
-        }
-    }
-}
-
-impl<'m, T, C> From<&'m Fitted<T, C>> for Start<'m, T, C> {
-    fn from(fitted: &'m Fitted<T, C>) -> Self {
-        Self {
-            mixture: &fitted.mixture,
-            previous: fitted.report.history.last().map(|r| r.mean_log_likelihood),
-            taking: None,
-        }
-    }
 }
 
 fn report(

@@ -1,19 +1,31 @@
-//! What a family of component distributions provides to the E-M engine.
+//! The family author's kit: what a family of component distributions provides to the E-M
+//! engine, and the checks and kernels families share.
 //!
-//! A family is split in two:
+//! A family is three traits:
 //! - [`Family`]: the configuration (for example a Gaussian's `reg_covar`). It checks the data's
 //!   domain, accumulates sufficient statistics from a block of rows and their responsibilities,
 //!   and turns merged statistics into new parameters (the M-step).
 //! - [`Components`]: the parameters of all K components together, so that the log-densities of a
 //!   block come from one batched kernel, plus sampling and the free-parameter count.
+//! - [`SufficientStats`]: what a block of rows contributes, merged in a fixed order.
 //!
-//! The engine in [`crate::em`] knows no family: it only calls these two traits.
+//! The engine knows no family: it only calls these traits. A family crate's tests check it
+//! against every engine contract with `mixture-core`'s contract kit (feature `testkit`).
 
 use crate::error::{MixtureError, Result};
 use crate::parameters::{Parameter, ParameterSet};
 use crate::rows::{Data, Rows};
 use crate::scalar::Scalar;
 use rand::Rng;
+
+pub use crate::exp::{EXP_UNDERFLOW, EXP_UNDERFLOW_F32};
+pub use crate::moments::FirstMoments;
+pub use crate::numeric::{affine_log_densities, logsumexp, unit_scale};
+pub use crate::rows::try_filled;
+pub use crate::validate::{
+    check_data, check_finite_data, check_marginal_dims, check_n_components, check_parameters,
+    check_values, check_weights, parameter_matrix, widen_rows,
+};
 
 /// Sufficient statistics accumulated over blocks of rows and merged in a fixed order.
 ///
@@ -127,9 +139,9 @@ pub trait Components<T: Scalar>: Clone + Send + Sync + std::fmt::Debug {
     /// The components' exact marginal distributions over the features `dims`.
     ///
     /// # Errors
-    /// [`MixtureError::InvalidOption`](crate::MixtureError::InvalidOption) unless `dims` names
+    /// [`MixtureError::InvalidOption`] unless `dims` names
     /// at least one feature, each below D and none twice (implementations call
-    /// [`crate::check_marginal_dims`]); a typed error if the marginal parameters cannot be
+    /// [`crate::family::check_marginal_dims`]); a typed error if the marginal parameters cannot be
     /// formed (for example a covariance block that no longer factors numerically).
     fn marginal(&self, dims: &[usize]) -> Result<Self>;
 }
@@ -167,7 +179,7 @@ pub trait Family<T: Scalar>: Clone + Send + Sync + std::fmt::Debug {
     /// The fewest effective rows (total weight of responsibilities) a component of dimension
     /// `n_features` needs for its parameters to come from the data rather than from
     /// regularisation; a fitted component below it is *suspect*
-    /// ([`SuspectComponent`](crate::SuspectComponent)). The default, 1, suits families whose
+    /// ([`SuspectComponent`](crate::report::SuspectComponent)). The default, 1, suits families whose
     /// parameters are means.
     fn rows_needed(&self, n_features: usize) -> f64 {
         let _ = n_features;

@@ -1,11 +1,18 @@
 //! # mixture-core
 //!
-//! The family-agnostic half of the `mixture` workspace: the numeric bound [`Scalar`] (`f32` or
-//! `f64`), row-major data views ([`Rows`], [`RowMatrix`]), the traits a family of component
-//! distributions implements ([`Family`], [`Components`], [`SufficientStats`]), the mixture
-//! itself ([`Mixture`]: log-likelihood, responsibilities, labels, sampling, BIC/AIC) and the
-//! E-M engine ([`Estimator`]), whose statistics are public ([`Statistics`], [`m_step`]): fit
-//! block by block, file chunk by file chunk or machine by machine, and merge.
+//! The family-agnostic half of the `mixture` workspace, in three tiers:
+//!
+//! - **the user's API**, at the root: the numeric bound [`Scalar`] (`f32` or `f64`), row-major
+//!   data ([`Rows`], [`RowMatrix`], [`Data`]), the mixture itself ([`Mixture`]: log-likelihood,
+//!   responsibilities, labels, sampling, BIC/AIC), the E-M engine ([`Estimator`], its options
+//!   and choices, starts, reports and observers), stepwise E-M ([`Online`]) and data read from
+//!   sources ([`BlockSource`]);
+//! - **the family author's kit**, in [`family`]: the traits a family implements ([`Family`],
+//!   [`Components`], [`family::SufficientStats`]) and the checks and kernels they share;
+//! - **the protocol**, in [`chunked`]: fits over chunks held elsewhere, and E-M by hand, with
+//!   the public statistics ([`chunked::Statistics`], [`chunked::MergeTree`],
+//!   [`chunked::m_step`]): fit block by block, file chunk by file chunk or machine by machine,
+//!   and merge.
 //!
 //! The engine makes one fused pass over row blocks per iteration, in parallel, and merges the
 //! blocks' statistics in a fixed order: the same seed gives bit-identical results on 1 thread
@@ -13,60 +20,61 @@
 //!
 //! Families live in their own crates (`mixture-gauss`, ...); this crate knows none of them.
 
-mod chunked;
+mod by_hand;
+pub mod chunked;
+mod degeneracy;
+mod e_step;
 mod engine;
 mod error;
 mod estimator;
-mod family;
+mod exp;
+pub mod family;
 mod init;
+mod m_step;
 mod mixture;
 mod moments;
 mod numeric;
 mod online;
 mod options;
 mod parameters;
-mod report;
+pub mod report;
 mod rows;
+mod sample;
 mod scalar;
 #[cfg(feature = "serde")]
 pub mod serial;
 mod source;
+mod start;
 mod statistics;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 mod validate;
 
-pub use chunked::{ChunkRequest, ChunkResult, ChunkedData, Responsibilities};
+// The user's API. Family authors find their kit in [`family`]; fits over chunks held
+// elsewhere and E-M by hand, the protocol, in [`chunked`]; the report's parts in [`report`];
+// the engine's constants in [`limits`].
 pub use error::{MixtureError, Result};
-pub use estimator::{Estimator, Fitted, Start};
-pub use family::{Components, Family, SufficientStats, check_same_shape, take_means};
-pub use init::{
-    Init, KEY_EXPONENTS, KeyCounts, LLOYD_ITERATIONS, RowSample, SAMPLE_MAX_ROWS, SAMPLE_VALUES,
-    sample_rows,
-};
+pub use estimator::Estimator;
+pub use family::{Components, Family};
+pub use init::Init;
 pub use mixture::{Mixture, information_criteria};
-pub use moments::FirstMoments;
-pub use numeric::{EXP_UNDERFLOW, EXP_UNDERFLOW_F32, affine_log_densities, logsumexp, unit_scale};
-pub use online::{DEFAULT_KAPPA, DEFAULT_T0, Online};
-pub use options::{
-    Choice, DEFAULT_BLOCK_ROWS, DegeneratePolicy, EmOptions, MAX_N_INIT, SpuriousPolicy, StopRule,
-};
+pub use online::Online;
+pub use options::{Choice, DegeneratePolicy, EmOptions, SpuriousPolicy, StopRule};
 pub use parameters::{Parameter, ParameterSet};
-pub use report::{
-    DegenerateEvent, FitObserver, FitReport, IterationRecord, MAX_HISTORY, RunSummary, Silent,
-    SuspectComponent, TraceWriter,
-};
-pub use rows::{Data, RowMatrix, Rows, try_filled};
+pub use report::{FitObserver, FitReport, Silent, TraceWriter};
+pub use rows::{Data, RowMatrix, Rows};
 pub use scalar::Scalar;
 pub use source::{BlockSource, MatrixSource, SliceSource, read_weighted};
-pub use statistics::{
-    Degeneracy, DegenerateAction, DegenerateReason, MIN_COMPONENT_WEIGHT, MStep, MergeTree,
-    Statistics, WorstRow, m_step,
-};
-pub use validate::{
-    check_data, check_finite_data, check_marginal_dims, check_n_components, check_parameters,
-    check_values, check_weights, parameter_matrix, widen_rows,
-};
+pub use start::{Fitted, Start};
+
+/// The engine's constants: defaults and limits.
+pub mod limits {
+    pub use crate::degeneracy::MIN_COMPONENT_WEIGHT;
+    pub use crate::init::LLOYD_ITERATIONS;
+    pub use crate::online::{DEFAULT_KAPPA, DEFAULT_T0};
+    pub use crate::options::{DEFAULT_BLOCK_ROWS, MAX_N_INIT};
+    pub use crate::report::MAX_HISTORY;
+}
 
 /// Re-exported so that family crates and users name the same versions.
 pub use faer;

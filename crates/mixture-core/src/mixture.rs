@@ -134,7 +134,7 @@ impl<T: Scalar, C: Components<T>> Mixture<T, C> {
     /// [`MixtureError::InvalidOption`] when `dims` is empty, repeats a feature or names one at
     /// or beyond D; or the family's error if a marginal cannot be formed.
     pub fn marginal(&self, dims: &[usize]) -> Result<Self> {
-        // The components check `dims` too (crate::check_marginal_dims).
+        // The components check `dims` too (crate::family::check_marginal_dims).
         Ok(Self {
             weights: self.weights.clone(),
             log_weights: self.log_weights.clone(),
@@ -215,7 +215,7 @@ impl<T: Scalar, C: Components<T>> Mixture<T, C> {
     ///
     /// # Errors
     /// As [`Mixture::log_likelihood_per_row`], and the weight errors of
-    /// [`crate::check_weights`].
+    /// [`crate::family::check_weights`].
     pub fn log_likelihood<'a>(&self, x: impl Into<Data<'a, T>>) -> Result<f64> {
         Ok(self.weighted_total(x.into())?.0)
     }

@@ -10,11 +10,12 @@ use crate::engine::{Engine, Input};
 use crate::error::{MixtureError, Result};
 use crate::estimator::Estimator;
 use crate::family::{Components, Family};
+use crate::m_step::m_step;
 use crate::mixture::Mixture;
 use crate::rows::{Data, Rows};
 use crate::scalar::Scalar;
 use crate::source::{BlockSource, read_weighted};
-use crate::statistics::{Statistics, m_step};
+use crate::statistics::Statistics;
 
 /// Default κ of the step size ρ_t = (t + t₀)^(−κ).
 pub const DEFAULT_KAPPA: f64 = 0.6;

@@ -149,7 +149,7 @@ pub enum StopRule {
 }
 
 /// What E-M does with a degenerate component: one whose total responsibility falls below
-/// [`MIN_COMPONENT_WEIGHT`](crate::MIN_COMPONENT_WEIGHT) rows, or whose parameters cannot be formed (a Gaussian covariance
+/// [`MIN_COMPONENT_WEIGHT`](crate::limits::MIN_COMPONENT_WEIGHT) rows, or whose parameters cannot be formed (a Gaussian covariance
 /// that is not positive definite).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]

@@ -1,6 +1,6 @@
 //! What a fit reports: per-iteration records, a summary, and observers that watch it happen.
 
-use crate::statistics::{DegenerateAction, DegenerateReason};
+use crate::degeneracy::{DegenerateAction, DegenerateReason};
 use std::io::Write;
 
 /// Most iteration records a [`FitReport`] keeps (the last ones).
@@ -207,4 +207,25 @@ impl FitObserver for Both<'_, '_> {
     fn keep_going(&mut self) -> bool {
         self.0.keep_going() && self.1.keep_going()
     }
+}
+
+/// The components whose effective rows (their weight times the total weight `total` of the
+/// last pass) are fewer than the `needed` rows their parameters need.
+pub(crate) fn suspect_components(
+    weights: &[f64],
+    total: f64,
+    needed: f64,
+) -> Vec<SuspectComponent> {
+    weights
+        .iter()
+        .enumerate()
+        .filter_map(|(component, &w)| {
+            let effective_rows = w * total;
+            (effective_rows < needed).then_some(SuspectComponent {
+                component,
+                effective_rows,
+                rows_needed: needed,
+            })
+        })
+        .collect()
 }

@@ -74,5 +74,5 @@ macro_rules! impl_scalar {
     };
 }
 
-impl_scalar!(f32, crate::numeric::exp_f32);
-impl_scalar!(f64, crate::numeric::exp_f64);
+impl_scalar!(f32, crate::exp::exp_f32);
+impl_scalar!(f64, crate::exp::exp_f64);

@@ -5,11 +5,12 @@
 //! a format that keeps `f64` exactly (JSON with serde_json's `float_roundtrip`, or any binary
 //! format) gives back every bit.
 
+use crate::degeneracy::WorstRow;
 use crate::family::{Components, SufficientStats};
-use crate::init::{Keyed, RowSample};
 use crate::mixture::Mixture;
+use crate::sample::{Keyed, RowSample};
 use crate::scalar::Scalar;
-use crate::statistics::{Statistics, WorstRow};
+use crate::statistics::Statistics;
 use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
 
 /// The `format` of serialised statistics.

@@ -21,7 +21,7 @@
 
 use crate::chunked::{ChunkRequest, ChunkResult, ChunkedData};
 use crate::error::{MixtureError, Result};
-use crate::estimator::{Estimator, Fitted, Start};
+use crate::estimator::Estimator;
 use crate::family::{Components, Family};
 use crate::init::Init;
 use crate::mixture::Mixture;
@@ -30,6 +30,7 @@ use crate::report::Silent;
 use crate::rows::{Data, RowMatrix};
 use crate::scalar::Scalar;
 use crate::source::{MatrixSource, SliceSource};
+use crate::start::{Fitted, Start};
 use crate::statistics::Statistics;
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;

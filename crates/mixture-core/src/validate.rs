@@ -41,7 +41,7 @@ pub fn check_finite_data<T: Scalar>(x: Rows<'_, T>, expected_cols: Option<usize>
 ///
 /// # Examples
 /// ```
-/// use mixture_core::check_marginal_dims;
+/// use mixture_core::family::check_marginal_dims;
 /// assert!(check_marginal_dims(&[0, 2], 3).is_ok());
 /// assert!(check_marginal_dims(&[3], 3).is_err());
 /// ```

@@ -6,9 +6,10 @@
 use mixture_core::rand::rngs::ChaCha8Rng;
 use mixture_core::rand::{Rng, SeedableRng};
 use mixture_core::{
-    Components, Data, DegenerateAction, DegeneratePolicy, DegenerateReason, Estimator, Family,
-    FirstMoments, Init, MergeTree, Mixture, MixtureError, Parameter, ParameterSet, Result,
-    RowMatrix, Rows, Scalar, StopRule, check_parameters,
+    Components, Data, DegeneratePolicy, Estimator, Family, Init, Mixture, MixtureError, Parameter,
+    ParameterSet, Result, RowMatrix, Rows, Scalar, StopRule,
+    chunked::{DegenerateAction, DegenerateReason, MergeTree},
+    family::{FirstMoments, check_parameters},
 };
 
 /// The test family's parameters: K rows of D means.
@@ -33,12 +34,12 @@ impl<T: Scalar> Components<T> for UnitComponents<T> {
 
     fn parameters(&self) -> UnitParameters {
         UnitParameters {
-            means: mixture_core::widen_rows(Rows::new(&self.means, self.d).unwrap()),
+            means: mixture_core::family::widen_rows(Rows::new(&self.means, self.d).unwrap()),
         }
     }
 
     fn from_parameters(p: &UnitParameters) -> Result<Self> {
-        let m = mixture_core::parameter_matrix::<T>("means", &p.means)?;
+        let m = mixture_core::family::parameter_matrix::<T>("means", &p.means)?;
         check_parameters(m.view(), "mean", "means must be finite", f64::is_finite)?;
         Ok(Self {
             d: m.n_cols(),
@@ -79,7 +80,7 @@ impl<T: Scalar> Components<T> for UnitComponents<T> {
     }
 
     fn with_groups_of(&self, other: &Self, groups: ParameterSet) -> Result<Self> {
-        mixture_core::take_means(self, other, groups)
+        mixture_core::family::take_means(self, other, groups)
     }
 
     fn n_parameters(&self) -> usize {
@@ -637,7 +638,8 @@ fn statistics_travel_and_merge_on_the_other_side() {
         .collect();
     let mut total = est.empty_statistics(&s);
     for text in &shipped {
-        let part: mixture_core::Statistics<FirstMoments> = serde_json::from_str(text).unwrap();
+        let part: mixture_core::chunked::Statistics<FirstMoments> =
+            serde_json::from_str(text).unwrap();
         let again = serde_json::to_string(&part).unwrap();
         assert_eq!(&again, text);
         total.merge(&part).unwrap();
@@ -646,10 +648,11 @@ fn statistics_travel_and_merge_on_the_other_side() {
     same_bits(&model, &est.fit_from(&s, data).unwrap().mixture);
     // Another format, version, or inconsistent shapes are refused.
     let bad = shipped[0].replace("\"version\":1", "\"version\":9");
-    let err = serde_json::from_str::<mixture_core::Statistics<FirstMoments>>(&bad).unwrap_err();
+    let err =
+        serde_json::from_str::<mixture_core::chunked::Statistics<FirstMoments>>(&bad).unwrap_err();
     assert!(err.to_string().contains("version 9"), "{err}");
     let bad = shipped[0].replace("\"counts\":[", "\"counts\":[1.0,");
-    assert!(serde_json::from_str::<mixture_core::Statistics<FirstMoments>>(&bad).is_err());
+    assert!(serde_json::from_str::<mixture_core::chunked::Statistics<FirstMoments>>(&bad).is_err());
 }
 
 #[cfg(feature = "serde")]

@@ -30,9 +30,11 @@
 //! ```
 
 use mixture_core::{
-    Components, Data, Family, FirstMoments, Mixture, MixtureError, Parameter, ParameterSet, Result,
-    Rows, Scalar, affine_log_densities, check_marginal_dims, check_parameters, check_values,
-    parameter_matrix, take_means, widen_rows,
+    Components, Data, Family, Mixture, MixtureError, Parameter, ParameterSet, Result, Rows, Scalar,
+    family::{
+        FirstMoments, affine_log_densities, check_marginal_dims, check_parameters, check_values,
+        parameter_matrix, take_means, widen_rows,
+    },
 };
 use rand::Rng;
 

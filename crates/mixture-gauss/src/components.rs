@@ -7,8 +7,8 @@ use crate::linalg::{cholesky_lower, invert_lower};
 use crate::parameters::{Covariances, GaussianParameters};
 use faer::MatRef;
 use mixture_core::{
-    Components, MixtureError, Parameter, ParameterSet, Result, Rows, Scalar, check_marginal_dims,
-    check_same_shape, parameter_matrix, widen_rows,
+    Components, MixtureError, Parameter, ParameterSet, Result, Rows, Scalar,
+    family::{check_marginal_dims, check_same_shape, parameter_matrix, widen_rows},
 };
 use rand::Rng;
 

@@ -6,7 +6,7 @@ use crate::moments::GaussianStats;
 use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
 use mixture_core::{
-    Data, Family, MixtureError, Parameter, ParameterSet, Result, Rows, Scalar, unit_scale,
+    Data, Family, MixtureError, Parameter, ParameterSet, Result, Rows, Scalar, family::unit_scale,
 };
 
 /// The Gaussian family and its estimation settings: the covariance type and the

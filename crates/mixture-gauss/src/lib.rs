@@ -46,12 +46,12 @@
 //!
 //! `fit` is a loop over blocks of rows: an E-step per block
 //! ([`Estimator::e_step`](mixture_core::Estimator::e_step)) gives statistics that merge
-//! exactly, in block order, as a balanced tree ([`MergeTree`](mixture_core::MergeTree)), and
+//! exactly, in block order, as a balanced tree ([`MergeTree`](mixture_core::chunked::MergeTree)), and
 //! an M-step turns them into the next mixture. Written by hand, with the blocks' E-steps in
 //! parallel or on other machines, the loop gives the same bits as `fit`, on any number of
 //! threads:
 //! ```
-//! use mixture_core::{Estimator, MergeTree, RowMatrix, Statistics};
+//! use mixture_core::{Estimator, RowMatrix, chunked::{MergeTree, Statistics}};
 //! use mixture_gauss::Gaussian;
 //! use rayon::prelude::*;
 //!

@@ -5,7 +5,7 @@
 //! `E[xxᵀ] − μμᵀ` is ever formed, so nothing cancels: not in `f32`, not on data far from the
 //! origin. Everything here is `f64`.
 
-use mixture_core::SufficientStats;
+use mixture_core::family::SufficientStats;
 
 /// Per component: total responsibility `n`, weighted mean, and centred scatter
 /// `Σ r (x − mean)(x − mean)ᵀ`: the full D×D matrix (row-major), or only its diagonal (D

@@ -3,7 +3,7 @@
 
 use crate::grid::{DensityGrid, isolines, logspace};
 use crate::{FONT, Figure, PlotArea, PlotError, ensure_font};
-use mixture_core::{Components, Mixture, Rows, Scalar, check_finite_data};
+use mixture_core::{Components, Mixture, Rows, Scalar, family::check_finite_data};
 use plotters::prelude::*;
 use plotters::style::colors::colormaps::{ColorMap, ViridisRGB};
 use plotters::style::text_anchor::{HPos, Pos, VPos};

@@ -4,7 +4,7 @@
 
 use crate::density::{check_size, format_number};
 use crate::{FONT, Figure, PlotArea, PlotError, ensure_font};
-use mixture_core::{Components, FitReport, Mixture, Rows, Scalar, check_finite_data};
+use mixture_core::{Components, FitReport, Mixture, Rows, Scalar, family::check_finite_data};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 

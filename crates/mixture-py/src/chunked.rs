@@ -10,7 +10,8 @@ use crate::model::Model;
 use mixture::core::serde::Serialize;
 use mixture::core::serde::de::DeserializeOwned;
 use mixture::core::{
-    ChunkRequest, ChunkResult, ChunkedData, Data, Family, MixtureError, Responsibilities,
+    Data, Family, MixtureError,
+    chunked::{ChunkRequest, ChunkResult, ChunkedData, Responsibilities},
 };
 use mixture::model_file::AnyModel;
 use mixture::registry::{FamilyTask, RegisteredFamily};

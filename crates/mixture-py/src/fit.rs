@@ -7,8 +7,9 @@ use mixture::core::serde::de::DeserializeOwned;
 use mixture::core::serde::{Deserialize, Serialize};
 use mixture::core::{
     Choice, Components, Data, DegeneratePolicy, Estimator, Family, FitObserver, FitReport, Init,
-    IterationRecord, Mixture, MixtureError, ParameterSet, RunSummary, SpuriousPolicy, Start,
-    Statistics, StopRule,
+    Mixture, MixtureError, ParameterSet, SpuriousPolicy, Start, StopRule,
+    chunked::Statistics,
+    report::{IterationRecord, RunSummary},
 };
 use mixture::model_file::AnyMixture;
 use mixture::registry::{AnyFamily, FamilyTask, RegisteredFamily};

@@ -11,8 +11,9 @@ use mixture::model_file::{self, AnyMixture, FitRecord};
 use mixture::registry::{AnyFamily, FamilyTask, RegisteredFamily};
 use mixture::with_mixture;
 use mixture_core::{
-    BlockSource, Choice, Data, Estimator, FitObserver, FitReport, IterationRecord, ParameterSet,
-    RunSummary, Start, TraceWriter, information_criteria,
+    BlockSource, Choice, Data, Estimator, FitObserver, FitReport, ParameterSet, Start, TraceWriter,
+    information_criteria,
+    report::{IterationRecord, RunSummary},
 };
 use serde_json::json;
 use std::path::Path;

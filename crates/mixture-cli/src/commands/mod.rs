@@ -155,7 +155,7 @@ fn data_error(e: mixture_core::MixtureError, input: &Path, weights: Option<&Path
 
 /// Rows per chunk when scoring or predicting a file chunk by chunk (64 blocks of the fit's
 /// 256 rows): bounded memory, parallel work within a chunk.
-const CHUNK_ROWS: usize = 64 * mixture_core::DEFAULT_BLOCK_ROWS;
+const CHUNK_ROWS: usize = 64 * mixture_core::limits::DEFAULT_BLOCK_ROWS;
 
 /// Reads `input` (and `weights`) chunk by chunk, checked against `model`'s dimension, and calls
 /// `f` with each chunk and the index of its first row. Returns the number of rows.

@@ -35,7 +35,7 @@ pub(super) fn run<T: Value>(model: &AnyMixture<T>, a: &ScoreArgs) -> Result<(), 
         |data, first| {
             // Summed block by block as the library sums (and as a fit reports): the same bits as
             // `Mixture::log_likelihood` of the whole file.
-            let b = mixture_core::DEFAULT_BLOCK_ROWS;
+            let b = mixture_core::limits::DEFAULT_BLOCK_ROWS;
             for start in (0..data.n_rows()).step_by(b) {
                 let block = data.slice_rows(start, (start + b).min(data.n_rows()));
                 total += with_mixture!(model, m => m.log_likelihood(block))
