@@ -1,7 +1,7 @@
 //! Reading data (CSV, NPY) and writing results without ever leaving a half-written file.
 
 use crate::error::CliError;
-use mixture_core::{BlockSource, RowMatrix, Scalar};
+use mixture_core::{RowMatrix, Scalar};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -25,45 +25,6 @@ impl Value for f64 {}
 pub(crate) fn is_npy(path: &Path) -> bool {
     path.extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("npy"))
-}
-
-/// Reads an N×D matrix from a `.npy` file (by extension) or a CSV file (otherwise).
-///
-/// # Errors
-/// [`CliError::input`] naming the file, and the line and column for CSV: unreadable file,
-/// non-numeric or non-finite value, ragged row, unsupported NPY type or shape, no data.
-pub fn read_matrix<T: Value>(path: &Path, header: Header) -> Result<RowMatrix<T>, CliError> {
-    read_all(
-        &mut crate::sources::FileSource::<T>::open(path, header)?,
-        path,
-    )
-}
-
-/// Every remaining row of an opened file (`path` names it in errors).
-///
-/// # Errors
-/// As [`read_matrix`].
-pub fn read_all<T: Value>(
-    source: &mut crate::sources::FileSource<T>,
-    path: &Path,
-) -> Result<RowMatrix<T>, CliError> {
-    let d = source.n_cols();
-    let ctx = |e: mixture_core::MixtureError| CliError::input(e.to_string());
-    // Reserve what an NPY header declares, bounded by the file's size (checked on opening).
-    let mut values: Vec<T> = Vec::with_capacity(source.n_rows().map_or(0, |n| n * d));
-    let mut block = Vec::new();
-    while source.read_block(&mut block, 1 << 12).map_err(ctx)? > 0 {
-        if let Some(p) = block.iter().position(|v| !v.is_finite()) {
-            let row = values.len() / d + p / d;
-            return Err(CliError::input(format!(
-                "{}: row {row}, column {} is not finite; remove or impute it",
-                path.display(),
-                p % d
-            )));
-        }
-        values.extend_from_slice(&block);
-    }
-    Ok(RowMatrix::new(values, d)?)
 }
 
 /// Reads CSV: comma-separated numbers, one row per line, rows streamed into one buffer.

@@ -1356,7 +1356,7 @@ fn score_and_predict_stream_their_input_with_the_same_results() {
     let total = score["log_likelihood"].as_f64().unwrap();
     assert!((sum - total).abs() < 1e-9 * total.abs());
     // The library on the whole matrix gives the same labels and responsibilities.
-    let x = mixture_cli::files::read_matrix::<f64>(
+    let x = mixture_cli::sources::read_matrix::<f64>(
         &dir.join("x.csv"),
         mixture_cli::files::Header::Detect,
     )

@@ -275,3 +275,20 @@ pub fn take_means<T: Scalar, C: Components<T>>(
     )?;
     Ok(other.clone())
 }
+
+impl ParameterSet {
+    /// The set named by `text` among the groups of the family of components `C` and the
+    /// weights (see [`ParameterSet::parse_among`]).
+    ///
+    /// # Errors
+    /// As [`ParameterSet::parse_among`].
+    pub fn parse_for<T: Scalar, C: Components<T>>(
+        text: &str,
+        option: &'static str,
+    ) -> Result<Self> {
+        let groups: Vec<Parameter> = std::iter::once(Parameter::WEIGHTS)
+            .chain(C::GROUPS.iter().copied())
+            .collect();
+        Self::parse_among(text, option, C::FAMILY, &groups)
+    }
+}

@@ -32,42 +32,6 @@ pub enum Init {
     Random,
 }
 
-impl crate::options::Choice for Init {
-    const ALL: &'static [Self] = &[
-        Init::RandomRows,
-        Init::KMeansPlusPlus,
-        Init::KMeans,
-        Init::Random,
-    ];
-
-    fn name(self) -> &'static str {
-        match self {
-            Init::RandomRows => "random-rows",
-            Init::KMeansPlusPlus => "kmeans++",
-            Init::KMeans => "kmeans",
-            Init::Random => "random",
-        }
-    }
-
-    /// scikit-learn's names.
-    fn aliases(self) -> &'static [&'static str] {
-        match self {
-            Init::RandomRows => &["random_from_data"],
-            Init::KMeansPlusPlus => &["k-means++"],
-            Init::KMeans | Init::Random => &[],
-        }
-    }
-
-    fn summary(self) -> &'static str {
-        match self {
-            Init::RandomRows => "K distinct random data rows as centres (the lesson's)",
-            Init::KMeansPlusPlus => "k-means++ seeding",
-            Init::KMeans => "k-means++ seeding refined by a few Lloyd iterations of k-means",
-            Init::Random => "random responsibilities (scikit-learn's \"random\")",
-        }
-    }
-}
-
 /// SplitMix64's finaliser: a bijective mix of 64 bits.
 pub(crate) fn mix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);

@@ -65,6 +65,42 @@ macro_rules! display_by_name {
 
 display_by_name!(StopRule, DegeneratePolicy, SpuriousPolicy, Init);
 
+impl Choice for Init {
+    const ALL: &'static [Self] = &[
+        Init::RandomRows,
+        Init::KMeansPlusPlus,
+        Init::KMeans,
+        Init::Random,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Init::RandomRows => "random-rows",
+            Init::KMeansPlusPlus => "kmeans++",
+            Init::KMeans => "kmeans",
+            Init::Random => "random",
+        }
+    }
+
+    /// scikit-learn's names.
+    fn aliases(self) -> &'static [&'static str] {
+        match self {
+            Init::RandomRows => &["random_from_data"],
+            Init::KMeansPlusPlus => &["k-means++"],
+            Init::KMeans | Init::Random => &[],
+        }
+    }
+
+    fn summary(self) -> &'static str {
+        match self {
+            Init::RandomRows => "K distinct random data rows as centres (the lesson's)",
+            Init::KMeansPlusPlus => "k-means++ seeding",
+            Init::KMeans => "k-means++ seeding refined by a few Lloyd iterations of k-means",
+            Init::Random => "random responsibilities (scikit-learn's \"random\")",
+        }
+    }
+}
+
 impl Choice for StopRule {
     const ALL: &'static [Self] = &[StopRule::LogLikelihood, StopRule::MeanShift];
 

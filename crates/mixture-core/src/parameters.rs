@@ -3,8 +3,6 @@
 //! ([`Start::taking`](crate::Start::taking)).
 
 use crate::error::{MixtureError, Result};
-use crate::family::Components;
-use crate::scalar::Scalar;
 use std::fmt;
 
 /// One group of a mixture's parameters, by name. The weights belong to every mixture; a family
@@ -118,21 +116,6 @@ impl ParameterSet {
             set = set.with(p);
         }
         Ok(set)
-    }
-
-    /// The set named by `text` among the groups of the family of components `C` and the
-    /// weights (see [`ParameterSet::parse_among`]).
-    ///
-    /// # Errors
-    /// As [`ParameterSet::parse_among`].
-    pub fn parse_for<T: Scalar, C: Components<T>>(
-        text: &str,
-        option: &'static str,
-    ) -> Result<Self> {
-        let groups: Vec<Parameter> = std::iter::once(Parameter::WEIGHTS)
-            .chain(C::GROUPS.iter().copied())
-            .collect();
-        Self::parse_among(text, option, C::FAMILY, &groups)
     }
 
     /// This set and `group`.

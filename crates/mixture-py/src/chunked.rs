@@ -5,12 +5,13 @@
 //! same way. Requests and answers travel as JSON bytes (every `f64` exact).
 
 use crate::arrays::{Value, readonly, rows, value_error, weights};
+use crate::chunks::PyChunks;
 use crate::fit::{Input, Spec, fit_input, report_dict};
 use crate::model::Model;
 use mixture::core::serde::Serialize;
 use mixture::core::serde::de::DeserializeOwned;
 use mixture::core::{
-    Data, Family, MixtureError,
+    Data,
     chunked::{ChunkRequest, ChunkResult, ChunkedData, Responsibilities},
 };
 use mixture::model_file::AnyModel;
@@ -19,46 +20,6 @@ use numpy::PyReadonlyArray1;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
-
-/// The chunks of a fit: a Python object whose `run(request: bytes) -> bytes` gets every chunk's
-/// [`chunk()`] answer and merges them in chunk order ([`merge_chunks()`], level by level).
-pub(crate) struct PyChunks {
-    runner: Py<PyAny>,
-    n_features: usize,
-    /// The runner's exception, raised again when the fit returns.
-    error: Option<PyErr>,
-}
-
-impl<T: Value, F: Family<T>> ChunkedData<T, F> for PyChunks
-where
-    ChunkRequest<T, F::Components>: Serialize,
-    ChunkResult<F::Stats>: DeserializeOwned,
-{
-    fn n_features(&self) -> usize {
-        self.n_features
-    }
-
-    fn run(
-        &mut self,
-        request: &ChunkRequest<T, F::Components>,
-    ) -> mixture::core::Result<ChunkResult<F::Stats>> {
-        let failed = |message: String| MixtureError::Source { message };
-        let request = serde_json::to_vec(request).map_err(|e| failed(e.to_string()))?;
-        let answer = Python::attach(|py| -> PyResult<Vec<u8>> {
-            let bytes = PyBytes::new(py, &request);
-            self.runner.call_method1(py, "run", (bytes,))?.extract(py)
-        });
-        match answer {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .map_err(|e| failed(format!("the chunks' answer cannot be read: {e}"))),
-            Err(e) => {
-                let message = e.to_string();
-                self.error = Some(e);
-                Err(failed(message))
-            }
-        }
-    }
-}
 
 /// Runs `task` with the family `spec` names, in the precision `dtype` names.
 fn on_family<R, W>(spec: &Spec, dtype: &str, task: W) -> PyResult<R>

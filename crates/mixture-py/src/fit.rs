@@ -1,7 +1,7 @@
 //! Fitting from Python: [`fit()`], [`initialise()`] and stepwise E-M ([`Online`]).
 
 use crate::arrays::{Value, readonly, rows, value_error, weights};
-use crate::chunked::PyChunks;
+use crate::chunks::PyChunks;
 use crate::model::Model;
 use mixture::core::serde::de::DeserializeOwned;
 use mixture::core::serde::{Deserialize, Serialize};

@@ -9,6 +9,7 @@
 
 mod arrays;
 mod chunked;
+mod chunks;
 mod fit;
 mod model;
 

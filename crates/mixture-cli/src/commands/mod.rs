@@ -12,8 +12,9 @@ mod select;
 
 use crate::args::{Cli, Command, PrecisionArg};
 use crate::error::CliError;
-use crate::files::{Header, Value, read_matrix};
+use crate::files::{Header, Value};
 use crate::sources::FileSource;
+use crate::sources::read_matrix;
 use mixture::model_file::{self, AnyMixture, AnyModel};
 use mixture_core::{BlockSource, Data, RowMatrix, Rows};
 use std::io::Write;

@@ -4,8 +4,9 @@
 use super::{header_of, say};
 use crate::args::{CriterionArg, SelectArgs};
 use crate::error::CliError;
-use crate::files::{OutputFile, read_all};
+use crate::files::OutputFile;
 use crate::sources::FileSource;
+use crate::sources::read_all;
 use mixture::core::EmOptions;
 use mixture::model_file;
 use mixture::select::{Cell, Criterion, Grid, Selection, select};
