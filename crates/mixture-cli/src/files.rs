@@ -30,7 +30,7 @@ pub(crate) fn is_npy(path: &Path) -> bool {
 /// Reads CSV: comma-separated numbers, one row per line, rows streamed into one buffer.
 ///
 /// # Errors
-/// As [`read_matrix`], without the file name.
+/// As [`read_matrix`](crate::sources::read_matrix), without the file name.
 pub fn read_csv<T: Value, R: Read>(reader: R, header: Header) -> Result<RowMatrix<T>, CliError> {
     let mut rows = CsvRows::new(reader, header).map_err(CliError::input)?;
     let (mut values, mut block) = (Vec::new(), Vec::new());
@@ -291,7 +291,7 @@ impl NpyLayout {
 /// bounds what is allocated before the data are read, whatever the header claims.
 ///
 /// # Errors
-/// As [`read_matrix`], without the file name.
+/// As [`read_matrix`](crate::sources::read_matrix), without the file name.
 pub fn read_npy<T: Value, R: Read>(reader: R, file_size: u64) -> Result<RowMatrix<T>, CliError> {
     let npy = npyz::NpyFile::new(reader)
         .map_err(|e| CliError::input(format!("not a readable NPY file: {e}")))?;
