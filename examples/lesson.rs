@@ -40,7 +40,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     // The trace goes to stdout here because it is this program's output; the library's own
     // `verbose(true)` writes it to stderr.
     let mut trace = TraceWriter::new(std::io::stdout());
-    let model = estimator.fit_observed(x, &mut trace)?;
+    let model = estimator.fit_with(x, None, &mut trace)?;
 
     let log_px = model.mixture.log_likelihood(x)?;
     println!("log[p(X)] = {log_px:.4} nats");

@@ -331,7 +331,7 @@ fn every_engine_option_works_for_both_families() {
             let b = Estimator::new(Bernoulli::new(), 4)
                 .init(init)
                 .stop_rule(rule)
-                .fit_observed(&bin.data, &mut trace)
+                .fit_with(&bin.data, None, &mut trace)
                 .unwrap();
             let text = String::from_utf8(trace.into_inner()).unwrap();
             assert!(text.starts_with("0: Mean-diff = "), "{text}");

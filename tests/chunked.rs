@@ -5,7 +5,8 @@
 //! several runs; other chunks give their own bits, within rounding of the fit in memory.
 
 use mixture::core::{
-    Components, Data, Estimator, Family, Fitted, Init, MixtureError, RowMatrix, Scalar, Silent,
+    Components, Data, Estimator, Family, Fitted, Init, Input, MixtureError, RowMatrix, Scalar,
+    Silent,
     chunked::{ChunkRequest, ChunkResult, ChunkedData, RowSample},
 };
 use mixture::gauss::{CovarianceType, Gaussian};
@@ -143,14 +144,20 @@ fn chunked_equals_in_memory<T: Scalar, F: Family<T>>(
                 );
                 let memory = est.fit(data).unwrap();
                 let mut chunks = Chunks::new(&est, data, &[blocks * b]);
-                let chunked = est.fit_chunked(&mut chunks, None, &mut Silent).unwrap();
+                let chunked = est
+                    .fit_with(Input::Chunked(&mut chunks), None, &mut Silent)
+                    .unwrap();
                 same(&memory, &chunked, &what);
                 // Two sampling passes (the keys' counts, then the sample), then per run an
                 // initialisation pass, the iterations and the final score.
                 assert_eq!(chunks.requests.len(), 2 + 2 * (1 + 6 + 1), "{what}");
                 let warm = est.fit_from(&memory.mixture, data).unwrap();
                 let chunked = est
-                    .fit_chunked(&mut chunks, Some((&memory.mixture).into()), &mut Silent)
+                    .fit_with(
+                        Input::Chunked(&mut chunks),
+                        Some((&memory.mixture).into()),
+                        &mut Silent,
+                    )
                     .unwrap();
                 same(&warm, &chunked, &format!("{what}, warm"));
             }
@@ -237,7 +244,9 @@ fn a_chunk_names_bad_rows_counted_from_the_start_and_bad_answers_are_refused() {
     x.as_mut_slice()[2 * 777 + 1] = f64::NAN;
     let est = Estimator::new(Gaussian::full(), 3).block_rows(100);
     let mut chunks = Chunks::new(&est, (&x).into(), &[100]);
-    let err = est.fit_chunked(&mut chunks, None, &mut Silent).unwrap_err();
+    let err = est
+        .fit_with(Input::Chunked(&mut chunks), None, &mut Silent)
+        .unwrap_err();
     assert_eq!(est.fit(&x).unwrap_err().to_string(), err.to_string());
     assert!(err.to_string().contains("777"), "{err}");
     // A request whose dimension is not the chunk's.
@@ -278,15 +287,15 @@ fn chunks_of_any_sizes_give_their_own_bits_within_rounding_of_the_fit_in_memory(
     let memory = est.fit(&x).unwrap();
     let sizes = [37, 500, 3, 200];
     let once = est
-        .fit_chunked(
-            &mut Chunks::new(&est, (&x).into(), &sizes),
+        .fit_with(
+            Input::Chunked(&mut Chunks::new(&est, (&x).into(), &sizes)),
             None,
             &mut Silent,
         )
         .unwrap();
     let again = est
-        .fit_chunked(
-            &mut Chunks::new(&est, (&x).into(), &sizes),
+        .fit_with(
+            Input::Chunked(&mut Chunks::new(&est, (&x).into(), &sizes)),
             None,
             &mut Silent,
         )

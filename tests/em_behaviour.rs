@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use mixture::core::{Estimator, Init, MixtureError, RowMatrix, Rows, StopRule, TraceWriter};
+use mixture::core::{Estimator, Init, Input, MixtureError, RowMatrix, Rows, StopRule, TraceWriter};
 use mixture::datagen::{GaussianMixtureGenerator, lesson_blobs};
 use mixture::gauss::Gaussian;
 
@@ -77,7 +77,7 @@ fn trace_lines_follow_the_lesson() {
     let model = Estimator::new(Gaussian::full(), 3)
         .init(Init::RandomRows)
         .seed(3)
-        .fit_observed(&blobs.data, &mut trace)
+        .fit_with(&blobs.data, None, &mut trace)
         .unwrap();
     let text = String::from_utf8(trace.into_inner()).unwrap();
     let lines: Vec<&str> = text.lines().collect();
@@ -107,8 +107,9 @@ fn observer_sees_every_iteration_and_max_iter_is_not_an_error() {
     let model = Estimator::new(Gaussian::full(), 3)
         .tol(0.0)
         .max_iter(7)
-        .fit_observed(
+        .fit_with(
             &blobs.data,
+            None,
             &mut |r: &mixture::core::report::IterationRecord| seen.push(r.iteration),
         )
         .unwrap();
@@ -139,7 +140,7 @@ fn an_observer_can_stop_the_fit() {
     let stopped = Estimator::new(Gaussian::full(), 3)
         .tol(0.0)
         .max_iter(50)
-        .fit_observed(&blobs.data, &mut StopAfter(0, 3));
+        .fit_with(&blobs.data, None, &mut StopAfter(0, 3));
     assert!(matches!(
         stopped,
         Err(mixture::core::MixtureError::Interrupted {
@@ -410,9 +411,11 @@ fn random_responsibilities_start_near_the_data_mean_and_do_not_depend_on_threads
         pool.install(|| {
             let memory = est.fit(x).unwrap();
             let streamed = est
-                .fit_source(
-                    &mut mixture::core::MatrixSource::new(x),
-                    None,
+                .fit_with(
+                    Input::Stream {
+                        x: &mut mixture::core::MatrixSource::new(x),
+                        w: None,
+                    },
                     None,
                     &mut mixture::core::Silent,
                 )
@@ -458,7 +461,7 @@ fn spurious_components_are_flagged_and_runs_without_them_preferred() {
     let mut trace = Vec::new();
     let one = Estimator::new(Gaussian::full(), 3)
         .seed(1)
-        .fit_observed(&x, &mut TraceWriter::new(&mut trace))
+        .fit_with(&x, None, &mut TraceWriter::new(&mut trace))
         .unwrap();
     let flagged = &one.report.suspect;
     assert_eq!(flagged.len(), 1, "{:?}", one.report.suspect);

@@ -6,8 +6,8 @@ use mixture::core::rand::SeedableRng;
 use mixture::core::rand::rngs::ChaCha8Rng;
 use mixture::core::rand::seq::SliceRandom;
 use mixture::core::{
-    BlockSource, Components, Estimator, Family, Fitted, MatrixSource, MixtureError, RowMatrix,
-    Scalar, Silent, SliceSource,
+    BlockSource, Components, Estimator, Family, Fitted, Input, MatrixSource, MixtureError,
+    RowMatrix, Scalar, Silent, SliceSource,
 };
 use mixture::gauss::{CovarianceType, Gaussian};
 
@@ -49,14 +49,23 @@ fn streamed_equals_in_memory<T: Scalar, F: Family<T>>(
         pool.install(|| {
             let memory = est.fit(x).unwrap();
             let streamed = est
-                .fit_source(&mut MatrixSource::new(x), None, None, &mut Silent)
+                .fit_with(
+                    Input::Stream {
+                        x: &mut MatrixSource::new(x),
+                        w: None,
+                    },
+                    None,
+                    &mut Silent,
+                )
                 .unwrap();
             same(&memory, &streamed, what);
             let memory = est.fit(x.weighted(&w)).unwrap();
             let streamed = est
-                .fit_source(
-                    &mut MatrixSource::new(x),
-                    Some(&mut SliceSource::new(&w)),
+                .fit_with(
+                    Input::Stream {
+                        x: &mut MatrixSource::new(x),
+                        w: Some(&mut SliceSource::new(&w)),
+                    },
                     None,
                     &mut Silent,
                 )
@@ -64,9 +73,11 @@ fn streamed_equals_in_memory<T: Scalar, F: Family<T>>(
             same(&memory, &streamed, &format!("{what}, weighted"));
             let from = est.fit_from(&memory, x.weighted(&w)).unwrap();
             let streamed = est
-                .fit_source(
-                    &mut MatrixSource::new(x),
-                    Some(&mut SliceSource::new(&w)),
+                .fit_with(
+                    Input::Stream {
+                        x: &mut MatrixSource::new(x),
+                        w: Some(&mut SliceSource::new(&w)),
+                    },
                     Some((&memory).into()),
                     &mut Silent,
                 )
@@ -111,7 +122,14 @@ fn large_data_initialise_from_the_same_sample_in_memory_and_streamed() {
         .seed(4);
     let memory = est.fit(&x).unwrap();
     let streamed = est
-        .fit_source(&mut MatrixSource::new(&x), None, None, &mut Silent)
+        .fit_with(
+            Input::Stream {
+                x: &mut MatrixSource::new(&x),
+                w: None,
+            },
+            None,
+            &mut Silent,
+        )
         .unwrap();
     same(&memory, &streamed, "90 000 rows");
 }
@@ -151,14 +169,28 @@ fn source_errors_stop_the_fit_and_name_rows_from_the_start() {
         fail_on_pass: 4,
     };
     let err = est
-        .fit_source(&mut flaky, None, None, &mut Silent)
+        .fit_with(
+            Input::Stream {
+                x: &mut flaky,
+                w: None,
+            },
+            None,
+            &mut Silent,
+        )
         .unwrap_err();
     assert_eq!(err.to_string(), "data.csv changed since the first pass");
     // A non-finite value in a later block is named by its global row.
     let mut bad = x.clone();
     bad.row_mut(250)[1] = f64::NAN;
     let err = est
-        .fit_source(&mut MatrixSource::new(&bad), None, None, &mut Silent)
+        .fit_with(
+            Input::Stream {
+                x: &mut MatrixSource::new(&bad),
+                w: None,
+            },
+            None,
+            &mut Silent,
+        )
         .unwrap_err();
     assert!(
         matches!(
@@ -174,9 +206,11 @@ fn source_errors_stop_the_fit_and_name_rows_from_the_start() {
     // Weights that end early or run on, or a bad weight far down.
     let short = vec![1.0; 299];
     let err = est
-        .fit_source(
-            &mut MatrixSource::new(&x),
-            Some(&mut SliceSource::new(&short)),
+        .fit_with(
+            Input::Stream {
+                x: &mut MatrixSource::new(&x),
+                w: Some(&mut SliceSource::new(&short)),
+            },
             None,
             &mut Silent,
         )
@@ -190,9 +224,11 @@ fn source_errors_stop_the_fit_and_name_rows_from_the_start() {
     );
     let long = vec![1.0; 301];
     let err = est
-        .fit_source(
-            &mut MatrixSource::new(&x),
-            Some(&mut SliceSource::new(&long)),
+        .fit_with(
+            Input::Stream {
+                x: &mut MatrixSource::new(&x),
+                w: Some(&mut SliceSource::new(&long)),
+            },
             None,
             &mut Silent,
         )
@@ -207,9 +243,11 @@ fn source_errors_stop_the_fit_and_name_rows_from_the_start() {
     let mut negative = vec![1.0; 300];
     negative[270] = -1.0;
     let err = est
-        .fit_source(
-            &mut MatrixSource::new(&x),
-            Some(&mut SliceSource::new(&negative)),
+        .fit_with(
+            Input::Stream {
+                x: &mut MatrixSource::new(&x),
+                w: Some(&mut SliceSource::new(&negative)),
+            },
             None,
             &mut Silent,
         )
@@ -223,7 +261,14 @@ fn source_errors_stop_the_fit_and_name_rows_from_the_start() {
     );
     let empty = RowMatrix::<f64>::zeros(0, 2);
     assert!(matches!(
-        est.fit_source(&mut MatrixSource::new(&empty), None, None, &mut Silent),
+        est.fit_with(
+            Input::Stream {
+                x: &mut MatrixSource::new(&empty),
+                w: None
+            },
+            None,
+            &mut Silent
+        ),
         Err(MixtureError::EmptyData { .. })
     ));
 }

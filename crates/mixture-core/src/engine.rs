@@ -58,17 +58,41 @@ struct Slot<T, S, W> {
     n_rows: usize,
 }
 
-/// Where a fit's rows come from: one in-memory matrix, or sources read pass after pass.
-pub(crate) enum Input<'x, T: Scalar, F: Family<T>> {
+/// Where a fit's rows come from ([`Estimator::fit_with`](crate::Estimator::fit_with)): one
+/// in-memory matrix, sources read pass after pass, or chunks held elsewhere.
+///
+/// Rows in memory convert into it (`&RowMatrix`, [`Rows`], [`Data`]).
+#[non_exhaustive]
+pub enum Input<'x, T: Scalar, F: Family<T>> {
     /// Rows in memory, with optional weights (already validated).
     Memory(Data<'x, T>),
     /// Rows (and weights) read block by block; validated as they are read.
     Stream {
+        /// The rows.
         x: &'x mut dyn BlockSource<T>,
+        /// Their weights (a one-column source, one weight per row), if any.
         w: Option<&'x mut dyn BlockSource<f64>>,
     },
     /// Chunks held elsewhere, which compute each pass themselves (and validate their rows).
     Chunked(&'x mut dyn ChunkedData<T, F>),
+}
+
+impl<'x, T: Scalar, F: Family<T>> From<Data<'x, T>> for Input<'x, T, F> {
+    fn from(data: Data<'x, T>) -> Self {
+        Input::Memory(data)
+    }
+}
+
+impl<'x, T: Scalar, F: Family<T>> From<Rows<'x, T>> for Input<'x, T, F> {
+    fn from(rows: Rows<'x, T>) -> Self {
+        Input::Memory(rows.into())
+    }
+}
+
+impl<'x, T: Scalar, F: Family<T>> From<&'x RowMatrix<T>> for Input<'x, T, F> {
+    fn from(rows: &'x RowMatrix<T>) -> Self {
+        Input::Memory(rows.into())
+    }
 }
 
 /// E-M over one data set, in memory or streamed.

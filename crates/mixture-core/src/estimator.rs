@@ -13,7 +13,6 @@ use crate::report::{
 };
 use crate::rows::Data;
 use crate::scalar::Scalar;
-use crate::source::BlockSource;
 use crate::start::{Fitted, Start};
 use crate::validate::{check_data, check_n_components};
 
@@ -102,7 +101,7 @@ impl<F> Estimator<F> {
     }
 
     /// Print the lesson's trace to standard error (default off). To trace elsewhere, pass a
-    /// [`TraceWriter`] to [`Estimator::fit_observed`].
+    /// [`TraceWriter`] to [`Estimator::fit_with`].
     pub fn verbose(mut self, verbose: bool) -> Self {
         self.options.verbose = verbose;
         self
@@ -162,25 +161,7 @@ impl<F> Estimator<F> {
         T: Scalar,
         F: Family<T>,
     {
-        self.fit_observed(data, &mut Silent)
-    }
-
-    /// [`Estimator::fit`], calling `observer` after every iteration and run.
-    ///
-    /// # Errors
-    /// As [`Estimator::fit`].
-    pub fn fit_observed<'a, T>(
-        &self,
-        data: impl Into<Data<'a, T>>,
-        observer: &mut dyn FitObserver,
-    ) -> Result<Fitted<T, F::Components>>
-    where
-        T: Scalar,
-        F: Family<T>,
-    {
-        let data = data.into();
-        self.check(data)?;
-        self.fit_input(Input::Memory(data), None, observer)
+        self.fit_with(data.into(), None, &mut Silent)
     }
 
     /// The starting mixture that run 0 of [`Estimator::fit`] would begin E-M from: centres
@@ -236,85 +217,63 @@ impl<F> Estimator<F> {
         F: Family<T>,
         F::Components: 'm,
     {
-        self.fit_from_observed(start, data, &mut Silent)
+        self.fit_with(data.into(), Some(start.into()), &mut Silent)
     }
 
-    /// [`Estimator::fit_from`] with an observer.
+    /// The one entry point behind [`Estimator::fit`] and [`Estimator::fit_from`]: fits `input`
+    /// (rows in memory, rows and weights read block by block from sources, or chunks held
+    /// elsewhere: see [`Input`]) from `start` if given (as [`Estimator::fit_from`]) or from
+    /// initialisation runs (as [`Estimator::fit`]), calling `observer` after every iteration and
+    /// run.
+    ///
+    /// Whatever the input, the fit is the same driver: a sampling pass (checks, the
+    /// initialisation sample, the family's data-dependent settings), then E-M. Streamed rows
+    /// give the bits of the same rows in memory; chunks of `2^m` blocks give the bits of the
+    /// fit in memory (see [`crate::chunked`]). A streamed fit's memory stays bounded by the
+    /// blocks in flight, the sample and the statistics, whatever the number of rows.
     ///
     /// # Errors
-    /// As [`Estimator::fit_from`].
-    pub fn fit_from_observed<'a, 'm, T>(
-        &self,
-        start: impl Into<Start<'m, T, F::Components>>,
-        data: impl Into<Data<'a, T>>,
-        observer: &mut dyn FitObserver,
-    ) -> Result<Fitted<T, F::Components>>
-    where
-        T: Scalar,
-        F: Family<T>,
-        F::Components: 'm,
-    {
-        let (start, data) = (start.into(), data.into());
-        self.check(data)?;
-        self.fit_input(Input::Memory(data), Some(start), observer)
-    }
-
-    /// Fits data held in chunks elsewhere, from `start` if given (as
-    /// [`Estimator::fit_from`]) or from initialisation runs (as [`Estimator::fit`]); the
-    /// family's data-dependent settings come from the sample, as in memory.
+    /// As [`Estimator::fit_from`]; [`MixtureError::Source`] when a source cannot be read (or
+    /// its data changed between passes) or chunks cannot be reached. Streamed rows and weights
+    /// are checked as they are read, and errors name rows counted from the start of the data.
     ///
-    /// # Errors
-    /// As [`Estimator::fit`], with the chunks' errors.
-    pub fn fit_chunked<'m, T>(
+    /// # Examples
+    /// ```
+    /// use mixture_core::{Estimator, Input, MatrixSource, RowMatrix, Silent};
+    /// # use mixture_core::{Components, Family, Scalar};
+    /// # fn run<F: Family<f64>>(est: Estimator<F>, x: RowMatrix<f64>) -> mixture_core::Result<()>
+    /// # where <F::Components as Components<f64>>::Parameters: PartialEq {
+    /// let in_memory = est.fit_with(&x, None, &mut Silent)?;
+    /// let mut rows = MatrixSource::new(&x);
+    /// let streamed = est.fit_with(Input::Stream { x: &mut rows, w: None }, None, &mut Silent)?;
+    /// assert!(in_memory.mixture.components().parameters() == streamed.mixture.components().parameters());
+    /// # Ok(()) }
+    /// ```
+    pub fn fit_with<'x, 'm, T>(
         &self,
-        data: &mut dyn crate::chunked::ChunkedData<T, F>,
+        input: impl Into<Input<'x, T, F>>,
         start: Option<Start<'m, T, F::Components>>,
         observer: &mut dyn FitObserver,
     ) -> Result<Fitted<T, F::Components>>
     where
         T: Scalar,
-        F: Family<T>,
+        F: Family<T> + 'x,
         F::Components: 'm,
     {
-        self.check_options::<T>()?;
-        self.fit_input(Input::Chunked(data), start, observer)
-    }
-
-    /// Fits a mixture to rows read from `x` block by block, with weights from `weights` (a
-    /// one-column source, one weight per row) if given, and from `start` if given (as
-    /// [`Estimator::fit_from`] does): one pass to check the rows and draw the initialisation
-    /// sample, one per initialisation, one per iteration, and one for the final
-    /// log-likelihood. Memory stays bounded by the blocks in flight, the sample and the
-    /// statistics, whatever the number of rows.
-    ///
-    /// The result is bit-identical to [`Estimator::fit`] (or `fit_from`) of the same rows held
-    /// in memory, with the same options, on any number of threads.
-    ///
-    /// # Errors
-    /// As [`Estimator::fit`]; [`MixtureError::Source`] when a source cannot be read (or its
-    /// data changed between passes). Rows and weights are checked as they are read, and errors
-    /// name rows counted from the start of the data.
-    pub fn fit_source<'s, 'm, T>(
-        &self,
-        x: &'s mut dyn BlockSource<T>,
-        weights: Option<&'s mut dyn BlockSource<f64>>,
-        start: Option<Start<'m, T, F::Components>>,
-        observer: &mut dyn FitObserver,
-    ) -> Result<Fitted<T, F::Components>>
-    where
-        T: Scalar,
-        F: Family<T>,
-        F::Components: 'm,
-    {
-        self.check_options::<T>()?;
-        // Reborrowed for the call only: the input's lifetime then needs no bound on `F`.
-        let x: &mut dyn BlockSource<T> = x;
-        let w = weights.map(|w| -> &mut dyn BlockSource<f64> { w });
-        self.fit_input(Input::Stream { x, w }, start, observer)
+        match input.into() {
+            Input::Memory(data) => {
+                self.check(data)?;
+                self.fit_input(Input::Memory(data), start, observer)
+            }
+            other => {
+                self.check_options::<T>()?;
+                self.fit_input(other, start, observer)
+            }
+        }
     }
 
     /// The fit behind [`Estimator::fit`], [`Estimator::fit_from`] and
-    /// [`Estimator::fit_source`]: a sampling pass (checks, the initialisation sample, the
+    /// [`Estimator::fit_with`]: a sampling pass (checks, the initialisation sample, the
     /// family's data-dependent settings), then E-M from each initialisation run or from
     /// `start`.
     pub(crate) fn fit_input<T>(

@@ -53,6 +53,7 @@ mod validate;
 // The user's API. Family authors find their kit in [`family`]; fits over chunks held
 // elsewhere and E-M by hand, the protocol, in [`chunked`]; the report's parts in [`report`];
 // the engine's constants in [`limits`].
+pub use engine::Input;
 pub use error::{MixtureError, Result};
 pub use estimator::Estimator;
 pub use family::{Components, Family};

@@ -20,6 +20,7 @@
 //! seeded and in the domain; the marginal over every feature is the model.
 
 use crate::chunked::{ChunkRequest, ChunkResult, ChunkedData};
+use crate::engine::Input;
 use crate::error::{MixtureError, Result};
 use crate::estimator::Estimator;
 use crate::family::{Components, Family};
@@ -197,7 +198,14 @@ pub fn streamed_is_in_memory<F: Checked>(case: &Case<F>) {
     let mut rows = MatrixSource::new(case.data.view());
     let mut weights = SliceSource::new(&w);
     let streamed = est
-        .fit_source(&mut rows, Some(&mut weights), None, &mut Silent)
+        .fit_with(
+            Input::Stream {
+                x: &mut rows,
+                w: Some(&mut weights),
+            },
+            None,
+            &mut Silent,
+        )
         .unwrap_or_else(|e| panic!("streamed: the fit failed: {e}"));
     same_bits(&memory.mixture, &streamed.mixture, "streamed");
 }
@@ -268,7 +276,7 @@ pub fn chunked_is_in_memory<F: Checked>(case: &Case<F>) {
         rows_per_chunk: 32,
     };
     let chunked = est
-        .fit_chunked(&mut chunks, None, &mut Silent)
+        .fit_with(Input::Chunked(&mut chunks), None, &mut Silent)
         .unwrap_or_else(|e| panic!("over chunks: the fit failed: {e}"));
     same_bits(&memory.mixture, &chunked.mixture, "over chunks");
 }
@@ -402,7 +410,7 @@ pub fn a_partial_start_of_every_group_is_the_start<F: Checked>(case: &Case<F>) {
     let every = ParameterSet::every(<<F as Family<f64>>::Components as Components<f64>>::GROUPS);
     let whole = fit::<f64, F>(&est, Some(&start), &case.data, "from the start");
     let partial = est
-        .fit_from_observed(Start::taking(&start, every), &case.data, &mut Silent)
+        .fit_with(&case.data, Some(Start::taking(&start, every)), &mut Silent)
         .unwrap_or_else(|e| panic!("partial start: the fit failed: {e}"));
     same_bits(
         &whole.mixture,

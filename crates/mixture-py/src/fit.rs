@@ -284,11 +284,10 @@ impl<T: Value> FamilyTask<T> for Run<'_, '_, T> {
             Input::Memory(data) if self.initialise_only => {
                 return Ok(est.initialise(data).map(|m| (m.into(), None)));
             }
-            Input::Memory(data) => match start {
-                Some(start) => est.fit_from_observed(start, data, observer),
-                None => est.fit_observed(data, observer),
-            },
-            Input::Chunked(chunks) => est.fit_chunked(chunks, start, observer),
+            Input::Memory(data) => est.fit_with(data, start, observer),
+            Input::Chunked(chunks) => {
+                est.fit_with(mixture::core::Input::Chunked(chunks), start, observer)
+            }
         };
         Ok(fitted.map(|f| (f.mixture.into(), Some(f.report))))
     }

@@ -29,7 +29,7 @@ pub(super) fn run(a: &DemoArgs) -> Result<(), CliError> {
         .init(Init::RandomRows)
         .seed(69);
     let mut trace = TraceWriter::new(std::io::stdout());
-    let fitted = est.fit_observed(x, &mut trace)?;
+    let fitted = est.fit_with(x, None, &mut trace)?;
     let (model, report) = (fitted.mixture, fitted.report);
     say(format!("log[p(X)] = {:.4} nats", model.log_likelihood(x)?));
     let mut options = AnyFamily::from(family).to_json();

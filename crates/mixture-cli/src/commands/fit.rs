@@ -12,8 +12,8 @@ use mixture::model_file::{self, AnyMixture, FitRecord};
 use mixture::registry::{AnyFamily, FamilyTask, RegisteredFamily};
 use mixture::with_mixture;
 use mixture_core::{
-    BlockSource, Choice, Data, Estimator, FitObserver, FitReport, ParameterSet, Start, TraceWriter,
-    information_criteria,
+    BlockSource, Choice, Data, Estimator, FitObserver, FitReport, Input, ParameterSet, Start,
+    TraceWriter, information_criteria,
     report::{IterationRecord, RunSummary},
 };
 use serde_json::json;
@@ -329,16 +329,14 @@ impl<T: Value> FamilyTask<T> for Fit<'_, '_, T> {
             Some(parts) => Start::taking(s, parts),
             None => s.into(),
         });
-        let fitted = match (input, start) {
-            (FitInput::Memory(data), Some(s)) => est.fit_from_observed(s, *data, observer),
-            (FitInput::Memory(data), None) => est.fit_observed(*data, observer),
-            (FitInput::Stream { x, w }, start) => est.fit_source(
-                &mut **x,
-                w.as_deref_mut().map(|w| w as &mut dyn BlockSource<f64>),
-                start,
-                observer,
-            ),
+        let input = match input {
+            FitInput::Memory(data) => Input::Memory(*data),
+            FitInput::Stream { x, w } => Input::Stream {
+                x: &mut **x,
+                w: w.as_deref_mut().map(|w| w as &mut dyn BlockSource<f64>),
+            },
         };
+        let fitted = est.fit_with(input, start, observer);
         let fitted = fitted.map_err(|e| data_error(e, &a.input, a.weights.as_deref()))?;
         Ok((fitted.mixture.into(), fitted.report))
     }
