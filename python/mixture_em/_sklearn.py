@@ -392,6 +392,10 @@ class GaussianMixture(_BaseMixture):
         Stop when the mean log-likelihood changes by less than this.
     reg_covar : float, default=1e-6
         Added to the diagonal of every covariance.
+    relative_reg_covar : float, default=None
+        Instead of ``reg_covar``: this factor times the mean per-feature variance of the data
+        being fitted, so that the fit does not depend on the data's units (an absolute 1e-6
+        swamps data of scale 1e-4). Not in scikit-learn.
     max_iter : int, default=100
     n_init : int, default=1
     init_params : {'kmeans', 'k-means++', 'random', 'random_from_data'}, default='kmeans'
@@ -448,11 +452,13 @@ class GaussianMixture(_BaseMixture):
         fix: Any = None,
         on_spurious: str = "keep",
         on_degenerate: str = "reseed",
+        relative_reg_covar: Optional[float] = None,
     ) -> None:
         self.n_components = n_components
         self.covariance_type = covariance_type
         self.tol = tol
         self.reg_covar = reg_covar
+        self.relative_reg_covar = relative_reg_covar
         self.max_iter = max_iter
         self.n_init = n_init
         self.init_params = init_params
@@ -472,9 +478,16 @@ class GaussianMixture(_BaseMixture):
         owner = type(self).__name__
         _check_choice(owner, "covariance_type", self.covariance_type, ("full", "tied", "diag", "spherical"))
         _check_real(owner, "reg_covar", self.reg_covar)
+        if self.relative_reg_covar is not None:
+            _check_real(owner, "relative_reg_covar", self.relative_reg_covar)
 
     def _family_spec(self) -> Dict[str, Any]:
-        return {"covariance": self.covariance_type, "reg_covar": float(self.reg_covar)}
+        # The family's own settings, as the engine's registry names them.
+        if self.relative_reg_covar is not None:
+            regularisation = {"relative_reg_covar": float(self.relative_reg_covar)}
+        else:
+            regularisation = {"reg_covar": float(self.reg_covar)}
+        return {"covariance": self.covariance_type, **regularisation}
 
     def _shapes(self) -> Tuple[int, int]:
         return int(self.n_components), int(self.n_features_in_)
