@@ -50,17 +50,10 @@ def _answer(spec: Dict[str, Any], request: bytes, x: np.ndarray, w: Optional[np.
 _FAN_IN = 8
 
 
-def _pairwise(items: List[Any], join: Callable[[Any, Any], Any]) -> Any:
-    """``items`` joined as the engine's ``MergeTree`` joins blocks: level by level, neighbours
-    in pairs, an odd last one going up alone."""
-    while len(items) > 1:
-        items = [join(*items[j : j + 2]) if j + 1 < len(items) else items[j] for j in range(0, len(items), 2)]
-    return items[0]
-
-
 def _in_groups(items: List[Any], fan_in: int, merge: Callable[..., Any]) -> Any:
-    """The same tree as ``_pairwise``, built of ``merge(*group)`` over aligned groups of
-    ``fan_in`` (a power of two) neighbours: each group is ``log2(fan_in)`` levels of it."""
+    """The engine's merge tree (``_engine.merge_order``), built of ``merge(*group)`` over aligned
+    groups of ``fan_in`` (a power of two) neighbours: each group is ``log2(fan_in)`` levels of
+    it, merged in the engine's order by the engine."""
     while len(items) > 1:
         groups = [items[j : j + fan_in] for j in range(0, len(items), fan_in)]
         items = [merge(*group) if len(group) > 1 else group[0] for group in groups]
@@ -70,7 +63,7 @@ def _in_groups(items: List[Any], fan_in: int, merge: Callable[..., Any]) -> Any:
 def _merge(spec: Dict[str, Any], dtype: str, *answers: bytes) -> bytes:
     """The answers of neighbouring runs of chunks (in chunk order), merged as the tree merges
     them."""
-    return _pairwise(list(answers), lambda a, b: _engine.merge_chunks(spec, dtype, a, b))
+    return _engine.merge_chunks(spec, dtype, list(answers))
 
 
 def _in_chunk(f: Callable[[np.ndarray], np.ndarray]) -> Callable[..., np.ndarray]:

@@ -143,12 +143,13 @@ def test_predictions_are_dask_arrays_and_reductions_match_the_in_memory_model(cl
     assert isinstance(labels, da.Array)
 
 
-def test_merge_tasks_of_eight_answers_build_the_engines_pairwise_tree():
-    join = lambda a, b: f"({a}+{b})"  # noqa: E731
+def test_merge_tasks_of_eight_answers_build_the_engines_merge_tree():
+    from mixture_em import _engine
+
     for n in range(1, 200):
         items = [str(i) for i in range(n)]
-        grouped = mdask._in_groups(items, 8, lambda *group: mdask._pairwise(list(group), join))
-        assert grouped == mdask._pairwise(items, join), n
+        grouped = mdask._in_groups(items, 8, lambda *group: _engine.merge_order(list(group)))
+        assert grouped == _engine.merge_order(items), n
 
 
 def test_nothing_is_computed_at_construction_and_parameters_are_the_in_memory_ones():

@@ -21,7 +21,7 @@ pub use crate::sample::{
     KEY_EXPONENTS, KeyCounts, RowSample, SAMPLE_MAX_ROWS, SAMPLE_VALUES, sample_rows,
 };
 use crate::scalar::Scalar;
-pub use crate::statistics::{MergeTree, Statistics};
+pub use crate::statistics::{MergeTree, Statistics, merge_in_tree_order};
 
 /// Where each row's responsibilities come from in a pass.
 #[derive(Debug, Clone)]

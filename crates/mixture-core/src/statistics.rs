@@ -247,6 +247,49 @@ impl<S: SufficientStats> MergeTree<S> {
     }
 }
 
+/// `parts` merged by `merge(left, right)` (left holds the earlier parts) in the order of a
+/// [`MergeTree`]: neighbours paired level by level, an odd last one going up alone. It is the
+/// order a cluster's tree reduction must follow to give the engine's bits; the first error
+/// stops the merging. `None` for no parts.
+///
+/// # Errors
+/// The first error of `merge`.
+///
+/// # Examples
+/// ```
+/// use mixture_core::chunked::merge_in_tree_order;
+///
+/// let parts = ["0", "1", "2", "3", "4"].map(String::from);
+/// let joined = merge_in_tree_order(parts, |left: &mut String, right: &String| {
+///     *left = format!("({left}+{right})");
+///     Ok(())
+/// })?;
+/// assert_eq!(joined.as_deref(), Some("(((0+1)+(2+3))+4)"));
+/// # Ok::<(), mixture_core::MixtureError>(())
+/// ```
+pub fn merge_in_tree_order<P: Clone>(
+    parts: impl IntoIterator<Item = P>,
+    merge: impl Fn(&mut P, &P) -> Result<()>,
+) -> Result<Option<P>> {
+    let failed = std::cell::RefCell::new(None);
+    let join = |left: &mut P, right: &P| {
+        if failed.borrow().is_none()
+            && let Err(e) = merge(left, right)
+        {
+            *failed.borrow_mut() = Some(e);
+        }
+    };
+    let mut tree = Pairwise::default();
+    for part in parts {
+        tree.push(&part, P::clone_from, join);
+    }
+    let merged = tree.finish(join);
+    match failed.into_inner() {
+        Some(e) => Err(e),
+        None => Ok(merged),
+    }
+}
+
 /// The shape of a [`MergeTree`], for any values merged by a function `merge(left, right)`
 /// (left holds the earlier parts).
 #[derive(Debug, Clone)]

@@ -1,5 +1,6 @@
 //! Fits over chunks held elsewhere (`mixture_em.dask`): [`chunk()`] answers a pass's request
-//! for one chunk (on a worker), [`merge_chunks()`] joins two neighbours' answers,
+//! for one chunk (on a worker), [`merge_chunks()`] joins neighbours' answers in the engine's
+//! merge order,
 //! [`fit_chunked()`] runs the fit here, sending each pass's request to a Python object that
 //! gets it answered by every chunk and merged, and [`score_chunked()`] scores a model the
 //! same way. Requests and answers travel as JSON bytes (every `f64` exact).
@@ -12,7 +13,7 @@ use mixture::core::serde::Serialize;
 use mixture::core::serde::de::DeserializeOwned;
 use mixture::core::{
     Data,
-    chunked::{ChunkRequest, ChunkResult, ChunkedData, Responsibilities},
+    chunked::{ChunkRequest, ChunkResult, ChunkedData, Responsibilities, merge_in_tree_order},
 };
 use mixture::model_file::AnyModel;
 use mixture::registry::{FamilyTask, RegisteredFamily};
@@ -94,30 +95,47 @@ pub fn chunk<'py>(
     on_family(&spec, dtype, task)
 }
 
-/// The answers of two neighbouring runs of chunks, `left` before `right`, merged.
+/// The answers of neighbouring runs of chunks (in chunk order) merged in the order of the
+/// engine's merge tree: what a cluster's reduction over them must give.
 #[pyfunction]
 pub fn merge_chunks(
     py: Python<'_>,
     spec: Spec,
     dtype: &str,
-    left: &[u8],
-    right: &[u8],
+    answers: Vec<Vec<u8>>,
 ) -> PyResult<Py<PyBytes>> {
-    struct Merge<'a, 'py> {
+    struct Merge<'py> {
         py: Python<'py>,
-        left: &'a [u8],
-        right: &'a [u8],
+        answers: Vec<Vec<u8>>,
     }
-    impl<T: Value> FamilyTask<T> for Merge<'_, '_> {
+    impl<T: Value> FamilyTask<T> for Merge<'_> {
         type Output = PyResult<Py<PyBytes>>;
         fn run<F: RegisteredFamily<T>>(self, _family: F) -> Self::Output {
-            let mut a: ChunkResult<F::Stats> = read("the left answer", self.left)?;
-            let b: ChunkResult<F::Stats> = read("the right answer", self.right)?;
-            a.merge(&b).map_err(value_error)?;
-            write(self.py, &a)
+            let answers = self
+                .answers
+                .iter()
+                .enumerate()
+                .map(|(i, bytes)| read::<ChunkResult<F::Stats>>(&format!("answer {i}"), bytes))
+                .collect::<PyResult<Vec<_>>>()?;
+            let merged = merge_in_tree_order(answers, ChunkResult::merge)
+                .map_err(value_error)?
+                .ok_or_else(|| PyValueError::new_err("no answers to merge"))?;
+            write(self.py, &merged)
         }
     }
-    on_family(&spec, dtype, Merge { py, left, right })
+    on_family(&spec, dtype, Merge { py, answers })
+}
+
+/// `items` joined as `(left+right)` in the order of the engine's merge tree: the shape a
+/// cluster's reduction must follow, for checking how one builds it.
+#[pyfunction]
+pub fn merge_order(items: Vec<String>) -> PyResult<String> {
+    let joined = merge_in_tree_order(items, |left: &mut String, right: &String| {
+        *left = format!("({left}+{right})");
+        Ok(())
+    })
+    .map_err(value_error)?;
+    Ok(joined.unwrap_or_default())
 }
 
 /// Fits data held in chunks elsewhere as `spec` says, computing in `dtype`: every pass's

@@ -25,6 +25,7 @@ fn _engine(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(fit::initialise, m)?)?;
     m.add_function(wrap_pyfunction!(chunked::chunk, m)?)?;
     m.add_function(wrap_pyfunction!(chunked::merge_chunks, m)?)?;
+    m.add_function(wrap_pyfunction!(chunked::merge_order, m)?)?;
     m.add_function(wrap_pyfunction!(chunked::fit_chunked, m)?)?;
     m.add_function(wrap_pyfunction!(chunked::score_chunked, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
