@@ -32,7 +32,12 @@ fn shade(p: f64) -> char {
 }
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let out_dir = std::path::PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| ".".into()));
+    let out_dir = std::path::PathBuf::from(
+        std::env::args()
+            .nth(1)
+            .unwrap_or_else(|| "target/figures".into()),
+    );
+    std::fs::create_dir_all(&out_dir)?;
     let prototypes = BernoulliMixtureGenerator::glyphs(&DIGITS_8X8)?;
     let generator = BernoulliMixtureGenerator::from_prototypes(prototypes.view(), 0.05, None, 1)?;
     let sample = generator.generate::<f64>(3000, 2)?;

@@ -23,7 +23,12 @@ fn main() -> ExitCode {
 }
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let out_dir = std::path::PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| ".".into()));
+    let out_dir = std::path::PathBuf::from(
+        std::env::args()
+            .nth(1)
+            .unwrap_or_else(|| "target/figures".into()),
+    );
+    std::fs::create_dir_all(&out_dir)?;
     let rates = [
         0.5, 5.0, 1.0, 20.0, //
         10.0, 0.2, 1.0, 2.0, //

@@ -4,7 +4,7 @@
 //!
 //! Run with `cargo run --release --example lesson [OUT_DIR]`: the two pictures, `gmm_fit.png`
 //! (the learnt density over the data) and `gmm_samples.png` (over the samples), are written to
-//! OUT_DIR (default: the current directory).
+//! OUT_DIR (default: `target/figures`, which git ignores).
 
 use mixture::core::rand::SeedableRng;
 use mixture::core::rand::rngs::ChaCha8Rng;
@@ -25,7 +25,12 @@ fn main() -> ExitCode {
 }
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let out_dir = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| ".".into()));
+    let out_dir = PathBuf::from(
+        std::env::args()
+            .nth(1)
+            .unwrap_or_else(|| "target/figures".into()),
+    );
+    std::fs::create_dir_all(&out_dir)?;
     let start = std::time::Instant::now();
     // The "latent codes": 200 points from each of three unobserved Gaussians, shuffled.
     let blobs = mixture::datagen::lesson_blobs::<f64>(200, 69)?;
