@@ -50,6 +50,8 @@ class Model:
     @staticmethod
     def exponential(weights: np.ndarray, rates: np.ndarray, dtype: str) -> "Model": ...
 
+FAMILIES: List[str]
+
 def fit(
     x: np.ndarray, spec: Dict[str, Any], sample_weight: Optional[np.ndarray] = None,
     start: Optional[Model] = None, observer: Optional[_Observer] = None,

@@ -1,6 +1,8 @@
 import numpy as np
 import pytest
 
+from mixture_em import BernoulliMixture, ExponentialMixture, GaussianMixture
+
 
 def blobs(n_per=200, d=2, k=3, seed=0, dtype=np.float64):
     """k well-separated Gaussian blobs, shuffled."""
@@ -13,3 +15,23 @@ def blobs(n_per=200, d=2, k=3, seed=0, dtype=np.float64):
 @pytest.fixture
 def X():
     return blobs()
+
+
+def binary(**kw):
+    """Binary codes: blobs thresholded at 0."""
+    return (blobs(**kw) > 0).astype(np.float64)
+
+
+def positive(**kw):
+    """Non-negative features: blobs' absolute values."""
+    return np.abs(blobs(**kw))
+
+
+# Every family: its name in the engine's registry, its estimator class and data of its domain
+# (a function taking blobs' keywords). Tests that hold for every family go through this list;
+# test_family_settings checks that it names every family the engine registers.
+FAMILIES = [
+    ("gaussian", GaussianMixture, blobs),
+    ("bernoulli", BernoulliMixture, binary),
+    ("exponential", ExponentialMixture, positive),
+]

@@ -6,7 +6,7 @@ import pytest
 
 from mixture_em import BernoulliMixture, ExponentialMixture, GaussianMixture, _engine
 
-from conftest import blobs
+from conftest import FAMILIES, blobs
 
 
 def _mean_variance(X):
@@ -64,3 +64,10 @@ def test_bic_and_aic_come_from_the_engine(X):
         assert bic == pytest.approx(est.bic(data), rel=1e-12)
         assert aic == pytest.approx(est.aic(data), rel=1e-12)
         assert bic == pytest.approx(-2 * ll + p * np.log(len(data)), rel=1e-12)
+
+
+def test_the_tests_list_of_families_is_the_engines():
+    assert [name for name, _, _ in FAMILIES] == list(_engine.FAMILIES)
+    for name, cls, data in FAMILIES:
+        assert cls._family == name
+        assert cls(2, random_state=0).fit(data()).model_.family == name

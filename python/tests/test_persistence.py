@@ -9,15 +9,12 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
-from mixture_em import BernoulliMixture, ExponentialMixture, GaussianMixture, Model
+from mixture_em import GaussianMixture, Model
 
-from conftest import blobs
+from conftest import FAMILIES, blobs
 
-ESTIMATORS = [
-    (GaussianMixture(3, covariance_type="full", random_state=0), lambda: blobs()),
+ESTIMATORS = [(cls(3, random_state=0), lambda data=data: data(d=4)) for _, cls, data in FAMILIES] + [
     (GaussianMixture(3, covariance_type="diag", random_state=0), lambda: blobs().astype(np.float32)),
-    (BernoulliMixture(3, random_state=0), lambda: (blobs(d=6) > 0).astype(float)),
-    (ExponentialMixture(3, random_state=0), lambda: np.abs(blobs(d=3))),
 ]
 
 

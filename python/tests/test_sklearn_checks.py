@@ -2,11 +2,11 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from mixture_em import BernoulliMixture, ExponentialMixture, GaussianMixture
+from conftest import FAMILIES
 
 
 @parametrize_with_checks(
-    [GaussianMixture(), BernoulliMixture(), ExponentialMixture()],
+    [cls() for _, cls, _ in FAMILIES],
 )
 def test_sklearn_compatible(estimator, check):
     check(estimator)

@@ -20,6 +20,7 @@ use pyo3::prelude::*;
 fn _engine(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<model::Model>()?;
     m.add_class::<fit::Online>()?;
+    m.add("FAMILIES", mixture::registry::AnyFamily::NAMES.to_vec())?;
     m.add_function(wrap_pyfunction!(fit::fit, m)?)?;
     m.add_function(wrap_pyfunction!(fit::information_criteria, m)?)?;
     m.add_function(wrap_pyfunction!(fit::initialise, m)?)?;
