@@ -264,10 +264,7 @@ impl AnyFamily {
         })?;
         let (family, keys) = (entry.name, (entry.keys)());
         if let Some(key) = settings.keys().find(|k| !keys.contains(&k.as_str())) {
-            let owners: Vec<_> = Self::NAMES
-                .into_iter()
-                .filter(|&n| Self::settings_keys(n).contains(&key.as_str()))
-                .collect();
+            let owners = Self::families_with(key);
             let key: String = key.chars().take(40).collect();
             return Err(if owners.is_empty() {
                 SettingsError::Unknown {
@@ -380,6 +377,14 @@ impl AnyFamily {
         map.insert("family".into(), self.name().into());
         map.extend(self.settings());
         map
+    }
+
+    /// The families whose settings have the key `key`.
+    pub fn families_with(key: &str) -> Vec<&'static str> {
+        Self::NAMES
+            .into_iter()
+            .filter(|&n| Self::settings_keys(n).contains(&key))
+            .collect()
     }
 
     /// The keys of the settings of the family named `name` (empty for an unknown name).

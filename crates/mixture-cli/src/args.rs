@@ -136,7 +136,7 @@ fn covariance_names() -> clap::builder::PossibleValuesParser {
 /// The families' own settings, as flags. Each flag is a key of a family's settings (`--reg-covar`
 /// is `reg_covar`): the registry checks that the family has it, so a flag of another family is
 /// refused with a message naming the family it applies to.
-#[derive(Debug, Args, Default)]
+#[derive(Debug, Args, Default, serde::Serialize)]
 pub struct FamilyFlags {
     /// Added to every covariance's diagonal (gaussian; default 1e-6, absolute).
     #[arg(
@@ -144,38 +144,32 @@ pub struct FamilyFlags {
         allow_negative_numbers = true,
         conflicts_with = "relative_reg_covar"
     )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reg_covar: Option<f64>,
     /// Instead of --reg-covar: this factor times the data's mean variance, so the fit does
     /// not depend on the data's units (gaussian).
     #[arg(long, allow_negative_numbers = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub relative_reg_covar: Option<f64>,
     /// Beta(A, B) prior on every probability, as A,B: A − 1 pseudo-ones and B − 1 pseudo-zeros
     /// per component (bernoulli; default 1,1: none; 2,2 is Laplace smoothing).
     #[arg(long, allow_negative_numbers = true, value_parser = parse_prior)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub prior: Option<(f64, f64)>,
     /// Floor on every component's per-feature mean, in data units (exponential; default
     /// 1e-10).
     #[arg(long, allow_negative_numbers = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_mean: Option<f64>,
 }
 
 impl FamilyFlags {
-    /// The given flags as settings keys and values (the registry's form).
+    /// The given flags as settings keys and values (the registry's form: the fields' names).
     pub fn settings(&self) -> serde_json::Map<String, serde_json::Value> {
-        let mut map = serde_json::Map::new();
-        let mut put = |key: &str, value: Option<serde_json::Value>| {
-            if let Some(v) = value {
-                map.insert(key.into(), v);
-            }
-        };
-        put("reg_covar", self.reg_covar.map(Into::into));
-        put(
-            "relative_reg_covar",
-            self.relative_reg_covar.map(Into::into),
-        );
-        put("prior", self.prior.map(|(a, b)| serde_json::json!([a, b])));
-        put("min_mean", self.min_mean.map(Into::into));
-        map
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::Object(map)) => map,
+            _ => serde_json::Map::new(),
+        }
     }
 }
 

@@ -22,18 +22,19 @@ pub(crate) fn settings_flag(key: &str) -> String {
     format!("--{}", key.replace('_', "-"))
 }
 
+/// "--prior applies to the bernoulli family only (--family is gaussian)".
+fn other_family(key: &str, family: &str) -> String {
+    format!(
+        "{} applies to the {} family only (--family is {family})",
+        settings_flag(key),
+        AnyFamily::families_with(key).join(" or ")
+    )
+}
+
 /// A registry error in the command's words: settings named by their flags.
 fn settings_error(e: SettingsError) -> CliError {
     CliError::input(match e {
-        SettingsError::OtherFamily {
-            key,
-            family,
-            owners,
-        } => format!(
-            "{} applies to the {} family only (--family is {family})",
-            settings_flag(&key),
-            owners.join(" or ")
-        ),
+        SettingsError::OtherFamily { key, family, .. } => other_family(&key, family),
         SettingsError::StartDisagrees { key, start, given } => format!(
             "the initial model's {key} is {start} but {} is {given}",
             settings_flag(&key)
@@ -104,16 +105,7 @@ pub(crate) fn structures(
             .iter()
             .any(|f| AnyFamily::settings_keys(f).contains(&k.as_str()))
     }) {
-        let owners: Vec<_> = AnyFamily::NAMES
-            .into_iter()
-            .filter(|n| AnyFamily::settings_keys(n).contains(&key.as_str()))
-            .collect();
-        return Err(CliError::input(format!(
-            "{} applies to the {} family only (--family is {})",
-            settings_flag(key),
-            owners.join(" or "),
-            families.join(",")
-        )));
+        return Err(CliError::input(other_family(key, &families.join(","))));
     }
     Ok(out)
 }

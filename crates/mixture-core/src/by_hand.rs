@@ -126,7 +126,7 @@ impl<F> Estimator<F> {
         <F::Components as Components<T>>::check_domain(block.rows())?;
         let mut stats = self.empty_statistics(model);
         accumulate_block(
-            &self.family,
+            self.family(),
             Source::Model(model),
             block,
             first_row,
@@ -144,7 +144,7 @@ impl<F> Estimator<F> {
         F: Family<T>,
     {
         Statistics::new(
-            self.family
+            self.family()
                 .new_stats(model.n_components(), model.n_features()),
         )
     }
@@ -161,15 +161,15 @@ impl<F> Estimator<F> {
         T: Scalar,
         F: Family<T>,
     {
-        self.family.check_options()?;
-        if !self.options.held.is_empty() {
+        self.family().check_options()?;
+        if !self.options().held.is_empty() {
             return Err(MixtureError::InvalidOption {
                 name: "held",
-                value: self.options.held.to_string(),
+                value: self.options().held.to_string(),
                 expected: "needs the current model: call m_step_holding",
             });
         }
-        m_step(&self.family, stats, self.options.on_degenerate)
+        m_step(self.family(), stats, self.options().on_degenerate)
     }
 
     /// The M-step keeping the held parameter groups ([`Estimator::hold`]) at `current`'s
@@ -190,13 +190,13 @@ impl<F> Estimator<F> {
         self.check_options::<T>()?;
         self.check_held(Some(&Start::from(current)))?;
         m_step_checked(
-            &self.family,
+            self.family(),
             stats,
-            self.options.on_degenerate,
+            self.options().on_degenerate,
             None,
             Some(Hold {
                 current,
-                held: self.options.held,
+                held: self.options().held,
             }),
         )
     }

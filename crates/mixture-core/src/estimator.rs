@@ -26,9 +26,9 @@ use crate::validate::{check_data, check_n_components};
 /// The family crates provide `F`; see `mixture_gauss` for a runnable example.
 #[derive(Debug, Clone)]
 pub struct Estimator<F> {
-    pub(crate) family: F,
+    family: F,
     n_components: usize,
-    pub(crate) options: EmOptions,
+    options: EmOptions,
 }
 
 impl<F> Estimator<F> {
