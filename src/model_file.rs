@@ -219,10 +219,6 @@ pub fn from_json(bytes: &[u8]) -> Result<ModelFile, ModelFileError> {
         .and_then(|f| f.as_str())
         .unwrap_or("(missing)")
         .to_string();
-    if family == "gaussian" && !object.contains_key("covariance") {
-        // Version 1 readers took a Gaussian without a covariance type as full.
-        object.insert("covariance".into(), "full".into());
-    }
     let precision = object
         .get("precision")
         .and_then(|p| p.as_str())

@@ -24,12 +24,10 @@
 //! # Ok::<(), mixture::core::MixtureError>(())
 //! ```
 
-use crate::core::faer::{MatRef, Side};
 use crate::core::{
     Components, Data, EmOptions, Estimator, FitReport, Mixture, MixtureError, Scalar,
     information_criteria,
 };
-use crate::gauss::Gaussian;
 use crate::registry::{AnyFamily, AnyMixture, FamilyTask, RegisteredFamily};
 
 /// What is fitted in a cell besides K: a family with its settings (a Gaussian's covariance
@@ -212,29 +210,13 @@ pub fn select<'a, T: Scalar>(
         structure.check_options()?;
     }
     let mut cells = Vec::with_capacity(grid.components.len() * grid.structures.len());
-    // The data's own smallest variance, once per absolute Gaussian regularisation.
-    let mut floors: Vec<(f64, Option<Floor>)> = Vec::new();
     for &structure in &grid.structures {
-        let floor = match structure {
-            AnyFamily::Gaussian(g) if !g.is_reg_covar_relative() => {
-                let reg = g.reg_covar();
-                match floors.iter().find(|(r, _)| *r == reg) {
-                    Some(&(_, floor)) => floor,
-                    None => {
-                        let floor = Floor::of(data, reg);
-                        floors.push((reg, floor));
-                        floor
-                    }
-                }
-            }
-            _ => None,
-        };
         for &k in &grid.components {
             let outcome = structure.run(FitCell {
                 k,
                 options,
                 data,
-                floor,
+                structure,
             });
             cells.push(Cell {
                 n_components: k,
@@ -251,7 +233,7 @@ struct FitCell<'o, 'd, T> {
     k: usize,
     options: &'o EmOptions,
     data: Data<'d, T>,
-    floor: Option<Floor>,
+    structure: Structure,
 }
 
 impl<T: Scalar> FamilyTask<T> for FitCell<'_, '_, T> {
@@ -262,7 +244,7 @@ impl<T: Scalar> FamilyTask<T> for FitCell<'_, '_, T> {
             k,
             options,
             data,
-            floor,
+            structure,
         } = self;
         let fitted = Estimator::new(family, k)
             .with_options(options.clone())
@@ -273,7 +255,7 @@ impl<T: Scalar> FamilyTask<T> for FitCell<'_, '_, T> {
         let (bic, aic) = information_criteria(ll, p, report.weight_total);
         let entropy = responsibility_entropy(&mixture, data)?;
         let model = AnyMixture::from(mixture);
-        let suspect = suspects(&model, &report, floor);
+        let suspect = suspect_components(&model, &structure, &report, data);
         Ok(Scores {
             log_likelihood: ll,
             n_parameters: p,
@@ -312,68 +294,19 @@ fn responsibility_entropy<T: Scalar, C: Components<T>>(
     Ok(total)
 }
 
-/// The components of a fitted `model` that the data do not support:
+/// The components of a fitted `model` (fitted with `family` on `data`) that the data do not
+/// support:
 ///
 /// - those of the fit's report ([`FitReport::suspect`]): fewer effective rows than their
 ///   parameters need (D + 1 for a full covariance, 2 for a diagonal or spherical one, 1
 ///   otherwise);
-/// - for Gaussians, a covariance whose smallest eigenvalue is within a factor of 10 of
-///   `reg_covar` (when given) while the data's own covariance has none below 1000 × `reg_covar`:
-///   a component sitting on (nearly) coincident rows, held up only by the regularisation.
+/// - those the family finds unsupported ([`AnyMixture::unsupported`]: a Gaussian covariance
+///   held up by an absolute `reg_covar` only).
 pub fn suspect_components<T: Scalar>(
     model: &AnyMixture<T>,
+    family: &AnyFamily,
     report: &FitReport,
     data: Data<'_, T>,
-    reg_covar: Option<f64>,
-) -> Vec<Suspect> {
-    let floor = reg_covar.and_then(|reg| Floor::of(data, reg));
-    suspects(model, report, floor)
-}
-
-/// `reg_covar`, and the smallest eigenvalue of the data's covariance when it is far above it
-/// (otherwise the data themselves sit at the floor and no component is suspected of it).
-#[derive(Debug, Clone, Copy)]
-struct Floor {
-    reg_covar: f64,
-    data_smallest: f64,
-}
-
-impl Floor {
-    fn of<T: Scalar>(data: Data<'_, T>, reg_covar: f64) -> Option<Self> {
-        if reg_covar.is_nan() || reg_covar <= 0.0 {
-            return None;
-        }
-        // The data's covariance is a one-component full Gaussian's, from the engine's moments.
-        let whole = Estimator::new(Gaussian::full().with_reg_covar(0.0), 1)
-            .max_iter(0)
-            .fit(data)
-            .ok()?
-            .mixture;
-        let cov: Vec<f64> = whole
-            .components()
-            .covariance(0)
-            .iter()
-            .map(|v| v.as_f64())
-            .collect();
-        let data_smallest = smallest_eigenvalue(&cov, whole.n_features());
-        (data_smallest > 1000.0 * reg_covar).then_some(Self {
-            reg_covar,
-            data_smallest,
-        })
-    }
-}
-
-fn smallest_eigenvalue(cov: &[f64], d: usize) -> f64 {
-    MatRef::from_row_major_slice(cov, d, d)
-        .self_adjoint_eigenvalues(Side::Lower)
-        .map_or(f64::NAN, |e| e.first().copied().unwrap_or(f64::NAN))
-}
-
-/// The report's suspect components, and the Gaussian ones at the `floor`.
-fn suspects<T: Scalar>(
-    model: &AnyMixture<T>,
-    report: &FitReport,
-    floor: Option<Floor>,
 ) -> Vec<Suspect> {
     let mut out: Vec<Suspect> = report
         .suspect
@@ -387,31 +320,13 @@ fn suspects<T: Scalar>(
             ),
         })
         .collect();
-    let (AnyMixture::Gaussian(m), Some(floor)) = (model, floor) else {
-        return out;
-    };
-    let Floor {
-        reg_covar: reg,
-        data_smallest,
-    } = floor;
-    for c in 0..m.n_components() {
-        if out.iter().any(|s| s.component == c) {
-            continue;
-        }
-        let cov: Vec<f64> = m
-            .components()
-            .covariance(c)
-            .iter()
-            .map(|v| v.as_f64())
-            .collect();
-        let lowest = smallest_eigenvalue(&cov, m.n_features());
-        if lowest <= 10.0 * reg {
+    let weights = model.weights();
+    for u in model.unsupported(family, data) {
+        if out.iter().all(|s| s.component != u.component) {
             out.push(Suspect {
-                component: c,
-                effective_rows: m.weights()[c] * report.weight_total,
-                reason: format!(
-                    "covariance eigenvalue {lowest:.3e} at the reg_covar floor ({reg:e}) while the data's smallest is {data_smallest:.3e}"
-                ),
+                component: u.component,
+                effective_rows: weights[u.component] * report.weight_total,
+                reason: u.reason,
             });
         }
     }

@@ -1,7 +1,7 @@
 """Finite mixture models fitted by expectation-maximisation in Rust.
 
-- ``mixture_em.GaussianMixture``, ``BernoulliMixture``, ``ExponentialMixture``: scikit-learn
-  estimators (scikit-learn 1.9's parameters, methods and fitted attributes);
+- ``mixture_em.GaussianMixture``, ``BernoulliMixture``, ...: a scikit-learn estimator per family
+  of the engine (scikit-learn 1.9's parameters, methods and fitted attributes);
 - ``mixture_em.ngclearn``: ngc-learn's ``GaussianMixture``, ``BernoulliMixture`` and
   ``ExponentialMixture``, so that ngc-learn's lesson runs with one import changed;
 - ``mixture_em.density_figure``: the lesson's figure (negative log-likelihood contours over data
@@ -16,13 +16,15 @@ a copy; the GIL is released while the engine works. Every error of the engine is
 from typing import Any
 
 from ._config import get_num_threads, num_threads, set_num_threads
+from ._engine import FAMILIES as _FAMILIES
 from ._engine import Model, __version__
 from .figures import density_figure
 
+# One estimator per family of the engine: ``gaussian`` is ``GaussianMixture``.
+_ESTIMATORS = tuple(f"{family.capitalize()}Mixture" for family in _FAMILIES)
+
 __all__ = [
-    "GaussianMixture",
-    "BernoulliMixture",
-    "ExponentialMixture",
+    *_ESTIMATORS,
     "Model",
     "density_figure",
     "get_num_threads",
@@ -30,8 +32,6 @@ __all__ = [
     "set_num_threads",
     "__version__",
 ]
-
-_ESTIMATORS = ("GaussianMixture", "BernoulliMixture", "ExponentialMixture")
 
 
 def __getattr__(name: str) -> Any:

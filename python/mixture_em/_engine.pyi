@@ -42,13 +42,9 @@ class Model:
         dims: Tuple[int, int] = (0, 1), title: Optional[str] = None,
     ) -> bytes: ...
     @staticmethod
-    def gaussian(
-        weights: np.ndarray, means: np.ndarray, covariances: np.ndarray, covariance_type: str, dtype: str
+    def from_parameters(
+        family: Dict[str, Any], weights: List[float], arrays: Dict[str, np.ndarray], dtype: str
     ) -> "Model": ...
-    @staticmethod
-    def bernoulli(weights: np.ndarray, probabilities: np.ndarray, dtype: str) -> "Model": ...
-    @staticmethod
-    def exponential(weights: np.ndarray, rates: np.ndarray, dtype: str) -> "Model": ...
 
 FAMILIES: List[str]
 

@@ -23,6 +23,8 @@ from . import _engine
 from ._arrays import as_engine_array, as_weights, seed_from
 from ._config import get_num_threads
 
+__all__ = ["GaussianMixture", "BernoulliMixture", "ExponentialMixture"]
+
 _INIT_PARAMS = ("kmeans", "k-means++", "random_from_data", "random")
 
 
@@ -93,6 +95,8 @@ class _BaseMixture(DensityMixin, BaseEstimator):
     """What the three estimators share: fitting through the engine, using the fitted model."""
 
     _family = ""
+    # Whether ``_to_domain`` changes values (not only checks them): Dask applies it per chunk.
+    _transforms_data = False
 
     # --- what each family says -------------------------------------------------------------
 
@@ -110,6 +114,12 @@ class _BaseMixture(DensityMixin, BaseEstimator):
 
     def _set_parameters(self, p: Dict[str, Any]) -> None:
         raise NotImplementedError
+
+    def _model_from(self, weights: Any, arrays: Dict[str, Any], dtype: str) -> _engine.Model:
+        """The family's model from its weights and parameter arrays (the engine's names)."""
+        family = {"family": self._family, **self._family_spec()}
+        arrays = {name: np.ascontiguousarray(a, dtype=np.float64) for name, a in arrays.items()}
+        return _engine.Model.from_parameters(family, list(np.asarray(weights, dtype=np.float64)), arrays, dtype)
 
     # --- scikit-learn's machinery ----------------------------------------------------------
 
@@ -522,13 +532,7 @@ class GaussianMixture(_BaseMixture):
             covariances = identity[self.covariance_type]
         else:
             covariances = self._covariances_from_precisions()
-        return _engine.Model.gaussian(
-            np.asarray(weights, dtype=np.float64),
-            np.ascontiguousarray(means, dtype=np.float64),
-            np.ascontiguousarray(covariances, dtype=np.float64),
-            self.covariance_type,
-            dtype,
-        )
+        return self._model_from(weights, {"means": means, "covariances": covariances}, dtype)
 
     def _set_parameters(self, p: Dict[str, Any]) -> None:
         self.covariances_ = p["covariances"]
@@ -584,6 +588,7 @@ class BernoulliMixture(_BaseMixture):
     """
 
     _family = "bernoulli"
+    _transforms_data = True
 
     def __init__(
         self,
@@ -643,9 +648,7 @@ class BernoulliMixture(_BaseMixture):
         k, d = int(self.n_components), int(self.n_features_in_)
         weights = _uniform(k) if self.weights_init is None else _check_weights(self.weights_init, k)
         means = np.full((k, d), 0.5) if self.means_init is None else self.means_init
-        return _engine.Model.bernoulli(
-            np.asarray(weights, dtype=np.float64), _as_f64(means, "means_init", (k, d)), dtype
-        )
+        return self._model_from(weights, {"probabilities": _as_f64(means, "means_init", (k, d))}, dtype)
 
     def _set_parameters(self, p: Dict[str, Any]) -> None:
         self.means_ = p["probabilities"]
@@ -740,9 +743,7 @@ class ExponentialMixture(_BaseMixture):
         k, d = int(self.n_components), int(self.n_features_in_)
         weights = _uniform(k) if self.weights_init is None else _check_weights(self.weights_init, k)
         rates = np.ones((k, d)) if self.means_init is None else self._rates(self.means_init)
-        return _engine.Model.exponential(
-            np.asarray(weights, dtype=np.float64), np.ascontiguousarray(rates, dtype=np.float64), dtype
-        )
+        return self._model_from(weights, {"rates": rates}, dtype)
 
     def _set_parameters(self, p: Dict[str, Any]) -> None:
         self.rates_ = p["rates"]

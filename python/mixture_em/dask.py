@@ -1,6 +1,6 @@
-"""Mixtures fitted on a Dask cluster: ``GaussianMixture``, ``BernoulliMixture`` and
-``ExponentialMixture`` with the parameters, methods and fitted attributes of
-``mixture_em``'s classes, for data in a ``dask.array`` whose row chunks stay where they are.
+"""Mixtures fitted on a Dask cluster: every estimator of ``mixture_em`` (``GaussianMixture``,
+``BernoulliMixture``, ...) under the same name, with the same parameters, methods and fitted
+attributes, for data in a ``dask.array`` whose row chunks stay where they are.
 
 ``fit`` persists the data (and weights), then runs the engine's fit here, on the client: each
 pass over the data is one request (the current model, as bytes, shipped once per pass), each
@@ -19,6 +19,21 @@ only). A worker lost during a fit costs its chunks' recomputation, not a differe
 estimator is made.
 
 Any Dask scheduler works; with ``distributed``, the default client's cluster runs the chunks.
+Bernoulli's ``binarize`` applies to every chunk; values outside a family's domain are refused by
+the workers, naming their row.
+
+Examples
+--------
+>>> import dask.array as da
+>>> import numpy as np
+>>> from mixture_em.dask import GaussianMixture
+>>> rng = np.random.default_rng(0)
+>>> X = da.from_array(np.vstack([rng.normal(0, 1, (500, 2)), rng.normal(8, 1, (500, 2))]), chunks=(250, 2))
+>>> gm = GaussianMixture(n_components=2, random_state=0).fit(X)
+>>> np.sort(gm.means_[:, 0]).round().astype(int)
+array([0, 8])
+>>> gm.predict(X).chunks
+((250, 250, 250, 250),)
 """
 
 import itertools
@@ -34,7 +49,7 @@ from . import _engine
 from . import _sklearn
 from ._arrays import as_engine_array
 
-__all__ = ["GaussianMixture", "BernoulliMixture", "ExponentialMixture"]
+__all__ = list(_sklearn.__all__)
 
 
 # --- what runs on the workers ------------------------------------------------------------------
@@ -195,8 +210,11 @@ class _DaskMixture:
     _model: _engine.Model
 
     def _dask_domain(self, X: da.Array) -> da.Array:
-        """``X`` as the family takes it (the in-memory ``_to_domain`` of each chunk, where it
-        transforms; the engine checks the domain itself, naming the row)."""
+        """``X`` as the family takes it: the in-memory ``_to_domain`` of each chunk where it
+        transforms (``_transforms_data``: Bernoulli's ``binarize``); where it only checks, the
+        engine checks the domain itself, naming the row."""
+        if self._transforms_data:  # type: ignore[attr-defined]
+            return X.map_blocks(self._to_domain, dtype=X.dtype)  # type: ignore[attr-defined]
         return X
 
     def _dask_X(self, X: Any, reset: bool) -> da.Array:
@@ -324,33 +342,15 @@ class _DaskMixture:
         return _engine.information_criteria(ll, self._fitted().n_parameters, n)[1]
 
 
-class GaussianMixture(_DaskMixture, _sklearn.GaussianMixture):
-    """``mixture_em.GaussianMixture`` on a Dask cluster: the same parameters, methods and
-    fitted attributes, for data in a ``dask.array`` (see the module's documentation).
-
-    Examples
-    --------
-    >>> import dask.array as da
-    >>> import numpy as np
-    >>> from mixture_em.dask import GaussianMixture
-    >>> rng = np.random.default_rng(0)
-    >>> X = da.from_array(np.vstack([rng.normal(0, 1, (500, 2)), rng.normal(8, 1, (500, 2))]), chunks=(250, 2))
-    >>> gm = GaussianMixture(n_components=2, random_state=0).fit(X)
-    >>> np.sort(gm.means_[:, 0]).round().astype(int)
-    array([0, 8])
-    >>> gm.predict(X).chunks
-    ((250, 250, 250, 250),)
-    """
+def _on_dask(cls: type) -> type:
+    """``cls`` (a ``mixture_em`` estimator) on a Dask cluster."""
+    doc = (
+        f"``mixture_em.{cls.__name__}`` on a Dask cluster: the same parameters, methods and "
+        "fitted attributes, for data in a ``dask.array`` (see the module's documentation)."
+    )
+    return type(cls.__name__, (_DaskMixture, cls), {"__doc__": doc, "__module__": __name__})
 
 
-class BernoulliMixture(_DaskMixture, _sklearn.BernoulliMixture):
-    """``mixture_em.BernoulliMixture`` on a Dask cluster (see the module's documentation);
-    ``binarize`` applies to every chunk."""
-
-    def _dask_domain(self, X: da.Array) -> da.Array:
-        return X.map_blocks(self._to_domain, dtype=X.dtype)
-
-
-class ExponentialMixture(_DaskMixture, _sklearn.ExponentialMixture):
-    """``mixture_em.ExponentialMixture`` on a Dask cluster (see the module's documentation);
-    negative values are refused by the workers, naming their row."""
+# One Dask class per in-memory estimator, whatever the family.
+for _name in _sklearn.__all__:
+    globals()[_name] = _on_dask(getattr(_sklearn, _name))

@@ -178,9 +178,8 @@ class GaussianMixture(_Mixture):
     @property
     def Sigma(self) -> List[np.ndarray]:
         """The covariances, one D×D matrix per component."""
-        p = self._fitted().parameters()
-        c = p["covariances"]
-        return [np.diag(v) for v in c] if p["covariance_type"] == "diag" else list(c)
+        c = self._fitted().parameters()["covariances"]
+        return [np.diag(v) for v in c] if c.ndim == 2 else list(c)
 
 
 class BernoulliMixture(_Mixture):

@@ -242,3 +242,4 @@ def test_a_chunk_that_kills_every_worker_trying_it_is_named(client):
     assert (first, last) == (100 * a, min(100 * b + 99, len(X) - 1))
     assert "allowed-failures" in str(error.value)
     client.wait_for_workers(2, timeout=60)
+

@@ -71,3 +71,26 @@ def test_the_tests_list_of_families_is_the_engines():
     for name, cls, data in FAMILIES:
         assert cls._family == name
         assert cls(2, random_state=0).fit(data()).model_.family == name
+
+
+@pytest.mark.parametrize("name, Estimator, data", FAMILIES)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_every_family_rebuilds_from_its_parameter_arrays(name, Estimator, data, dtype):
+    X = data(seed=4, dtype=dtype)
+    est = Estimator(2, random_state=0).fit(X)
+    model = est.model_
+    p = model.parameters()
+    own = {k: np.asarray(v, np.float64) for k, v in p.items() if k not in ("weights", "precision_factors")}
+    family = {"family": name, **est._family_spec()}
+    back = _engine.Model.from_parameters(family, list(p["weights"]), own, model.dtype)
+    assert back.dtype == model.dtype
+    Xe = np.ascontiguousarray(X, dtype=model.dtype)
+    np.testing.assert_array_equal(back.score_samples(Xe), model.score_samples(Xe))
+    for key, value in back.parameters().items():
+        np.testing.assert_array_equal(value, p[key], err_msg=key)
+    # An array the family needs, missing, is named.
+    wanted = [k for k in own if k != "means"] or ["means"]
+    with pytest.raises(ValueError, match=f"{name} mixture needs its {wanted[0]}"):
+        _engine.Model.from_parameters(
+            family, list(p["weights"]), {k: v for k, v in own.items() if k != wanted[0]}, model.dtype
+        )

@@ -42,7 +42,7 @@ def test_figure_errors_name_the_problem(tmp_path):
         mixture_em.density_figure(gm, X, dims=(0, 0))
     bits = (X > 0).astype(float)
     bern = mixture_em.BernoulliMixture(2, random_state=0).fit(bits)
-    with pytest.raises(ValueError, match="Gaussian"):
+    with pytest.raises(ValueError, match="bernoulli models are drawn as prototype images of their probabilities"):
         mixture_em.density_figure(bern, bits)
     # A write that fails leaves nothing behind and keeps what was there.
     target = tmp_path / "keep.png"

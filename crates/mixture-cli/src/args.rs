@@ -5,7 +5,6 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use mixture::registry::AnyFamily;
 use mixture_core::{Choice, DegeneratePolicy, Init, SpuriousPolicy, StopRule};
-use mixture_gauss::CovarianceType;
 use std::path::{Path, PathBuf};
 
 /// Fit finite mixture models by expectation-maximisation and use them: score, predict,
@@ -31,7 +30,7 @@ pub enum Command {
     /// Draw samples from a saved model.
     Sample(SampleArgs),
     /// Draw a saved model over data: density contours (Gaussian), prototypes (Bernoulli),
-    /// histograms (exponential).
+    /// histograms (exponential): the picture its family asks for.
     Plot(PlotArgs),
     /// Write synthetic data with known truth.
     Generate(GenerateArgs),
@@ -130,7 +129,7 @@ fn family_names() -> clap::builder::PossibleValuesParser {
 
 /// The Gaussian covariance types' names, for `--covariance`.
 fn covariance_names() -> clap::builder::PossibleValuesParser {
-    clap::builder::PossibleValuesParser::new(CovarianceType::ALL.map(|c| c.name()))
+    clap::builder::PossibleValuesParser::new(AnyFamily::covariance_names())
 }
 
 /// The families' own settings, as flags. Each flag is a key of a family's settings (`--reg-covar`

@@ -7,11 +7,11 @@ use crate::args::{FamilyFlags, FitArgs, PlotArgs};
 use crate::error::CliError;
 use crate::files::Value;
 use mixture::model_file::AnyMixture;
-use mixture::registry::{AnyFamily, SettingsError};
+use mixture::registry::{AnyFamily, Picture, SettingsError};
 use mixture::select::Structure;
+use mixture::with_mixture;
 use mixture_core::rand::{SeedableRng, rngs::ChaCha8Rng};
-use mixture_core::{Rows, Scalar};
-use mixture_gauss::CovarianceType;
+use mixture_core::{Components, Mixture, Rows, Scalar};
 use mixture_plot::{
     DensityOptions, Figure, fit_figure, histogram_figure, prototype_figure, samples_figure,
 };
@@ -82,7 +82,10 @@ pub(crate) fn structures(
             .collect();
         let mut variants = vec![own.clone()];
         if keys.contains(&"covariance") {
-            let all = CovarianceType::ALL.map(|c| c.name().to_string());
+            let all: Vec<String> = AnyFamily::covariance_names()
+                .iter()
+                .map(|c| c.to_string())
+                .collect();
             variants = covariances
                 .unwrap_or(&all)
                 .iter()
@@ -110,79 +113,83 @@ pub(crate) fn structures(
     Ok(out)
 }
 
-/// `plot`'s figures of `model` over the rows `x`: the picture, and with `--samples` the
-/// samples' picture. Gaussian models of two or more features draw density contours (of the
-/// two `--dims`), one feature its histogram; Bernoulli models their prototypes as images
-/// (`--shape`); exponential models per-feature histograms (of the first 16).
+/// `plot`'s figures of `model` over the rows `x`: the picture its family asks for
+/// ([`AnyMixture::picture`]), and with `--samples` the samples' picture. Density contours of
+/// the two `--dims` for models of two or more features (one feature: its histogram);
+/// prototypes as images (`--shape`); per-feature histograms (of the first 16).
 pub(crate) fn figures<T: Value>(
     model: &AnyMixture<T>,
     x: Rows<'_, T>,
     a: &PlotArgs,
 ) -> Result<(Figure, Option<Figure>), CliError> {
-    let no_samples = |which: &str| -> Result<(), CliError> {
-        match a.samples {
-            Some(_) => Err(CliError::input(format!(
-                "--samples draws density contours: {which} only"
-            ))),
-            None => Ok(()),
-        }
+    let picture = match model.picture() {
+        Picture::Density if model.n_features() == 1 => Picture::Marginals,
+        p => p,
     };
-    match model {
-        AnyMixture::Gaussian(m) if m.n_features() == 1 => {
-            no_samples("models of two or more features")?;
-            let title = "Data and fitted Gaussian mixture";
-            Ok((histogram_figure(m, x, 50, title)?, None))
+    if a.samples.is_some() && picture != Picture::Density {
+        return Err(CliError::input(format!(
+            "--samples draws density contours, which {} models of {} feature(s) do not have",
+            model.family(),
+            model.n_features()
+        )));
+    }
+    let title = format!("Data and fitted {} mixture", model.family());
+    match picture {
+        Picture::Density => with_mixture!(model, m => density_figures(m, x, a)),
+        Picture::Prototypes(name) => {
+            let arrays = model.parameter_arrays();
+            let values = arrays
+                .iter()
+                .find(|p| p.name == name)
+                .map(|p| p.values.as_slice())
+                .unwrap_or_default();
+            let d = model.n_features();
+            let shape = parse_shape(a.shape.as_deref(), d)?;
+            let title = format!("{} prototypes ({name})", model.family());
+            let figure = prototype_figure(Rows::new(values, d)?, model.weights(), shape, &title)?;
+            Ok((figure, None))
         }
-        AnyMixture::Gaussian(m) => {
-            let dims = match a.dims[..] {
-                [i, j] => [i, j],
-                _ => {
-                    return Err(CliError::input(
-                        "--dims needs two features, as in --dims 2,5",
-                    ));
-                }
-            };
-            let mut opts = DensityOptions::fit();
-            opts.dims = dims;
-            let fit = fit_figure(m, x, &opts)?;
-            let samples = match a.samples {
-                Some(n) => {
-                    let mut rng = ChaCha8Rng::seed_from_u64(a.seed);
-                    let (s, _) = m.sample(n.max(1), &mut rng)?;
-                    let mut opts = DensityOptions::samples();
-                    opts.dims = dims;
-                    Some(samples_figure(m, x, s.view(), &opts)?)
-                }
-                None => None,
-            };
-            Ok((fit, samples))
-        }
-        AnyMixture::Bernoulli(m) => {
-            no_samples("Gaussian models")?;
-            let shape = parse_shape(a.shape.as_deref(), m.n_features())?;
-            let probabilities = m.components().probabilities();
-            let title = "Bernoulli prototypes";
-            Ok((
-                prototype_figure(probabilities, m.weights(), shape, title)?,
-                None,
-            ))
-        }
-        AnyMixture::Exponential(m) => {
-            no_samples("Gaussian models")?;
+        _ => with_mixture!(model, m => {
             let d = m.n_features().min(16);
             let dims: Vec<usize> = (0..d).collect();
             let marginal = m.marginal(&dims)?;
             let cols: Vec<T> = x.iter().flat_map(|r| r[..d].to_vec()).collect();
-            let title = "Data and fitted exponential mixture";
-            Ok((
-                histogram_figure(&marginal, Rows::new(&cols, d)?, 50, title)?,
-                None,
-            ))
-        }
+            Ok((histogram_figure(&marginal, Rows::new(&cols, d)?, 50, &title)?, None))
+        }),
     }
 }
 
-/// `--shape ROWSxCOLUMNS` of Bernoulli prototypes: given, or square when D is, else one row.
+/// Density contours of `m` over the two `--dims`, and over `--samples` draws when asked.
+fn density_figures<T: Value, C: Components<T>>(
+    m: &Mixture<T, C>,
+    x: Rows<'_, T>,
+    a: &PlotArgs,
+) -> Result<(Figure, Option<Figure>), CliError> {
+    let dims = match a.dims[..] {
+        [i, j] => [i, j],
+        _ => {
+            return Err(CliError::input(
+                "--dims needs two features, as in --dims 2,5",
+            ));
+        }
+    };
+    let mut opts = DensityOptions::fit();
+    opts.dims = dims;
+    let fit = fit_figure(m, x, &opts)?;
+    let samples = match a.samples {
+        Some(n) => {
+            let mut rng = ChaCha8Rng::seed_from_u64(a.seed);
+            let (s, _) = m.sample(n.max(1), &mut rng)?;
+            let mut opts = DensityOptions::samples();
+            opts.dims = dims;
+            Some(samples_figure(m, x, s.view(), &opts)?)
+        }
+        None => None,
+    };
+    Ok((fit, samples))
+}
+
+/// `--shape ROWSxCOLUMNS` of prototype images: given, or square when D is, else one row.
 fn parse_shape(shape: Option<&str>, d: usize) -> Result<(usize, usize), CliError> {
     match shape {
         Some(s) => {

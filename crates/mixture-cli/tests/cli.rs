@@ -468,6 +468,26 @@ fn predict_sample_plot_and_generate_write_what_they_say() {
         &dir,
         &["plot", "-m", "e.json", "-i", "e.csv", "-o", "hist.png"],
     );
+    // Samples are drawn over density contours, which these families' pictures are not.
+    fails(
+        &dir,
+        &[
+            "plot",
+            "-m",
+            "e.json",
+            "-i",
+            "e.csv",
+            "-o",
+            "e_fit.png",
+            "--samples",
+            "10",
+            "--samples-output",
+            "e_samples.png",
+        ],
+        2,
+        "--samples draws density contours, which exponential models of 3 feature(s) do not have",
+    );
+    assert!(!dir.join("e_fit.png").exists() && !dir.join("e_samples.png").exists());
     for f in ["protos.png", "hist.png"] {
         assert!(std::fs::metadata(dir.join(f)).unwrap().len() > 1000);
     }

@@ -124,6 +124,7 @@
 
 mod components;
 mod family;
+mod floor;
 mod kernels;
 mod linalg;
 mod moments;
@@ -131,6 +132,7 @@ mod parameters;
 
 pub use components::GaussianComponents;
 pub use family::{AccumulateScratch, CovarianceType, DEFAULT_REG_COVAR, Gaussian, Regularisation};
+pub use floor::{RegularisationFloor, regularisation_floor};
 pub use moments::GaussianStats;
 pub use parameters::{Covariances, GaussianParameters};
 

@@ -74,6 +74,13 @@ impl<'a, 'py> FromPyObject<'a, 'py> for FamilySpec {
     }
 }
 
+impl FamilySpec {
+    /// The family it names, with its settings.
+    pub(crate) fn family(&self) -> PyResult<AnyFamily> {
+        AnyFamily::for_start::<f64>(&self.0, None).map_err(value_error)
+    }
+}
+
 fn invalid(name: &str, value: &str, expected: &str) -> PyErr {
     PyValueError::new_err(format!("{name} = {value:?} is invalid: use {expected}"))
 }

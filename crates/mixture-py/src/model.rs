@@ -3,21 +3,20 @@
 use crate::arrays::{
     Value, check_allocation, matrix, readonly, rows, value_error, vector, weights,
 };
-use mixture::bern::{BernoulliComponents, BernoulliMixture};
+use crate::fit::FamilySpec;
 use mixture::core::rand::SeedableRng;
 use mixture::core::rand::rngs::ChaCha8Rng;
-use mixture::core::{Components, Data, Mixture, Rows, Scalar};
-use mixture::exp::{ExponentialComponents, ExponentialMixture};
-use mixture::gauss::{CovarianceType, GaussianComponents, GaussianMixture};
+use mixture::core::{Components, Data, Mixture, Scalar};
 use mixture::model_file::{self, AnyMixture, AnyModel};
 use mixture::plot::{DensityOptions, fit_figure, samples_figure};
+use mixture::registry::Picture;
 use mixture::with_mixture;
 use numpy::{PyArrayMethods, PyReadonlyArray1, PyReadonlyArrayDyn, PyUntypedArrayMethods};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 
-/// A mixture of one family (Gaussian, Bernoulli, exponential) in float32 or float64.
+/// A mixture of any registered family in float32 or float64.
 ///
 /// Pickles as its model file (the JSON the `mixture` command reads and writes), so a round
 /// trip gives back every bit.
@@ -74,49 +73,17 @@ fn on_rows<T: Value, R: Send>(
     Ok(x.py().detach(|| f(Data::new(view, w))))
 }
 
-fn gaussian_parameters<'py, T: Value>(
-    py: Python<'py>,
-    m: &GaussianMixture<T>,
-    out: &Bound<'py, PyDict>,
-) -> PyResult<()> {
-    let c = m.components();
-    let (k, d) = (m.n_components(), m.n_features());
-    let kind = c.covariance_type();
-    out.set_item("covariance_type", kind.name())?;
-    let compact = |values: &[T]| -> PyResult<Bound<'py, PyAny>> {
-        let v = vector(py, values.to_vec());
-        Ok(match kind {
-            CovarianceType::Full => v.reshape([k, d, d])?.into_any(),
-            CovarianceType::Tied => v.reshape([d, d])?.into_any(),
-            CovarianceType::Diagonal => v.reshape([k, d])?.into_any(),
-            _ => v.into_any(),
-        })
-    };
-    out.set_item("covariances", compact(c.covariance_parameters())?)?;
-    out.set_item("precision_factors", compact(c.precision_factors())?)?;
-    Ok(())
-}
-
-/// Each family's own parameters (see [`Model::parameters`]).
+/// The family's own parameter arrays (see [`Model::parameters`]).
 fn family_parameters<'py, T: Value>(
     py: Python<'py>,
     model: &AnyMixture<T>,
     out: &Bound<'py, PyDict>,
 ) -> PyResult<()> {
-    match model {
-        AnyMixture::Gaussian(m) => gaussian_parameters(py, m, out),
-        AnyMixture::Bernoulli(m) => {
-            let p = m.components().probabilities();
-            out.set_item(
-                "probabilities",
-                matrix(py, p.as_slice().to_vec(), p.n_cols())?,
-            )
-        }
-        AnyMixture::Exponential(m) => {
-            let r = m.components().rates();
-            out.set_item("rates", matrix(py, r.as_slice().to_vec(), r.n_cols())?)
-        }
+    for array in model.parameter_arrays() {
+        let values = vector(py, array.values).reshape(array.shape)?;
+        out.set_item(array.name, values)?;
     }
+    Ok(())
 }
 
 #[pymethods]
@@ -185,8 +152,9 @@ impl Model {
     }
 
     /// The parameters as numpy arrays: `weights` (float64, K) and `means` (K×D) for every
-    /// family; `covariance_type`, `covariances` and `precision_factors` in scikit-learn's
-    /// shapes for Gaussians; `probabilities` for Bernoulli; `rates` for exponential.
+    /// family, then the family's own (the registry's `parameter_arrays`): `covariances` and
+    /// `precision_factors` in scikit-learn's shapes for Gaussians, `probabilities` for
+    /// Bernoulli, `rates` for exponential.
     fn parameters<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let out = PyDict::new(py);
         with_model!(&self.inner, m, T => {
@@ -325,7 +293,7 @@ impl Model {
 
     /// The lesson's figure as PNG bytes: the negative log-likelihood's contour lines over a grid
     /// covering `x` (on the features `dims`, by the exact marginal), with `x` as points, or
-    /// `samples` when given. Gaussian models of two or more features.
+    /// `samples` when given. Models of two or more features.
     #[pyo3(signature = (x, samples=None, dims=(0, 1), title=None))]
     fn density_png<'py>(
         &self,
@@ -335,8 +303,8 @@ impl Model {
         title: Option<String>,
     ) -> PyResult<Bound<'py, PyBytes>> {
         let py = x.py();
-        fn draw<T: Value>(
-            m: &GaussianMixture<T>,
+        fn draw<T: Value, C: Components<T>>(
+            m: &Mixture<T, C>,
             x: &Bound<'_, PyAny>,
             samples: Option<&Bound<'_, PyAny>>,
             dims: (usize, usize),
@@ -364,101 +332,53 @@ impl Model {
                 })
                 .map_err(PyValueError::new_err)
         }
-        let png = match &self.inner {
-            AnyModel::F64(AnyMixture::Gaussian(m)) => draw(m, x, samples, dims, title)?,
-            AnyModel::F32(AnyMixture::Gaussian(m)) => draw(m, x, samples, dims, title)?,
-            _ => {
-                return Err(PyValueError::new_err(format!(
-                    "density contours are drawn for Gaussian models; this one is {}",
-                    self.family()
-                )));
-            }
+        let picture = match &self.inner {
+            AnyModel::F64(m) => m.picture(),
+            AnyModel::F32(m) => m.picture(),
         };
+        if picture != Picture::Density {
+            return Err(PyValueError::new_err(format!(
+                "{} models are drawn as {picture}, not as density contours (`mixture plot` draws them)",
+                self.family()
+            )));
+        }
+        let png = with_model!(&self.inner, m, T => draw(m, x, samples, dims, title)?);
         Ok(PyBytes::new(py, &png))
     }
 
-    /// A Gaussian mixture from its parameters: `weights` (K), `means` (K×D) and `covariances`
-    /// in scikit-learn's shape for `covariance_type` (full K×D×D, tied D×D, diag K×D,
-    /// spherical K), computing in `dtype`.
+    /// A mixture of `family` (the engine's family spec: `{"family": "gaussian", "covariance":
+    /// "diag", ...}`) from its `weights` (K) and the arrays that define its components, by
+    /// name (the registry's `from_arrays`: `means` and `covariances` in scikit-learn's shape
+    /// for Gaussians, `probabilities` for Bernoulli, `rates` for exponential), computing in
+    /// `dtype`.
     #[staticmethod]
-    fn gaussian(
+    fn from_parameters(
+        family: FamilySpec,
         weights: Vec<f64>,
-        means: PyReadonlyArrayDyn<'_, f64>,
-        covariances: PyReadonlyArrayDyn<'_, f64>,
-        covariance_type: &str,
+        arrays: &Bound<'_, PyDict>,
         dtype: &str,
     ) -> PyResult<Self> {
-        let kind = CovarianceType::from_name(covariance_type).ok_or_else(|| {
-            PyValueError::new_err(format!(
-                "covariance_type {covariance_type:?}: use 'full', 'tied', 'diag' or 'spherical'"
-            ))
-        })?;
-        let means = contiguous(&means, "means")?;
-        let covariances = contiguous(&covariances, "covariances")?;
-        fn build<T: Value>(
-            w: &[f64],
-            means: (&[f64], usize),
-            cov: &[f64],
-            kind: CovarianceType,
-        ) -> PyResult<Model> {
-            let m: Vec<T> = means.0.iter().map(|&v| <T as Scalar>::cast(v)).collect();
-            let c: Vec<T> = cov.iter().map(|&v| <T as Scalar>::cast(v)).collect();
-            let comps = GaussianComponents::with_type(
-                Rows::new(&m, means.1).map_err(value_error)?,
-                &c,
-                kind,
-            )
-            .map_err(value_error)?;
-            Ok(Model::new::<T>(
-                Mixture::from_parts(w, comps).map_err(value_error)?,
-            ))
+        let family = family.family()?;
+        let mut held: Vec<(String, PyReadonlyArrayDyn<'_, f64>)> = Vec::new();
+        for (name, array) in arrays.iter() {
+            held.push((name.extract()?, array.extract()?));
+        }
+        let mut named: Vec<(&str, &[f64])> = Vec::new();
+        let mut n_features = 0;
+        for (name, array) in &held {
+            let (values, last) = contiguous(array, name)?;
+            if name == "means" || n_features == 0 {
+                n_features = last;
+            }
+            named.push((name.as_str(), values));
         }
         match dtype {
-            "float32" => build::<f32>(&weights, means, covariances.0, kind),
-            _ => build::<f64>(&weights, means, covariances.0, kind),
+            "float32" => AnyMixture::<f32>::from_arrays(&family, &weights, n_features, &named)
+                .map(Model::new::<f32>),
+            _ => AnyMixture::<f64>::from_arrays(&family, &weights, n_features, &named)
+                .map(Model::new::<f64>),
         }
-    }
-
-    /// A Bernoulli mixture from `weights` (K) and `probabilities` (K×D).
-    #[staticmethod]
-    fn bernoulli(
-        weights: Vec<f64>,
-        probabilities: PyReadonlyArrayDyn<'_, f64>,
-        dtype: &str,
-    ) -> PyResult<Self> {
-        let (p, d) = contiguous(&probabilities, "probabilities")?;
-        fn build<T: Value>(w: &[f64], p: &[f64], d: usize) -> PyResult<Model> {
-            let p: Vec<T> = p.iter().map(|&v| <T as Scalar>::cast(v)).collect();
-            let comps = BernoulliComponents::new(Rows::new(&p, d).map_err(value_error)?)
-                .map_err(value_error)?;
-            let m: BernoulliMixture<T> = Mixture::from_parts(w, comps).map_err(value_error)?;
-            Ok(Model::new::<T>(m))
-        }
-        match dtype {
-            "float32" => build::<f32>(&weights, p, d),
-            _ => build::<f64>(&weights, p, d),
-        }
-    }
-
-    /// An exponential mixture from `weights` (K) and `rates` (K×D).
-    #[staticmethod]
-    fn exponential(
-        weights: Vec<f64>,
-        rates: PyReadonlyArrayDyn<'_, f64>,
-        dtype: &str,
-    ) -> PyResult<Self> {
-        let (r, d) = contiguous(&rates, "rates")?;
-        fn build<T: Value>(w: &[f64], r: &[f64], d: usize) -> PyResult<Model> {
-            let r: Vec<T> = r.iter().map(|&v| <T as Scalar>::cast(v)).collect();
-            let comps = ExponentialComponents::new(Rows::new(&r, d).map_err(value_error)?)
-                .map_err(value_error)?;
-            let m: ExponentialMixture<T> = Mixture::from_parts(w, comps).map_err(value_error)?;
-            Ok(Model::new::<T>(m))
-        }
-        match dtype {
-            "float32" => build::<f32>(&weights, r, d),
-            _ => build::<f64>(&weights, r, d),
-        }
+        .map_err(value_error)
     }
 }
 

@@ -12,7 +12,9 @@
 //!
 //! Adding a family: a variant in [`AnyFamily`] and in [`AnyMixture`], an entry in the list of
 //! entries, an arm in each `match` over them (the compiler points at each) and an impl of
-//! [`Registered`], all in this file.
+//! [`Registered`] in this file; its parameter arrays, picture and unsupported components in
+//! `parts.rs` ([`AnyMixture::parameter_arrays`], [`AnyMixture::from_arrays`],
+//! [`AnyMixture::picture`], [`AnyMixture::unsupported`]).
 //!
 //! # Examples
 //! ```
@@ -33,9 +35,12 @@
 use crate::bern::{Bernoulli, BernoulliComponents, BernoulliMixture};
 use crate::core::{Components, Family, Mixture, MixtureError, Scalar};
 use crate::exp::{Exponential, ExponentialComponents, ExponentialMixture};
-use crate::gauss::{Gaussian, GaussianComponents, GaussianMixture};
+use crate::gauss::{CovarianceType, Gaussian, GaussianComponents, GaussianMixture};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+
+mod parts;
+pub use parts::{ParameterArray, Picture, Unsupported};
 use serde_json::{Map, Value};
 
 /// A family of component distributions with its settings, of any registered family.
@@ -89,6 +94,12 @@ pub trait Registered<T: Scalar>: Components<T, Parameters: Serialize + Deseriali
     fn structure(mixture: &Mixture<T, Self>) -> Map<String, Value> {
         let _ = mixture;
         Map::new()
+    }
+
+    /// Fills in what model files of earlier versions leave out, before a mixture is read from
+    /// its serde form `value`.
+    fn upgrade(value: &mut Map<String, Value>) {
+        let _ = value;
     }
 }
 
@@ -357,6 +368,12 @@ impl AnyFamily {
         }
     }
 
+    /// The values the `covariance` setting takes (the Gaussian family's covariance types),
+    /// as front ends list them.
+    pub fn covariance_names() -> Vec<&'static str> {
+        CovarianceType::ALL.iter().map(|c| c.name()).collect()
+    }
+
     /// The family's settings in its serde form, without the name.
     pub fn settings(&self) -> Map<String, Value> {
         let value = match self {
@@ -476,6 +493,13 @@ impl<T: Scalar> Registered<T> for GaussianComponents<T> {
         let kind = mixture.components().covariance_type();
         Map::from_iter([("covariance".to_string(), kind.name().into())])
     }
+
+    fn upgrade(value: &mut Map<String, Value>) {
+        // Version 1 readers took a Gaussian without a covariance type as full.
+        if !value.contains_key("covariance") {
+            value.insert("covariance".into(), "full".into());
+        }
+    }
 }
 
 impl<T: Scalar> Registered<T> for BernoulliComponents<T> {
@@ -536,7 +560,10 @@ impl<T: Scalar> AnyMixture<T> {
     pub fn from_serde(family: &str, value: Value) -> Result<Self, SettingsError> {
         type Read<T> = fn(Value) -> Result<AnyMixture<T>, serde_json::Error>;
         fn read<T: Scalar, C: Registered<T>>() -> (&'static str, Read<T>) {
-            (C::FAMILY, |v| {
+            (C::FAMILY, |mut v| {
+                if let Value::Object(object) = &mut v {
+                    C::upgrade(object);
+                }
                 serde_json::from_value::<Mixture<T, C>>(v).map(C::into_any)
             })
         }
@@ -570,6 +597,11 @@ impl<T: Scalar> AnyMixture<T> {
     /// Number of components K.
     pub fn n_components(&self) -> usize {
         with_mixture!(self, m => m.n_components())
+    }
+
+    /// The mixing weights (K, summing to 1).
+    pub fn weights(&self) -> &[f64] {
+        with_mixture!(self, m => m.weights())
     }
 
     /// Number of features D.
