@@ -121,8 +121,15 @@ class _Chunks:
         self.passes = 0
         self.request_bytes = 0
 
+    def token(self, request: bytes) -> str:
+        """What names a pass's tasks: everything their answers depend on (the request, the
+        spec, the chunks of X and of the weights). Two passes with the same token share their
+        tasks' keys, so a cluster may hand one the other's answers."""
+        weights = None if self.w is None else [w.key for w in self.w]
+        return tokenize(request, self.spec, self.dtype, [x.key for x in self.x], weights)
+
     def run(self, request: bytes) -> bytes:
-        token = tokenize(request, [x.key for x in self.x])
+        token = self.token(request)
         shipped = dask.delayed(request, name=f"mixture-request-{token}")
         # Each task's key, and the chunks it covers (first, last): to name them if it is lost.
         names: Dict[str, Tuple[int, int]] = {}

@@ -243,3 +243,17 @@ def test_a_chunk_that_kills_every_worker_trying_it_is_named(client):
     assert "allowed-failures" in str(error.value)
     client.wait_for_workers(2, timeout=60)
 
+
+def test_passes_over_other_weights_or_specs_never_share_task_keys():
+    # A weighted score right after an unweighted one (the same model, the same chunks) must not
+    # be handed the unweighted pass's answers by a cluster that still holds them.
+    X = da.from_array(blobs(seed=1), chunks=(200, 3))
+    w = da.from_array(np.linspace(0.0, 2.0, X.shape[0]), chunks=(200,))
+    spec = {"family": {"family": "gaussian"}, "n_components": 2}
+    request = b"the same request"
+    plain = mdask._Chunks(X, None, spec, "float64").token(request)
+    weighted = mdask._Chunks(X, w, spec, "float64").token(request)
+    other_w = mdask._Chunks(X, w * 2, spec, "float64").token(request)
+    other_spec = mdask._Chunks(X, None, {**spec, "n_components": 3}, "float64").token(request)
+    assert len({plain, weighted, other_w, other_spec}) == 4
+    assert mdask._Chunks(X, w, spec, "float64").token(request) == weighted
