@@ -7,6 +7,8 @@ use mixture::registry::AnyFamily;
 use mixture_core::{Choice, DegeneratePolicy, Init, SpuriousPolicy, StopRule};
 use std::path::{Path, PathBuf};
 
+pub use crate::generators::{GenerateCommon, GenerateKind};
+
 /// Fit finite mixture models by expectation-maximisation and use them: score, predict,
 /// sample, plot. Data are CSV (numbers separated by commas, an optional header row) or NPY
 /// (float32/float64, 1-D or 2-D).
@@ -107,18 +109,6 @@ impl Command {
             inputs.into_iter().flatten().collect(),
             outputs.into_iter().flatten().collect(),
         )
-    }
-}
-
-impl GenerateKind {
-    /// The options every generator has.
-    pub fn common(&self) -> &GenerateCommon {
-        match self {
-            GenerateKind::Lesson { common, .. }
-            | GenerateKind::Gaussian { common, .. }
-            | GenerateKind::Bernoulli { common, .. }
-            | GenerateKind::Exponential { common, .. } => common,
-        }
     }
 }
 
@@ -389,93 +379,6 @@ pub struct GenerateArgs {
     /// What to generate.
     #[command(subcommand)]
     pub kind: GenerateKind,
-}
-
-/// Options shared by every generator.
-#[derive(Debug, Args)]
-pub struct GenerateCommon {
-    /// Output file (.csv or .npy).
-    #[arg(long, short, global = true)]
-    pub output: Option<PathBuf>,
-    /// Also write each row's true component to this CSV.
-    #[arg(long, global = true)]
-    pub labels: Option<PathBuf>,
-    /// Seed of the random stream.
-    #[arg(
-        long,
-        allow_negative_numbers = true,
-        default_value_t = 0,
-        global = true
-    )]
-    pub seed: u64,
-}
-
-/// The generators.
-#[derive(Debug, Subcommand)]
-pub enum GenerateKind {
-    /// The lesson's three 2-D Gaussian blobs.
-    Lesson {
-        /// Rows per blob.
-        #[arg(long, default_value_t = 200)]
-        n_per_mode: usize,
-        /// Output, labels and seed.
-        #[command(flatten)]
-        common: GenerateCommon,
-    },
-    /// A random Gaussian mixture with well-separated means.
-    Gaussian {
-        /// Number of components.
-        #[arg(long, short = 'k', default_value_t = 3)]
-        components: usize,
-        /// Number of features.
-        #[arg(long, short = 'd', default_value_t = 2)]
-        features: usize,
-        /// Number of rows.
-        #[arg(long, short, default_value_t = 1000)]
-        n: usize,
-        /// Minimum distance between means, in standard deviations.
-        #[arg(long, default_value_t = 4.0)]
-        separation: f64,
-        /// Output, labels and seed.
-        #[command(flatten)]
-        common: GenerateCommon,
-    },
-    /// Binary rows from random prototypes (or the ten 8×8 digits) with flipped bits.
-    Bernoulli {
-        /// Number of prototypes (ignored with --digits).
-        #[arg(long, short = 'k', default_value_t = 4)]
-        components: usize,
-        /// Bits per row (ignored with --digits).
-        #[arg(long, short = 'd', default_value_t = 64)]
-        features: usize,
-        /// Number of rows.
-        #[arg(long, short, default_value_t = 1000)]
-        n: usize,
-        /// Probability that a bit flips.
-        #[arg(long, default_value_t = 0.1)]
-        flip: f64,
-        /// Use the ten 8×8 digit glyphs as prototypes.
-        #[arg(long)]
-        digits: bool,
-        /// Output, labels and seed.
-        #[command(flatten)]
-        common: GenerateCommon,
-    },
-    /// Non-negative rows from random exponential components (rates between 0.1 and 10).
-    Exponential {
-        /// Number of components.
-        #[arg(long, short = 'k', default_value_t = 3)]
-        components: usize,
-        /// Number of features.
-        #[arg(long, short = 'd', default_value_t = 2)]
-        features: usize,
-        /// Number of rows.
-        #[arg(long, short, default_value_t = 1000)]
-        n: usize,
-        /// Output, labels and seed.
-        #[command(flatten)]
-        common: GenerateCommon,
-    },
 }
 
 /// Options of `mixture demo`.

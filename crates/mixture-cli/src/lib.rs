@@ -11,14 +11,16 @@
 //! one), devices and FIFOs directly, `-` to standard output. The README's error contract lists
 //! every promise and its test.
 //!
-//! Layout: `args.rs` holds the command line's types, `commands/` one file per subcommand, and
-//! `family.rs` everything the command knows per family.
+//! Layout: `args.rs` holds the command line's types, `commands/` one file per subcommand,
+//! `family.rs` the families through the registry (names no family) and `generators.rs` the
+//! synthetic data `generate` writes.
 
 pub mod args;
 mod commands;
 pub mod error;
 mod family;
 pub mod files;
+mod generators;
 mod progress;
 pub mod sources;
 
