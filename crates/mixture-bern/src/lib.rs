@@ -37,7 +37,7 @@
 use mixture_core::{
     Components, Family, Mixture, MixtureError, Parameter, ParameterSet, Result, Rows, Scalar,
     family::{
-        FirstMoments, affine_log_densities, check_marginal_dims, check_parameters, check_values,
+        FirstMoments, affine_log_densities, check_parameters, check_values, marginal_columns,
         parameter_matrix, take_means, widen_rows,
     },
 };
@@ -309,15 +309,9 @@ impl<T: Scalar> Components<T> for BernoulliComponents<T> {
     }
 
     fn marginal(&self, dims: &[usize]) -> Result<Self> {
-        check_marginal_dims(dims, self.d)?;
         // Independent features: the marginal keeps the chosen columns.
-        let p: Vec<f64> = (0..self.k)
-            .flat_map(|c| {
-                dims.iter()
-                    .map(move |&j| self.probabilities[c * self.d + j].as_f64())
-            })
-            .collect();
-        Ok(Self::from_f64(self.k, dims.len(), &p))
+        let kept = marginal_columns(self.probabilities(), dims)?;
+        Ok(Self::from_f64(self.k, dims.len(), &kept))
     }
 }
 

@@ -24,7 +24,7 @@ pub use crate::numeric::{affine_log_densities, logsumexp, unit_scale};
 pub use crate::rows::try_filled;
 pub use crate::validate::{
     check_data, check_finite_data, check_marginal_dims, check_n_components, check_parameters,
-    check_values, check_weights, parameter_matrix, widen_rows,
+    check_values, check_weights, marginal_columns, parameter_matrix, widen_rows,
 };
 
 /// Sufficient statistics accumulated over blocks of rows and merged in a fixed order.

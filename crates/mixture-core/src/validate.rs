@@ -65,6 +65,29 @@ pub fn check_marginal_dims(dims: &[usize], n_features: usize) -> Result<()> {
     Ok(())
 }
 
+/// The columns `dims` (checked by [`check_marginal_dims`]) of a K×D parameter matrix, widened
+/// to `f64`: the marginal of a family whose features are independent given the component keeps
+/// the chosen columns.
+///
+/// # Errors
+/// As [`check_marginal_dims`].
+///
+/// # Examples
+/// ```
+/// use mixture_core::{Rows, family::marginal_columns};
+/// let rates = [1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0];
+/// let kept = marginal_columns(Rows::new(&rates, 3)?, &[2, 0])?;
+/// assert_eq!(kept, [3.0, 1.0, 6.0, 4.0]);
+/// # Ok::<(), mixture_core::MixtureError>(())
+/// ```
+pub fn marginal_columns<T: Scalar>(values: Rows<'_, T>, dims: &[usize]) -> Result<Vec<f64>> {
+    check_marginal_dims(dims, values.n_cols())?;
+    Ok(values
+        .iter()
+        .flat_map(|row| dims.iter().map(move |&j| row[j].as_f64()))
+        .collect())
+}
+
 /// Checks a component count against the data: at least one, at most one per row.
 ///
 /// # Errors

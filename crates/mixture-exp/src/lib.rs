@@ -32,7 +32,7 @@
 use mixture_core::{
     Components, Data, Family, Mixture, MixtureError, Parameter, ParameterSet, Result, Rows, Scalar,
     family::{
-        FirstMoments, affine_log_densities, check_marginal_dims, check_parameters, check_values,
+        FirstMoments, affine_log_densities, check_parameters, check_values, marginal_columns,
         parameter_matrix, take_means, widen_rows,
     },
 };
@@ -257,15 +257,9 @@ impl<T: Scalar> Components<T> for ExponentialComponents<T> {
     }
 
     fn marginal(&self, dims: &[usize]) -> Result<Self> {
-        check_marginal_dims(dims, self.d)?;
         // Independent features: the marginal keeps the chosen columns.
-        let r: Vec<f64> = (0..self.k)
-            .flat_map(|c| {
-                dims.iter()
-                    .map(move |&j| self.rates[c * self.d + j].as_f64())
-            })
-            .collect();
-        Ok(Self::from_f64(self.k, dims.len(), &r))
+        let kept = marginal_columns(self.rates(), dims)?;
+        Ok(Self::from_f64(self.k, dims.len(), &kept))
     }
 }
 

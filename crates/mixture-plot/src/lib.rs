@@ -40,7 +40,7 @@ mod other;
 pub use density::{DensityOptions, fit_figure, samples_figure};
 pub use figure::{Figure, PlotArea};
 pub use grid::{DensityGrid, Isoline, isolines, logspace};
-pub use other::{criterion_figure, histogram_figure, prototype_figure, trace_figure};
+pub use other::{count_figure, criterion_figure, histogram_figure, prototype_figure, trace_figure};
 
 use mixture_core::MixtureError;
 

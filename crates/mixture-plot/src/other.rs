@@ -120,6 +120,31 @@ pub fn histogram_figure<T: Scalar, C: Components<T>>(
     bins: usize,
     title: &str,
 ) -> Result<Figure, PlotError> {
+    marginals_figure(model, data, bins, title, false)
+}
+
+/// One bar chart per feature of count data `data` (the share of rows at each count, one bar
+/// per count between the 0.5th and 99.5th percentile, counts grouped when there are more than
+/// 100 of them) with `model`'s exact marginal probabilities at the counts as red points: for
+/// families whose densities are defined at integers only (Poisson). Up to 16 features.
+///
+/// # Errors
+/// As [`histogram_figure`]; [`PlotError::Model`] for data that are not counts.
+pub fn count_figure<T: Scalar, C: Components<T>>(
+    model: &Mixture<T, C>,
+    data: Rows<'_, T>,
+    title: &str,
+) -> Result<Figure, PlotError> {
+    marginals_figure(model, data, 100, title, true)
+}
+
+fn marginals_figure<T: Scalar, C: Components<T>>(
+    model: &Mixture<T, C>,
+    data: Rows<'_, T>,
+    bins: usize,
+    title: &str,
+    discrete: bool,
+) -> Result<Figure, PlotError> {
     check_finite_data(data, Some(model.n_features()))?;
     let d = data.n_cols();
     if !(2..=1000).contains(&bins) {
@@ -157,7 +182,14 @@ pub fn histogram_figure<T: Scalar, C: Components<T>>(
             column.sort_by(f64::total_cmp);
             let q = |p: f64| column[((column.len() - 1) as f64 * p).round() as usize];
             let (mut lo, mut hi) = (q(0.005), q(0.995));
-            if hi <= lo {
+            let mut bins = bins;
+            if discrete {
+                // Bars centred on the counts, `step` counts wide.
+                let (first, last) = (lo.floor(), hi.ceil());
+                let step = ((last - first + 1.0) / bins as f64).ceil().max(1.0);
+                bins = ((last - first + 1.0) / step).ceil() as usize;
+                (lo, hi) = (first - 0.5, first - 0.5 + bins as f64 * step);
+            } else if hi <= lo {
                 (lo, hi) = (lo - 0.5, hi + 0.5);
             }
             let width_bin = (hi - lo) / bins as f64;
@@ -171,9 +203,19 @@ pub fn histogram_figure<T: Scalar, C: Components<T>>(
             let heights: Vec<f64> = counts.iter().map(|&c| c as f64 / (n * width_bin)).collect();
             // The model's marginal density of feature j on 200 points.
             let marginal = model.marginal(&[j])?;
-            let xs: Vec<f64> = (0..200)
-                .map(|i| lo + (hi - lo) * i as f64 / 199.0)
-                .collect();
+            let xs: Vec<f64> = if discrete {
+                // The probabilities at the counts (at most 200 of them, evenly spread).
+                let (first, last) = (lo + 0.5, hi - 0.5);
+                let step = ((last - first) / 199.0).ceil().max(1.0);
+                (0..)
+                    .map(|i| first + step * f64::from(i))
+                    .take_while(|&x| x <= last)
+                    .collect()
+            } else {
+                (0..200)
+                    .map(|i| lo + (hi - lo) * i as f64 / 199.0)
+                    .collect()
+            };
             let pts: Vec<T> = xs.iter().map(|&x| T::cast(x)).collect();
             let density: Vec<f64> = marginal
                 .log_likelihood_per_row(Rows::new(&pts, 1)?)?
@@ -213,10 +255,17 @@ pub fn histogram_figure<T: Scalar, C: Components<T>>(
                     RGBColor(100, 140, 200).mix(0.6).filled(),
                 )
             }))?;
-            chart.draw_series(LineSeries::new(
-                xs.iter().copied().zip(density.iter().map(|&v| v.min(top))),
-                RGBColor(200, 30, 30).stroke_width(2),
-            ))?;
+            let curve = xs.iter().copied().zip(density.iter().map(|&v| v.min(top)));
+            if discrete {
+                chart.draw_series(
+                    curve.map(|p| Circle::new(p, 3, RGBColor(200, 30, 30).filled())),
+                )?;
+            } else {
+                chart.draw_series(LineSeries::new(
+                    curve,
+                    RGBColor(200, 30, 30).stroke_width(2),
+                ))?;
+            }
             if j == 0 {
                 let (px, py) = chart.plotting_area().get_pixel_range();
                 first_area = Some(PlotArea {
