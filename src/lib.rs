@@ -8,6 +8,7 @@
 //! - [`gauss`]: Gaussian mixtures with full, diagonal, spherical or tied covariance;
 //! - [`bern`]: Bernoulli mixtures (binary or [0, 1] features);
 //! - [`exp`]: exponential mixtures (non-negative features);
+//! - [`poisson`]: Poisson mixtures (counts);
 //! - [`plot`]: PNG figures (density contours over data or samples, prototypes, histograms,
 //!   fit traces);
 //! - [`datagen`]: seeded synthetic data with known truth;
@@ -44,6 +45,7 @@ pub use mixture_core as core;
 pub use mixture_exp as exp;
 pub use mixture_gauss as gauss;
 pub use mixture_plot as plot;
+pub use mixture_poisson as poisson;
 
 pub mod model_file;
 pub mod registry;

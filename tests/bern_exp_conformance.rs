@@ -1,11 +1,13 @@
-//! Conformance of the Bernoulli and exponential families with an independent plain-numpy
-//! log-space E-M (fixture written by `scripts/numpy_em_fixture.py`): from the same start, the
+//! Conformance of the Bernoulli, exponential and Poisson families with an independent
+//! plain-numpy log-space E-M (fixture written by `scripts/numpy_em_fixture.py`; ln x! from
+//! SciPy's `gammaln`): from the same start, the
 //! same number of iterations gives the same per-iteration mean log-likelihoods, weights and
 //! parameters, to 1e-9 relative in f64 and 1e-4 in f32.
 
-use mixture::bern::{Bernoulli, bernoulli_mixture};
-use mixture::core::{Estimator, Rows, Scalar};
-use mixture::exp::{Exponential, exponential_mixture};
+use mixture::bern::{Bernoulli, BernoulliMixture, bernoulli_mixture};
+use mixture::core::{Estimator, Family, Mixture, Rows, Scalar};
+use mixture::exp::{Exponential, ExponentialMixture, exponential_mixture};
+use mixture::poisson::{Poisson, PoissonMixture, poisson_mixture};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -109,13 +111,22 @@ fn check<T: Scalar>(c: &Case, got: Outcome<T>, rtol: f64) {
     assert!((got.mean_log_likelihood - want).abs() <= rtol * want.abs());
 }
 
-fn run_bernoulli<T: Scalar>(rtol: f64) {
-    let c = case("bernoulli");
+/// Fits `family` for the fixture's case `name` from its start (built by `start` from the
+/// weights and the K×D start parameters) and checks it against numpy's; `params` reads the
+/// fitted K×D parameters.
+fn run<T: Scalar, F: Family<T>>(
+    name: &str,
+    family: F,
+    start: impl Fn(&[f64], Rows<'_, T>) -> mixture::core::Result<Mixture<T, F::Components>>,
+    params: impl Fn(&Mixture<T, F::Components>) -> Vec<T>,
+    rtol: f64,
+) {
+    let c = case(name);
     let d = c.data[0].len();
     let data: Vec<T> = flat(&c.data);
-    let start_p: Vec<T> = flat(&c.start.params);
-    let start = bernoulli_mixture(&c.start.weights, Rows::new(&start_p, d).unwrap()).unwrap();
-    let model = Estimator::new(Bernoulli::new(), c.start.weights.len())
+    let start_values: Vec<T> = flat(&c.start.params);
+    let start = start(&c.start.weights, Rows::new(&start_values, d).unwrap()).unwrap();
+    let model = Estimator::new(family, c.start.weights.len())
         .tol(0.0)
         .max_iter(c.n_iter)
         .fit_from(&start, Rows::new(&data, d).unwrap())
@@ -130,44 +141,49 @@ fn run_bernoulli<T: Scalar>(rtol: f64) {
                 .map(|r| r.mean_log_likelihood)
                 .collect(),
             weights: model.mixture.weights().to_vec(),
-            params: model
-                .mixture
-                .components()
-                .probabilities()
-                .as_slice()
-                .to_vec(),
+            params: params(&model.mixture),
             mean_log_likelihood: report.mean_log_likelihood,
         },
         rtol,
     );
 }
 
-fn run_exponential<T: Scalar>(rtol: f64) {
-    let c = case("exponential");
-    let d = c.data[0].len();
-    let data: Vec<T> = flat(&c.data);
-    let start_r: Vec<T> = flat(&c.start.params);
-    let start = exponential_mixture(&c.start.weights, Rows::new(&start_r, d).unwrap()).unwrap();
-    let model = Estimator::new(Exponential::new(), c.start.weights.len())
-        .tol(0.0)
-        .max_iter(c.n_iter)
-        .fit_from(&start, Rows::new(&data, d).unwrap())
-        .unwrap();
-    let report = &model.report;
-    check(
-        &c,
-        Outcome {
-            trace: report
-                .history
-                .iter()
-                .map(|r| r.mean_log_likelihood)
-                .collect(),
-            weights: model.mixture.weights().to_vec(),
-            params: model.mixture.components().rates().as_slice().to_vec(),
-            mean_log_likelihood: report.mean_log_likelihood,
-        },
+fn run_bernoulli<T: Scalar>(rtol: f64) {
+    let probabilities =
+        |m: &BernoulliMixture<T>| m.components().probabilities().as_slice().to_vec();
+    run(
+        "bernoulli",
+        Bernoulli::new(),
+        bernoulli_mixture,
+        probabilities,
         rtol,
     );
+}
+
+fn run_exponential<T: Scalar>(rtol: f64) {
+    let rates = |m: &ExponentialMixture<T>| m.components().rates().as_slice().to_vec();
+    run(
+        "exponential",
+        Exponential::new(),
+        exponential_mixture,
+        rates,
+        rtol,
+    );
+}
+
+fn run_poisson<T: Scalar>(rtol: f64) {
+    let rates = |m: &PoissonMixture<T>| m.components().rates().as_slice().to_vec();
+    run("poisson", Poisson::new(), poisson_mixture, rates, rtol);
+}
+
+#[test]
+fn poisson_matches_numpy_in_f64() {
+    run_poisson::<f64>(1e-9);
+}
+
+#[test]
+fn poisson_matches_numpy_in_f32() {
+    run_poisson::<f32>(1e-4);
 }
 
 #[test]

@@ -265,8 +265,13 @@ fn bad_files_get_typed_errors() {
         ),
         (
             "\"family\": \"gaussian\"",
+            "\"family\": \"student\"",
+            "family \"student\"",
+        ),
+        (
+            "\"family\": \"gaussian\"",
             "\"family\": \"poisson\"",
-            "family \"poisson\"",
+            "malformed poisson model file: missing field `rates`",
         ),
         (
             "\"precision\": \"f64\"",

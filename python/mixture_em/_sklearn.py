@@ -1,5 +1,5 @@
 """scikit-learn estimators over the Rust engine: ``GaussianMixture``, ``BernoulliMixture``,
-``ExponentialMixture``.
+``ExponentialMixture``, ``PoissonMixture``.
 
 Their parameters, methods and fitted attributes are scikit-learn 1.9's ``GaussianMixture``'s
 (with ``sample_weight`` in ``fit``, and ``partial_fit``). The fitted state is numpy arrays and
@@ -23,7 +23,7 @@ from . import _engine
 from ._arrays import as_engine_array, as_weights, seed_from
 from ._config import get_num_threads
 
-__all__ = ["GaussianMixture", "BernoulliMixture", "ExponentialMixture"]
+__all__ = ["GaussianMixture", "BernoulliMixture", "ExponentialMixture", "PoissonMixture"]
 
 _INIT_PARAMS = ("kmeans", "k-means++", "random_from_data", "random")
 
@@ -546,6 +546,16 @@ class GaussianMixture(_BaseMixture):
             self.precisions_ = factors * factors
 
 
+def _non_negative(X: np.ndarray, owner: str, need: str) -> np.ndarray:
+    """``X``, refused with scikit-learn's message (``check_fit_non_negative``) when a value is
+    negative, naming the first one's row and column."""
+    negative = np.argwhere(X < 0)
+    if negative.size:
+        i, j = negative[0]
+        raise ValueError(f"Negative values in data passed to {owner}: row {i}, column {j} holds {X[i, j]}; {need}")
+    return X
+
+
 def _uniform(k: int) -> np.ndarray:
     return np.full(k, 1.0 / k)
 
@@ -718,14 +728,7 @@ class ExponentialMixture(_BaseMixture):
         return tags
 
     def _to_domain(self, X: np.ndarray) -> np.ndarray:
-        negative = np.argwhere(X < 0)
-        if negative.size:
-            i, j = negative[0]
-            raise ValueError(
-                f"Negative values in data passed to ExponentialMixture: row {i}, column {j} "
-                f"holds {X[i, j]}; exponential components need non-negative features"
-            )
-        return X
+        return _non_negative(X, type(self).__name__, "exponential components need non-negative features")
 
     def _family_spec(self) -> Dict[str, Any]:
         return {"min_mean": float(self.min_mean)}
@@ -743,6 +746,89 @@ class ExponentialMixture(_BaseMixture):
         k, d = int(self.n_components), int(self.n_features_in_)
         weights = _uniform(k) if self.weights_init is None else _check_weights(self.weights_init, k)
         rates = np.ones((k, d)) if self.means_init is None else self._rates(self.means_init)
+        return self._model_from(weights, {"rates": rates}, dtype)
+
+    def _set_parameters(self, p: Dict[str, Any]) -> None:
+        self.rates_ = p["rates"]
+
+
+class PoissonMixture(_BaseMixture):
+    """Mixture of products of Poisson distributions (counts: non-negative integer features),
+    fitted by E-M in Rust, with scikit-learn's estimator interface.
+
+    ``means_`` holds each component's mean counts, which are its rates (``rates_``); a rate is
+    kept at least ``min_rate`` so that a column of zeros keeps a finite log-rate. A value that
+    is not a non-negative integer is refused, naming its row and column.
+
+    ``fix`` (``'weights'``, ``'means'`` or both) holds parameters at their ``*_init`` values;
+    ``on_spurious`` and ``on_degenerate`` are ``GaussianMixture``'s.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mixture_em import PoissonMixture
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.vstack([rng.poisson(1.0, (500, 1)), rng.poisson(20.0, (500, 1))])
+    >>> pm = PoissonMixture(n_components=2, random_state=0).fit(X)
+    >>> np.round(np.sort(pm.means_.ravel()))
+    array([ 1., 20.])
+    """
+
+    _family = "poisson"
+
+    def __init__(
+        self,
+        n_components: int = 1,
+        *,
+        tol: float = 1e-3,
+        max_iter: int = 100,
+        n_init: int = 1,
+        init_params: str = "kmeans",
+        weights_init: Any = None,
+        means_init: Any = None,
+        min_rate: float = 1e-10,
+        random_state: Any = None,
+        warm_start: bool = False,
+        verbose: int = 0,
+        verbose_interval: int = 10,
+        fix: Any = None,
+        on_spurious: str = "keep",
+        on_degenerate: str = "reseed",
+    ) -> None:
+        self.n_components = n_components
+        self.tol = tol
+        self.max_iter = max_iter
+        self.n_init = n_init
+        self.init_params = init_params
+        self.weights_init = weights_init
+        self.means_init = means_init
+        self.min_rate = min_rate
+        self.random_state = random_state
+        self.warm_start = warm_start
+        self.verbose = verbose
+        self.verbose_interval = verbose_interval
+        self.fix = fix
+        self.on_spurious = on_spurious
+        self.on_degenerate = on_degenerate
+
+    def __sklearn_tags__(self):  # type: ignore[no-untyped-def]
+        tags = super().__sklearn_tags__()
+        tags.input_tags.positive_only = True
+        return tags
+
+    def _to_domain(self, X: np.ndarray) -> np.ndarray:
+        # The engine refuses fractions, naming the row and column.
+        return _non_negative(X, type(self).__name__, "Poisson components need counts (non-negative integers)")
+
+    def _family_spec(self) -> Dict[str, Any]:
+        return {"min_rate": float(self.min_rate)}
+
+    _init_groups = (("weights_init", "weights"), ("means_init", "means"))
+
+    def _start_from(self, dtype: str) -> _engine.Model:
+        k, d = int(self.n_components), int(self.n_features_in_)
+        weights = _uniform(k) if self.weights_init is None else _check_weights(self.weights_init, k)
+        rates = np.ones((k, d)) if self.means_init is None else _as_f64(self.means_init, "means_init", (k, d))
         return self._model_from(weights, {"rates": rates}, dtype)
 
     def _set_parameters(self, p: Dict[str, Any]) -> None:

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from mixture_em import BernoulliMixture, ExponentialMixture, GaussianMixture
+from mixture_em import BernoulliMixture, ExponentialMixture, GaussianMixture, PoissonMixture
 
 
 def blobs(n_per=200, d=2, k=3, seed=0, dtype=np.float64):
@@ -27,6 +27,11 @@ def positive(**kw):
     return np.abs(blobs(**kw))
 
 
+def counts(**kw):
+    """Counts: blobs' absolute values times 3, rounded down."""
+    return np.floor(3 * np.abs(blobs(**kw)))
+
+
 # Every family: its name in the engine's registry, its estimator class and data of its domain
 # (a function taking blobs' keywords). Tests that hold for every family go through this list;
 # test_family_settings checks that it names every family the engine registers.
@@ -34,4 +39,5 @@ FAMILIES = [
     ("gaussian", GaussianMixture, blobs),
     ("bernoulli", BernoulliMixture, binary),
     ("exponential", ExponentialMixture, positive),
+    ("poisson", PoissonMixture, counts),
 ]

@@ -78,6 +78,7 @@ FAMILIES = [
     ("spherical", lambda: mdask.GaussianMixture(3, covariance_type="spherical", init_params="random_from_data", random_state=7), blobs),
     ("bernoulli", lambda: mdask.BernoulliMixture(3, binarize=None, random_state=8), lambda: (blobs() > 3).astype(np.float64)),
     ("exponential", lambda: mdask.ExponentialMixture(3, n_init=2, random_state=9), lambda: np.abs(blobs())),
+    ("poisson", lambda: mdask.PoissonMixture(3, init_params="k-means++", random_state=10), lambda: np.floor(3 * np.abs(blobs()))),
 ]
 
 

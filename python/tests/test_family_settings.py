@@ -42,14 +42,16 @@ def test_the_engine_names_a_setting_of_another_family_and_a_bad_value():
         _engine.fit(np.abs(bits), _spec({"family": "exponential", "min_men": 1.0}))
     with pytest.raises(ValueError, match='unknown covariance type "banded"'):
         _engine.fit(bits, _spec({"family": "gaussian", "covariance": "banded"}))
-    with pytest.raises(ValueError, match="family \"poisson\" is not supported"):
-        _engine.fit(bits, _spec({"family": "poisson"}))
+    with pytest.raises(ValueError, match="family \"student\" is not supported"):
+        _engine.fit(bits, _spec({"family": "student"}))
     # Every family's own settings are taken.
     model, _ = _engine.fit(bits, _spec({"family": "bernoulli", "prior": [2.0, 2.0]}))
     smoothed = BernoulliMixture(2, prior=(2.0, 2.0), random_state=0).fit(bits)
     assert model.family == smoothed.model_.family == "bernoulli"
     model, _ = _engine.fit(np.abs(bits), _spec({"family": "exponential", "min_mean": 1e-6}))
     assert model.family == "exponential"
+    model, _ = _engine.fit(bits, _spec({"family": "poisson", "min_rate": 1e-6}))
+    assert model.family == "poisson"
 
 
 def test_bic_and_aic_come_from_the_engine(X):

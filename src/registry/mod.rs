@@ -36,6 +36,7 @@ use crate::bern::{Bernoulli, BernoulliComponents, BernoulliMixture};
 use crate::core::{Components, Family, Mixture, MixtureError, Scalar};
 use crate::exp::{Exponential, ExponentialComponents, ExponentialMixture};
 use crate::gauss::{CovarianceType, Gaussian, GaussianComponents, GaussianMixture};
+use crate::poisson::{Poisson, PoissonComponents, PoissonMixture};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -52,6 +53,8 @@ pub enum AnyFamily {
     Bernoulli(Bernoulli),
     /// Exponential: a floor on the means.
     Exponential(Exponential),
+    /// Poisson: a floor on the rates.
+    Poisson(Poisson),
 }
 
 /// A mixture of one of the families, in precision `T`. (Exhaustive on purpose, so that
@@ -65,6 +68,8 @@ pub enum AnyMixture<T> {
     Bernoulli(BernoulliMixture<T>),
     /// Exponential.
     Exponential(ExponentialMixture<T>),
+    /// Poisson.
+    Poisson(PoissonMixture<T>),
 }
 
 /// Runs `$body` with `$m` bound to the mixture inside an [`AnyMixture`], whatever its family.
@@ -75,6 +80,7 @@ macro_rules! with_mixture {
             $crate::registry::AnyMixture::Gaussian($m) => $body,
             $crate::registry::AnyMixture::Bernoulli($m) => $body,
             $crate::registry::AnyMixture::Exponential($m) => $body,
+            $crate::registry::AnyMixture::Poisson($m) => $body,
         }
     };
 }
@@ -216,10 +222,11 @@ const fn entry<F: DeserializeOwned + Into<AnyFamily>, C: Components<f64>>() -> E
 }
 
 /// The registered families, in the order front ends list them.
-const ENTRIES: [Entry; 3] = [
+const ENTRIES: [Entry; 4] = [
     entry::<Gaussian, GaussianComponents<f64>>(),
     entry::<Bernoulli, BernoulliComponents<f64>>(),
     entry::<Exponential, ExponentialComponents<f64>>(),
+    entry::<Poisson, PoissonComponents<f64>>(),
 ];
 
 const fn names() -> [&'static str; ENTRIES.len()] {
@@ -250,6 +257,7 @@ impl AnyFamily {
             AnyFamily::Gaussian(_) => of::<GaussianComponents<f64>>(),
             AnyFamily::Bernoulli(_) => of::<BernoulliComponents<f64>>(),
             AnyFamily::Exponential(_) => of::<ExponentialComponents<f64>>(),
+            AnyFamily::Poisson(_) => of::<PoissonComponents<f64>>(),
         }
     }
 
@@ -259,6 +267,7 @@ impl AnyFamily {
             AnyFamily::Gaussian(f) => task.run(f),
             AnyFamily::Bernoulli(f) => task.run(f),
             AnyFamily::Exponential(f) => task.run(f),
+            AnyFamily::Poisson(f) => task.run(f),
         }
     }
 
@@ -380,6 +389,7 @@ impl AnyFamily {
             AnyFamily::Gaussian(f) => serde_json::to_value(f),
             AnyFamily::Bernoulli(f) => serde_json::to_value(f),
             AnyFamily::Exponential(f) => serde_json::to_value(f),
+            AnyFamily::Poisson(f) => serde_json::to_value(f),
         };
         match value {
             Ok(Value::Object(map)) => map,
@@ -515,6 +525,25 @@ impl<T: Scalar> Registered<T> for BernoulliComponents<T> {
     }
 }
 
+impl From<Poisson> for AnyFamily {
+    fn from(f: Poisson) -> Self {
+        AnyFamily::Poisson(f)
+    }
+}
+
+impl<T: Scalar> Registered<T> for PoissonComponents<T> {
+    fn of(any: &AnyMixture<T>) -> Option<&Mixture<T, Self>> {
+        match any {
+            AnyMixture::Poisson(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    fn into_any(mixture: Mixture<T, Self>) -> AnyMixture<T> {
+        AnyMixture::Poisson(mixture)
+    }
+}
+
 impl<T: Scalar> Registered<T> for ExponentialComponents<T> {
     fn of(any: &AnyMixture<T>) -> Option<&Mixture<T, Self>> {
         match any {
@@ -571,6 +600,7 @@ impl<T: Scalar> AnyMixture<T> {
             read::<T, GaussianComponents<T>>(),
             read::<T, BernoulliComponents<T>>(),
             read::<T, ExponentialComponents<T>>(),
+            read::<T, PoissonComponents<T>>(),
         ];
         let (name, read) = readers
             .into_iter()
@@ -623,6 +653,7 @@ impl<T: Scalar> AnyMixture<T> {
             AnyMixture::Gaussian(m) => AnyMixture::Gaussian(m.to_precision()?),
             AnyMixture::Bernoulli(m) => AnyMixture::Bernoulli(m.to_precision()?),
             AnyMixture::Exponential(m) => AnyMixture::Exponential(m.to_precision()?),
+            AnyMixture::Poisson(m) => AnyMixture::Poisson(m.to_precision()?),
         })
     }
 }
@@ -638,13 +669,17 @@ mod tests {
 
     #[test]
     fn names_and_keys_come_from_the_families() {
-        assert_eq!(AnyFamily::NAMES, ["gaussian", "bernoulli", "exponential"]);
+        assert_eq!(
+            AnyFamily::NAMES,
+            ["gaussian", "bernoulli", "exponential", "poisson"]
+        );
         assert_eq!(
             AnyFamily::settings_keys("gaussian"),
             ["covariance", "reg_covar", "relative_reg_covar"]
         );
         assert_eq!(AnyFamily::settings_keys("bernoulli"), ["prior"]);
         assert_eq!(AnyFamily::settings_keys("exponential"), ["min_mean"]);
+        assert_eq!(AnyFamily::settings_keys("poisson"), ["min_rate"]);
     }
 
     #[test]
@@ -653,6 +688,7 @@ mod tests {
             AnyFamily::from(Gaussian::tied().with_relative_reg_covar(1e-3)),
             AnyFamily::from(Bernoulli::new().with_prior(2.0, 3.0)),
             AnyFamily::from(Exponential::new().with_min_mean(1e-12)),
+            AnyFamily::from(Poisson::new().with_min_rate(1e-12)),
         ];
         for f in families {
             let back = AnyFamily::for_start::<f64>(&f.to_json(), None).unwrap();
@@ -688,7 +724,7 @@ mod tests {
             json!({"reg_covar": 1.0, "relative_reg_covar": 1.0}),
         );
         assert!(both.contains("not both"), "{both}");
-        assert!(e("poisson", json!({})).contains("gaussian, bernoulli, exponential"));
+        assert!(e("student", json!({})).contains("gaussian, bernoulli, exponential, poisson"));
     }
 
     #[test]

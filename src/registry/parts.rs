@@ -5,7 +5,7 @@
 use super::{AnyFamily, AnyMixture, Registered};
 use crate::core::{Data, Mixture, MixtureError, Rows, Scalar};
 use crate::gauss::{CovarianceType, GaussianComponents, GaussianMixture, regularisation_floor};
-use crate::{bern::BernoulliComponents, exp::ExponentialComponents};
+use crate::{bern::BernoulliComponents, exp::ExponentialComponents, poisson::PoissonComponents};
 
 /// A named parameter array of a mixture: `values` in row-major order of `shape`.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,6 +37,9 @@ pub enum Picture {
     Density,
     /// Each feature's histogram with its fitted marginal density (the first 16 features).
     Marginals,
+    /// Each feature's counts as bars with its fitted marginal probabilities (the first 16
+    /// features): for densities defined at integers only.
+    Counts,
     /// The named K×D parameter array (values in [0, 1]) as K small grey-scale images.
     Prototypes(&'static str),
 }
@@ -48,6 +51,7 @@ impl std::fmt::Display for Picture {
         match self {
             Picture::Density => f.write_str("density contours"),
             Picture::Marginals => f.write_str("per-feature histograms"),
+            Picture::Counts => f.write_str("per-feature bar charts of counts"),
             Picture::Prototypes(name) => write!(f, "prototype images of their {name}"),
         }
     }
@@ -97,6 +101,7 @@ impl<T: Scalar> AnyMixture<T> {
             }
             AnyMixture::Bernoulli(m) => vec![rows("probabilities", m.components().probabilities())],
             AnyMixture::Exponential(m) => vec![rows("rates", m.components().rates())],
+            AnyMixture::Poisson(m) => vec![rows("rates", m.components().rates())],
         }
     }
 
@@ -147,6 +152,10 @@ impl<T: Scalar> AnyMixture<T> {
                 let r = get("rates")?;
                 mixture(weights, ExponentialComponents::new(Rows::new(&r, d)?)?)
             }
+            AnyFamily::Poisson(_) => {
+                let r = get("rates")?;
+                mixture(weights, PoissonComponents::new(Rows::new(&r, d)?)?)
+            }
         }
     }
 
@@ -156,6 +165,7 @@ impl<T: Scalar> AnyMixture<T> {
             AnyMixture::Gaussian(_) => Picture::Density,
             AnyMixture::Bernoulli(_) => Picture::Prototypes("probabilities"),
             AnyMixture::Exponential(_) => Picture::Marginals,
+            AnyMixture::Poisson(_) => Picture::Counts,
         }
     }
 
@@ -204,6 +214,7 @@ mod tests {
     use crate::core::{Estimator, RowMatrix};
     use crate::exp::Exponential;
     use crate::gauss::Gaussian;
+    use crate::poisson::Poisson;
 
     /// Every family fitted on data of its domain, in `T`.
     fn fitted<T: Scalar>() -> Vec<(AnyFamily, AnyMixture<T>, RowMatrix<T>)> {
@@ -237,7 +248,18 @@ mod tests {
             .fit(&positive)
             .unwrap()
             .mixture;
+        let counts: Vec<T> = positive
+            .as_slice()
+            .iter()
+            .map(|v| T::cast((v.as_f64() * 3.0).floor()))
+            .collect();
+        let counts = RowMatrix::new(counts, positive.n_cols()).unwrap();
         out.push((Exponential::new().into(), m.into(), positive));
+        let m = Estimator::new(Poisson::new(), 2)
+            .fit(&counts)
+            .unwrap()
+            .mixture;
+        out.push((Poisson::new().into(), m.into(), counts));
         out
     }
 
@@ -299,6 +321,7 @@ mod tests {
                 AnyFamily::Gaussian(_) => Picture::Density,
                 AnyFamily::Bernoulli(_) => Picture::Prototypes("probabilities"),
                 AnyFamily::Exponential(_) => Picture::Marginals,
+                AnyFamily::Poisson(_) => Picture::Counts,
             };
             assert_eq!(model.picture(), expected);
             if let Picture::Prototypes(name) = expected {

@@ -32,7 +32,7 @@ pub enum Command {
     /// Draw samples from a saved model.
     Sample(SampleArgs),
     /// Draw a saved model over data: density contours (Gaussian), prototypes (Bernoulli),
-    /// histograms (exponential): the picture its family asks for.
+    /// histograms (exponential), bar charts of counts (Poisson): the picture its family asks for.
     Plot(PlotArgs),
     /// Write synthetic data with known truth.
     Generate(GenerateArgs),
@@ -150,6 +150,10 @@ pub struct FamilyFlags {
     #[arg(long, allow_negative_numbers = true)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min_mean: Option<f64>,
+    /// Floor on every component's rate (poisson; default 1e-10).
+    #[arg(long, allow_negative_numbers = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_rate: Option<f64>,
 }
 
 impl FamilyFlags {

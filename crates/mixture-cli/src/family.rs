@@ -13,7 +13,8 @@ use mixture::with_mixture;
 use mixture_core::rand::{SeedableRng, rngs::ChaCha8Rng};
 use mixture_core::{Components, Mixture, Rows, Scalar};
 use mixture_plot::{
-    DensityOptions, Figure, fit_figure, histogram_figure, prototype_figure, samples_figure,
+    DensityOptions, Figure, count_figure, fit_figure, histogram_figure, prototype_figure,
+    samples_figure,
 };
 use serde_json::{Map, Value as Json};
 
@@ -116,7 +117,8 @@ pub(crate) fn structures(
 /// `plot`'s figures of `model` over the rows `x`: the picture its family asks for
 /// ([`AnyMixture::picture`]), and with `--samples` the samples' picture. Density contours of
 /// the two `--dims` for models of two or more features (one feature: its histogram);
-/// prototypes as images (`--shape`); per-feature histograms (of the first 16).
+/// prototypes as images (`--shape`); per-feature histograms or bar charts of counts (of the
+/// first 16).
 pub(crate) fn figures<T: Value>(
     model: &AnyMixture<T>,
     x: Rows<'_, T>,
@@ -154,7 +156,12 @@ pub(crate) fn figures<T: Value>(
             let dims: Vec<usize> = (0..d).collect();
             let marginal = m.marginal(&dims)?;
             let cols: Vec<T> = x.iter().flat_map(|r| r[..d].to_vec()).collect();
-            Ok((histogram_figure(&marginal, Rows::new(&cols, d)?, 50, &title)?, None))
+            let cols = Rows::new(&cols, d)?;
+            let figure = match picture {
+                Picture::Counts => count_figure(&marginal, cols, &title)?,
+                _ => histogram_figure(&marginal, cols, 50, &title)?,
+            };
+            Ok((figure, None))
         }),
     }
 }

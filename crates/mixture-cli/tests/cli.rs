@@ -488,6 +488,45 @@ fn predict_sample_plot_and_generate_write_what_they_say() {
         "--samples draws density contours, which exponential models of 3 feature(s) do not have",
     );
     assert!(!dir.join("e_fit.png").exists() && !dir.join("e_samples.png").exists());
+    // Counts: the Poisson family fits, draws bar charts and refuses a fraction by its place.
+    let counts: String = (0..300)
+        .map(|i| format!("{},{}\n", (i * 7) % 4, 10 + (i * 13) % 9 * (i % 2)))
+        .collect();
+    std::fs::write(dir.join("counts.csv"), counts).unwrap();
+    ok(
+        &dir,
+        &[
+            "fit",
+            "-i",
+            "counts.csv",
+            "-k",
+            "2",
+            "--family",
+            "poisson",
+            "-m",
+            "p.json",
+        ],
+    );
+    ok(
+        &dir,
+        &[
+            "plot",
+            "-m",
+            "p.json",
+            "-i",
+            "counts.csv",
+            "-o",
+            "counts.png",
+        ],
+    );
+    assert!(std::fs::metadata(dir.join("counts.png")).unwrap().len() > 1000);
+    std::fs::write(dir.join("fraction.csv"), "1,2\n3,0.5\n").unwrap();
+    fails(
+        &dir,
+        &["score", "-m", "p.json", "-i", "fraction.csv"],
+        2,
+        "row 1, column 1 holds 0.5, outside the poisson family's domain",
+    );
     for f in ["protos.png", "hist.png"] {
         assert!(std::fs::metadata(dir.join(f)).unwrap().len() > 1000);
     }
