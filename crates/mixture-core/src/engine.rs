@@ -7,7 +7,7 @@
 //! the size of a wave. Memory
 //! beyond the data is O(wave · (block_rows · K + statistics)), never N × K.
 
-use crate::chunked::{ChunkRequest, ChunkResult, ChunkedData, Responsibilities, chunk_answer};
+use crate::chunked::{ChunkRequest, ChunkResult, Responsibilities, chunk_answer};
 use crate::degeneracy::{DegenerateAction, DegenerateReason};
 use crate::e_step::{Source, Workspace, accumulate_block};
 use crate::error::{MixtureError, Result};
@@ -23,7 +23,7 @@ use crate::report::{
 use crate::rows::{Data, RowMatrix, Rows};
 use crate::sample::{RowSample, Sampled, sample_rows};
 use crate::scalar::Scalar;
-use crate::source::{BlockSource, read_weighted};
+use crate::source::{Input, read_weighted};
 use crate::statistics::{MergeTree, Statistics};
 use crate::validate::{check_block, check_n_components};
 use rand::SeedableRng;
@@ -56,43 +56,6 @@ struct Slot<T, S, W> {
     /// Where the block starts, and its length.
     first_row: usize,
     n_rows: usize,
-}
-
-/// Where a fit's rows come from ([`Estimator::fit_with`](crate::Estimator::fit_with)): one
-/// in-memory matrix, sources read pass after pass, or chunks held elsewhere.
-///
-/// Rows in memory convert into it (`&RowMatrix`, [`Rows`], [`Data`]).
-#[non_exhaustive]
-pub enum Input<'x, T: Scalar, F: Family<T>> {
-    /// Rows in memory, with optional weights (already validated).
-    Memory(Data<'x, T>),
-    /// Rows (and weights) read block by block; validated as they are read.
-    Stream {
-        /// The rows.
-        x: &'x mut dyn BlockSource<T>,
-        /// Their weights (a one-column source, one weight per row), if any.
-        w: Option<&'x mut dyn BlockSource<f64>>,
-    },
-    /// Chunks held elsewhere, which compute each pass themselves (and validate their rows).
-    Chunked(&'x mut dyn ChunkedData<T, F>),
-}
-
-impl<'x, T: Scalar, F: Family<T>> From<Data<'x, T>> for Input<'x, T, F> {
-    fn from(data: Data<'x, T>) -> Self {
-        Input::Memory(data)
-    }
-}
-
-impl<'x, T: Scalar, F: Family<T>> From<Rows<'x, T>> for Input<'x, T, F> {
-    fn from(rows: Rows<'x, T>) -> Self {
-        Input::Memory(rows.into())
-    }
-}
-
-impl<'x, T: Scalar, F: Family<T>> From<&'x RowMatrix<T>> for Input<'x, T, F> {
-    fn from(rows: &'x RowMatrix<T>) -> Self {
-        Input::Memory(rows.into())
-    }
 }
 
 /// E-M over one data set, in memory or streamed.

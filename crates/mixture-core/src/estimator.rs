@@ -1,6 +1,6 @@
 //! [`Estimator`]: the E-M builder, its fits, and the public E-step and M-step.
 
-use crate::engine::{Engine, Input, RunOutcome};
+use crate::engine::{Engine, RunOutcome};
 use crate::error::{MixtureError, Result};
 use crate::family::{Components, Family};
 use crate::init::Init;
@@ -13,6 +13,7 @@ use crate::report::{
 };
 use crate::rows::Data;
 use crate::scalar::Scalar;
+use crate::source::Input;
 use crate::start::{Fitted, Start};
 use crate::validate::{check_data, check_n_components};
 

@@ -53,7 +53,6 @@ mod validate;
 // The user's API. Family authors find their kit in [`family`]; fits over chunks held
 // elsewhere and E-M by hand, the protocol, in [`chunked`]; the report's parts in [`report`];
 // the engine's constants in [`limits`].
-pub use engine::Input;
 pub use error::{MixtureError, Result};
 pub use estimator::Estimator;
 pub use family::{Components, Family};
@@ -65,7 +64,7 @@ pub use parameters::{Parameter, ParameterSet};
 pub use report::{FitObserver, FitReport, Silent, TraceWriter};
 pub use rows::{Data, RowMatrix, Rows};
 pub use scalar::Scalar;
-pub use source::{BlockSource, MatrixSource, SliceSource, read_weighted};
+pub use source::{BlockSource, Input, MatrixSource, SliceSource, read_weighted};
 pub use start::{Fitted, Start};
 
 /// The engine's constants: defaults and limits.

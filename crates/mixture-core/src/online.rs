@@ -6,7 +6,7 @@
 //! on the running statistics: `running ← (1 − ρ_t)·running + ρ_t·batch`. The statistics merge
 //! exactly (see [`Statistics::scale`] and [`Statistics::merge`]), so the blend is exact too.
 
-use crate::engine::{Engine, Input};
+use crate::engine::Engine;
 use crate::error::{MixtureError, Result};
 use crate::estimator::Estimator;
 use crate::family::{Components, Family};
@@ -14,6 +14,7 @@ use crate::m_step::m_step;
 use crate::mixture::Mixture;
 use crate::rows::{Data, Rows};
 use crate::scalar::Scalar;
+use crate::source::Input;
 use crate::source::{BlockSource, read_weighted};
 use crate::statistics::Statistics;
 

@@ -2,8 +2,10 @@
 //! after pass, and E-M over it runs one pass per iteration with memory bounded by the blocks
 //! in flight and the statistics, whatever N is.
 
+use crate::chunked::ChunkedData;
 use crate::error::{MixtureError, Result};
-use crate::rows::Rows;
+use crate::family::Family;
+use crate::rows::{Data, RowMatrix, Rows};
 use crate::scalar::Scalar;
 
 /// Rows of a data set, read block by block, from the first row again at every pass.
@@ -163,4 +165,41 @@ pub fn read_weighted<T: Scalar>(
         }
     }
     Ok(n)
+}
+
+/// Where a fit's rows come from ([`Estimator::fit_with`](crate::Estimator::fit_with)): one
+/// in-memory matrix, sources read pass after pass, or chunks held elsewhere.
+///
+/// Rows in memory convert into it (`&RowMatrix`, [`Rows`], [`Data`]).
+#[non_exhaustive]
+pub enum Input<'x, T: Scalar, F: Family<T>> {
+    /// Rows in memory, with optional weights (already validated).
+    Memory(Data<'x, T>),
+    /// Rows (and weights) read block by block; validated as they are read.
+    Stream {
+        /// The rows.
+        x: &'x mut dyn BlockSource<T>,
+        /// Their weights (a one-column source, one weight per row), if any.
+        w: Option<&'x mut dyn BlockSource<f64>>,
+    },
+    /// Chunks held elsewhere, which compute each pass themselves (and validate their rows).
+    Chunked(&'x mut dyn ChunkedData<T, F>),
+}
+
+impl<'x, T: Scalar, F: Family<T>> From<Data<'x, T>> for Input<'x, T, F> {
+    fn from(data: Data<'x, T>) -> Self {
+        Input::Memory(data)
+    }
+}
+
+impl<'x, T: Scalar, F: Family<T>> From<Rows<'x, T>> for Input<'x, T, F> {
+    fn from(rows: Rows<'x, T>) -> Self {
+        Input::Memory(rows.into())
+    }
+}
+
+impl<'x, T: Scalar, F: Family<T>> From<&'x RowMatrix<T>> for Input<'x, T, F> {
+    fn from(rows: &'x RowMatrix<T>) -> Self {
+        Input::Memory(rows.into())
+    }
 }

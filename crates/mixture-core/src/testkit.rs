@@ -20,7 +20,6 @@
 //! seeded and in the domain; the marginal over every feature is the model.
 
 use crate::chunked::{ChunkRequest, ChunkResult, ChunkedData};
-use crate::engine::Input;
 use crate::error::{MixtureError, Result};
 use crate::estimator::Estimator;
 use crate::family::{Components, Family};
@@ -30,6 +29,7 @@ use crate::parameters::{Parameter, ParameterSet};
 use crate::report::Silent;
 use crate::rows::{Data, RowMatrix};
 use crate::scalar::Scalar;
+use crate::source::Input;
 use crate::source::{MatrixSource, SliceSource};
 use crate::start::{Fitted, Start};
 use crate::statistics::Statistics;
