@@ -17,9 +17,11 @@
 //! ```
 
 mod binary;
+mod counts;
 mod exponential;
 
 pub use binary::{BernoulliMixtureGenerator, DIGITS_8X8};
+pub use counts::PoissonMixtureGenerator;
 pub use exponential::ExponentialMixtureGenerator;
 
 use mixture_core::rand::SeedableRng;

@@ -90,6 +90,21 @@ pub enum GenerateKind {
         #[command(flatten)]
         common: GenerateCommon,
     },
+    /// Counts from random Poisson components (mean counts between 0.5 and 50).
+    Poisson {
+        /// Number of components.
+        #[arg(long, short = 'k', default_value_t = 3)]
+        components: usize,
+        /// Number of features.
+        #[arg(long, short = 'd', default_value_t = 2)]
+        features: usize,
+        /// Number of rows.
+        #[arg(long, short, default_value_t = 1000)]
+        n: usize,
+        /// Output, labels and seed.
+        #[command(flatten)]
+        common: GenerateCommon,
+    },
 }
 
 impl GenerateKind {
@@ -99,7 +114,8 @@ impl GenerateKind {
             GenerateKind::Lesson { common, .. }
             | GenerateKind::Gaussian { common, .. }
             | GenerateKind::Bernoulli { common, .. }
-            | GenerateKind::Exponential { common, .. } => common,
+            | GenerateKind::Exponential { common, .. }
+            | GenerateKind::Poisson { common, .. } => common,
         }
     }
 }
@@ -164,6 +180,16 @@ pub(crate) fn generate(
         } => {
             let g =
                 datagen::ExponentialMixtureGenerator::random(*components, *features, common.seed)?;
+            let d = g.generate::<f64>(*n, common.seed.wrapping_add(1))?;
+            (common, d.data, d.labels)
+        }
+        GenerateKind::Poisson {
+            components,
+            features,
+            n,
+            common,
+        } => {
+            let g = datagen::PoissonMixtureGenerator::random(*components, *features, common.seed)?;
             let d = g.generate::<f64>(*n, common.seed.wrapping_add(1))?;
             (common, d.data, d.labels)
         }

@@ -520,6 +520,19 @@ fn predict_sample_plot_and_generate_write_what_they_say() {
         ],
     );
     assert!(std::fs::metadata(dir.join("counts.png")).unwrap().len() > 1000);
+    ok(
+        &dir,
+        &[
+            "generate", "poisson", "-k", "2", "-d", "2", "-n", "400", "--output", "gen.csv",
+        ],
+    );
+    let fitted = ok(
+        &dir,
+        &[
+            "fit", "-i", "gen.csv", "-k", "2", "--family", "poisson", "--json",
+        ],
+    );
+    assert_eq!(json(&fitted)["n_samples"], 400, "{fitted}");
     std::fs::write(dir.join("fraction.csv"), "1,2\n3,0.5\n").unwrap();
     fails(
         &dir,
