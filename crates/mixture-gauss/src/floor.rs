@@ -3,7 +3,7 @@
 
 use crate::{CovarianceType, Gaussian, GaussianComponents, GaussianMixture};
 use faer::{MatRef, Side};
-use mixture_core::{Data, Estimator, Scalar};
+use mixture_core::{Components, Data, Estimator, Scalar};
 
 /// The components of a fitted mixture at the regularisation floor (see
 /// [`regularisation_floor`]).
@@ -11,12 +11,13 @@ use mixture_core::{Data, Estimator, Scalar};
 pub struct RegularisationFloor {
     /// Each component at the floor and its covariance's smallest eigenvalue.
     pub components: Vec<(usize, f64)>,
-    /// The smallest eigenvalue of the data's own covariance.
+    /// The smallest eigenvalue of the data's own covariance, in the mixture's covariance type.
     pub data_smallest: f64,
 }
 
 /// The components of `mixture` whose covariance has an eigenvalue within a factor of 10 of
-/// `reg_covar`, when the data's own covariance has none below 1000 × `reg_covar`: components
+/// `reg_covar`, when the data's own covariance (in the mixture's covariance type: the data's
+/// variances for a diagonal model) has none below 1000 × `reg_covar`: components
 /// sitting on (nearly) coincident rows, held up only by the regularisation. `None` when no
 /// component is at the floor, when the data themselves are, or for a `reg_covar` that is not
 /// positive. The data's covariance is computed only when a component is at the floor.
@@ -53,8 +54,10 @@ pub fn regularisation_floor<T: Scalar>(
     if components.is_empty() {
         return None;
     }
-    // The data's covariance is a one-component full Gaussian's, from the engine's moments.
-    let whole = Estimator::new(Gaussian::full().with_reg_covar(0.0), 1)
+    // The data's covariance in the mixture's own covariance type (a one-component fit, from
+    // the engine's moments): its variances for a diagonal model, their mean for a spherical
+    // one, so that each model pays for what it fits (no D×D matrix for a diagonal model).
+    let whole = Estimator::new(Gaussian::new(c.covariance_type()).with_reg_covar(0.0), 1)
         .max_iter(0)
         .fit(data)
         .ok()?
@@ -73,16 +76,66 @@ impl<T: Scalar> GaussianComponents<T> {
     /// # Panics
     /// When `k >= n_components()`.
     pub fn smallest_eigenvalue(&self, k: usize) -> f64 {
-        let cov: Vec<f64> = self.covariance(k).iter().map(|v| v.as_f64()).collect();
+        assert!(
+            k < self.n_components(),
+            "component {k} of {}",
+            self.n_components()
+        );
         let d = self.means().n_cols();
-        if matches!(
-            self.covariance_type(),
-            CovarianceType::Diagonal | CovarianceType::Spherical
-        ) {
-            return (0..d).map(|j| cov[j * d + j]).fold(f64::INFINITY, f64::min);
+        let compact = self.covariance_parameters();
+        // Diagonal and spherical models from their compact values: no D×D matrix.
+        match self.covariance_type() {
+            CovarianceType::Diagonal => {
+                return compact[k * d..(k + 1) * d]
+                    .iter()
+                    .fold(f64::INFINITY, |m, v| m.min(v.as_f64()));
+            }
+            CovarianceType::Spherical => return compact[k].as_f64(),
+            _ => {}
         }
+        let cov: Vec<f64> = self.covariance(k).iter().map(|v| v.as_f64()).collect();
         MatRef::from_row_major_slice(&cov, d, d)
             .self_adjoint_eigenvalues(Side::Lower)
             .map_or(f64::NAN, |e| e.first().copied().unwrap_or(f64::NAN))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mixture_core::RowMatrix;
+
+    #[test]
+    fn each_covariance_type_compares_with_the_data_in_its_own_type() {
+        // Two nearly collinear features (the data's covariance is nearly singular, its
+        // variances are not) and five coincident rows far away.
+        let mut values: Vec<f64> = (0..80)
+            .flat_map(|i| {
+                let t = (f64::from(i) * 0.37).sin() * 2.0;
+                [t, t + 1e-4 * (f64::from(i) * 1.3).cos()]
+            })
+            .collect();
+        for _ in 0..5 {
+            values.extend([30.0, 30.0]);
+        }
+        let x = RowMatrix::new(values, 2).unwrap();
+        let floor = |family: Gaussian| {
+            let m = Estimator::new(family, 2).seed(0).fit(&x).unwrap().mixture;
+            regularisation_floor(&m, 1e-6, (&x).into())
+        };
+        // Diagonal: the coincident rows' component is at the floor of variances the data have
+        // far above it.
+        let diag = floor(Gaussian::diagonal()).expect("a diagonal component at the floor");
+        assert_eq!(diag.components.len(), 1, "{diag:?}");
+        assert!(diag.data_smallest > 0.5, "{diag:?}");
+        // Full: the data's own covariance is nearly singular, so the floor says nothing.
+        assert_eq!(floor(Gaussian::full()), None);
+        // No floor without a positive reg_covar.
+        let m = Estimator::new(Gaussian::diagonal(), 2)
+            .seed(0)
+            .fit(&x)
+            .unwrap()
+            .mixture;
+        assert_eq!(regularisation_floor(&m, 0.0, (&x).into()), None);
     }
 }
