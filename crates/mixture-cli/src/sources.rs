@@ -1,6 +1,11 @@
 //! Data files read block by block, pass after pass ([`BlockSource`]s): CSV parsed in chunks,
 //! NPY read by seeking to each block (C or Fortran order), never the whole file at once. A file
 //! that changes between passes (size or modification time) is an error, not other numbers.
+//!
+//! An input that is not a regular file (a FIFO, a device) cannot be seeked or read twice: it
+//! is read once into memory, within a limit (`--memory-limit` for `fit`, else
+//! [`DEFAULT_MEMORY_LIMIT`]), and every pass reads that copy. Standard input (`-`) is read once,
+//! as CSV, for one pass.
 
 use crate::error::CliError;
 use crate::files::{CsvRows, Header, NpyLayout, Value};
@@ -9,6 +14,107 @@ use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
+
+/// The most a non-regular input (a FIFO, a device) is read into memory unless `fit`'s
+/// `--memory-limit` says otherwise (its default, 2 GiB).
+pub const DEFAULT_MEMORY_LIMIT: u64 = 2 << 30;
+
+/// An input's bytes held in memory, shared by every pass.
+#[derive(Debug, Clone)]
+struct Shared(std::sync::Arc<[u8]>);
+
+impl AsRef<[u8]> for Shared {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+/// Where an input's bytes are: a regular file (reopened for each pass), a pipe being read
+/// for the first time (its bytes kept as they are read), or memory.
+enum Backing {
+    File(File, Fingerprint),
+    Pipe(std::sync::Arc<std::sync::Mutex<Kept>>),
+    Memory(Shared),
+}
+
+/// A pipe's bytes, kept as the first pass reads them, up to a limit.
+struct Kept {
+    pipe: File,
+    bytes: Vec<u8>,
+    limit: u64,
+    path: PathBuf,
+}
+
+impl Kept {
+    fn too_large(&self) -> std::io::Error {
+        std::io::Error::other(format!(
+            "{} is not a regular file (a pipe or a device), so it is kept in memory for the passes after the first, and it holds more than {} bytes: give a regular file, or raise --memory-limit (fit)",
+            self.path.display(),
+            self.limit
+        ))
+    }
+
+    /// Reads the rest of the pipe into memory (within the limit).
+    fn drain(&mut self) -> std::io::Result<()> {
+        let room = (self.limit + 1).saturating_sub(self.bytes.len() as u64);
+        let Self { pipe, bytes, .. } = self;
+        pipe.take(room).read_to_end(bytes)?;
+        if self.bytes.len() as u64 > self.limit {
+            return Err(self.too_large());
+        }
+        Ok(())
+    }
+}
+
+/// The first pass over a pipe: what it reads is kept (see [`Kept`]).
+struct Tee(std::sync::Arc<std::sync::Mutex<Kept>>);
+
+impl Read for Tee {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let mut kept = self
+            .0
+            .lock()
+            .map_err(|_| std::io::Error::other("a reader panicked"))?;
+        let n = kept.pipe.read(buf)?;
+        kept.bytes.extend_from_slice(&buf[..n]);
+        if kept.bytes.len() as u64 > kept.limit {
+            return Err(kept.too_large());
+        }
+        Ok(n)
+    }
+}
+
+/// Opens `path`: a regular file as it is, anything else (a FIFO, a device) as a pipe whose
+/// bytes are kept in memory, up to `limit`, as they are read.
+fn open_backing(path: &Path, limit: u64) -> std::result::Result<Backing, CliError> {
+    let (file, print) = open(path)?;
+    if file.metadata().map(|m| m.is_file()).unwrap_or(false) {
+        return Ok(Backing::File(file, print));
+    }
+    let kept = Kept {
+        pipe: file,
+        bytes: Vec::new(),
+        limit,
+        path: path.to_path_buf(),
+    };
+    Ok(Backing::Pipe(std::sync::Arc::new(std::sync::Mutex::new(
+        kept,
+    ))))
+}
+
+/// `backing` with a pipe's bytes read to its end and held in memory.
+fn into_memory(backing: Backing) -> std::io::Result<Backing> {
+    let Backing::Pipe(kept) = backing else {
+        return Ok(backing);
+    };
+    let mut kept = kept
+        .lock()
+        .map_err(|_| std::io::Error::other("a reader panicked"))?;
+    kept.drain()?;
+    Ok(Backing::Memory(Shared(
+        std::mem::take(&mut kept.bytes).into(),
+    )))
+}
 
 /// What identifies a file's content between passes: its size and modification time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,10 +168,24 @@ impl<T: Value> FileSource<T> {
     /// [`CliError::input`] naming the file: unreadable, no data rows, a bad NPY header, or a
     /// malformed first CSV row.
     pub fn open(path: &Path, header: Header) -> std::result::Result<Self, CliError> {
+        Self::open_within(path, header, DEFAULT_MEMORY_LIMIT)
+    }
+
+    /// As [`FileSource::open`], reading an input that is not a regular file into memory only
+    /// up to `limit` bytes.
+    ///
+    /// # Errors
+    /// As [`FileSource::open`], and [`CliError::input`] for a pipe or device holding more than
+    /// `limit` bytes.
+    pub fn open_within(
+        path: &Path,
+        header: Header,
+        limit: u64,
+    ) -> std::result::Result<Self, CliError> {
         Ok(if crate::files::is_npy(path) {
-            FileSource::Npy(NpySource::open(path)?)
+            FileSource::Npy(NpySource::open(path, limit)?)
         } else {
-            FileSource::Csv(CsvSource::open(path, header)?)
+            FileSource::Csv(CsvSource::open(path, header, limit)?)
         })
     }
 
@@ -81,7 +201,7 @@ impl<T: Value> FileSource<T> {
     /// is about as large as its values).
     pub fn estimated_bytes(&self) -> u64 {
         match self {
-            FileSource::Csv(s) => s.print.0,
+            FileSource::Csv(s) => s.size,
             FileSource::Npy(s) => (s.layout.n as u64)
                 .saturating_mul(s.layout.d as u64 * std::mem::size_of::<T>() as u64),
         }
@@ -111,11 +231,27 @@ impl<T: Value> BlockSource<T> for FileSource<T> {
     }
 }
 
+/// A reader of `backing` from its start, and its size in bytes: a regular file reopened
+/// (refused if it changed since it was opened), or the bytes in memory.
+fn reader_of(backing: &Backing, path: &Path) -> Result<(Box<dyn Read + Send>, u64)> {
+    Ok(match backing {
+        Backing::File(_, print) => (Box::new(BufReader::new(reopen(path, *print)?)), print.0),
+        Backing::Pipe(kept) => (Box::new(BufReader::new(Tee(kept.clone()))), 0),
+        Backing::Memory(bytes) => (
+            Box::new(std::io::Cursor::new(bytes.clone())),
+            bytes.0.len() as u64,
+        ),
+    })
+}
+
 /// A CSV file parsed in chunks (`-`: standard input, read once).
 pub struct CsvSource<T> {
     path: PathBuf,
     header: Header,
-    print: Fingerprint,
+    /// The file and its fingerprint, or its bytes in memory; `None` for standard input.
+    backing: Option<Backing>,
+    /// Bytes in the input (0 for standard input).
+    size: u64,
     rows: CsvRows<T, Box<dyn Read + Send>>,
     /// Rows handed out since the file was (re)opened.
     read: usize,
@@ -126,13 +262,16 @@ impl<T: Value> CsvSource<T> {
     ///
     /// # Errors
     /// [`CliError::input`] naming the file.
-    pub fn open(path: &Path, header: Header) -> std::result::Result<Self, CliError> {
-        let (reader, print): (Box<dyn Read + Send>, _) = if mixture_output::is_standard(path) {
-            (Box::new(std::io::stdin()), Fingerprint(0, None))
-        } else {
-            let (file, print) = open(path)?;
-            (Box::new(BufReader::new(file)), print)
-        };
+    pub fn open(path: &Path, header: Header, limit: u64) -> std::result::Result<Self, CliError> {
+        let (reader, backing, size): (Box<dyn Read + Send>, _, _) =
+            if mixture_output::is_standard(path) {
+                (Box::new(std::io::stdin()), None, 0)
+            } else {
+                let backing = open_backing(path, limit)?;
+                let (reader, size) = reader_of(&backing, path)
+                    .map_err(|e| CliError::input(format!("cannot read {}: {e}", path.display())))?;
+                (reader, Some(backing), size)
+            };
         let rows = CsvRows::new(reader, header)
             .map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
         if rows.n_cols() == 0 {
@@ -141,7 +280,8 @@ impl<T: Value> CsvSource<T> {
         Ok(Self {
             path: path.to_path_buf(),
             header,
-            print,
+            backing,
+            size,
             rows,
             read: 0,
         })
@@ -157,14 +297,15 @@ impl<T: Value> BlockSource<T> for CsvSource<T> {
         if self.read == 0 {
             return Ok(());
         }
-        if mixture_output::is_standard(&self.path) {
+        let Some(backing) = self.backing.take() else {
             return Err(source_error(
                 Path::new("standard input"),
                 "it can be read only once, and this needs a second pass (--stream, or predict --proba to .npy): give a file",
             ));
-        }
-        let file = reopen(&self.path, self.print)?;
-        let reader: Box<dyn Read + Send> = Box::new(BufReader::new(file));
+        };
+        let backing = into_memory(backing).map_err(|e| source_error(&self.path, e))?;
+        let (reader, _) = reader_of(&backing, &self.path)?;
+        self.backing = Some(backing);
         self.rows = CsvRows::new(reader, self.header).map_err(|e| source_error(&self.path, e))?;
         self.read = 0;
         Ok(())
@@ -184,8 +325,8 @@ impl<T: Value> BlockSource<T> for CsvSource<T> {
 /// order.
 pub struct NpySource<T> {
     path: PathBuf,
-    print: Fingerprint,
-    file: File,
+    /// The file (reopened for each pass) or its bytes in memory.
+    backing: Backing,
     layout: NpyLayout,
     /// Where the values start (they end the file).
     offset: u64,
@@ -199,19 +340,52 @@ impl<T: Value> NpySource<T> {
     ///
     /// # Errors
     /// [`CliError::input`] naming the file.
-    pub fn open(path: &Path) -> std::result::Result<Self, CliError> {
+    pub fn open(path: &Path, limit: u64) -> std::result::Result<Self, CliError> {
         let ctx = |e: String| CliError::input(format!("{}: {e}", path.display()));
-        let (file, print) = open(path)?;
-        let npy = npyz::NpyFile::new(BufReader::new(&file))
-            .map_err(|e| ctx(format!("not a readable NPY file: {e}")))?;
-        let layout = NpyLayout::of(&npy, print.0).map_err(ctx)?;
-        drop(npy);
+        let not_npy = |e: std::io::Error| ctx(format!("not a readable NPY file: {e}"));
+        let mut backing = open_backing(path, limit)?;
+        if let Backing::Pipe(kept) = &backing {
+            // A pipe: its header first (kept as read), then its declared values, within the
+            // limit, into memory.
+            // Unbuffered, so that only the header is read here.
+            let npy = npyz::NpyFile::new(Tee(kept.clone())).map_err(not_npy)?;
+            let declared = NpyLayout::of(&npy, 0).map_err(ctx)?;
+            let values = (declared.n as u64)
+                .saturating_mul(declared.d as u64)
+                .saturating_mul(declared.elem as u64);
+            if values > limit {
+                return Err(ctx(format!(
+                    "its header declares {values} bytes of values, more than the {limit} a pipe may hold in memory: give a regular file, or raise --memory-limit (fit)"
+                )));
+            }
+            drop(npy);
+            if let Ok(mut kept) = kept.lock() {
+                // The limit is on the values, after the header.
+                kept.limit = limit.saturating_add(kept.bytes.len() as u64);
+            }
+            backing = into_memory(backing).map_err(|e| ctx(e.to_string()))?;
+        }
+        let (layout, size) = match &backing {
+            Backing::File(file, print) => {
+                let npy = npyz::NpyFile::new(BufReader::new(file)).map_err(not_npy)?;
+                (NpyLayout::of(&npy, print.0).map_err(ctx)?, print.0)
+            }
+            Backing::Memory(bytes) => {
+                let npy = npyz::NpyFile::new(bytes.as_ref()).map_err(not_npy)?;
+                let size = bytes.0.len() as u64;
+                (NpyLayout::of(&npy, size).map_err(ctx)?, size)
+            }
+            Backing::Pipe(_) => return Err(ctx("a pipe that was not read into memory".into())),
+        };
         let data = (layout.n * layout.d * layout.elem) as u64;
-        let offset = print.0 - data;
+        let offset = size.checked_sub(data).ok_or_else(|| {
+            ctx(format!(
+                "the header declares {data} bytes of values but the file has {size}"
+            ))
+        })?;
         Ok(Self {
             path: path.to_path_buf(),
-            print,
-            file,
+            backing,
             layout,
             offset,
             next: 0,
@@ -222,10 +396,18 @@ impl<T: Value> NpySource<T> {
 
     fn read_at(&mut self, at: u64, len: usize) -> Result<()> {
         self.bytes.resize(len, 0);
-        self.file
-            .seek(SeekFrom::Start(at))
-            .and_then(|_| self.file.read_exact(&mut self.bytes))
-            .map_err(|e| source_error(&self.path, format!("NPY data truncated or unreadable: {e}")))
+        let read = match &mut self.backing {
+            Backing::File(file, _) => file
+                .seek(SeekFrom::Start(at))
+                .and_then(|_| file.read_exact(&mut self.bytes)),
+            Backing::Memory(bytes) => usize::try_from(at)
+                .ok()
+                .and_then(|at| bytes.0.get(at..at.checked_add(len)?))
+                .map(|values| self.bytes.copy_from_slice(values))
+                .ok_or_else(|| std::io::ErrorKind::UnexpectedEof.into()),
+            Backing::Pipe(_) => Err(std::io::ErrorKind::Unsupported.into()),
+        };
+        read.map_err(|e| source_error(&self.path, format!("NPY data truncated or unreadable: {e}")))
     }
 
     /// Decodes `self.bytes` (values of the file's type and byte order) into `out`.
@@ -260,7 +442,9 @@ impl<T: Value> BlockSource<T> for NpySource<T> {
 
     fn rewind(&mut self) -> Result<()> {
         if self.next > 0 {
-            self.file = reopen(&self.path, self.print)?;
+            if let Backing::File(file, print) = &mut self.backing {
+                *file = reopen(&self.path, *print)?;
+            }
             self.next = 0;
         }
         Ok(())

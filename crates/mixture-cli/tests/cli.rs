@@ -1888,3 +1888,98 @@ fn every_family_setting_has_a_flag_that_fits_as_the_library_does() {
         (&serde_json::json!("diag"), &serde_json::json!(1e-4))
     );
 }
+
+/// Pipes and devices as inputs: read once into memory (within --memory-limit), every pass from
+/// that copy, with the numbers of the same data in a regular file; never seeked, never hung on.
+#[cfg(unix)]
+#[test]
+fn fifos_are_read_once_into_memory_and_give_the_files_numbers() {
+    let dir = workdir("fifo-inputs");
+    for out in ["x.csv", "x.npy"] {
+        ok(
+            &dir,
+            &["generate", "lesson", "--n-per-mode", "40", "--output", out],
+        );
+    }
+    let expected = json(&ok(&dir, &["fit", "-i", "x.csv", "-k", "3", "--json"]));
+    // Fed to a FIFO by a writer thread (which may see the reader close early).
+    let through_fifo = |name: &str, source: &str, args: &[&str]| {
+        let fifo = dir.join(name);
+        let _ = std::fs::remove_file(&fifo);
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo {name}");
+        let bytes = std::fs::read(dir.join(source)).unwrap();
+        let writer = std::thread::spawn(move || {
+            let _ = std::fs::write(&fifo, bytes);
+        });
+        let out = mixture(&dir, args);
+        writer.join().unwrap();
+        out
+    };
+    // An NPY FIFO (it used to fail with "Illegal seek"), and a CSV FIFO streamed: one pass per
+    // iteration, each from the copy in memory.
+    for (name, source, stream) in [("in.npy", "x.npy", false), ("in.csv", "x.csv", true)] {
+        let mut args = vec!["fit", "-i", name, "-k", "3", "--json"];
+        if stream {
+            args.push("--stream");
+        }
+        let out = through_fifo(name, source, &args);
+        assert_eq!(out.code, 0, "{name}: {}", out.stderr);
+        let got = json(&out.stdout);
+        assert_eq!(got["log_likelihood"], expected["log_likelihood"], "{name}");
+        assert_eq!(got["n_iter"], expected["n_iter"], "{name}");
+        assert_eq!(got["streamed"], stream, "{name}");
+    }
+    // Scoring from a FIFO, and weights from one.
+    ok(&dir, &["fit", "-i", "x.csv", "-k", "3", "-m", "m.json"]);
+    let out = through_fifo("s.npy", "x.npy", &["score", "-m", "m.json", "-i", "s.npy"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    std::fs::write(dir.join("w.csv"), "1\n".repeat(120)).unwrap();
+    let out = through_fifo(
+        "w_pipe.csv",
+        "w.csv",
+        &[
+            "fit",
+            "-i",
+            "x.csv",
+            "-k",
+            "3",
+            "--weights",
+            "w_pipe.csv",
+            "--json",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        json(&out.stdout)["log_likelihood"],
+        expected["log_likelihood"]
+    );
+    // More than --memory-limit in a pipe: a one-line error saying what to do.
+    let out = through_fifo(
+        "big.csv",
+        "x.csv",
+        &["fit", "-i", "big.csv", "-k", "3", "--memory-limit", "1K"],
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("big.csv is not a regular file")
+            && out
+                .stderr
+                .contains("more than 1024 bytes: give a regular file"),
+        "{}",
+        out.stderr
+    );
+    // An NPY pipe is refused by its header, before its values are read.
+    let out = through_fifo(
+        "big.npy",
+        "x.npy",
+        &["fit", "-i", "big.npy", "-k", "3", "--memory-limit", "1K"],
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("its header declares 1920 bytes of values, more than the 1024"),
+        "{}",
+        out.stderr
+    );
+}

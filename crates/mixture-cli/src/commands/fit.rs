@@ -87,7 +87,7 @@ pub(super) fn run<T: Value>(a: &FitArgs) -> Result<(), CliError> {
         .transpose()?;
     let family = family::fit_family(a, start.as_ref())?;
     let groups = family.run::<T, _>(CheckOptions { a })?;
-    let mut source = FileSource::<T>::open(&a.input, header_of(a.header))?;
+    let mut source = FileSource::<T>::open_within(&a.input, header_of(a.header), a.memory_limit)?;
     let streamed = a.stream || source.estimated_bytes() > a.memory_limit;
     let (x, weights, mut weight_source) = if streamed {
         let reason = if a.stream {
