@@ -412,3 +412,70 @@ fn a_dash_input_is_standard_input_read_once() {
     }
     assert!(!dir.join("p.npy").exists());
 }
+
+#[test]
+fn every_output_is_checked_before_any_work() {
+    let dir = lesson("checked-first");
+    // A directory as the model: refused before the fit runs (no report of it).
+    let out = mixture(&dir, &["fit", "-i", "x.csv", "-k", "3", "-m", "."]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("--model: cannot write .: is a directory"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stdout.contains("log[p(X)]"), "{}", out.stdout);
+    // A figure in a directory that does not exist: select fits nothing and writes no model.
+    let out = mixture(
+        &dir,
+        &[
+            "select",
+            "-i",
+            "x.csv",
+            "-k",
+            "1..2",
+            "-m",
+            "best.json",
+            "--plot",
+            "none/p.png",
+        ],
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("--plot: cannot write none/p.png: No such file or directory"),
+        "{}",
+        out.stderr
+    );
+    assert!(!dir.join("best.json").exists());
+    assert!(leftovers(&dir).is_empty());
+    // The longest name a file may have is written (its temporary name stays within the limit).
+    let long = format!("{}.csv", "s".repeat(251));
+    ok(&dir, &["sample", "-m", "m.json", "-n", "3", "-o", &long]);
+    assert!(dir.join(&long).exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn an_output_through_a_dangling_link_to_another_output_is_refused() {
+    let dir = lesson("dangling");
+    std::os::unix::fs::symlink("samples.csv", dir.join("labels.csv")).unwrap();
+    fails(
+        &dir,
+        &[
+            "sample",
+            "-m",
+            "m.json",
+            "-n",
+            "3",
+            "-o",
+            "samples.csv",
+            "--labels",
+            "labels.csv",
+        ],
+        2,
+        "--output and --labels name the same file (labels.csv)",
+    );
+    assert!(!dir.join("samples.csv").exists());
+}

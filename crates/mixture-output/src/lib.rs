@@ -116,7 +116,8 @@ impl Output {
                 atomic(&dest, Some(m.permissions()))?
             }
             Ok(_) => Sink::Direct(BufWriter::new(OpenOptions::new().write(true).open(path)?)),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => atomic(path, None)?,
+            // A new file, or the target of a dangling symbolic link (the link is kept).
+            Err(e) if e.kind() == io::ErrorKind::NotFound => atomic(&resolved(path), None)?,
             Err(e) => return Err(e),
         };
         Ok(Self { sink })
@@ -142,7 +143,7 @@ impl Output {
                 if let Some(mode) = mode {
                     file.as_file().set_permissions(mode)?;
                 }
-                file.persist(&dest).map_err(|e| e.error)?;
+                file.persist(&dest).map_err(|e| without_path(e.error))?;
                 drop(registered);
                 Ok(())
             }
@@ -178,6 +179,23 @@ impl Write for Output {
     }
 }
 
+/// The longest file name most file systems take, in bytes.
+const MAX_NAME_BYTES: usize = 255;
+
+/// What a temporary name adds to the file name: `.`, `.`, 6 random characters, `.tmp`.
+const TEMPORARY_EXTRA_BYTES: usize = 1 + 1 + 6 + 4;
+
+/// The system's error without the temporary path `tempfile` adds to it.
+fn without_path(e: io::Error) -> io::Error {
+    if e.raw_os_error().is_some() {
+        return e;
+    }
+    // `tempfile` wraps the system's error in one whose message ends "at path …".
+    let text = e.to_string();
+    let message = text.split(" at path ").next().unwrap_or(&text);
+    io::Error::new(e.kind(), message.to_string())
+}
+
 fn invalid(message: &str) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidInput, message.to_string())
 }
@@ -193,20 +211,50 @@ fn atomic(dest: &Path, mode: Option<Permissions>) -> io::Result<Sink> {
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     let mut builder = tempfile::Builder::new();
-    let prefix = format!(".{}.", name.to_string_lossy());
+    // The temporary name adds a dot, 6 random characters and `.tmp` to the file name: keep it
+    // within the 255 bytes a name may have by shortening the file name's part of it.
+    let name = name.to_string_lossy();
+    let mut keep = name.len().min(MAX_NAME_BYTES - TEMPORARY_EXTRA_BYTES);
+    while !name.is_char_boundary(keep) {
+        keep -= 1;
+    }
+    let prefix = format!(".{}.", &name[..keep]);
     builder.prefix(&prefix).suffix(".tmp");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         builder.permissions(Permissions::from_mode(0o666));
     }
-    let file = builder.tempfile_in(dir)?;
+    // The temporary file's own path is no concern of the user's: its errors name none.
+    let file = builder.tempfile_in(dir).map_err(without_path)?;
     Ok(Sink::Atomic {
         registered: Registered::new(file.path()),
         writer: BufWriter::new(file),
         dest: dest.to_path_buf(),
         mode,
     })
+}
+
+/// Checks, before any work is done, that [`Output::create`] could write `path`: not a
+/// directory, and for a regular file (or one that does not exist yet) a directory that exists
+/// and lets a file be made in it (a temporary file is made there and removed). Standard output,
+/// devices and FIFOs are not opened (a FIFO would wait for its reader).
+///
+/// # Errors
+/// `InvalidInput` for a directory or a path without a file name, else the system's error of
+/// making a file in the directory.
+pub fn check_writable(path: &Path) -> io::Result<()> {
+    if is_standard(path) {
+        return Ok(());
+    }
+    let path = resolved(path);
+    match std::fs::metadata(&path) {
+        Ok(m) if m.is_dir() => Err(invalid("is a directory")),
+        Ok(m) if !m.is_file() => Ok(()),
+        Ok(_) => atomic(&std::fs::canonicalize(&path)?, None).map(drop),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => atomic(&path, None).map(drop),
+        Err(e) => Err(e),
+    }
 }
 
 /// Writes `bytes` to `path` as [`Output`] does.
@@ -228,9 +276,28 @@ pub fn same_file(a: &Path, b: &Path) -> bool {
     }
     match (a.exists(), b.exists()) {
         (true, true) => same_existing_file(a, b),
-        (false, false) => absolute(a).is_some_and(|x| absolute(b).is_some_and(|y| x == y)),
+        // Neither exists yet: the same path once symbolic links (dangling ones too) are
+        // followed, so that an output through a link to another output's path is found.
+        (false, false) => absolute(&resolved(a)).is_some_and(|x| absolute(&resolved(b)) == Some(x)),
         _ => false,
     }
+}
+
+/// `path` with the symbolic links it is (a chain of them, dangling or not) followed, at most
+/// 40 of them as the system does.
+fn resolved(path: &Path) -> PathBuf {
+    let mut path = path.to_path_buf();
+    for _ in 0..40 {
+        let is_link = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
+        let Some(target) = is_link.then(|| std::fs::read_link(&path).ok()).flatten() else {
+            break;
+        };
+        path = match path.parent() {
+            Some(dir) if target.is_relative() => dir.join(target),
+            _ => target,
+        };
+    }
+    path
 }
 
 /// Compares device and inode numbers: opening the files (what `same-file` does) would block
@@ -364,5 +431,72 @@ mod tests {
         assert!(same_file(&new1, &new2));
         assert!(!same_file(&a, &new1));
         assert!(!same_file(Path::new("-"), Path::new("-")));
+    }
+
+    #[test]
+    fn the_longest_legal_name_is_written_and_errors_name_no_temporary_file() {
+        let _serial = serial();
+        let dir = tempfile::tempdir().unwrap();
+        let name = format!("{}.csv", "é".repeat(125)); // 254 bytes, multibyte characters
+        assert!(name.len() <= MAX_NAME_BYTES);
+        let path = dir.path().join(&name);
+        write_all(&path, b"1\n").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"1\n");
+        assert!(temporaries(dir.path()).is_empty());
+        let missing = dir.path().join("no-such-dir").join("x.csv");
+        let e = write_all(&missing, b"1").unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::NotFound);
+        assert!(!e.to_string().contains(".tmp"), "{e}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn dangling_links_are_followed() {
+        let _serial = serial();
+        let dir = tempfile::tempdir().unwrap();
+        let (target, link) = (dir.path().join("x.csv"), dir.path().join("link.csv"));
+        std::os::unix::fs::symlink("x.csv", &link).unwrap();
+        // Two outputs, one through a link to the other's path: the same file.
+        assert!(same_file(&target, &link));
+        assert!(!same_file(&dir.path().join("y.csv"), &link));
+        // Written through the link: the target is made, the link stays.
+        write_all(&link, b"2").unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"2");
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+    }
+
+    #[test]
+    fn outputs_are_checked_before_any_work() {
+        let _serial = serial();
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(
+            check_writable(dir.path()).unwrap_err().kind(),
+            io::ErrorKind::InvalidInput
+        );
+        let missing = check_writable(&dir.path().join("none").join("x.csv")).unwrap_err();
+        assert_eq!(missing.kind(), io::ErrorKind::NotFound);
+        let existing = dir.path().join("old.csv");
+        std::fs::write(&existing, "old").unwrap();
+        check_writable(&existing).unwrap();
+        check_writable(&dir.path().join("new.csv")).unwrap();
+        check_writable(Path::new("-")).unwrap();
+        // The probe leaves nothing behind and changes nothing.
+        assert!(temporaries(dir.path()).is_empty());
+        assert_eq!(std::fs::read(&existing).unwrap(), b"old");
+        assert!(!dir.path().join("new.csv").exists());
+        #[cfg(unix)]
+        {
+            // A FIFO is not opened (it would wait for a reader).
+            let fifo = dir.path().join("pipe");
+            let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+            if made.is_ok_and(|s| s.success()) {
+                check_writable(&fifo).unwrap();
+            }
+        }
     }
 }

@@ -93,6 +93,10 @@ fn check_files(command: &Command) -> Result<(), CliError> {
             }
             REPORT_TO_STDERR.store(true, Ordering::Relaxed);
         }
+        // Every output is checked before any work: not a directory, in a directory that takes
+        // a new file.
+        mixture_output::check_writable(out)
+            .map_err(|e| crate::files::cannot_write(out, e).context(out_name))?;
     }
     Ok(())
 }
