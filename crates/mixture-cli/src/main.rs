@@ -8,13 +8,17 @@ fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|info| {
         eprintln!("mixture: internal error (please report): {info}");
     }));
-    // Ctrl-C, SIGTERM or SIGHUP: remove the temporary files of outputs in progress (finished
-    // outputs are kept), then exit as a process killed by SIGINT would (128 + 2).
-    let _ = ctrlc::set_handler(|| {
-        mixture_output::remove_temporaries();
-        eprintln!("mixture: interrupted; outputs not finished were not written");
-        std::process::exit(130);
-    });
+    // Ctrl-C, SIGTERM or SIGHUP: see `interrupted`.
+    let _ = ctrlc::set_handler(interrupted);
+    // SIGQUIT (Ctrl-\) likewise, rather than dumping core beside a temporary file.
+    #[cfg(unix)]
+    if let Ok(mut quit) = signal_hook::iterator::Signals::new([signal_hook::consts::SIGQUIT]) {
+        std::thread::spawn(move || {
+            if quit.forever().next().is_some() {
+                interrupted();
+            }
+        });
+    }
     let cli = match mixture_cli::Cli::try_parse() {
         Ok(cli) => cli,
         // Help and version go out as clap writes them.
@@ -37,6 +41,14 @@ fn main() -> ExitCode {
             ExitCode::from(e.code)
         }
     }
+}
+
+/// Removes the temporary files of outputs in progress (finished outputs are kept), then exits
+/// as a process killed by SIGINT would (128 + 2).
+fn interrupted() {
+    mixture_output::remove_temporaries();
+    eprintln!("mixture: interrupted; outputs not finished were not written");
+    std::process::exit(130);
 }
 
 /// The message on one line of at most 400 characters, whatever a library put in it.

@@ -319,7 +319,7 @@ fn a_signal_during_a_write_leaves_no_temporary_file_and_the_old_output() {
             "big.json",
         ],
     );
-    for signal in ["INT", "TERM", "HUP"] {
+    for signal in ["INT", "TERM", "HUP", "QUIT"] {
         std::fs::write(dir.join("labels.csv"), "old\n").unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_mixture"))
             .args([
