@@ -116,6 +116,7 @@ impl From<MixtureError> for CliError {
         match e {
             MixtureError::ParametersNotFormed { .. }
             | MixtureError::EmptyComponent { .. }
+            | MixtureError::SpuriousComponent { .. }
             | MixtureError::ZeroDensity { .. } => Self::fit(e.to_string()),
             _ => Self::input(e.to_string()),
         }

@@ -1641,12 +1641,40 @@ fn fit_flags_spurious_components_and_can_hand_them_to_the_degenerate_policy() {
     let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(v["suspect"].as_array().unwrap().len(), 0);
     assert_eq!(v["n_components"], 2);
+    // Handed to --on-degenerate error, it is a failure while fitting: exit status 1.
+    fails(
+        &dir,
+        &[
+            "fit",
+            "-i",
+            "x.csv",
+            "-k",
+            "3",
+            "--seed",
+            "1",
+            "--on-spurious",
+            "degenerate",
+            "--on-degenerate",
+            "error",
+        ],
+        1,
+        "effective rows, fewer than the 6 its parameters need",
+    );
 }
 
 #[test]
 fn fix_holds_parameters_and_init_parts_starts_partly_from_a_model_file() {
     let dir = workdir("held");
     ok(&dir, &["generate", "lesson", "-o", "x.csv"]);
+    // A starting model of another dimension: named by its option and file.
+    ok(&dir, &["generate", "gaussian", "-d", "3", "-o", "x3.csv"]);
+    ok(&dir, &["fit", "-i", "x.csv", "-k", "3", "-m", "two.json"]);
+    fails(
+        &dir,
+        &["fit", "-i", "x3.csv", "-k", "3", "--init-model", "two.json"],
+        2,
+        "--init-model two.json: the initial model has 2 features but x3.csv has 3 columns",
+    );
     ok(
         &dir,
         &[

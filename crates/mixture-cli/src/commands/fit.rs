@@ -123,6 +123,16 @@ pub(super) fn run<T: Value>(a: &FitArgs) -> Result<(), CliError> {
         FitInput::Memory(d) => d.rows().n_cols(),
         FitInput::Stream { x, .. } => x.n_cols(),
     };
+    if let (Some(start), Some(path)) = (&start, &a.init_model)
+        && start.n_features() != n_cols
+    {
+        return Err(CliError::input(format!(
+            "--init-model {}: the initial model has {} features but {} has {n_cols} columns",
+            path.display(),
+            start.n_features(),
+            a.input.display()
+        )));
+    }
     let mut observers = Observers {
         trace: a.verbose.then(|| TraceWriter::new(std::io::stderr())),
         progress: Progress::new(a.max_iter),
