@@ -321,6 +321,17 @@ impl<T: Value> BlockSource<T> for CsvSource<T> {
     }
 }
 
+/// A reader counting the bytes read through it.
+struct Counted<R>(R, u64);
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.0.read(buf)?;
+        self.1 += n as u64;
+        Ok(n)
+    }
+}
+
 /// An NPY file read block by block: one read per block in C order, one per column in Fortran
 /// order.
 pub struct NpySource<T> {
@@ -365,24 +376,45 @@ impl<T: Value> NpySource<T> {
             }
             backing = into_memory(backing).map_err(|e| ctx(e.to_string()))?;
         }
-        let (layout, size) = match &backing {
+        // The header is read unbuffered, so that what it took is where the values start.
+        let (layout, size, header) = match &backing {
             Backing::File(file, print) => {
-                let npy = npyz::NpyFile::new(BufReader::new(file)).map_err(not_npy)?;
-                (NpyLayout::of(&npy, print.0).map_err(ctx)?, print.0)
+                let mut counted = Counted(file, 0);
+                let npy = npyz::NpyFile::new(&mut counted).map_err(not_npy)?;
+                let layout = NpyLayout::of(&npy, print.0).map_err(ctx)?;
+                drop(npy);
+                (layout, print.0, counted.1)
             }
             Backing::Memory(bytes) => {
-                let npy = npyz::NpyFile::new(bytes.as_ref()).map_err(not_npy)?;
+                let mut counted = Counted(bytes.as_ref(), 0);
+                let npy = npyz::NpyFile::new(&mut counted).map_err(not_npy)?;
                 let size = bytes.0.len() as u64;
-                (NpyLayout::of(&npy, size).map_err(ctx)?, size)
+                let layout = NpyLayout::of(&npy, size).map_err(ctx)?;
+                drop(npy);
+                (layout, size, counted.1)
             }
             Backing::Pipe(_) => return Err(ctx("a pipe that was not read into memory".into())),
         };
-        let data = (layout.n * layout.d * layout.elem) as u64;
-        let offset = size.checked_sub(data).ok_or_else(|| {
-            ctx(format!(
-                "the header declares {data} bytes of values but the file has {size}"
-            ))
-        })?;
+        let data = (layout.n as u64)
+            .saturating_mul(layout.d as u64)
+            .saturating_mul(layout.elem as u64);
+        let expected = header.saturating_add(data);
+        if size != expected {
+            return Err(ctx(if size > expected {
+                format!(
+                    "{} bytes after the values the header declares ({}, {}): a damaged or joined file",
+                    size - expected,
+                    layout.n,
+                    layout.d
+                )
+            } else {
+                format!(
+                    "the header declares {data} bytes of values but the file holds {} after it",
+                    size - header.min(size)
+                )
+            }));
+        }
+        let offset = header;
         Ok(Self {
             path: path.to_path_buf(),
             backing,

@@ -2011,3 +2011,27 @@ fn fifos_are_read_once_into_memory_and_give_the_files_numbers() {
         out.stderr
     );
 }
+
+#[test]
+fn npy_files_must_end_with_their_values() {
+    let dir = workdir("npy-trailing");
+    let values: Vec<f64> = (0..12).map(f64::from).collect();
+    for fortran in [false, true] {
+        std::fs::write(
+            dir.join("ok.npy"),
+            npy_bytes("<f8", "(6, 2)", fortran, &values),
+        )
+        .unwrap();
+        ok(&dir, &["fit", "-i", "ok.npy", "-k", "1"]);
+        // Bytes after the values would shift every value by as many: refused.
+        let mut joined = npy_bytes("<f8", "(6, 2)", fortran, &values);
+        joined.extend(99f64.to_le_bytes());
+        std::fs::write(dir.join("joined.npy"), joined).unwrap();
+        fails(
+            &dir,
+            &["fit", "-i", "joined.npy", "-k", "1"],
+            2,
+            "joined.npy: 8 bytes after the values the header declares (6, 2): a damaged or joined file",
+        );
+    }
+}
