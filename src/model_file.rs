@@ -186,6 +186,7 @@ pub fn from_json(bytes: &[u8]) -> Result<ModelFile, ModelFileError> {
     let invalid = |m: String| ModelFileError::Invalid(m);
     let mut value: serde_json::Value = serde_json::from_slice(bytes)
         .map_err(|e| invalid(format!("not a JSON model file: {e}")))?;
+    unique_keys(bytes).map_err(|e| invalid(format!("not a model file: {e}")))?;
     let object = value
         .as_object_mut()
         .ok_or_else(|| invalid("not a model file: the JSON is not an object".into()))?;
@@ -234,6 +235,62 @@ pub fn from_json(bytes: &[u8]) -> Result<ModelFile, ModelFileError> {
         }
     };
     Ok(ModelFile { model, fit })
+}
+
+/// Refuses JSON with a key twice in one object, which a reader would otherwise take as its
+/// last value without a word.
+fn unique_keys(bytes: &[u8]) -> Result<(), serde_json::Error> {
+    use serde::de::{DeserializeSeed, Deserializer, Error, MapAccess, SeqAccess, Visitor};
+    struct Unique;
+    impl<'de> DeserializeSeed<'de> for Unique {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Unique {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("JSON")
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_str<E>(self, _: &str) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_unit<E>(self) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            while seq.next_element_seed(Unique)?.is_some() {}
+            Ok(())
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            let mut seen = std::collections::HashSet::new();
+            while let Some(key) = map.next_key::<String>()? {
+                if seen.contains(&key) {
+                    let key: String = key.chars().take(40).collect();
+                    return Err(A::Error::custom(format!(
+                        "the key {key:?} appears twice in one object"
+                    )));
+                }
+                map.next_value_seed(Unique)?;
+                seen.insert(key);
+            }
+            Ok(())
+        }
+    }
+    Unique.deserialize(&mut serde_json::Deserializer::from_slice(bytes))
 }
 
 fn any_mixture<T: Scalar>(

@@ -289,6 +289,15 @@ fn bad_files_get_typed_errors() {
         let err = model_file::from_json(bad.as_bytes()).unwrap_err();
         assert!(err.to_string().contains(says), "{err}");
     }
+    // A key given twice is refused, not taken at its last value.
+    let twice = text.replacen("\"weights\":", "\"weights\": [1.0], \"weights\":", 1);
+    assert_ne!(twice, text);
+    let err = model_file::from_json(twice.as_bytes()).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("the key \"weights\" appears twice in one object"),
+        "{err}"
+    );
     // A file without a covariance type is read as full, as version-1 readers did.
     let v1: serde_json::Value = serde_json::from_str(&text).unwrap();
     let mut v1 = v1.as_object().unwrap().clone();
