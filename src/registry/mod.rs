@@ -647,8 +647,28 @@ impl<T: Scalar> AnyMixture<T> {
     /// The same mixture in precision `U` (see [`Mixture::to_precision`]).
     ///
     /// # Errors
-    /// As [`Mixture::to_precision`].
+    /// [`MixtureError::InvalidParameters`] naming the parameters that hold a value beyond `U`'s
+    /// largest (an f64 model's 1e39 as f32); otherwise as [`Mixture::to_precision`].
     pub fn to_precision<U: Scalar>(&self) -> Result<AnyMixture<U>, MixtureError> {
+        let largest = U::max_value().as_f64();
+        let means = with_mixture!(self, m => m.means().into_vec());
+        let widened = |v: &[T]| v.iter().map(|v| v.as_f64()).collect::<Vec<f64>>();
+        let groups = std::iter::once(("means", widened(&means))).chain(
+            self.parameter_arrays()
+                .into_iter()
+                .map(|a| (a.name, widened(&a.values))),
+        );
+        for (name, values) in groups {
+            if let Some(v) = values.into_iter().find(|v| v.abs() > largest) {
+                return Err(MixtureError::InvalidParameters {
+                    reason: format!(
+                        "the model's {name} hold {v:e}, beyond the largest {} ({largest:e}): keep the model in {}",
+                        U::NAME,
+                        T::NAME
+                    ),
+                });
+            }
+        }
         Ok(match self {
             AnyMixture::Gaussian(m) => AnyMixture::Gaussian(m.to_precision()?),
             AnyMixture::Bernoulli(m) => AnyMixture::Bernoulli(m.to_precision()?),
@@ -725,6 +745,24 @@ mod tests {
         );
         assert!(both.contains("not both"), "{both}");
         assert!(e("student", json!({})).contains("gaussian, bernoulli, exponential, poisson"));
+    }
+
+    #[test]
+    fn a_value_beyond_the_narrower_precision_is_named() {
+        let means = [0.0, 1e39];
+        let m = crate::gauss::GaussianComponents::<f64>::with_type(
+            crate::core::Rows::new(&means, 1).unwrap(),
+            &[1.0, 1.0],
+            crate::gauss::CovarianceType::Spherical,
+        )
+        .unwrap();
+        let m = AnyMixture::from(Mixture::from_parts(&[0.5, 0.5], m).unwrap());
+        let e = m.to_precision::<f32>().unwrap_err().to_string();
+        assert!(
+            e.contains("the model's means hold 1e39, beyond the largest f32"),
+            "{e}"
+        );
+        assert!(m.to_precision::<f64>().is_ok());
     }
 
     #[test]
