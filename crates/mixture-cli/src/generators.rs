@@ -5,6 +5,20 @@ use clap::{Args, Subcommand};
 use mixture_core::{MixtureError, RowMatrix};
 use std::path::PathBuf;
 
+/// The size of a random mixture's data: K, D and N.
+#[derive(Debug, Args)]
+pub struct RandomShape {
+    /// Number of components.
+    #[arg(long, short = 'k', default_value_t = 3)]
+    pub components: usize,
+    /// Number of features.
+    #[arg(long, short = 'd', default_value_t = 2)]
+    pub features: usize,
+    /// Number of rows.
+    #[arg(long, short, default_value_t = 1000)]
+    pub n: usize,
+}
+
 /// Options shared by every generator.
 #[derive(Debug, Args)]
 pub struct GenerateCommon {
@@ -38,15 +52,9 @@ pub enum GenerateKind {
     },
     /// A random Gaussian mixture with well-separated means.
     Gaussian {
-        /// Number of components.
-        #[arg(long, short = 'k', default_value_t = 3)]
-        components: usize,
-        /// Number of features.
-        #[arg(long, short = 'd', default_value_t = 2)]
-        features: usize,
-        /// Number of rows.
-        #[arg(long, short, default_value_t = 1000)]
-        n: usize,
+        /// Components, features and rows.
+        #[command(flatten)]
+        shape: RandomShape,
         /// Minimum distance between means, in standard deviations.
         #[arg(long, default_value_t = 4.0)]
         separation: f64,
@@ -77,30 +85,18 @@ pub enum GenerateKind {
     },
     /// Non-negative rows from random exponential components (rates between 0.1 and 10).
     Exponential {
-        /// Number of components.
-        #[arg(long, short = 'k', default_value_t = 3)]
-        components: usize,
-        /// Number of features.
-        #[arg(long, short = 'd', default_value_t = 2)]
-        features: usize,
-        /// Number of rows.
-        #[arg(long, short, default_value_t = 1000)]
-        n: usize,
+        /// Components, features and rows.
+        #[command(flatten)]
+        shape: RandomShape,
         /// Output, labels and seed.
         #[command(flatten)]
         common: GenerateCommon,
     },
     /// Counts from random Poisson components (mean counts between 0.5 and 50).
     Poisson {
-        /// Number of components.
-        #[arg(long, short = 'k', default_value_t = 3)]
-        components: usize,
-        /// Number of features.
-        #[arg(long, short = 'd', default_value_t = 2)]
-        features: usize,
-        /// Number of rows.
-        #[arg(long, short, default_value_t = 1000)]
-        n: usize,
+        /// Components, features and rows.
+        #[command(flatten)]
+        shape: RandomShape,
         /// Output, labels and seed.
         #[command(flatten)]
         common: GenerateCommon,
@@ -130,19 +126,17 @@ pub(crate) fn generate(
             (common, d.data, d.labels)
         }
         GenerateKind::Gaussian {
-            components,
-            features,
-            n,
+            shape,
             separation,
             common,
         } => {
             let g = datagen::GaussianMixtureGenerator::random(
-                *components,
-                *features,
+                shape.components,
+                shape.features,
                 *separation,
                 common.seed,
             )?;
-            let d = g.generate::<f64>(*n, common.seed.wrapping_add(1))?;
+            let d = g.generate::<f64>(shape.n, common.seed.wrapping_add(1))?;
             (common, d.data, d.labels)
         }
         GenerateKind::Bernoulli {
@@ -172,25 +166,22 @@ pub(crate) fn generate(
             let d = g.generate::<f64>(*n, common.seed.wrapping_add(1))?;
             (common, d.data, d.labels)
         }
-        GenerateKind::Exponential {
-            components,
-            features,
-            n,
-            common,
-        } => {
-            let g =
-                datagen::ExponentialMixtureGenerator::random(*components, *features, common.seed)?;
-            let d = g.generate::<f64>(*n, common.seed.wrapping_add(1))?;
+        GenerateKind::Exponential { shape, common } => {
+            let g = datagen::ExponentialMixtureGenerator::random(
+                shape.components,
+                shape.features,
+                common.seed,
+            )?;
+            let d = g.generate::<f64>(shape.n, common.seed.wrapping_add(1))?;
             (common, d.data, d.labels)
         }
-        GenerateKind::Poisson {
-            components,
-            features,
-            n,
-            common,
-        } => {
-            let g = datagen::PoissonMixtureGenerator::random(*components, *features, common.seed)?;
-            let d = g.generate::<f64>(*n, common.seed.wrapping_add(1))?;
+        GenerateKind::Poisson { shape, common } => {
+            let g = datagen::PoissonMixtureGenerator::random(
+                shape.components,
+                shape.features,
+                common.seed,
+            )?;
+            let d = g.generate::<f64>(shape.n, common.seed.wrapping_add(1))?;
             (common, d.data, d.labels)
         }
     })
