@@ -377,10 +377,14 @@ impl AnyFamily {
         }
     }
 
-    /// The values the `covariance` setting takes (the Gaussian family's covariance types),
-    /// as front ends list them.
-    pub fn covariance_names() -> Vec<&'static str> {
-        CovarianceType::ALL.iter().map(|c| c.name()).collect()
+    /// The values the `covariance` setting takes (the Gaussian family's fourteen models, in
+    /// mclust's order): each model's name and its mclust code, which is the same but for
+    /// scikit-learn's four (`("full", "VVV")`). Either is accepted, in any case.
+    pub fn covariance_names() -> Vec<(&'static str, &'static str)> {
+        CovarianceType::ALL
+            .iter()
+            .map(|c| (c.name(), c.code()))
+            .collect()
     }
 
     /// The family's settings in its serde form, without the name.
@@ -736,7 +740,7 @@ mod tests {
         );
         let bad = e("gaussian", json!({"covariance": "diagonal"}));
         assert!(
-            bad.contains("\"diagonal\"") && bad.contains("full, diag"),
+            bad.contains("\"diagonal\"") && bad.contains("EVV, VVV") && bad.contains("full, diag"),
             "{bad}"
         );
         let both = e(

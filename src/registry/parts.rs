@@ -80,13 +80,45 @@ fn compact_shape(kind: CovarianceType, k: usize, d: usize) -> Vec<usize> {
 impl<T: Scalar> AnyMixture<T> {
     /// The family's own parameter arrays, beside the weights and means every family has: a
     /// Gaussian's `covariances` and `precision_factors` in its covariance type's compact shape
-    /// (see [`GaussianComponents::precision_factors`]), a Bernoulli's `probabilities` and an
+    /// (see [`GaussianComponents::precision_factors`]; for mclust's other ten models the dense
+    /// K×D×D `covariances`, the `volumes`, `shapes` and `orientations` the model has, and the
+    /// factors in the kernel's shape), a Bernoulli's `probabilities` and an
     /// exponential's `rates` (K×D).
     pub fn parameter_arrays(&self) -> Vec<ParameterArray<T>> {
         let (k, d) = (self.n_components(), self.n_features());
         let rows =
             |name, r: Rows<'_, T>| ParameterArray::new(name, vec![k, d], r.as_slice().to_vec());
         match self {
+            AnyMixture::Gaussian(m) if m.components().covariance_type().is_eigen() => {
+                // The dense covariances, the compact parts, and the kernel's precision factors.
+                let c = m.components();
+                let dense = (0..k).flat_map(|j| c.covariance(j)).collect();
+                let mut arrays = vec![ParameterArray::new("covariances", vec![k, d, d], dense)];
+                let [nv, ns, no] = c.covariance_type().part_counts(k);
+                let (volumes, rest) = c.covariance_parameters().split_at(nv);
+                let (shapes, orientations) = rest.split_at(ns * d);
+                for (name, shape, values) in [
+                    ("volumes", vec![nv], volumes),
+                    ("shapes", vec![ns, d], shapes),
+                    ("orientations", vec![no, d, d], orientations),
+                ] {
+                    if !values.is_empty() {
+                        arrays.push(ParameterArray::new(name, shape, values.to_vec()));
+                    }
+                }
+                let factors = c.precision_factors();
+                let shape = match factors.len() / k {
+                    1 => vec![k],
+                    per if per == d => vec![k, d],
+                    _ => vec![k, d, d],
+                };
+                arrays.push(ParameterArray::new(
+                    "precision_factors",
+                    shape,
+                    factors.to_vec(),
+                ));
+                arrays
+            }
             AnyMixture::Gaussian(m) => {
                 let c = m.components();
                 let shape = compact_shape(c.covariance_type(), k, d);
@@ -107,7 +139,8 @@ impl<T: Scalar> AnyMixture<T> {
 
     /// A mixture of `family` (whose settings fix what the arrays mean: a Gaussian's covariance
     /// type) from its `weights` and the arrays that define its components, each by name,
-    /// row-major: a Gaussian's `means` (K×D) and `covariances` (compact shape), a Bernoulli's
+    /// row-major: a Gaussian's `means` (K×D) and `covariances` (compact shape; for mclust's
+    /// other ten models its `volumes`, `shapes` and `orientations` instead), a Bernoulli's
     /// `probabilities` and an exponential's `rates` (K×D). The values are rounded to `T`.
     ///
     /// # Errors
@@ -137,8 +170,21 @@ impl<T: Scalar> AnyMixture<T> {
         match family {
             AnyFamily::Gaussian(g) => {
                 let means = get("means")?;
-                let covariances = get("covariances")?;
                 let kind = g.covariance_type();
+                // An eigen model is given by its parts (the ones it has), in order.
+                let covariances = if kind.is_eigen() {
+                    let [_, ns, no] = kind.part_counts(weights.len());
+                    let mut parts = get("volumes")?;
+                    if ns > 0 {
+                        parts.extend(get("shapes")?);
+                    }
+                    if no > 0 {
+                        parts.extend(get("orientations")?);
+                    }
+                    parts
+                } else {
+                    get("covariances")?
+                };
                 mixture(
                     weights,
                     GaussianComponents::with_type(Rows::new(&means, d)?, &covariances, kind)?,

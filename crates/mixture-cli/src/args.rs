@@ -2,6 +2,7 @@
 //! subcommands themselves are in `commands/`, one file each; what the command knows per family
 //! is in `family.rs`.
 
+use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use mixture::registry::AnyFamily;
 use mixture_core::{Choice, DegeneratePolicy, Init, SpuriousPolicy, StopRule};
@@ -117,9 +118,21 @@ fn family_names() -> clap::builder::PossibleValuesParser {
     clap::builder::PossibleValuesParser::new(AnyFamily::NAMES)
 }
 
-/// The Gaussian covariance types' names, for `--covariance`.
-fn covariance_names() -> clap::builder::PossibleValuesParser {
-    clap::builder::PossibleValuesParser::new(AnyFamily::covariance_names())
+/// The Gaussian covariance models' names, for `--covariance`: mclust's codes, with
+/// scikit-learn's names for its four (the codes then aliases), and `all` when `all` is true.
+fn covariance_names(all: bool) -> clap::builder::PossibleValuesParser {
+    let values = AnyFamily::covariance_names()
+        .into_iter()
+        .map(|(name, code)| {
+            let value = PossibleValue::new(name);
+            if name == code {
+                value
+            } else {
+                value.alias(code).help(code)
+            }
+        });
+    let all = all.then(|| PossibleValue::new("all").help("every model"));
+    clap::builder::PossibleValuesParser::new(values.chain(all))
 }
 
 /// The families' own settings, as flags. Each flag is a key of a family's settings (`--reg-covar`
@@ -207,8 +220,10 @@ pub struct FitArgs {
     /// Component family.
     #[arg(long, default_value = AnyFamily::NAMES[0], value_parser = family_names())]
     pub family: String,
-    /// Covariance type (gaussian; default full, or the initial model's).
-    #[arg(long, value_parser = covariance_names())]
+    /// Covariance model (gaussian): one of mclust's 14 codes, or scikit-learn's full, diag,
+    /// spherical, tied (= VVV, VVI, VII, EEE), in any case; default full, or the initial
+    /// model's.
+    #[arg(long, ignore_case = true, value_parser = covariance_names(false))]
     pub covariance: Option<String>,
     /// Most E-M iterations per run.
     #[arg(long, allow_negative_numbers = true, default_value_t = 100)]
@@ -407,8 +422,14 @@ pub struct SelectArgs {
         default_value = "1..8"
     )]
     pub components: String,
-    /// Covariance types of the gaussian cells (comma-separated; default all).
-    #[arg(long, value_delimiter = ',', value_parser = covariance_names())]
+    /// Covariance models of the gaussian cells: comma-separated mclust codes or scikit-learn
+    /// names (any case), or `all` (the default: all 14).
+    #[arg(
+        long,
+        ignore_case = true,
+        value_delimiter = ',',
+        value_parser = covariance_names(true)
+    )]
     pub covariance: Option<Vec<String>>,
     /// Families (comma-separated).
     #[arg(long, value_delimiter = ',', default_value = AnyFamily::NAMES[0], value_parser = family_names())]

@@ -85,9 +85,11 @@ pub(crate) fn structures(
         if keys.contains(&"covariance") {
             let all: Vec<String> = AnyFamily::covariance_names()
                 .iter()
-                .map(|c| c.to_string())
+                .map(|(name, _)| name.to_string())
                 .collect();
+            let every = |list: &&[String]| list.iter().any(|c| c.eq_ignore_ascii_case("all"));
             variants = covariances
+                .filter(|list| !every(list))
                 .unwrap_or(&all)
                 .iter()
                 .map(|c| {

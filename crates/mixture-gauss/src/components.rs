@@ -2,8 +2,10 @@
 //! draws.
 
 use crate::CovarianceType;
+use crate::covariance_type::Layout;
 use crate::kernels::{Precision, log_densities};
 use crate::linalg::{cholesky_lower, invert_lower};
+use crate::models;
 use crate::parameters::{Covariances, GaussianParameters};
 use faer::MatRef;
 use mixture_core::{
@@ -31,6 +33,11 @@ pub struct GaussianComponents<T> {
     means: Vec<T>,
     /// The covariances in the type's compact form (see [`GaussianComponents::with_type`]).
     covariances: Vec<T>,
+    /// For the eigen-decomposition models, the covariances in the kernel's layout (K
+    /// variances, K×D variances or K D×D matrices), computed from the rounded compact values.
+    expanded: Option<Vec<T>>,
+    /// Whether the M-step that made these components stopped an inner loop at its cap.
+    capped: bool,
     /// Full and tied: the lower factors `L` (K or 1 row-major D×D); diagonal and spherical:
     /// the standard deviations (K×D or K).
     factors: Vec<T>,
@@ -116,6 +123,10 @@ impl<T: Scalar> GaussianComponents<T> {
                     })?;
                 }
             }
+            _ if kind.is_eigen() => {
+                models::check(kind, k, d, &values)
+                    .map_err(|reason| MixtureError::InvalidParameters { reason })?;
+            }
             _ => {
                 if let Some(p) = values.iter().position(|v| !(v.is_finite() && *v > 0.0)) {
                     return invalid(format!(
@@ -133,6 +144,19 @@ impl<T: Scalar> GaussianComponents<T> {
     /// The covariance type.
     pub fn covariance_type(&self) -> CovarianceType {
         self.covariance_type
+    }
+
+    /// Whether the M-step that made these components stopped one of its inner loops (VEI,
+    /// VEV, VEE, EVE and VVE iterate) at its cap of 2000 rounds before converging, so the
+    /// covariances are not quite that M-step's optimum.
+    pub fn inner_loop_capped(&self) -> bool {
+        self.capped
+    }
+
+    /// These components, marked as made by a capped M-step.
+    pub(crate) fn mark_capped(mut self, capped: bool) -> Self {
+        self.capped = capped;
+        self
     }
 
     /// The covariances in the type's compact form (see [`GaussianComponents::with_type`]).
@@ -167,12 +191,16 @@ impl<T: Scalar> GaussianComponents<T> {
     ) -> Result<Self> {
         let means_t: Vec<T> = means.iter().map(|&v| T::cast(v)).collect();
         let covariances_t: Vec<T> = covariances.iter().map(|&v| T::cast(v)).collect();
-        let rounded: Vec<f64> = covariances_t.iter().map(|v| v.as_f64()).collect();
+        let mut rounded: Vec<f64> = covariances_t.iter().map(|v| v.as_f64()).collect();
+        let expanded = kind.is_eigen().then(|| {
+            rounded = models::expand(kind, k, d, &rounded);
+            rounded.iter().map(|&v| T::cast(v)).collect::<Vec<T>>()
+        });
         let mut factors = vec![T::zero(); rounded.len()];
         let mut precisions = vec![T::zero(); rounded.len()];
         let mut log_dets = Vec::with_capacity(k);
-        match kind {
-            CovarianceType::Full | CovarianceType::Tied => {
+        match kind.layout() {
+            Layout::Full | Layout::Tied => {
                 let dd = d * d;
                 for (c, cov) in rounded.chunks_exact(dd).enumerate() {
                     let l = cholesky_lower(MatRef::from_row_major_slice(cov, d, d))
@@ -189,9 +217,9 @@ impl<T: Scalar> GaussianComponents<T> {
                     log_dets.push(log_det);
                 }
             }
-            CovarianceType::Diagonal | CovarianceType::Spherical => {
+            Layout::Diagonal | Layout::Spherical => {
                 // The variances per component: D of them, or one for every coordinate.
-                let per = if kind == CovarianceType::Diagonal {
+                let per = if kind.layout() == Layout::Diagonal {
                     d
                 } else {
                     1
@@ -222,6 +250,8 @@ impl<T: Scalar> GaussianComponents<T> {
             covariance_type: kind,
             means: means_t,
             covariances: covariances_t,
+            expanded,
+            capped: false,
             factors,
             precisions,
             log_norms,
@@ -246,7 +276,13 @@ impl<T: Scalar> GaussianComponents<T> {
     /// # Panics
     /// When `k >= n_components()`.
     pub fn covariance(&self, k: usize) -> Vec<T> {
-        self.dense(k, &self.covariances)
+        self.dense(k, self.layout_covariances())
+    }
+
+    /// The covariances in the kernel's layout: the compact values for scikit-learn's four
+    /// types, the expanded ones for the others.
+    pub(crate) fn layout_covariances(&self) -> &[T] {
+        self.expanded.as_deref().unwrap_or(&self.covariances)
     }
 
     /// The lower Cholesky factor `L_k` of component `k`'s covariance, dense row-major D×D.
@@ -262,16 +298,16 @@ impl<T: Scalar> GaussianComponents<T> {
     fn dense(&self, k: usize, values: &[T]) -> Vec<T> {
         assert!(k < self.k, "component {k} of {}", self.k);
         let d = self.d;
-        match self.covariance_type {
-            CovarianceType::Full | CovarianceType::Tied => {
+        match self.covariance_type.layout() {
+            Layout::Full | Layout::Tied => {
                 let c = self.matrix_of(k);
                 values[c * d * d..(c + 1) * d * d].to_vec()
             }
-            CovarianceType::Diagonal | CovarianceType::Spherical => {
+            layout => {
                 let mut m = vec![T::zero(); d * d];
                 for i in 0..d {
-                    m[i * d + i] = match self.covariance_type {
-                        CovarianceType::Diagonal => values[k * d + i],
+                    m[i * d + i] = match layout {
+                        Layout::Diagonal => values[k * d + i],
                         _ => values[k],
                     };
                 }
@@ -283,7 +319,7 @@ impl<T: Scalar> GaussianComponents<T> {
     /// Which stored D×D matrix (covariance, factor, precision factor) component `k` uses:
     /// its own, or the tied model's one.
     fn matrix_of(&self, k: usize) -> usize {
-        if self.covariance_type == CovarianceType::Tied {
+        if self.covariance_type.layout() == Layout::Tied {
             0
         } else {
             k
@@ -292,13 +328,13 @@ impl<T: Scalar> GaussianComponents<T> {
 
     /// The precision of every component, as the log-density kernel takes it.
     fn precision(&self) -> Precision<'_, T> {
-        match self.covariance_type {
-            CovarianceType::Full | CovarianceType::Tied => Precision::Triangular {
+        match self.covariance_type.layout() {
+            layout @ (Layout::Full | Layout::Tied) => Precision::Triangular {
                 factors: &self.precisions,
-                shared: self.covariance_type == CovarianceType::Tied,
+                shared: layout == Layout::Tied,
             },
-            CovarianceType::Diagonal => Precision::Diagonal(&self.precisions),
-            CovarianceType::Spherical => Precision::Spherical(&self.precisions),
+            Layout::Diagonal => Precision::Diagonal(&self.precisions),
+            Layout::Spherical => Precision::Spherical(&self.precisions),
         }
     }
 }
@@ -401,8 +437,8 @@ impl<T: Scalar> Components<T> for GaussianComponents<T> {
             *v = T::standard_normal(rng);
         }
         let mean = &self.means[k * d..(k + 1) * d];
-        match self.covariance_type {
-            CovarianceType::Full | CovarianceType::Tied => {
+        match self.covariance_type.layout() {
+            Layout::Full | Layout::Tied => {
                 // x = μ + L z, from the last coordinate up so z is read before it is replaced.
                 let c = self.matrix_of(k);
                 let l = &self.factors[c * d * d..(c + 1) * d * d];
@@ -414,12 +450,12 @@ impl<T: Scalar> Components<T> for GaussianComponents<T> {
                     out[i] = s;
                 }
             }
-            CovarianceType::Diagonal => {
+            Layout::Diagonal => {
                 for ((o, &m), &s) in out.iter_mut().zip(mean).zip(&self.factors[k * d..]) {
                     *o = m + s * *o;
                 }
             }
-            CovarianceType::Spherical => {
+            Layout::Spherical => {
                 for (o, &m) in out.iter_mut().zip(mean) {
                     *o = m + self.factors[k] * *o;
                 }
@@ -428,15 +464,10 @@ impl<T: Scalar> Components<T> for GaussianComponents<T> {
     }
 
     fn n_parameters(&self) -> usize {
-        // scikit-learn's counts: the means plus the covariance type's free values.
+        // The means plus the model's free covariance values (mclust's counts, which are
+        // scikit-learn's for its four types).
         let (k, d) = (self.k, self.d);
-        k * d
-            + match self.covariance_type {
-                CovarianceType::Full => k * d * (d + 1) / 2,
-                CovarianceType::Diagonal => k * d,
-                CovarianceType::Spherical => k,
-                CovarianceType::Tied => d * (d + 1) / 2,
-            }
+        k * d + self.covariance_type.n_covariance_parameters(k, d)
     }
 
     fn write_means(&self, out: &mut [T]) {
@@ -474,15 +505,18 @@ impl<T: Scalar> Components<T> for GaussianComponents<T> {
         let d = self.d;
         check_marginal_dims(dims, d)?;
         // A Gaussian's marginal keeps the chosen entries of the mean and the chosen block of
-        // the covariance; each type's marginal is of the same type.
+        // the covariance; it is of the model's layout's type (an eigen model's marginal
+        // block need not keep its constraints).
         let means: Vec<f64> = (0..self.k)
             .flat_map(|c| dims.iter().map(move |&j| (c, j)))
             .map(|(c, j)| self.means[c * d + j].as_f64())
             .collect();
-        let cov = |i: usize| self.covariances[i].as_f64();
-        let covariances: Vec<f64> = match self.covariance_type {
-            CovarianceType::Full | CovarianceType::Tied => {
-                let n = self.covariances.len() / (d * d);
+        let values = self.layout_covariances();
+        let cov = |i: usize| values[i].as_f64();
+        let layout = self.covariance_type.layout();
+        let covariances: Vec<f64> = match layout {
+            Layout::Full | Layout::Tied => {
+                let n = values.len() / (d * d);
                 (0..n)
                     .flat_map(|c| {
                         dims.iter()
@@ -491,18 +525,17 @@ impl<T: Scalar> Components<T> for GaussianComponents<T> {
                     .map(|(c, i, j)| cov(c * d * d + i * d + j))
                     .collect()
             }
-            CovarianceType::Diagonal => (0..self.k)
+            Layout::Diagonal => (0..self.k)
                 .flat_map(|c| dims.iter().map(move |&j| cov(c * d + j)))
                 .collect(),
-            CovarianceType::Spherical => (0..self.k).map(cov).collect(),
+            Layout::Spherical => (0..self.k).map(cov).collect(),
         };
-        Self::from_f64(
-            self.k,
-            dims.len(),
-            &means,
-            &covariances,
-            None,
-            self.covariance_type,
-        )
+        let kind = match layout {
+            Layout::Full => CovarianceType::Full,
+            Layout::Tied => CovarianceType::Tied,
+            Layout::Diagonal => CovarianceType::Diagonal,
+            Layout::Spherical => CovarianceType::Spherical,
+        };
+        Self::from_f64(self.k, dims.len(), &means, &covariances, None, kind)
     }
 }

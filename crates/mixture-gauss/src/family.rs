@@ -1,7 +1,10 @@
 //! [`Gaussian`]: the family's settings, its statistics kernel and its M-step.
 
+use crate::CovarianceType;
 use crate::components::GaussianComponents;
+use crate::covariance_type::Layout;
 use crate::kernels::{centred_moments, products_moments, sweeps_moments};
+use crate::models;
 use crate::moments::GaussianStats;
 use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
@@ -105,73 +108,6 @@ impl From<Gaussian> for GaussianSettings {
             reg_covar,
             relative_reg_covar,
         }
-    }
-}
-
-/// The shape of the components' covariance matrices (scikit-learn's `covariance_type`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-#[non_exhaustive]
-pub enum CovarianceType {
-    /// Each component has its own general covariance matrix.
-    #[default]
-    Full,
-    /// Each component has its own diagonal covariance matrix.
-    Diagonal,
-    /// Each component has its own single variance (a multiple of the identity).
-    Spherical,
-    /// All components share one general covariance matrix.
-    Tied,
-}
-
-impl CovarianceType {
-    /// scikit-learn's name: `"full"`, `"diag"`, `"spherical"` or `"tied"`.
-    pub fn name(&self) -> &'static str {
-        match self {
-            CovarianceType::Full => "full",
-            CovarianceType::Diagonal => "diag",
-            CovarianceType::Spherical => "spherical",
-            CovarianceType::Tied => "tied",
-        }
-    }
-
-    /// Every covariance type, in the order front ends list them.
-    pub const ALL: [CovarianceType; 4] = [Self::Full, Self::Diagonal, Self::Spherical, Self::Tied];
-
-    /// The type named `name` (as [`CovarianceType::name`] gives).
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|t| t.name() == name)
-    }
-
-    /// Number of values in the compact form for K components of dimension D.
-    pub fn n_values(&self, k: usize, d: usize) -> usize {
-        match self {
-            CovarianceType::Full => k * d * d,
-            CovarianceType::Diagonal => k * d,
-            CovarianceType::Spherical => k,
-            CovarianceType::Tied => d * d,
-        }
-    }
-}
-
-#[cfg(feature = "serde")]
-impl serde::Serialize for CovarianceType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(self.name())
-    }
-}
-
-#[cfg(feature = "serde")]
-impl<'de> serde::Deserialize<'de> for CovarianceType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        let name = String::deserialize(d)?;
-        CovarianceType::from_name(&name).ok_or_else(|| {
-            let names: Vec<_> = CovarianceType::ALL.iter().map(|t| t.name()).collect();
-            serde::de::Error::custom(format_args!(
-                "unknown covariance type {:?}, expected one of {}",
-                name.chars().take(40).collect::<String>(),
-                names.join(", ")
-            ))
-        })
     }
 }
 
@@ -298,9 +234,9 @@ impl<T: Scalar> Family<T> for Gaussian {
     /// or spherical one 2 (a variance); a tied one is pooled over all rows, so a component
     /// needs only its mean's one.
     fn rows_needed(&self, n_features: usize) -> f64 {
-        match self.covariance_type {
-            CovarianceType::Full => n_features as f64 + 1.0,
-            CovarianceType::Tied => 1.0,
+        match self.covariance_type.layout() {
+            Layout::Full => n_features as f64 + 1.0,
+            Layout::Tied => 1.0,
             _ => 2.0,
         }
     }
@@ -352,19 +288,20 @@ impl<T: Scalar> Family<T> for Gaussian {
 
     /// Per component a count, D means and a D×D scatter (D for diagonal and spherical).
     fn stats_values(&self, n_components: usize, n_features: usize) -> Option<usize> {
-        let scatter = match self.covariance_type {
-            CovarianceType::Diagonal | CovarianceType::Spherical => n_features,
-            _ => n_features.checked_mul(n_features)?,
+        let scatter = if self.covariance_type.layout().is_diagonal() {
+            n_features
+        } else {
+            n_features.checked_mul(n_features)?
         };
         n_components.checked_mul(scatter.checked_add(n_features)?.checked_add(1)?)
     }
 
     fn new_stats(&self, n_components: usize, n_features: usize) -> GaussianStats {
-        let diagonal = matches!(
-            self.covariance_type,
-            CovarianceType::Diagonal | CovarianceType::Spherical
-        );
-        GaussianStats::new(n_components, n_features, diagonal)
+        GaussianStats::new(
+            n_components,
+            n_features,
+            self.covariance_type.layout().is_diagonal(),
+        )
     }
 
     fn accumulate(
@@ -543,7 +480,26 @@ impl Gaussian {
                 })
                 .collect()
         };
+        let mut capped = false;
         let compact: Vec<f64> = match self.covariance_type {
+            kind if kind.is_eigen() => {
+                // The scatters W_k = n_k (Σ_k + reg·I), which the model constrains.
+                let counts: Vec<f64> = (0..k).map(|c| stats.count(c)).collect();
+                let scatters: Vec<f64> = if stats.is_diagonal() {
+                    (0..k * d)
+                        .map(|e| counts[e / d] * (covariance(e / d, e % d, e % d) + reg))
+                        .collect()
+                } else {
+                    (0..k)
+                        .flat_map(|c| matrix(&|i, j| covariance(c, i, j)))
+                        .enumerate()
+                        .map(|(e, v)| counts[e / (d * d)] * v)
+                        .collect()
+                };
+                let estimated = models::estimate(kind, &counts, &scatters, d)?;
+                capped = estimated.capped;
+                estimated.compact
+            }
             CovarianceType::Full => (0..k)
                 .flat_map(|c| matrix(&|i, j| covariance(c, i, j)))
                 .collect(),
@@ -563,6 +519,7 @@ impl Gaussian {
                         / total
                 })
             }
+            kind => unreachable!("{} is an eigen model", kind.code()),
         };
         GaussianComponents::from_f64(
             k,
@@ -572,6 +529,7 @@ impl Gaussian {
             Some(self.reg_covar()),
             self.covariance_type,
         )
+        .map(|c| c.mark_capped(capped))
     }
 }
 

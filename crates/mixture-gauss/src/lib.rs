@@ -123,18 +123,21 @@
 //! ```
 
 mod components;
+mod covariance_type;
 mod family;
 mod floor;
 mod kernels;
 mod linalg;
+mod models;
 mod moments;
 mod parameters;
 
 pub use components::GaussianComponents;
-pub use family::{AccumulateScratch, CovarianceType, DEFAULT_REG_COVAR, Gaussian, Regularisation};
+pub use covariance_type::CovarianceType;
+pub use family::{AccumulateScratch, DEFAULT_REG_COVAR, Gaussian, Regularisation};
 pub use floor::{RegularisationFloor, regularisation_floor};
 pub use moments::GaussianStats;
-pub use parameters::{Covariances, GaussianParameters};
+pub use parameters::{Covariances, EigenCovariances, GaussianParameters};
 
 use mixture_core::{Mixture, Result, Rows, Scalar};
 

@@ -5,8 +5,11 @@ use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::cholesky::llt::factor::{
     LltError, LltRegularization, cholesky_in_place, cholesky_in_place_scratch,
 };
+use faer::linalg::evd::{ComputeEigenvectors, self_adjoint_evd, self_adjoint_evd_scratch};
+use faer::linalg::matmul::matmul;
+use faer::linalg::svd::{ComputeSvdVectors, svd, svd_scratch};
 use faer::linalg::triangular_inverse::invert_lower_triangular;
-use faer::{Mat, MatRef, Par};
+use faer::{Accum, Mat, MatRef, Par};
 
 /// The lower Cholesky factor `L` of the symmetric `a` (only its lower triangle is read), or
 /// the index of the first non-positive pivot.
@@ -41,6 +44,71 @@ pub(crate) fn invert_lower(l: MatRef<'_, f64>) -> Mat<f64> {
     let mut inv = Mat::zeros(l.nrows(), l.ncols());
     invert_lower_triangular(inv.as_mut(), l, Par::Seq);
     inv
+}
+
+/// `a b`, sequential.
+pub(crate) fn product(a: MatRef<'_, f64>, b: MatRef<'_, f64>) -> Mat<f64> {
+    let mut out = Mat::zeros(a.nrows(), b.ncols());
+    matmul(out.as_mut(), Accum::Replace, a, b, 1.0, Par::Seq);
+    out
+}
+
+/// The eigenvalues of the symmetric `a` (lower triangle read) in decreasing order and the
+/// matching unit eigenvectors as the columns of a matrix, or `None` when the iteration fails
+/// (non-finite input).
+pub(crate) fn eigen_decreasing(a: MatRef<'_, f64>) -> Option<(Vec<f64>, Mat<f64>)> {
+    let d = a.nrows();
+    let mut values = faer::Col::<f64>::zeros(d);
+    let mut vectors = Mat::<f64>::zeros(d, d);
+    let mut buffer = MemBuffer::new(self_adjoint_evd_scratch::<f64>(
+        d,
+        ComputeEigenvectors::Yes,
+        Par::Seq,
+        Default::default(),
+    ));
+    self_adjoint_evd(
+        a,
+        values.as_diagonal_mut(),
+        Some(vectors.as_mut()),
+        Par::Seq,
+        MemStack::new(&mut buffer),
+        Default::default(),
+    )
+    .ok()?;
+    // faer's order is increasing.
+    let order: Vec<usize> = (0..d).rev().collect();
+    let decreasing = order.iter().map(|&j| values[j]).collect();
+    Some((
+        decreasing,
+        Mat::from_fn(d, d, |i, j| vectors[(i, order[j])]),
+    ))
+}
+
+/// The orthogonal matrix nearest to the square `g` (its polar factor `U Vᵀ`, from
+/// `g = U S Vᵀ`), or `None` when the iteration fails.
+pub(crate) fn polar_factor(g: MatRef<'_, f64>) -> Option<Mat<f64>> {
+    let d = g.nrows();
+    let mut s = faer::Col::<f64>::zeros(d);
+    let (mut u, mut v) = (Mat::<f64>::zeros(d, d), Mat::<f64>::zeros(d, d));
+    let mut buffer = MemBuffer::new(svd_scratch::<f64>(
+        d,
+        d,
+        ComputeSvdVectors::Full,
+        ComputeSvdVectors::Full,
+        Par::Seq,
+        Default::default(),
+    ));
+    svd(
+        g,
+        s.as_diagonal_mut(),
+        Some(u.as_mut()),
+        Some(v.as_mut()),
+        Par::Seq,
+        MemStack::new(&mut buffer),
+        Default::default(),
+    )
+    .ok()?;
+    Some(product(u.as_ref(), v.transpose()))
 }
 
 #[cfg(test)]

@@ -16,29 +16,114 @@ pub struct GaussianParameters {
     pub covariances: Covariances,
 }
 
-/// Covariance parameters in each type's compact shape (scikit-learn's `covariances_`),
-/// `reg_covar` included. Serialised as `"covariance": "full" | "diag" | "spherical" | "tied"`
-/// beside `"covariances": …`.
+/// Covariance parameters in each type's compact shape (scikit-learn's `covariances_` for its
+/// four types; volumes, shapes and orientations for mclust's other ten), `reg_covar` included.
+/// Serialised as `"covariance": "full" | "diag" | "spherical" | "tied" | "VEV" | ...` beside
+/// `"covariances": …` (an object of `volumes`, `shapes` and `orientations` for the ten).
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(
     feature = "serde",
     derive(serde::Serialize, serde::Deserialize),
-    serde(tag = "covariance", content = "covariances")
+    serde(try_from = "CovariancesForm", into = "CovariancesForm")
 )]
 #[non_exhaustive]
 pub enum Covariances {
     /// K matrices of D×D.
-    #[cfg_attr(feature = "serde", serde(rename = "full"))]
     Full(Vec<Vec<Vec<f64>>>),
     /// K rows of D variances.
-    #[cfg_attr(feature = "serde", serde(rename = "diag"))]
     Diagonal(Vec<Vec<f64>>),
     /// K variances.
-    #[cfg_attr(feature = "serde", serde(rename = "spherical"))]
     Spherical(Vec<f64>),
     /// One D×D matrix shared by every component.
-    #[cfg_attr(feature = "serde", serde(rename = "tied"))]
     Tied(Vec<Vec<f64>>),
+    /// One of the ten eigen-decomposition models beyond scikit-learn's four.
+    Eigen(CovarianceType, EigenCovariances),
+}
+
+/// An eigen-decomposition model's covariances `Σ_k = λ_k D_k diag(A_k) D_kᵀ`: one volume or
+/// K, no shape (EII), one or K shapes of D values, and no orientation (diagonal models), one
+/// or K orientations (D×D, the columns being the axes), as the model's letters say.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct EigenCovariances {
+    /// The volumes λ.
+    pub volumes: Vec<f64>,
+    /// The shapes A (each of determinant 1 when fitted).
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Vec::is_empty")
+    )]
+    pub shapes: Vec<Vec<f64>>,
+    /// The orientations D.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Vec::is_empty")
+    )]
+    pub orientations: Vec<Vec<Vec<f64>>>,
+}
+
+/// [`Covariances`]' serde form.
+#[cfg(feature = "serde")]
+#[derive(serde::Serialize, serde::Deserialize)]
+struct CovariancesForm {
+    covariance: CovarianceType,
+    covariances: Payload,
+}
+
+#[cfg(feature = "serde")]
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+enum Payload {
+    Variances(Vec<f64>),
+    Matrix(Vec<Vec<f64>>),
+    Matrices(Vec<Vec<Vec<f64>>>),
+    Eigen(EigenCovariances),
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<CovariancesForm> for Covariances {
+    type Error = String;
+
+    fn try_from(f: CovariancesForm) -> std::result::Result<Self, String> {
+        let kind = f.covariance;
+        let shape = |expected: &str| format!("the {} covariances must be {expected}", kind.name());
+        Ok(match (kind, f.covariances) {
+            (CovarianceType::Spherical, Payload::Variances(v)) => Covariances::Spherical(v),
+            (CovarianceType::Diagonal, Payload::Matrix(m)) => Covariances::Diagonal(m),
+            (CovarianceType::Diagonal, Payload::Variances(v)) if v.is_empty() => {
+                Covariances::Diagonal(Vec::new())
+            }
+            (CovarianceType::Tied, Payload::Matrix(m)) => Covariances::Tied(m),
+            (CovarianceType::Full, Payload::Matrices(m)) => Covariances::Full(m),
+            (CovarianceType::Full, Payload::Variances(v)) if v.is_empty() => {
+                Covariances::Full(Vec::new())
+            }
+            (CovarianceType::Spherical, _) => return Err(shape("a list of variances")),
+            (CovarianceType::Diagonal, _) => return Err(shape("a list of rows of variances")),
+            (CovarianceType::Tied, _) => return Err(shape("one matrix (a list of rows)")),
+            (CovarianceType::Full, _) => return Err(shape("a list of matrices")),
+            (_, Payload::Eigen(e)) => Covariances::Eigen(kind, e),
+            (_, _) => return Err(shape("an object of volumes, shapes and orientations")),
+        })
+    }
+}
+
+#[cfg(feature = "serde")]
+impl From<Covariances> for CovariancesForm {
+    fn from(c: Covariances) -> Self {
+        let covariance = c.covariance_type();
+        let covariances = match c {
+            Covariances::Full(m) => Payload::Matrices(m),
+            Covariances::Diagonal(m) | Covariances::Tied(m) => Payload::Matrix(m),
+            Covariances::Spherical(v) => Payload::Variances(v),
+            Covariances::Eigen(_, e) => Payload::Eigen(e),
+        };
+        Self {
+            covariance,
+            covariances,
+        }
+    }
 }
 
 impl Covariances {
@@ -49,6 +134,7 @@ impl Covariances {
             Covariances::Diagonal(_) => CovarianceType::Diagonal,
             Covariances::Spherical(_) => CovarianceType::Spherical,
             Covariances::Tied(_) => CovarianceType::Tied,
+            Covariances::Eigen(kind, _) => *kind,
         }
     }
 
@@ -63,12 +149,26 @@ impl Covariances {
             CovarianceType::Diagonal => Covariances::Diagonal(rows(values)),
             CovarianceType::Spherical => Covariances::Spherical(values[..k].to_vec()),
             CovarianceType::Tied => Covariances::Tied(rows(values)),
+            _ => {
+                let [nv, ns, _] = kind.part_counts(k);
+                let (volumes, rest) = values.split_at(nv);
+                let (shapes, orientations) = rest.split_at(ns * d);
+                Covariances::Eigen(
+                    kind,
+                    EigenCovariances {
+                        volumes: volumes.to_vec(),
+                        shapes: rows(shapes),
+                        orientations: orientations.chunks_exact(d * d).map(rows).collect(),
+                    },
+                )
+            }
         }
     }
 
     /// The flat compact values, after checking the shape against K and D.
     pub(crate) fn to_flat(&self, k: usize, d: usize) -> Result<Vec<f64>> {
         let kind = self.covariance_type();
+        let [nv, ns, no] = kind.part_counts(k);
         let shape = || MixtureError::InvalidParameters {
             reason: format!(
                 "{} covariances of {k} components of dimension {d} must be {}",
@@ -78,6 +178,9 @@ impl Covariances {
                     CovarianceType::Diagonal => format!("{k} rows of {d} variances"),
                     CovarianceType::Spherical => format!("{k} variances"),
                     CovarianceType::Tied => format!("one {d}×{d} matrix"),
+                    _ => format!(
+                        "{nv} volumes, {ns} shapes of {d} values and {no} orientations of {d}×{d}"
+                    ),
                 }
             ),
         };
@@ -88,19 +191,29 @@ impl Covariances {
                 Err(shape())
             }
         };
-        match self {
-            Covariances::Full(m) if m.len() == k => {
-                let mut flat = Vec::new(); // grown matrix by matrix, each checked first
-                for c in m {
-                    flat.extend(matrix(c, d)?);
-                }
-                Ok(flat)
+        let matrices = |m: &[Vec<Vec<f64>>], count: usize| {
+            if m.len() != count {
+                return Err(shape());
             }
-            Covariances::Full(_) => Err(shape()),
+            let mut flat = Vec::new(); // grown matrix by matrix, each checked first
+            for c in m {
+                flat.extend(matrix(c, d)?);
+            }
+            Ok(flat)
+        };
+        match self {
+            Covariances::Full(m) => matrices(m, k),
             Covariances::Diagonal(m) => matrix(m, k),
             Covariances::Tied(m) => matrix(m, d),
             Covariances::Spherical(v) if v.len() == k => Ok(v.clone()),
             Covariances::Spherical(_) => Err(shape()),
+            Covariances::Eigen(_, e) if e.volumes.len() == nv => {
+                let mut flat = e.volumes.clone();
+                flat.extend(matrix(&e.shapes, ns)?);
+                flat.extend(matrices(&e.orientations, no)?);
+                Ok(flat)
+            }
+            Covariances::Eigen(..) => Err(shape()),
         }
     }
 }

@@ -1,5 +1,5 @@
 //! The engine's contracts for the Gaussian family (mixture-core's contract kit), for every
-//! covariance type.
+//! covariance model.
 
 use mixture_core::RowMatrix;
 use mixture_core::rand::rngs::ChaCha8Rng;
@@ -49,4 +49,76 @@ mod relative_regularisation {
     mixture_core::family_contract_tests!(super::case(
         mixture_gauss::Gaussian::full().with_relative_reg_covar(1e-3)
     ));
+}
+
+// mclust's ten other covariance models.
+
+#[allow(non_snake_case)]
+mod EII {
+    mixture_core::family_contract_tests!(super::case(mixture_gauss::Gaussian::new(
+        mixture_gauss::CovarianceType::Eii
+    )));
+}
+
+#[allow(non_snake_case)]
+mod EEI {
+    mixture_core::family_contract_tests!(super::case(mixture_gauss::Gaussian::new(
+        mixture_gauss::CovarianceType::Eei
+    )));
+}
+
+#[allow(non_snake_case)]
+mod VEI {
+    mixture_core::family_contract_tests!(super::case(mixture_gauss::Gaussian::new(
+        mixture_gauss::CovarianceType::Vei
+    )));
+}
+
+#[allow(non_snake_case)]
+mod EVI {
+    mixture_core::family_contract_tests!(super::case(mixture_gauss::Gaussian::new(
+        mixture_gauss::CovarianceType::Evi
+    )));
+}
+
+#[allow(non_snake_case)]
+mod VEE {
+    mixture_core::family_contract_tests!(super::case(mixture_gauss::Gaussian::new(
+        mixture_gauss::CovarianceType::Vee
+    )));
+}
+
+#[allow(non_snake_case)]
+mod EVE {
+    mixture_core::family_contract_tests!(super::case(mixture_gauss::Gaussian::new(
+        mixture_gauss::CovarianceType::Eve
+    )));
+}
+
+#[allow(non_snake_case)]
+mod VVE {
+    mixture_core::family_contract_tests!(super::case(mixture_gauss::Gaussian::new(
+        mixture_gauss::CovarianceType::Vve
+    )));
+}
+
+#[allow(non_snake_case)]
+mod EEV {
+    mixture_core::family_contract_tests!(super::case(mixture_gauss::Gaussian::new(
+        mixture_gauss::CovarianceType::Eev
+    )));
+}
+
+#[allow(non_snake_case)]
+mod VEV {
+    mixture_core::family_contract_tests!(super::case(mixture_gauss::Gaussian::new(
+        mixture_gauss::CovarianceType::Vev
+    )));
+}
+
+#[allow(non_snake_case)]
+mod EVV {
+    mixture_core::family_contract_tests!(super::case(mixture_gauss::Gaussian::new(
+        mixture_gauss::CovarianceType::Evv
+    )));
 }
