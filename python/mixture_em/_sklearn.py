@@ -397,7 +397,15 @@ class GaussianMixture(_BaseMixture):
     Parameters
     ----------
     n_components : int, default=1
-    covariance_type : {'full', 'tied', 'diag', 'spherical'}, default='full'
+    covariance_type : str, default='full'
+        scikit-learn's 'full', 'tied', 'diag', 'spherical', or any of mclust's fourteen
+        eigen-decomposition models by code ('EII', 'VII', 'EEI', 'VEI', 'EVI', 'VVI', 'EEE',
+        'VEE', 'EVE', 'VVE', 'EEV', 'VEV', 'EVV', 'VVV'; any case; 'VVV' is 'full', 'VVI'
+        'diag', 'VII' 'spherical', 'EEE' 'tied'). The ten beyond scikit-learn's four have
+        ``covariances_``, ``precisions_`` and ``precisions_cholesky_`` of shape
+        (n_components, n_features, n_features), and ``volumes_``, ``shapes_`` and
+        ``orientations_`` (those the model has: ``Σ_k = λ_k D_k diag(A_k) D_kᵀ``); their
+        ``precisions_init`` is not supported.
     tol : float, default=1e-3
         Stop when the mean log-likelihood changes by less than this.
     reg_covar : float, default=1e-6
@@ -486,7 +494,13 @@ class GaussianMixture(_BaseMixture):
     def _check_parameters(self) -> None:
         super()._check_parameters()
         owner = type(self).__name__
-        _check_choice(owner, "covariance_type", self.covariance_type, ("full", "tied", "diag", "spherical"))
+        if self._kind() is None:
+            names = ", ".join(repr(name) for name, _ in _engine.COVARIANCE_TYPES)
+            raise ValueError(
+                f"The 'covariance_type' parameter of {owner} must be one of mclust's codes or "
+                f"scikit-learn's names (any case): {names}, or 'VVV', 'VVI', 'VII', 'EEE'. "
+                f"Got {self.covariance_type!r} instead."
+            )
         _check_real(owner, "reg_covar", self.reg_covar)
         if self.relative_reg_covar is not None:
             _check_real(owner, "relative_reg_covar", self.relative_reg_covar)
@@ -497,14 +511,42 @@ class GaussianMixture(_BaseMixture):
             regularisation = {"relative_reg_covar": float(self.relative_reg_covar)}
         else:
             regularisation = {"reg_covar": float(self.reg_covar)}
-        return {"covariance": self.covariance_type, **regularisation}
+        return {"covariance": self._kind(), **regularisation}
 
     def _shapes(self) -> Tuple[int, int]:
         return int(self.n_components), int(self.n_features_in_)
 
+    def _kind(self) -> Optional[str]:
+        """The covariance model's canonical name ('full', ..., 'VEV'), None if unknown."""
+        if not isinstance(self.covariance_type, str):
+            return None
+        given = self.covariance_type.upper()
+        for name, code in _engine.COVARIANCE_TYPES:
+            if given in (name.upper(), code):
+                return name
+        return None
+
+    def _eigen_parts(self) -> Dict[str, Tuple[int, ...]]:
+        """The shapes of the volumes, shapes and orientations an eigen model has (none for
+        scikit-learn's four): a letter E is one, V one per component, I none."""
+        kind = self._kind()
+        if kind in _SKLEARN_TYPES:
+            return {}
+        k, d = self._shapes()
+        count = {"E": 1, "V": k, "I": 0}
+        volume, shape, orientation = (count[c] for c in kind)
+        parts = {"volumes": (volume,), "shapes": (shape, d), "orientations": (orientation, d, d)}
+        return {name: dims for name, dims in parts.items() if dims[0] > 0}
+
     def _covariances_from_precisions(self) -> np.ndarray:
         k, d = self._shapes()
-        kind = self.covariance_type
+        kind = self._kind()
+        if kind not in _SKLEARN_TYPES:
+            raise ValueError(
+                f"precisions_init is supported for covariance_type 'full', 'tied', 'diag' and "
+                f"'spherical', not {self.covariance_type!r}: give weights_init and means_init "
+                f"only (the covariances then come from the initialisation)"
+            )
         shape = {"full": (k, d, d), "tied": (d, d), "diag": (k, d), "spherical": (k,)}[kind]
         precisions = _as_f64(self.precisions_init, "precisions_init", shape)
         if kind in ("full", "tied"):
@@ -526,10 +568,16 @@ class GaussianMixture(_BaseMixture):
         k, d = self._shapes()
         weights = _uniform(k) if self.weights_init is None else _check_weights(self.weights_init, k)
         means = np.zeros((k, d)) if self.means_init is None else _as_f64(self.means_init, "means_init", (k, d))
+        parts = self._eigen_parts()
+        if parts and self.precisions_init is None:
+            # Unit volumes and shapes, the identity orientations: Σ_k = I.
+            eigen = {name: np.ones(dims) if name != "orientations" else np.tile(np.eye(d), (dims[0], 1, 1))
+                     for name, dims in parts.items()}
+            return self._model_from(weights, {"means": means, **eigen}, dtype)
         if self.precisions_init is None:
             identity = {"full": np.tile(np.eye(d), (k, 1, 1)), "tied": np.eye(d),
                         "diag": np.ones((k, d)), "spherical": np.ones(k)}
-            covariances = identity[self.covariance_type]
+            covariances = identity[self._kind()]
         else:
             covariances = self._covariances_from_precisions()
         return self._model_from(weights, {"means": means, "covariances": covariances}, dtype)
@@ -537,7 +585,18 @@ class GaussianMixture(_BaseMixture):
     def _set_parameters(self, p: Dict[str, Any]) -> None:
         self.covariances_ = p["covariances"]
         factors = p["precision_factors"]
-        if self.covariance_type in ("full", "tied"):
+        if self._kind() not in _SKLEARN_TYPES:
+            # Every eigen model's precisions as (K, D, D) matrices, beside its parts.
+            for name in ("volumes", "shapes", "orientations"):
+                if name in p:
+                    setattr(self, name + "_", p[name])
+            if factors.ndim < 3:
+                k, d = self.covariances_.shape[0], self.covariances_.shape[-1]
+                per_feature = np.broadcast_to(factors.reshape(k, -1), (k, d))
+                factors = per_feature[:, :, None] * np.eye(d)
+            self.precisions_cholesky_ = np.ascontiguousarray(np.swapaxes(factors, -1, -2))
+            self.precisions_ = self.precisions_cholesky_ @ np.swapaxes(self.precisions_cholesky_, -1, -2)
+        elif self._kind() in ("full", "tied"):
             # The engine keeps P = L⁻¹ (lower); scikit-learn keeps its transpose.
             self.precisions_cholesky_ = np.ascontiguousarray(np.swapaxes(factors, -1, -2))
             self.precisions_ = self.precisions_cholesky_ @ np.swapaxes(self.precisions_cholesky_, -1, -2)
@@ -554,6 +613,10 @@ def _non_negative(X: np.ndarray, owner: str, need: str) -> np.ndarray:
         i, j = negative[0]
         raise ValueError(f"Negative values in data passed to {owner}: row {i}, column {j} holds {X[i, j]}; {need}")
     return X
+
+
+# scikit-learn's four covariance types (mclust's VVV, EEE, VVI, VII), kept in its shapes.
+_SKLEARN_TYPES = ("full", "tied", "diag", "spherical")
 
 
 def _uniform(k: int) -> np.ndarray:

@@ -334,8 +334,10 @@ impl AnyFamily {
                 family: family.name(),
             });
         }
+        // The given settings as the family reads them (`"VVV"` is `"full"`).
+        let canonical = family.settings();
         for (key, fixed) in start.structure() {
-            match settings.get(&key) {
+            match canonical.get(&key).filter(|_| settings.contains_key(&key)) {
                 Some(given) if given != &fixed => {
                     return Err(SettingsError::StartDisagrees {
                         key,
@@ -782,7 +784,10 @@ mod tests {
             f,
             AnyFamily::Gaussian(Gaussian::diagonal().with_reg_covar(1e-3))
         );
-        let e = AnyFamily::for_start(&map(json!({"covariance": "full"})), Some(&start));
+        // Another name of the same model agrees; another model does not.
+        let same = AnyFamily::for_start(&map(json!({"covariance": "VVI"})), Some(&start));
+        assert_eq!(same.unwrap(), AnyFamily::Gaussian(Gaussian::diagonal()));
+        let e = AnyFamily::for_start(&map(json!({"covariance": "vvv"})), Some(&start));
         assert_eq!(
             e.unwrap_err().to_string(),
             "the initial model's covariance is diag but full was given"

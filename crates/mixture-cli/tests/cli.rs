@@ -1516,6 +1516,8 @@ fn select_ranks_a_grid_saves_the_best_model_and_draws_the_criterion() {
             "1..5",
             "--n-init",
             "2",
+            "--covariance",
+            "FULL,diag,VII,eee",
             "--json",
             "--model",
             "best.json",
@@ -1532,6 +1534,28 @@ fn select_ranks_a_grid_saves_the_best_model_and_draws_the_criterion() {
     assert_eq!(cells.len(), 20);
     let bics: Vec<f64> = cells.iter().map(|c| c["bic"].as_f64().unwrap()).collect();
     assert!(bics.windows(2).all(|w| w[0] <= w[1]), "ranked by BIC");
+    let named: Vec<&str> = cells
+        .iter()
+        .map(|c| c["covariance"].as_str().unwrap())
+        .collect();
+    assert!(
+        named
+            .iter()
+            .all(|c| ["full", "diag", "spherical", "tied"].contains(c))
+    );
+    // The default grid is every model of mclust's, named by code (or scikit-learn's name).
+    let out = ok(&dir, &["select", "-i", "x.csv", "-k", "2..3", "--json"]);
+    let all: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let names: std::collections::BTreeSet<&str> = all["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["covariance"].as_str().unwrap())
+        .collect();
+    assert_eq!(all["cells"].as_array().unwrap().len(), 2 * 14);
+    assert_eq!(names.len(), 14);
+    assert!(names.contains("VEV") && names.contains("full") && names.contains("EII"));
+    assert_eq!(all["best"]["n_components"], 3);
     // The saved model is the best cell's: its log-likelihood, scored again, is the table's.
     let score = ok(&dir, &["score", "-m", "best.json", "-i", "x.csv", "--json"]);
     let s: serde_json::Value = serde_json::from_str(score.trim()).unwrap();

@@ -21,6 +21,11 @@ fn _engine(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<model::Model>()?;
     m.add_class::<fit::Online>()?;
     m.add("FAMILIES", mixture::registry::AnyFamily::NAMES.to_vec())?;
+    // The Gaussian covariance models: (name, mclust code) pairs, in mclust's order.
+    m.add(
+        "COVARIANCE_TYPES",
+        mixture::registry::AnyFamily::covariance_names(),
+    )?;
     m.add_function(wrap_pyfunction!(fit::fit, m)?)?;
     m.add_function(wrap_pyfunction!(fit::information_criteria, m)?)?;
     m.add_function(wrap_pyfunction!(fit::initialise, m)?)?;

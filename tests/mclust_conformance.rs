@@ -1,0 +1,165 @@
+//! Conformance with R's mclust for its fourteen covariance models: from the same start, the
+//! parameters and log-likelihood after a fixed number of M-steps agree with mclust's `me()`,
+//! to 1e-12 relative for the models whose M-step is closed-form or converges to a fixed point
+//! mclust reaches, and to 1e-7 for VEE and EVE: mclust stops their inner loops when the
+//! objective stops changing, which leaves the parameters about √ε ≈ 1.5e-8 from the optimum
+//! (ours stop on the parameters, to 1e-13). For those two and for VVE, whose mclust M-step
+//! weighs the orientation step by the shapes only (not the volumes, so it is not VVE's exact
+//! M-step and differs by percents), one M-step from the same responsibilities must reach at
+//! least mclust's expected complete-data log-likelihood.
+//!
+//! The fixture is written by `scripts/mclust_fixture.R` (run by hand; see its header).
+
+use mixture::core::{Components, Estimator, Mixture, RowMatrix};
+use mixture::gauss::{CovarianceType, Gaussian, GaussianComponents, GaussianMixture};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+#[derive(Deserialize)]
+struct Fixture {
+    mclust_version: String,
+    iterations: usize,
+    sets: BTreeMap<String, Set>,
+}
+
+#[derive(Deserialize)]
+struct Set {
+    x: Vec<Vec<f64>>,
+    start: Parameters,
+    fits: BTreeMap<String, Parameters>,
+    one_step: BTreeMap<String, Parameters>,
+    /// mclust's BIC (higher is better) per model, for K = 1..9; null where mclust failed.
+    #[allow(dead_code)]
+    bic: BTreeMap<String, Vec<Option<f64>>>,
+}
+
+#[derive(Deserialize)]
+struct Parameters {
+    weights: Vec<f64>,
+    means: Vec<Vec<f64>>,
+    covariances: Vec<Vec<Vec<f64>>>,
+    #[serde(default)]
+    loglik: f64,
+}
+
+fn fixture() -> Fixture {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/mclust.json"
+    ))
+    .expect("fixture present");
+    serde_json::from_str(&text).expect("fixture parses")
+}
+
+fn rows(x: &[Vec<f64>]) -> RowMatrix<f64> {
+    RowMatrix::new(x.concat(), x[0].len()).expect("rows")
+}
+
+/// A full-covariance mixture from mclust's parameters.
+fn mixture(p: &Parameters) -> GaussianMixture<f64> {
+    let means = rows(&p.means);
+    let covariances: Vec<f64> = p.covariances.iter().flat_map(|m| m.concat()).collect();
+    let components = GaussianComponents::new(means.view(), &covariances).expect("components");
+    Mixture::from_parts(&p.weights, components).expect("mixture")
+}
+
+/// The largest difference between `ours` and `theirs`, relative to `theirs`' largest value.
+fn relative(ours: &[f64], theirs: &[f64]) -> f64 {
+    let scale = theirs.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+    ours.iter()
+        .zip(theirs)
+        .map(|(a, b)| (a - b).abs() / scale)
+        .fold(0.0, f64::max)
+}
+
+#[test]
+fn every_model_matches_mclust_me_from_the_same_start() {
+    let f = fixture();
+    assert!(f.mclust_version.starts_with('6'), "{}", f.mclust_version);
+    let mut checked = 0;
+    for (name, set) in &f.sets {
+        let x = rows(&set.x);
+        let start = mixture(&set.start);
+        for (code, theirs) in &set.fits {
+            let kind = CovarianceType::from_name(code).expect("an mclust code");
+            let k = theirs.weights.len();
+            let estimator = Estimator::new(Gaussian::new(kind).with_reg_covar(0.0), k);
+            let mut model = start.clone();
+            for _ in 0..f.iterations {
+                let stats = estimator.e_step(&model, &x, 0).expect("e-step");
+                model = estimator.m_step(&stats).expect("m-step").mixture;
+            }
+            let loglik = model.log_likelihood(&x).expect("log-likelihood");
+            let c = model.components();
+            let covariances: Vec<f64> = (0..k).flat_map(|j| c.covariance(j)).collect();
+            let theirs_cov: Vec<f64> = theirs.covariances.iter().flat_map(|m| m.concat()).collect();
+            let errors = [
+                ("weights", relative(&model.weights(), &theirs.weights)),
+                (
+                    "means",
+                    relative(c.means().as_slice(), &theirs.means.concat()),
+                ),
+                ("covariances", relative(&covariances, &theirs_cov)),
+                ("log-likelihood", relative(&[loglik], &[theirs.loglik])),
+            ];
+            if code == "VVE" {
+                continue; // see one_m_step_reaches_mclusts_expected_log_likelihood
+            }
+            let bound = if ["VEE", "EVE"].contains(&code.as_str()) {
+                1e-7
+            } else {
+                1e-12
+            };
+            for (what, error) in errors {
+                assert!(
+                    error < bound,
+                    "{name} {code}: {what} differ from mclust's by {error:e} (relative)"
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 3 * 13);
+}
+
+/// `Σ_i Σ_k z_ik (ln π_k + ln N(x_i | μ_k, Σ_k))`: what an M-step from `z` maximises.
+fn expected_log_likelihood(model: &GaussianMixture<f64>, x: &RowMatrix<f64>, z: &[f64]) -> f64 {
+    let k = model.n_components();
+    let mut densities = vec![0.0; x.n_rows() * k];
+    model
+        .components()
+        .log_densities(x.view(), &mut densities, &mut Vec::new());
+    densities
+        .iter()
+        .zip(z)
+        .enumerate()
+        .map(|(e, (l, r))| r * (model.weights()[e % k].ln() + l))
+        .sum()
+}
+
+#[test]
+fn one_m_step_reaches_mclusts_expected_log_likelihood() {
+    let f = fixture();
+    for (name, set) in &f.sets {
+        let x = rows(&set.x);
+        let start = mixture(&set.start);
+        let z = start.predict_proba(&x).expect("responsibilities");
+        for (code, theirs) in &set.one_step {
+            let kind = CovarianceType::from_name(code).expect("an mclust code");
+            let estimator = Estimator::new(Gaussian::new(kind).with_reg_covar(0.0), 3);
+            let stats = estimator.e_step(&start, &x, 0).expect("e-step");
+            let ours = estimator.m_step(&stats).expect("m-step").mixture;
+            let (q_ours, q_theirs) = (
+                expected_log_likelihood(&ours, &x, z.as_slice()),
+                expected_log_likelihood(&mixture(theirs), &x, z.as_slice()),
+            );
+            assert!(
+                q_ours >= q_theirs - 1e-12 * q_theirs.abs(),
+                "{name} {code}: ours {q_ours} below mclust's {q_theirs}"
+            );
+            if std::env::var("MCLUST_REPORT").is_ok() {
+                eprintln!("{name} {code}: ours {q_ours:.12} mclust {q_theirs:.12}");
+            }
+        }
+    }
+}
