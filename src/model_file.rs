@@ -2,7 +2,7 @@
 //! how it was fitted.
 //!
 //! ```json
-//! {"format": "mixture-model", "version": 1, "family": "gaussian", "precision": "f64",
+//! {"format": "mixture-model", "version": 2, "family": "gaussian", "precision": "f64",
 //!  "n_components": 3, "n_features": 2, "weights": [...],
 //!  "means": [[...]], "covariance": "full", "covariances": [[[...]]], "fit": {...}}
 //! ```
@@ -199,10 +199,10 @@ pub fn from_json(bytes: &[u8]) -> Result<ModelFile, ModelFileError> {
         )));
     }
     match object.get("version").and_then(|v| v.as_u64()) {
-        Some(v) if v == u64::from(serial::MODEL_VERSION) => {}
+        Some(v) if (1..=u64::from(serial::MODEL_VERSION)).contains(&v) => {}
         v => {
             return Err(invalid(format!(
-                "model file version {} is not supported; this library reads version {}",
+                "model file version {} is not supported; this library reads versions 1 to {}",
                 v.map_or("(missing)".to_string(), |v| v.to_string()),
                 serial::MODEL_VERSION
             )));

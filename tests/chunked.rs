@@ -172,12 +172,7 @@ fn data<T: Scalar>() -> RowMatrix<T> {
 
 #[test]
 fn every_gaussian_covariance_type_in_both_precisions() {
-    for kind in [
-        CovarianceType::Full,
-        CovarianceType::Tied,
-        CovarianceType::Diagonal,
-        CovarianceType::Spherical,
-    ] {
+    for kind in CovarianceType::ALL {
         let relative = Gaussian::new(kind).with_relative_reg_covar(1e-3);
         chunked_equals_in_memory(relative, &data::<f64>(), 3, &format!("{kind:?}, f64"));
         chunked_equals_in_memory(
@@ -389,12 +384,7 @@ where
 #[test]
 fn merging_into_empty_statistics_copies_them_exactly() {
     let x = data::<f64>();
-    for kind in [
-        CovarianceType::Full,
-        CovarianceType::Tied,
-        CovarianceType::Diagonal,
-        CovarianceType::Spherical,
-    ] {
+    for kind in CovarianceType::ALL {
         merging_into_empty_copies(Gaussian::new(kind), &x, &format!("{kind:?}"));
         merging_into_empty_copies(
             Gaussian::new(kind),

@@ -13,12 +13,7 @@ use mixture::datagen::{
 use mixture::exp::Exponential;
 use mixture::gauss::{CovarianceType, Gaussian, GaussianComponents};
 
-const TYPES: [CovarianceType; 4] = [
-    CovarianceType::Full,
-    CovarianceType::Diagonal,
-    CovarianceType::Spherical,
-    CovarianceType::Tied,
-];
+const TYPES: [CovarianceType; 14] = CovarianceType::ALL;
 
 fn data(n: usize) -> RowMatrix<f64> {
     GaussianMixtureGenerator::random(3, 3, 4.0, 7)

@@ -94,7 +94,7 @@ fn every_model_matches_mclust_me_from_the_same_start() {
             let covariances: Vec<f64> = (0..k).flat_map(|j| c.covariance(j)).collect();
             let theirs_cov: Vec<f64> = theirs.covariances.iter().flat_map(|m| m.concat()).collect();
             let errors = [
-                ("weights", relative(&model.weights(), &theirs.weights)),
+                ("weights", relative(model.weights(), &theirs.weights)),
                 (
                     "means",
                     relative(c.means().as_slice(), &theirs.means.concat()),

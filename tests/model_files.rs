@@ -123,21 +123,16 @@ fn rng() -> mixture::core::rand::rngs::ChaCha8Rng {
 
 fn fitted<T: Scalar>() -> Vec<AnyMixture<T>> {
     let blobs = mixture::datagen::lesson_blobs::<T>(40, 2).unwrap();
-    let mut out: Vec<AnyMixture<T>> = [
-        CovarianceType::Full,
-        CovarianceType::Diagonal,
-        CovarianceType::Spherical,
-        CovarianceType::Tied,
-    ]
-    .into_iter()
-    .map(|kind| {
-        Estimator::new(Gaussian::new(kind), 3)
-            .fit(&blobs.data)
-            .unwrap()
-            .mixture
-            .into()
-    })
-    .collect();
+    let mut out: Vec<AnyMixture<T>> = CovarianceType::ALL
+        .into_iter()
+        .map(|kind| {
+            Estimator::new(Gaussian::new(kind), 3)
+                .fit(&blobs.data)
+                .unwrap()
+                .mixture
+                .into()
+        })
+        .collect();
     let bits: RowMatrix<T> = blobs
         .data
         .map(|v| if *v > T::zero() { T::one() } else { T::zero() });
@@ -250,13 +245,13 @@ fn statistics_round_trip_and_merge_for_every_family_and_precision() {
 fn bad_files_get_typed_errors() {
     let missing = model_file::load(Path::new("/nonexistent/model.json")).unwrap_err();
     assert!(matches!(missing, ModelFileError::Read { .. }), "{missing}");
-    let m = fitted::<f64>().remove(0);
+    let m = fitted::<f64>().remove(CovarianceType::ALL.len() - 1);
     let text = model_file::to_json(&m, None);
     for (from, to, says) in [
         (
-            "\"version\": 1",
             "\"version\": 2",
-            "version 2 is not supported",
+            "\"version\": 3",
+            "version 3 is not supported; this library reads versions 1 to 2",
         ),
         (
             "\"format\": \"mixture-model\"",
@@ -282,6 +277,11 @@ fn bad_files_get_typed_errors() {
             "\"covariance\": \"full\"",
             "\"covariance\": \"banded\"",
             "malformed gaussian",
+        ),
+        (
+            "\"covariance\": \"full\"",
+            "\"covariance\": \"VEV\"",
+            "the VEV covariances must be an object of volumes, shapes and orientations",
         ),
     ] {
         let bad = text.replacen(from, to, 1);

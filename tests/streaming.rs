@@ -89,7 +89,7 @@ fn streamed_equals_in_memory<T: Scalar, F: Family<T>>(
 
 fn all_families<T: Scalar>() {
     let x = mixture::datagen::lesson_blobs::<T>(150, 3).unwrap().data;
-    for kind in [CovarianceType::Full, CovarianceType::Diagonal] {
+    for kind in CovarianceType::ALL {
         streamed_equals_in_memory(Gaussian::new(kind), &x, 3, kind.name());
     }
     let bits = x.map(|v| if *v > T::zero() { T::one() } else { T::zero() });

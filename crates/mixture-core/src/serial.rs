@@ -19,8 +19,10 @@ pub const STATISTICS_FORMAT: &str = "mixture-statistics";
 pub const STATISTICS_VERSION: u32 = 1;
 /// The `format` of a serialised mixture (a model file).
 pub const MODEL_FORMAT: &str = "mixture-model";
-/// The version of serialised mixtures (model files) this library writes and reads.
-pub const MODEL_VERSION: u32 = 1;
+/// The version of serialised mixtures (model files) this library writes; it reads this one
+/// and every earlier one. Version 2 added mclust's ten other Gaussian covariance models
+/// (`"covariance": "VEV"`, ...), which version 1 readers do not know.
+pub const MODEL_VERSION: u32 = 2;
 
 fn check_header(
     kind: &str,
@@ -32,9 +34,13 @@ fn check_header(
     if format != want {
         return Err(format!("not {kind} (format {format:?}, expected {want:?})"));
     }
-    if version != want_version {
+    if !(1..=want_version).contains(&version) {
+        let versions = match want_version {
+            1 => "version 1".to_string(),
+            v => format!("versions 1 to {v}"),
+        };
         return Err(format!(
-            "{kind} version {version} is not supported; this library reads version {want_version}"
+            "{kind} version {version} is not supported; this library reads {versions}"
         ));
     }
     Ok(())
