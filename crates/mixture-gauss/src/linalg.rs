@@ -7,7 +7,6 @@ use faer::linalg::cholesky::llt::factor::{
 };
 use faer::linalg::evd::{ComputeEigenvectors, self_adjoint_evd, self_adjoint_evd_scratch};
 use faer::linalg::matmul::matmul;
-use faer::linalg::svd::{ComputeSvdVectors, svd, svd_scratch};
 use faer::linalg::triangular_inverse::invert_lower_triangular;
 use faer::{Accum, Mat, MatRef, Par};
 
@@ -82,33 +81,6 @@ pub(crate) fn eigen_decreasing(a: MatRef<'_, f64>) -> Option<(Vec<f64>, Mat<f64>
         decreasing,
         Mat::from_fn(d, d, |i, j| vectors[(i, order[j])]),
     ))
-}
-
-/// The orthogonal matrix nearest to the square `g` (its polar factor `U Vᵀ`, from
-/// `g = U S Vᵀ`), or `None` when the iteration fails.
-pub(crate) fn polar_factor(g: MatRef<'_, f64>) -> Option<Mat<f64>> {
-    let d = g.nrows();
-    let mut s = faer::Col::<f64>::zeros(d);
-    let (mut u, mut v) = (Mat::<f64>::zeros(d, d), Mat::<f64>::zeros(d, d));
-    let mut buffer = MemBuffer::new(svd_scratch::<f64>(
-        d,
-        d,
-        ComputeSvdVectors::Full,
-        ComputeSvdVectors::Full,
-        Par::Seq,
-        Default::default(),
-    ));
-    svd(
-        g,
-        s.as_diagonal_mut(),
-        Some(u.as_mut()),
-        Some(v.as_mut()),
-        Par::Seq,
-        MemStack::new(&mut buffer),
-        Default::default(),
-    )
-    .ok()?;
-    Some(product(u.as_ref(), v.transpose()))
 }
 
 #[cfg(test)]

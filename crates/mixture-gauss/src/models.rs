@@ -7,15 +7,16 @@
 //! EEV and EVV have closed forms (Celeux & Govaert 1995). VEI, VEV and VEE alternate between
 //! the shape (or the common matrix) and the volumes, each step a minimum given the other, from
 //! unit volumes; their objectives are convex in the logarithms (geodesically, for VEE), so the
-//! limit is the M-step's. EVE and VVE find the common orientation by the two
-//! majorise-minimise steps of Browne & McNicholas (2014), from the eigenvectors of the pooled
-//! scatter, each step lowering the objective; their shapes and volumes then have closed forms.
-//! Every loop stops when no parameter moves by more than [`INNER_TOLERANCE`] (relative) or
-//! after [`INNER_ITERATIONS`] rounds, which the fit reports.
+//! limit is the M-step's. EVE and VVE find the common orientation by Jacobi sweeps of plane
+//! rotations (as Flury & Gautschi's algorithm for common principal components), from the
+//! eigenvectors of the pooled scatter, each rotation lowering the objective; their shapes and
+//! volumes then have closed forms. Every loop stops when no parameter moves by more than
+//! [`INNER_TOLERANCE`] (relative; radians for the rotations) or after [`INNER_ITERATIONS`]
+//! rounds, which the fit reports.
 
 use crate::CovarianceType;
 use crate::covariance_type::{Layout, Letter};
-use crate::linalg::{eigen_decreasing, polar_factor, product};
+use crate::linalg::{eigen_decreasing, product};
 use faer::{Mat, MatRef};
 use mixture_core::MixtureError;
 
@@ -249,9 +250,13 @@ fn common_matrix(counts: &[f64], scatters: &[f64], d: usize) -> Formed<(Vec<f64>
 }
 
 /// EVE and VVE: one orientation `D`, a shape per component, and one volume (EVE) or one per
-/// component (VVE). Given `D`, component k's variances along its axes are
-/// `v_kj = d_jᵀ W_k d_j / n_k` (VVE) or proportional to them (EVE); given those, `D` takes two
-/// majorise-minimise steps on `Σ_k tr(W_k D B_k Dᵀ)`, `B_k` the inverse variances.
+/// component (VVE). Given `D`, the variances along the axes, `v_kj = d_jᵀ W_k d_j`, fix the
+/// rest in closed form, so the M-step minimises a function of `D` alone: VVE's
+/// `Σ_k n_k Σ_j ln v_kj` (Flury's common principal components) and EVE's
+/// `Σ_k (Π_j v_kj)^{1/D}`. It is minimised by Jacobi sweeps: each pair of axes turns by the
+/// angle that minimises the function in their plane (safeguarded Newton steps on the angle,
+/// each taken only when it lowers the function), from the axes of the pooled scatter, until
+/// no axis turns by more than [`INNER_TOLERANCE`] radians in a sweep.
 fn common_orientation(
     kind: CovarianceType,
     counts: &[f64],
@@ -265,84 +270,61 @@ fn common_orientation(
         .map(|e| (0..k).map(|c| scatters[c * d * d + e]).sum())
         .collect();
     let (_, mut axes) = eigen(kind, 0, &pooled, d)?;
-    let mut largest = Vec::with_capacity(k);
-    for c in 0..k {
-        let (values, _) = eigen(kind, c, &scatters[c * d * d..(c + 1) * d * d], d)?;
-        largest.push(values[0]);
-    }
-    // The variances along the axes: d_jᵀ W_k d_j.
-    let along = |axes: &Mat<f64>| -> Formed<Vec<f64>> {
-        let mut v = Vec::with_capacity(k * d);
-        for c in 0..k {
-            let wa = product(matrix(c), axes.as_ref());
-            for j in 0..d {
-                let x: f64 = (0..d).map(|i| axes[(i, j)] * wa[(i, j)]).sum();
-                if !(x.is_finite() && x > 0.0) {
-                    return Err(singular(kind, c, &[x]));
-                }
-                v.push(x);
-            }
-        }
-        Ok(v)
+    // The scatters in the axes' coordinates, M_k = Dᵀ W_k D, recomputed every sweep.
+    let rotated = |axes: &Mat<f64>| -> Vec<Mat<f64>> {
+        (0..k)
+            .map(|c| product(axes.transpose(), product(matrix(c), axes.as_ref()).as_ref()))
+            .collect()
     };
-    // The inverse variances B_k up to a common factor (which does not move D).
-    let inverse = |v: &[f64]| -> Vec<f64> {
-        match kind {
-            CovarianceType::Vve => (0..k * d).map(|e| counts[e / d] / v[e]).collect(),
-            _ => v
-                .chunks_exact(d)
-                .flat_map(|vk| {
-                    let g = split(vk).map_or(1.0, |(g, _)| g);
-                    vk.iter().map(move |x| g / x)
-                })
-                .collect(),
-        }
-    };
-    let mut variances = along(&axes)?;
     let mut capped = true;
     for _ in 0..INNER_ITERATIONS {
-        let b = inverse(&variances);
-        // Step 1: W_k − α_k I ⪯ 0 makes tr(Dᵀ W_k D B_k) concave in D; minimise its tangent.
-        let mut g = Mat::<f64>::zeros(d, d);
-        for c in 0..k {
-            let wd = product(matrix(c), axes.as_ref());
-            for j in 0..d {
+        let mut m = rotated(&axes);
+        let mut largest_turn: f64 = 0.0;
+        for j in 0..d {
+            for l in j + 1..d {
+                let turn = pair_angle(kind, counts, &m, j, l);
+                if turn == 0.0 {
+                    continue;
+                }
+                largest_turn = largest_turn.max(turn.abs());
+                let (sin, cos) = turn.sin_cos();
+                // New axes d_j' = c d_j + s d_l, d_l' = −s d_j + c d_l, and M_k likewise.
                 for i in 0..d {
-                    g[(i, j)] -= (wd[(i, j)] - largest[c] * axes[(i, j)]) * b[c * d + j];
+                    let (x, y) = (axes[(i, j)], axes[(i, l)]);
+                    axes[(i, j)] = cos * x + sin * y;
+                    axes[(i, l)] = -sin * x + cos * y;
+                }
+                for mk in &mut m {
+                    for i in 0..d {
+                        let (x, y) = (mk[(i, j)], mk[(i, l)]);
+                        mk[(i, j)] = cos * x + sin * y;
+                        mk[(i, l)] = -sin * x + cos * y;
+                    }
+                    for i in 0..d {
+                        let (x, y) = (mk[(j, i)], mk[(l, i)]);
+                        mk[(j, i)] = cos * x + sin * y;
+                        mk[(l, i)] = -sin * x + cos * y;
+                    }
                 }
             }
         }
-        axes = polar_factor(g.as_ref()).ok_or_else(|| singular(kind, 0, &[f64::NAN]))?;
-        // Step 2: B_k − β_k I ⪯ 0 makes it concave the other way.
-        let mut g = Mat::<f64>::zeros(d, d);
-        for c in 0..k {
-            let wd = product(matrix(c), axes.as_ref());
-            let top = b[c * d..(c + 1) * d].iter().copied().fold(0.0, f64::max);
-            for j in 0..d {
-                for i in 0..d {
-                    g[(i, j)] -= wd[(i, j)] * (b[c * d + j] - top);
-                }
-            }
-        }
-        axes = polar_factor(g.as_ref()).ok_or_else(|| singular(kind, 0, &[f64::NAN]))?;
-        let next = along(&axes)?;
-        let change = moved(&variances, &next);
-        variances = next;
-        if change <= INNER_TOLERANCE {
+        if largest_turn <= INNER_TOLERANCE {
             capped = false;
             break;
         }
     }
     let n: f64 = counts.iter().sum();
+    let m = rotated(&axes);
     let mut volumes = Vec::with_capacity(k);
     let mut shapes = Vec::with_capacity(k * d);
-    for (c, v) in variances.chunks_exact(d).enumerate() {
-        let (g, shape) = split(v).map_err(|_| singular(kind, c, v))?;
+    for (c, mc) in m.iter().enumerate() {
+        let v: Vec<f64> = (0..d).map(|j| mc[(j, j)]).collect();
+        let (g, shape) = split(&v).map_err(|_| singular(kind, c, &v))?;
         volumes.push(g / counts[c]);
         shapes.extend(shape);
     }
     if kind == CovarianceType::Eve {
-        // One volume: Σ_k n_k λ_k / n with λ_k = g_k / n_k.
+        // One volume: Σ_k g_k / n, with λ_k = g_k / n_k above.
         volumes = vec![
             volumes
                 .iter()
@@ -353,6 +335,87 @@ fn common_orientation(
         ];
     }
     Ok(([volumes, shapes, row_major(axes.as_ref())].concat(), capped))
+}
+
+/// The angle θ by which turning axes j and l (d_j' = cos θ d_j + sin θ d_l, ...) lowers the
+/// EVE or VVE function most, near 0, from the scatters `m` in the axes' coordinates; 0 when
+/// no turn lowers it.
+fn pair_angle(kind: CovarianceType, counts: &[f64], m: &[Mat<f64>], j: usize, l: usize) -> f64 {
+    let d = m[0].nrows();
+    // With φ = 2θ: v_kj = h_k + u_k(φ), v_kl = h_k − u_k(φ), u = ((a − e)/2) cos φ + b sin φ,
+    // so only q_k = v_kj v_kl = h_k² − u_k² moves. Per component the function is f(q_k):
+    // VVE n_k ln q_k, EVE C_k q_k^{1/D} (C_k from the other axes).
+    let parts: Vec<[f64; 4]> = m
+        .iter()
+        .zip(counts)
+        .map(|(mk, &n_k)| {
+            let (a, e, b) = (mk[(j, j)], mk[(l, l)], mk[(j, l)]);
+            let weight = match kind {
+                CovarianceType::Vve => n_k,
+                _ => {
+                    let others: f64 = (0..d)
+                        .filter(|&i| i != j && i != l)
+                        .map(|i| mk[(i, i)].ln())
+                        .sum();
+                    (others / d as f64).exp()
+                }
+            };
+            [0.5 * (a + e), 0.5 * (a - e), b, weight]
+        })
+        .collect();
+    let power = 1.0 / d as f64;
+    // The function and its first two derivatives in φ.
+    let at = |phi: f64| -> (f64, f64, f64) {
+        let (sin, cos) = phi.sin_cos();
+        let (mut f, mut f1, mut f2) = (0.0, 0.0, 0.0);
+        for &[h, half, b, w] in &parts {
+            let u = half * cos + b * sin;
+            let du = -half * sin + b * cos;
+            let q = h * h - u * u;
+            let (dq, ddq) = (-2.0 * u * du, -2.0 * (du * du - u * u));
+            let (g, g1, g2) = if kind == CovarianceType::Vve {
+                (w * q.ln(), w / q, -w / (q * q))
+            } else {
+                let p = q.powf(power);
+                (
+                    w * p,
+                    w * power * p / q,
+                    w * power * (power - 1.0) * p / (q * q),
+                )
+            };
+            f += g;
+            f1 += g1 * dq;
+            f2 += g2 * dq * dq + g1 * ddq;
+        }
+        (f, f1, f2)
+    };
+    let mut phi = 0.0;
+    let (mut f, mut f1, mut f2) = at(phi);
+    for _ in 0..30 {
+        // Newton's step where the function curves up, else a step down the slope; halved
+        // until the function falls.
+        let mut step = if f2 > 0.0 {
+            -f1 / f2
+        } else {
+            -f1.signum() * 0.1
+        };
+        step = step.clamp(-0.5, 0.5);
+        let mut moved = false;
+        while step.abs() > 1e-18 {
+            let next = at(phi + step);
+            if next.0 < f && next.0.is_finite() {
+                phi += step;
+                (f, f1, f2) = next;
+                moved = true;
+                break;
+            }
+            step *= 0.5;
+        }
+        if !moved || step.abs() <= 1e-16 {
+            break;
+        }
+    }
+    0.5 * phi
 }
 
 /// The covariances of an eigen model's compact values in the kernel's layout: K variances
