@@ -215,6 +215,19 @@ impl<T: Scalar> AnyMixture<T> {
         }
     }
 
+    /// What the last M-step could not finish, in words: a Gaussian eigen model whose inner
+    /// loop stopped at its cap (see [`GaussianComponents::inner_loop_capped`]). Empty for
+    /// the other families.
+    pub fn m_step_notes(&self) -> Vec<String> {
+        match self {
+            AnyMixture::Gaussian(m) if m.components().inner_loop_capped() => vec![format!(
+                "the last {} M-step stopped its inner loop at its cap before converging, so the covariances are not quite that M-step's optimum",
+                m.components().covariance_type().code()
+            )],
+            _ => Vec::new(),
+        }
+    }
+
     /// The components of this mixture, fitted with `family` on `data`, that the data do not
     /// support beyond what the fit's report counts (too few effective rows): a Gaussian
     /// component whose covariance has an eigenvalue within a factor of 10 of an absolute

@@ -184,6 +184,7 @@ pub(super) fn run<T: Value>(a: &FitArgs) -> Result<(), CliError> {
                 "effective_rows": s.effective_rows,
                 "rows_needed": s.rows_needed,
             })).collect::<Vec<_>>(),
+            "notes": model.m_step_notes(),
             "degenerate": report.degenerate.iter().map(|e| json!({
                 "iteration": e.iteration, "component": e.component,
                 "reason": e.reason.name(),
@@ -227,6 +228,9 @@ pub(super) fn run<T: Value>(a: &FitArgs) -> Result<(), CliError> {
                 e.reason.name(),
                 e.iteration
             ));
+        }
+        for note in model.m_step_notes() {
+            say(format!("note: {note}"));
         }
         for s in &report.suspect {
             say(format!(
