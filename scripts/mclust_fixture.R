@@ -13,7 +13,9 @@
 # their shapes but not their volumes, so it is not VVE's exact M-step; VEE's and EVE's stop
 # when their objective stops changing, about 1e-8 from the optimum: tests/mclust_conformance.rs
 # checks that ours reach at least their expected complete-data log-likelihood), and the
-# BIC table of mclustBIC() for K = 1..9 (mclust's default start).
+# BIC table of mclustBIC() for K = 1..9 (mclust's default start) with, for K = 2..9, that
+# start: the parameters of one M-step of each model from mclust's hierarchical classification
+# (null where mclust fails).
 suppressMessages({
   library(mclust)
   library(jsonlite)
@@ -59,13 +61,37 @@ for (name in names(sets)) {
   bic <- mclustBIC(x, G = 1:9, modelNames = models)
   table <- lapply(models, function(m) unname(bic[, m]))
   names(table) <- models
+  # mclustBIC's own start for K >= 2: its hierarchical classification cut at K, then one
+  # M-step of the model. Checked here to reproduce the table's cell.
+  classes <- hclass(hc(x, modelName = mclust.options("hcModelName"),
+                       use = mclust.options("hcUse")), 2:9)
+  starts <- list()
+  for (m in models) {
+    starts[[m]] <- list()
+    for (g in 2:9) {
+      z <- unmap(classes[, g - 1])
+      ms <- mstep(data = x, modelName = m, z = z, warn = FALSE)
+      fit <- me(data = x, modelName = m, z = z, warn = FALSE)
+      if (is.na(bic[g, m]) || is.na(fit$loglik) || is.null(ms$parameters$variance$sigma) ||
+          any(!is.finite(ms$parameters$variance$sigma))) {
+        starts[[m]][[g - 1]] <- NA
+        next
+      }
+      again <- bic(m, fit$loglik, nrow(x), ncol(x), g)
+      stopifnot(abs(again - bic[g, m]) < 1e-8 * abs(bic[g, m]))
+      p <- ms$parameters
+      starts[[m]][[g - 1]] <- list(weights = p$pro, means = t(p$mean),
+                                   covariances = matrices(p$variance$sigma))
+    }
+  }
   out$sets[[name]] <- list(
     x = unname(x),
     start = list(weights = start$pro, means = t(start$mean),
                  covariances = matrices(start$variance$sigma)),
     fits = fits,
     one_step = one_step,
-    bic = table
+    bic = table,
+    bic_starts = starts
   )
 }
 write_json(out, "tests/fixtures/mclust.json", digits = NA, auto_unbox = TRUE,

@@ -6,7 +6,8 @@
 //! (ours stop on the parameters, to 1e-13). For those two and for VVE, whose mclust M-step
 //! weighs the orientation step by the shapes only (not the volumes, so it is not VVE's exact
 //! M-step and differs by percents), one M-step from the same responsibilities must reach at
-//! least mclust's expected complete-data log-likelihood.
+//! least mclust's expected complete-data log-likelihood. And from `mclustBIC`'s own starts,
+//! E-M run to convergence reaches or beats every cell of its BIC table (K = 1..9, 14 models).
 //!
 //! The fixture is written by `scripts/mclust_fixture.R` (run by hand; see its header).
 
@@ -29,8 +30,10 @@ struct Set {
     fits: BTreeMap<String, Parameters>,
     one_step: BTreeMap<String, Parameters>,
     /// mclust's BIC (higher is better) per model, for K = 1..9; null where mclust failed.
-    #[allow(dead_code)]
     bic: BTreeMap<String, Vec<Option<f64>>>,
+    /// mclustBIC's start per model for K = 2..9 (one M-step from its hierarchical
+    /// classification); null where mclust failed.
+    bic_starts: BTreeMap<String, Vec<Option<Parameters>>>,
 }
 
 #[derive(Deserialize)]
@@ -162,4 +165,62 @@ fn one_m_step_reaches_mclusts_expected_log_likelihood() {
             }
         }
     }
+}
+
+/// From `mclustBIC`'s own starts, E-M run to convergence reaches or beats every cell of its BIC
+/// table (K = 1..9, 14 models, three data sets) but VVE's: mclust's VVE M-step is not VVE's
+/// exact one (see the module's notes), so from the same start the two take different paths,
+/// which end in different optima; ours is better on most of those cells and worse on two
+/// (3.1 and 34.5 BIC units when this was written), which this test bounds.
+#[test]
+fn every_cell_of_mclusts_bic_table_is_reached_from_its_start() {
+    let f = fixture();
+    let (mut cells, mut vve_cells, mut vve_worse) = (0, 0, Vec::new());
+    for (name, set) in &f.sets {
+        let x = rows(&set.x);
+        for (code, column) in &set.bic {
+            let kind = CovarianceType::from_name(code).expect("an mclust code");
+            for (i, theirs) in column.iter().enumerate() {
+                let (k, Some(theirs)) = (i + 1, theirs) else {
+                    continue;
+                };
+                // E-M to convergence, without regularisation (mclust has none), from
+                // mclustBIC's start (K = 1 has but one optimum).
+                let estimator = Estimator::new(Gaussian::new(kind).with_reg_covar(0.0), k)
+                    .tol(1e-12)
+                    .max_iter(5000);
+                let fit = match k {
+                    1 => estimator.fit(&x),
+                    _ => {
+                        let start = set.bic_starts[code][k - 2]
+                            .as_ref()
+                            .expect("a start where mclust has a BIC");
+                        estimator.fit_from(&mixture(start), &x)
+                    }
+                }
+                .unwrap_or_else(|e| panic!("{name} {code} K = {k}: {e}"));
+                // mclust's BIC is 2 ln p(X) − p ln N: ours is its negative.
+                let (ours, theirs) = (fit.mixture.bic(&x).expect("BIC"), -theirs);
+                let reached = ours <= theirs + 1e-9 * theirs.abs();
+                if code == "VVE" {
+                    vve_cells += 1;
+                    if !reached {
+                        vve_worse.push(format!("{name} K = {k}: {ours} against {theirs}"));
+                    }
+                } else {
+                    assert!(
+                        reached,
+                        "{name} {code} K = {k}: our BIC {ours} is above mclust's {theirs}"
+                    );
+                }
+                cells += 1;
+            }
+        }
+    }
+    assert_eq!(cells, 3 * 126 - 5);
+    assert!(vve_cells >= 25);
+    assert!(
+        vve_worse.len() <= 2,
+        "VVE cells worse than mclust's: {vve_worse:?}"
+    );
 }
