@@ -76,6 +76,8 @@ FAMILIES = [
     ("diag", lambda: mdask.GaussianMixture(3, covariance_type="diag", init_params="random", random_state=5), blobs),
     ("tied", lambda: mdask.GaussianMixture(3, covariance_type="tied", init_params="k-means++", random_state=6), blobs),
     ("spherical", lambda: mdask.GaussianMixture(3, covariance_type="spherical", init_params="random_from_data", random_state=7), blobs),
+    ("VEV", lambda: mdask.GaussianMixture(3, covariance_type="VEV", random_state=8), blobs),
+    ("EVE", lambda: mdask.GaussianMixture(3, covariance_type="eve", init_params="random", random_state=9), blobs),
     ("bernoulli", lambda: mdask.BernoulliMixture(3, binarize=None, random_state=8), lambda: (blobs() > 3).astype(np.float64)),
     ("exponential", lambda: mdask.ExponentialMixture(3, n_init=2, random_state=9), lambda: np.abs(blobs())),
     ("poisson", lambda: mdask.PoissonMixture(3, init_params="k-means++", random_state=10), lambda: np.floor(3 * np.abs(blobs()))),

@@ -496,7 +496,8 @@ impl Gaussian {
                         .map(|(e, v)| counts[e / (d * d)] * v)
                         .collect()
                 };
-                let estimated = models::estimate(kind, &counts, &scatters, d)?;
+                let estimated =
+                    models::estimate(kind, &counts, &scatters, d).map_err(|u| u.into_error(reg))?;
                 capped = estimated.capped;
                 estimated.compact
             }

@@ -1,10 +1,12 @@
 //! # mixture-gauss
 //!
-//! Gaussian mixtures with full, diagonal, spherical or tied covariance matrices, on the
-//! `mixture-core` engine, for `f32` and `f64`.
+//! Gaussian mixtures with any of the fourteen covariance models of model-based clustering, on
+//! the `mixture-core` engine, for `f32` and `f64`.
 //!
-//! - [`Gaussian`] is the family and its settings: the [`CovarianceType`] (full, diagonal,
-//!   spherical or tied, with scikit-learn's estimates and parameter counts) and `reg_covar`,
+//! - [`Gaussian`] is the family and its settings: the [`CovarianceType`] (mclust's
+//!   eigen-decomposition models `Σ_k = λ_k D_k A_k D_kᵀ`, EII to VVV, among them
+//!   scikit-learn's full, diagonal, spherical and tied with its estimates; mclust's parameter
+//!   counts, which are scikit-learn's for those four) and `reg_covar`,
 //!   added to every covariance's diagonal before it is factored (absolute, default 1e-6 as in
 //!   scikit-learn, or relative to the data's variance);
 //! - [`GaussianComponents`] holds the fitted means, covariances and their factors;
@@ -12,8 +14,8 @@
 //!   total, responsibilities, labels, sampling, BIC and AIC.
 //!
 //! Parameters are stored in each covariance type's compact form (K D×D matrices for full
-//! models, one for tied, K×D variances for diagonal, K for spherical), so memory and work are
-//! O(K·D) for diagonal models. Log-densities of a block of rows come from one sweep over 8 rows
+//! models, one for tied, K×D variances for diagonal, K for spherical; volumes, shapes and
+//! orientations for mclust's other ten), so memory and work are O(K·D) for diagonal models. Log-densities of a block of rows come from one sweep over 8 rows
 //! at a time for every component (rows centred on each mean inside the kernel, then the
 //! triangle of the precision factor `P_k = L_k⁻¹`, or the inverse standard deviations), compiled
 //! for the processor's SIMD at run time; statistics are centred weighted moments accumulated by

@@ -34,10 +34,26 @@ pub(crate) struct Estimated {
     pub(crate) capped: bool,
 }
 
-/// The problem that stops a model from being formed.
+/// What stops a model from being formed: a component whose scatter is singular.
 pub(crate) struct Unformed {
+    pub(crate) kind: CovarianceType,
     pub(crate) component: usize,
-    pub(crate) problem: String,
+    /// The smallest eigenvalue (or variance) found.
+    pub(crate) lowest: f64,
+}
+
+impl Unformed {
+    /// The error, naming the model, the component and the regularisation to raise.
+    pub(crate) fn into_error(self, reg_covar: f64) -> MixtureError {
+        MixtureError::ParametersNotFormed {
+            component: self.component,
+            problem: format!(
+                "the {} model cannot be formed: the scatter is singular (smallest eigenvalue {:e}); raise reg_covar (now {reg_covar:e}), use fewer components or a model with fewer parameters",
+                self.kind.code(),
+                self.lowest
+            ),
+        }
+    }
 }
 
 type Formed<T> = Result<T, Unformed>;
@@ -138,13 +154,10 @@ fn split(v: &[f64]) -> Result<(f64, Vec<f64>), ()> {
 }
 
 fn singular(kind: CovarianceType, component: usize, values: &[f64]) -> Unformed {
-    let lowest = values.iter().copied().fold(f64::INFINITY, f64::min);
     Unformed {
+        kind,
         component,
-        problem: format!(
-            "the {} model cannot be formed: the scatter is singular (smallest eigenvalue {lowest:e}); raise reg_covar, use fewer components or a model with fewer parameters",
-            kind.code()
-        ),
+        lowest: values.iter().copied().fold(f64::INFINITY, f64::min),
     }
 }
 
@@ -506,13 +519,4 @@ pub(crate) fn check(
         }
     }
     Ok(())
-}
-
-impl From<Unformed> for MixtureError {
-    fn from(u: Unformed) -> Self {
-        MixtureError::ParametersNotFormed {
-            component: u.component,
-            problem: u.problem,
-        }
-    }
 }

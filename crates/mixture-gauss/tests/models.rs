@@ -149,3 +149,41 @@ fn fitted_eigen_models_keep_their_constraints() {
         }
     }
 }
+
+#[test]
+fn a_model_that_cannot_be_formed_is_named() {
+    // A constant third feature: every scatter is singular without regularisation.
+    let mut x = data();
+    let values: Vec<f64> = x
+        .as_slice()
+        .chunks_exact(3)
+        .flat_map(|r| [r[0], r[1], 1.0])
+        .collect();
+    x = RowMatrix::new(values, 3).unwrap();
+    for kind in [
+        CovarianceType::Eev,
+        CovarianceType::Vev,
+        CovarianceType::Vee,
+        CovarianceType::Eve,
+        CovarianceType::Evi,
+    ] {
+        let err = Estimator::new(Gaussian::new(kind).with_reg_covar(0.0), 3)
+            .seed(1)
+            .on_degenerate(mixture_core::DegeneratePolicy::Error)
+            .fit(&x)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(kind.code()) && err.contains("component") && err.contains("reg_covar"),
+            "{}: {err}",
+            kind.code()
+        );
+        // With the default regularisation it fits.
+        assert!(
+            Estimator::new(Gaussian::new(kind), 3)
+                .seed(1)
+                .fit(&x)
+                .is_ok()
+        );
+    }
+}
