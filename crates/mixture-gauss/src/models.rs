@@ -72,60 +72,28 @@ pub(crate) fn estimate(
     let mut capped = false;
     let compact = match kind {
         CovarianceType::Eii => vec![scatters.iter().sum::<f64>() / (n * d as f64)],
-        CovarianceType::Eei => {
-            let pooled: Vec<f64> = (0..d)
-                .map(|j| (0..k).map(|c| scatters[c * d + j]).sum::<f64>() / n)
-                .collect();
-            let (volume, shape) = split(&pooled).map_err(|_| singular(kind, 0, &pooled))?;
-            [vec![volume], shape].concat()
-        }
-        CovarianceType::Evi => {
-            let mut volume = 0.0;
-            let mut shapes = Vec::with_capacity(k * d);
-            for (c, w) in scatters.chunks_exact(d).enumerate() {
-                let (g, shape) = split(w).map_err(|_| singular(kind, c, w))?;
-                volume += g / n;
-                shapes.extend(shape);
-            }
-            [vec![volume], shapes].concat()
-        }
-        CovarianceType::Vei => {
-            let (volumes, shape, hit) = common_shape(kind, counts, scatters, d)?;
-            capped |= hit;
-            [volumes, shape].concat()
-        }
-        CovarianceType::Eev | CovarianceType::Vev | CovarianceType::Evv => {
-            let mut values = Vec::with_capacity(k * d);
-            let mut axes = Vec::with_capacity(k * d * d);
-            for (c, w) in scatters.chunks_exact(d * d).enumerate() {
-                let (v, vectors) = eigen(kind, c, w, d)?;
-                values.extend(v);
-                axes.extend(row_major(vectors.as_ref()));
-            }
-            let parts = match kind {
-                CovarianceType::Eev => {
-                    let pooled: Vec<f64> = (0..d)
-                        .map(|j| (0..k).map(|c| values[c * d + j]).sum())
-                        .collect();
-                    let (g, shape) = split(&pooled).map_err(|_| singular(kind, 0, &pooled))?;
-                    [vec![g / n], shape].concat()
+        CovarianceType::Eei
+        | CovarianceType::Vei
+        | CovarianceType::Evi
+        | CovarianceType::Eev
+        | CovarianceType::Vev
+        | CovarianceType::Evv => {
+            // Each component's variances along its own axes (the coordinates, or the
+            // eigenvectors of its scatter), then the volumes and shapes from them.
+            let (values, axes) = if kind.layout() == Layout::Diagonal {
+                (scatters.to_vec(), Vec::new())
+            } else {
+                let mut values = Vec::with_capacity(k * d);
+                let mut axes = Vec::with_capacity(k * d * d);
+                for (c, w) in scatters.chunks_exact(d * d).enumerate() {
+                    let (v, vectors) = eigen(kind, c, w, d)?;
+                    values.extend(v);
+                    axes.extend(row_major(vectors.as_ref()));
                 }
-                CovarianceType::Vev => {
-                    let (volumes, shape, hit) = common_shape(kind, counts, &values, d)?;
-                    capped |= hit;
-                    [volumes, shape].concat()
-                }
-                _ => {
-                    let mut volume = 0.0;
-                    let mut shapes = Vec::with_capacity(k * d);
-                    for (c, v) in values.chunks_exact(d).enumerate() {
-                        let (g, shape) = split(v).map_err(|_| singular(kind, c, v))?;
-                        volume += g / n;
-                        shapes.extend(shape);
-                    }
-                    [vec![volume], shapes].concat()
-                }
+                (values, axes)
             };
+            let (parts, hit) = volumes_and_shapes(kind, counts, &values, d)?;
+            capped |= hit;
             [parts, axes].concat()
         }
         CovarianceType::Vee => {
@@ -183,6 +151,42 @@ fn moved(old: &[f64], new: &[f64]) -> f64 {
         .zip(new)
         .map(|(a, b)| (a - b).abs() / a.abs().max(b.abs()).max(f64::MIN_POSITIVE))
         .fold(0.0, f64::max)
+}
+
+/// The volumes and shapes of EEI/EEV (both equal: from the pooled values), EVI/EVV (equal
+/// volume, own shapes) and VEI/VEV (own volumes, one shape: iterated), from each component's
+/// variances along its axes.
+fn volumes_and_shapes(
+    kind: CovarianceType,
+    counts: &[f64],
+    values: &[f64],
+    d: usize,
+) -> Formed<(Vec<f64>, bool)> {
+    let k = counts.len();
+    let n: f64 = counts.iter().sum();
+    match kind.letters() {
+        [Letter::Equal, Letter::Equal, _] => {
+            let pooled: Vec<f64> = (0..d)
+                .map(|j| (0..k).map(|c| values[c * d + j]).sum::<f64>() / n)
+                .collect();
+            let (volume, shape) = split(&pooled).map_err(|_| singular(kind, 0, &pooled))?;
+            Ok(([vec![volume], shape].concat(), false))
+        }
+        [Letter::Equal, Letter::Variable, _] => {
+            let mut volume = 0.0;
+            let mut shapes = Vec::with_capacity(k * d);
+            for (c, v) in values.chunks_exact(d).enumerate() {
+                let (g, shape) = split(v).map_err(|_| singular(kind, c, v))?;
+                volume += g / n;
+                shapes.extend(shape);
+            }
+            Ok(([vec![volume], shapes].concat(), false))
+        }
+        _ => {
+            let (volumes, shape, hit) = common_shape(kind, counts, values, d)?;
+            Ok(([volumes, shape].concat(), hit))
+        }
+    }
 }
 
 /// VEI and VEV: a volume per component and one shape, from each component's values `v_k`
@@ -404,15 +408,26 @@ fn pair_angle(kind: CovarianceType, counts: &[f64], m: &[Mat<f64>], j: usize, l:
     };
     let mut phi = 0.0;
     let (mut f, mut f1, mut f2) = at(phi);
-    for _ in 0..30 {
+    for _ in 0..50 {
         // Newton's step where the function curves up, else a step down the slope; halved
-        // until the function falls.
-        let mut step = if f2 > 0.0 {
-            -f1 / f2
-        } else {
-            -f1.signum() * 0.1
-        };
+        // until the function falls. Near the minimum (a small Newton step) the fall is below
+        // rounding, so there the step is taken on the curvature alone: it converges
+        // quadratically, where comparing values would stop √ε short.
+        let newton = f2 > 0.0;
+        let mut step = if newton { -f1 / f2 } else { -f1.signum() * 0.1 };
         step = step.clamp(-0.5, 0.5);
+        if newton && step.abs() < 1e-6 {
+            let next = at(phi + step);
+            if !next.0.is_finite() {
+                break;
+            }
+            phi += step;
+            (f, f1, f2) = next;
+            if step.abs() <= 1e-15 {
+                break;
+            }
+            continue;
+        }
         let mut moved = false;
         while step.abs() > 1e-18 {
             let next = at(phi + step);
@@ -424,7 +439,7 @@ fn pair_angle(kind: CovarianceType, counts: &[f64], m: &[Mat<f64>], j: usize, l:
             }
             step *= 0.5;
         }
-        if !moved || step.abs() <= 1e-16 {
+        if !moved {
             break;
         }
     }
