@@ -127,6 +127,7 @@ fn chunked_equals_in_memory<T: Scalar, F: Family<T>>(
         Init::KMeansPlusPlus,
         Init::RandomRows,
         Init::Random,
+        Init::Hierarchical,
     ] {
         // Chunks of one block, and of 2^2 blocks (computed block by block in the chunk).
         for (b, blocks) in [(50, 1), (64, 1), (50, 4)] {

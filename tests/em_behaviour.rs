@@ -284,7 +284,12 @@ fn bad_input_gives_typed_errors() {
         }
     );
     let dup = [1.0, 1.0, 1.0, 1.0, 2.0, 2.0];
-    for init in [Init::RandomRows, Init::KMeansPlusPlus, Init::KMeans] {
+    for init in [
+        Init::RandomRows,
+        Init::KMeansPlusPlus,
+        Init::KMeans,
+        Init::Hierarchical,
+    ] {
         assert_eq!(
             Estimator::new(Gaussian::full(), 3)
                 .init(init)

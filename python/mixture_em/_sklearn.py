@@ -25,7 +25,7 @@ from ._config import get_num_threads
 
 __all__ = ["GaussianMixture", "BernoulliMixture", "ExponentialMixture", "PoissonMixture"]
 
-_INIT_PARAMS = ("kmeans", "k-means++", "random_from_data", "random")
+_INIT_PARAMS = ("kmeans", "k-means++", "random_from_data", "random", "hc")
 
 
 def _check_int(owner: str, name: str, value: Any, low: int) -> None:
@@ -416,8 +416,10 @@ class GaussianMixture(_BaseMixture):
         swamps data of scale 1e-4). Not in scikit-learn.
     max_iter : int, default=100
     n_init : int, default=1
-    init_params : {'kmeans', 'k-means++', 'random', 'random_from_data'}, default='kmeans'
-        'random' draws every row's responsibilities at random (the same on any thread count).
+    init_params : {'kmeans', 'k-means++', 'random', 'random_from_data', 'hc'}, default='kmeans'
+        'random' draws every row's responsibilities at random (the same on any thread count);
+        'hc' (not in scikit-learn) cuts an agglomerative hierarchical clustering (Ward's
+        criterion, in mclust's SVD coordinates) at ``n_components`` clusters.
     weights_init, means_init, precisions_init : array-like, default=None
         A start; any part not given comes from each of the ``n_init`` initialisations.
     random_state : int, RandomState instance or None, default=None

@@ -75,3 +75,11 @@ def test_means_init_starts_an_eigen_model(X: np.ndarray) -> None:
     gm = GaussianMixture(3, covariance_type="EVE", means_init=means, random_state=0).fit(X)
     assert gm.converged_
     assert gm.covariances_.shape == (3, 3, 3)
+
+
+def test_the_hierarchical_start_uses_no_random_draws(X: np.ndarray) -> None:
+    a = GaussianMixture(3, covariance_type="VEV", init_params="hc", max_iter=0, random_state=1).fit(X)
+    b = GaussianMixture(3, covariance_type="VEV", init_params="hc", max_iter=0, random_state=2).fit(X)
+    np.testing.assert_array_equal(a.means_, b.means_)
+    # The three blobs are found: one start mean near each centre (0, 6, -5 in every feature).
+    np.testing.assert_allclose(np.sort(a.means_.mean(axis=1)), [-5, 0, 6], atol=1.0)

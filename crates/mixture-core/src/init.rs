@@ -30,6 +30,12 @@ pub enum Init {
     /// on the seed, the run and the row's index only, so they are the same on any thread count
     /// and block size, in memory or streamed (a fit's sums, as always, follow its blocks).
     Random,
+    /// Agglomerative hierarchical clustering of the initialisation sample (Ward's criterion in
+    /// mclust's SVD coordinates; at most [`HIERARCHY_MAX_ROWS`](crate::limits::HIERARCHY_MAX_ROWS)
+    /// of its rows) cut at K clusters, whose centroids are the centres; each row goes to its
+    /// nearest centre, then one M-step. It uses no random draws: every run of `n_init` starts
+    /// alike.
+    Hierarchical,
 }
 
 /// SplitMix64's finaliser: a bijective mix of 64 bits.
@@ -67,6 +73,9 @@ pub(crate) fn initial_centres<T: Scalar, R: Rng + ?Sized>(
     rng: &mut R,
 ) -> Result<Vec<f64>> {
     let weights = effective_weights(weights);
+    if init == Init::Hierarchical {
+        return crate::hierarchy::hierarchical_centres(x, weights, k);
+    }
     let seeding = if init == Init::RandomRows {
         Init::RandomRows
     } else {

@@ -29,6 +29,7 @@ mod error;
 mod estimator;
 mod exp;
 pub mod family;
+mod hierarchy;
 mod init;
 mod m_step;
 mod mixture;
@@ -70,6 +71,7 @@ pub use start::{Fitted, Start};
 /// The engine's constants: defaults and limits.
 pub mod limits {
     pub use crate::degeneracy::MIN_COMPONENT_WEIGHT;
+    pub use crate::hierarchy::HIERARCHY_MAX_ROWS;
     pub use crate::init::LLOYD_ITERATIONS;
     pub use crate::online::{DEFAULT_KAPPA, DEFAULT_T0};
     pub use crate::options::{DEFAULT_BLOCK_ROWS, MAX_N_INIT};

@@ -71,6 +71,7 @@ impl Choice for Init {
         Init::KMeansPlusPlus,
         Init::KMeans,
         Init::Random,
+        Init::Hierarchical,
     ];
 
     fn name(self) -> &'static str {
@@ -79,6 +80,7 @@ impl Choice for Init {
             Init::KMeansPlusPlus => "kmeans++",
             Init::KMeans => "kmeans",
             Init::Random => "random",
+            Init::Hierarchical => "hc",
         }
     }
 
@@ -87,7 +89,7 @@ impl Choice for Init {
         match self {
             Init::RandomRows => &["random_from_data"],
             Init::KMeansPlusPlus => &["k-means++"],
-            Init::KMeans | Init::Random => &[],
+            Init::KMeans | Init::Random | Init::Hierarchical => &[],
         }
     }
 
@@ -97,6 +99,9 @@ impl Choice for Init {
             Init::KMeansPlusPlus => "k-means++ seeding",
             Init::KMeans => "k-means++ seeding refined by a few Lloyd iterations of k-means",
             Init::Random => "random responsibilities (scikit-learn's \"random\")",
+            Init::Hierarchical => {
+                "agglomerative hierarchical clustering (Ward's, in mclust's SVD coordinates) cut at K"
+            }
         }
     }
 }

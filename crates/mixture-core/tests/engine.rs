@@ -486,7 +486,12 @@ fn a_zero_weight_removes_the_row() {
     for i in [10, 11, 12] {
         only[i] = 1.0;
     }
-    for init in [Init::RandomRows, Init::KMeansPlusPlus, Init::KMeans] {
+    for init in [
+        Init::RandomRows,
+        Init::KMeansPlusPlus,
+        Init::KMeans,
+        Init::Hierarchical,
+    ] {
         let m = Estimator::new(UNIT, 3)
             .init(init)
             .max_iter(0)
