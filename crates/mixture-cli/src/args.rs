@@ -446,8 +446,10 @@ pub struct SelectArgs {
     /// Most E-M iterations per run.
     #[arg(long, allow_negative_numbers = true, default_value_t = 100)]
     pub max_iter: usize,
-    /// Stop when the mean log-likelihood changes by less than this.
-    #[arg(long, default_value_t = 1e-3, allow_negative_numbers = true)]
+    /// Stop when the mean log-likelihood changes by less than this (tighter than fit's 1e-3,
+    /// so that every cell's BIC is its converged one: mclust stops at a relative change of
+    /// 1e-5).
+    #[arg(long, default_value_t = 1e-5, allow_negative_numbers = true)]
     pub tol: f64,
     /// The families' own settings (each applies to the cells of the families that have it).
     #[command(flatten)]

@@ -230,7 +230,7 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
                 break;
             }
             let family = &self.family;
-            self.slots[..in_wave].par_iter_mut().for_each(|slot| {
+            let work = |slot: &mut Slot<T, F::Stats, F::Scratch>| {
                 let Slot {
                     workspace,
                     stats,
@@ -263,7 +263,14 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
                         accumulate_block(family, source, data, start, accumulate, workspace, stats)
                     })
                     .err();
-            });
+            };
+            // One block (small data): no hand-over to the pool, whose wake-ups would cost
+            // more than the block.
+            if in_wave == 1 {
+                work(&mut self.slots[0]);
+            } else {
+                self.slots[..in_wave].par_iter_mut().for_each(work);
+            }
             for slot in &mut self.slots[..in_wave] {
                 if let Some(e) = slot.error.take() {
                     return Err(e);

@@ -21,7 +21,7 @@ pub const DEFAULT_BLOCK_ROWS: usize = 256;
 /// assert_eq!(Init::from_name("kmeans++"), Some(Init::KMeansPlusPlus));
 /// assert_eq!(Init::from_name("k-means++"), Some(Init::KMeansPlusPlus)); // scikit-learn's
 /// assert_eq!(Init::RandomRows.name(), "random-rows");
-/// assert_eq!(Init::names(), ["random-rows", "kmeans++", "kmeans", "random"]);
+/// assert_eq!(Init::names(), ["random-rows", "kmeans++", "kmeans", "random", "hc"]);
 /// ```
 pub trait Choice: Sized + Copy + PartialEq + 'static {
     /// Every choice, in the order front ends list them.
