@@ -195,6 +195,15 @@ fn n_init_keeps_the_best_run() {
         .fold(f64::NEG_INFINITY, f64::max);
     assert_eq!(report.log_likelihood, best);
     assert_eq!(report.runs[report.best_run].log_likelihood, best);
+    // scikit-learn's test_init: with the same seed, the best of several runs is never below
+    // one run, because the first of them is that run.
+    let single = Estimator::new(Gaussian::full(), 5)
+        .init(Init::RandomRows)
+        .seed(1)
+        .fit(&data.data)
+        .unwrap();
+    assert_eq!(single.report.log_likelihood, report.runs[0].log_likelihood);
+    assert!(report.log_likelihood >= single.report.log_likelihood);
 }
 
 fn fit_with_threads(threads: usize, x: &RowMatrix<f64>) -> (Vec<f64>, Vec<f64>, f64) {

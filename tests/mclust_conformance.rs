@@ -224,3 +224,48 @@ fn every_cell_of_mclusts_bic_table_is_reached_from_its_start() {
         "VVE cells worse than mclust's: {vve_worse:?}"
     );
 }
+
+/// mclust's start for K ≥ 2 is its hierarchical clustering (the VVV criterion, in its SVD
+/// coordinates) cut at K; ours (`Init::Hierarchical`) is the same partition: its first M-step
+/// gives the parameters of mclust's, for every K of the three data sets.
+#[test]
+fn the_hierarchical_start_is_mclusts() {
+    let f = fixture();
+    for (name, set) in &f.sets {
+        let x = rows(&set.x);
+        for (i, theirs) in set.bic_starts["VVV"].iter().enumerate() {
+            let (k, Some(theirs)) = (i + 2, theirs) else {
+                continue;
+            };
+            let ours = Estimator::new(Gaussian::full().with_reg_covar(0.0), k)
+                .init(mixture::core::Init::Hierarchical)
+                .max_iter(0)
+                .fit(&x)
+                .unwrap_or_else(|e| panic!("{name} K = {k}: {e}"))
+                .mixture;
+            // The same components, in some order: match each of ours to mclust's nearest mean.
+            let theirs_means = &theirs.means;
+            for c in 0..k {
+                let mean = ours.components().means().row(c).to_vec();
+                let (j, gap) = theirs_means
+                    .iter()
+                    .enumerate()
+                    .map(|(j, m)| (j, relative(&mean, m)))
+                    .fold((0, f64::INFINITY), |a, b| if b.1 < a.1 { b } else { a });
+                assert!(
+                    gap < 1e-12,
+                    "{name} K = {k}: component {c}'s mean is not mclust's ({gap:e})"
+                );
+                let cov = ours.components().covariance(c);
+                assert!(
+                    relative(&cov, &theirs.covariances[j].concat()) < 1e-12,
+                    "{name} K = {k}"
+                );
+                assert!(
+                    (ours.weights()[c] - theirs.weights[j]).abs() < 1e-14,
+                    "{name} K = {k}"
+                );
+            }
+        }
+    }
+}

@@ -418,8 +418,8 @@ class GaussianMixture(_BaseMixture):
     n_init : int, default=1
     init_params : {'kmeans', 'k-means++', 'random', 'random_from_data', 'hc'}, default='kmeans'
         'random' draws every row's responsibilities at random (the same on any thread count);
-        'hc' (not in scikit-learn) cuts an agglomerative hierarchical clustering (Ward's
-        criterion, in mclust's SVD coordinates) at ``n_components`` clusters.
+        'hc' (not in scikit-learn) cuts mclust's model-based hierarchical clustering (VVV
+        merges in its SVD coordinates; Ward's for weighted rows) at ``n_components`` clusters.
     weights_init, means_init, precisions_init : array-like, default=None
         A start; any part not given comes from each of the ``n_init`` initialisations.
     random_state : int, RandomState instance or None, default=None

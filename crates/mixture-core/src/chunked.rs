@@ -40,6 +40,14 @@ pub enum Responsibilities<T, C> {
     /// One-hot responsibilities for the nearest of these centres (K rows of D values,
     /// row-major): the initialisation's pass.
     Centres(Vec<f64>),
+    /// As `Centres`, but these rows (data row, component; rows increasing) go to their
+    /// component: the hierarchical start's pass.
+    Labelled {
+        /// K rows of D values.
+        centres: Vec<f64>,
+        /// (row, component) pairs, rows increasing.
+        rows: Vec<(usize, usize)>,
+    },
     /// Random responsibilities ([`crate::Init::Random`]) of K components, for the fit's seed
     /// and run.
     Random {
@@ -156,6 +164,16 @@ where
     fn run(&mut self, request: &ChunkRequest<T, F::Components>) -> Result<ChunkResult<F::Stats>>;
 }
 
+const CENTRES: &str = "centres must be K ≥ 1 rows of D values";
+
+/// K, for centres that are whole rows of D values, or what they are.
+fn check_centres(c: &[f64], n_features: usize) -> std::result::Result<usize, String> {
+    if n_features == 0 || c.is_empty() || !c.len().is_multiple_of(n_features) {
+        return Err(format!("{} centre values", c.len()));
+    }
+    Ok(c.len() / n_features)
+}
+
 impl<T: Scalar, C: Components<T>> Responsibilities<T, C> {
     /// The owned form of a pass's source.
     pub(crate) fn of(source: Source<'_, T, C>, n_components: usize) -> Self
@@ -164,7 +182,14 @@ impl<T: Scalar, C: Components<T>> Responsibilities<T, C> {
     {
         match source {
             Source::Model(m) => Self::Model(m.clone()),
-            Source::Centres(c) => Self::Centres(c.to_vec()),
+            Source::Centres {
+                centres,
+                labelled: [],
+            } => Self::Centres(centres.to_vec()),
+            Source::Centres { centres, labelled } => Self::Labelled {
+                centres: centres.to_vec(),
+                rows: labelled.to_vec(),
+            },
             Source::Random { seed, run } => Self::Random {
                 seed,
                 run,
@@ -191,13 +216,27 @@ impl<T: Scalar, C: Components<T>> Responsibilities<T, C> {
                 (Source::Model(m), m.n_components())
             }
             Self::Centres(c) => {
-                if n_features == 0 || c.is_empty() || c.len() % n_features != 0 {
+                let k = check_centres(c, n_features).map_err(|v| bad(v, CENTRES))?;
+                let source = Source::Centres {
+                    centres: c,
+                    labelled: &[],
+                };
+                (source, k)
+            }
+            Self::Labelled { centres, rows } => {
+                let k = check_centres(centres, n_features).map_err(|v| bad(v, CENTRES))?;
+                let increasing = rows.windows(2).all(|w| w[0].0 < w[1].0);
+                if !increasing || rows.iter().any(|&(_, c)| c >= k) {
                     return Err(bad(
-                        format!("{} centre values", c.len()),
-                        "centres must be K ≥ 1 rows of D values",
+                        format!("{} labelled rows", rows.len()),
+                        "labelled rows must be increasing, each with a component below K",
                     ));
                 }
-                (Source::Centres(c), c.len() / n_features)
+                let source = Source::Centres {
+                    centres,
+                    labelled: rows,
+                };
+                (source, k)
             }
             Self::Random {
                 seed,

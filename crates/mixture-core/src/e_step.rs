@@ -16,8 +16,12 @@ pub(crate) enum Source<'m, T, C> {
     /// The E-step of a mixture.
     Model(&'m Mixture<T, C>),
     /// One-hot responsibilities for the nearest of these centres (K×D, initialisation), with
-    /// each row's squared distance to it as its badness.
-    Centres(&'m [f64]),
+    /// each row's squared distance to it as its badness; the `labelled` rows (data row,
+    /// component; increasing rows) go to their component instead.
+    Centres {
+        centres: &'m [f64],
+        labelled: &'m [(usize, usize)],
+    },
     /// Random responsibilities ([`crate::Init::Random`]) of the given seed and run.
     Random {
         /// The fit's seed.
@@ -110,12 +114,19 @@ pub(crate) fn accumulate_block<T: Scalar, F: Family<T>>(
                 keep_worst(&mut ws.worst, k, (-lse.as_f64(), i), || (-lse.as_f64(), i));
             }
         }
-        Source::Centres(centres) => {
+        Source::Centres { centres, labelled } => {
             let scale = unit_scale(centres);
             joint.fill(T::zero());
             for (i, (row, x)) in joint.chunks_exact_mut(k).zip(block.iter()).enumerate() {
                 if weight_of(i) > 0.0 {
-                    let (label, distance) = nearest_centre(x, centres, scale);
+                    let given = labelled
+                        .binary_search_by_key(&(first_row + i), |&(r, _)| r)
+                        .ok()
+                        .map(|at| labelled[at].1);
+                    let (label, distance) = match given {
+                        Some(c) => (c, squared_distance_to(x, &centres[c * x.len()..], scale)),
+                        None => nearest_centre(x, centres, scale),
+                    };
                     row[label] = T::one();
                     keep_worst(&mut ws.worst, k, (distance, i), || (distance, i));
                 }
@@ -170,4 +181,13 @@ pub(crate) fn accumulate_block<T: Scalar, F: Family<T>>(
         family.accumulate(block, joint, &mut out.family, &mut ws.stats_scratch);
     }
     Ok(())
+}
+
+/// The squared distance from `row` to the centre at the start of `centre` (D values), in units
+/// scaled by `scale`, as [`nearest_centre`] measures it.
+fn squared_distance_to<T: Scalar>(row: &[T], centre: &[f64], scale: f64) -> f64 {
+    row.iter()
+        .zip(centre)
+        .map(|(a, b)| (a.as_f64() * scale - b * scale).powi(2))
+        .sum()
 }

@@ -12,7 +12,7 @@ use crate::degeneracy::{DegenerateAction, DegenerateReason};
 use crate::e_step::{Source, Workspace, accumulate_block};
 use crate::error::{MixtureError, Result};
 use crate::family::{Components, Family, SufficientStats};
-use crate::init::{Init, initial_centres};
+use crate::init::{Init, Start, initial_centres};
 use crate::m_step::{Hold, MStep, m_step_checked};
 use crate::mixture::Mixture;
 use crate::options::{DegeneratePolicy, EmOptions, SpuriousPolicy, StopRule};
@@ -383,11 +383,12 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
         }
         check_n_components(k, sample.positive_rows())?;
         let weighted = sample.weighted;
-        let (values, sample_weights) = sample.into_rows::<T>();
+        let (values, sample_weights, indices) = sample.into_rows::<T>();
         Ok(Sampled {
             n_rows,
             rows: RowMatrix::new(values, self.n_cols)?,
             weights: weighted.then_some(sample_weights),
+            indices,
         })
     }
 
@@ -435,7 +436,19 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
             other => (other?, k),
         };
         self.set_components(k);
-        self.pass(Source::Centres(&centres), true)?;
+        // Rows the start labels, by their index in the data.
+        let Start { centres, labelled } = centres;
+        let labelled: Vec<(usize, usize)> = labelled
+            .into_iter()
+            .map(|(r, c)| (sample.indices[r], c))
+            .collect();
+        self.pass(
+            Source::Centres {
+                centres: &centres,
+                labelled: &labelled,
+            },
+            true,
+        )?;
         let step = self.m_step(run, 0, None)?;
         Ok(step.mixture)
     }

@@ -1,16 +1,19 @@
 //! The hierarchical start ([`Init::Hierarchical`](crate::Init::Hierarchical)): agglomerative
-//! clustering of the initialisation sample by Ward's criterion, the merge that least raises the
-//! within-cluster sum of squares (the classification likelihood of spherical clusters of one
-//! variance: mclust's EII merge), on the rows in mclust's "SVD" coordinates (each feature
-//! standardised, then rotated onto the principal axes and divided by the square root of their
-//! singular values), so that the tree does not depend on the features' units. The tree is cut
-//! at K clusters, whose centroids are the centres.
+//! clustering of the initialisation sample on the rows in mclust's "SVD" coordinates (each
+//! feature standardised, then rotated onto the principal axes and divided by the square root of
+//! their singular values), so that the tree does not depend on the features' units, cut at K
+//! clusters: their centroids are the centres and the clustered rows start in their clusters.
 //!
-//! Merges come from the nearest-neighbour chain (exact for Ward's criterion, O(n²·D) time,
-//! O(n) memory) over at most [`HIERARCHY_MAX_ROWS`] rows (every ⌈n/that⌉-th row of the sample
-//! beyond it), with ties to the lower index: the same tree on any thread count.
+//! Unweighted rows are merged by mclust's default criterion for multivariate data, the VVV
+//! classification likelihood (`hcVVV`, Fraley 1998), with its constants and its order among
+//! merges of equal cost, so that the start is mclust's own; the tree is grown once and kept for
+//! the next K of the same rows. Weighted rows are merged by Ward's criterion (mclust's EII
+//! merge, where a row's weight is its mass) by the nearest-neighbour chain. At most
+//! [`HIERARCHY_MAX_ROWS`] rows are clustered (every ⌈n/that⌉-th row of the sample beyond it);
+//! there are no random draws and no threads: the same tree everywhere.
 
 use crate::error::{MixtureError, Result};
+use crate::init::Start;
 use crate::rows::Rows;
 use crate::scalar::Scalar;
 use faer::dyn_stack::{MemBuffer, MemStack};
@@ -21,12 +24,14 @@ use faer::{Col, Mat, Par};
 pub const HIERARCHY_MAX_ROWS: usize = 2000;
 
 /// The K centres (K×D, row-major) of the hierarchical start from the rows of `x` (the
-/// initialisation sample) and their weights.
+/// initialisation sample) and their weights, and the cluster of each row it clustered (by
+/// its index in `x`, increasing): those rows start in their clusters, the others at their
+/// nearest centre.
 pub(crate) fn hierarchical_centres<T: Scalar>(
     x: Rows<'_, T>,
     weights: Option<&[f64]>,
     k: usize,
-) -> Result<Vec<f64>> {
+) -> Result<Start> {
     let (n, d) = (x.n_rows(), x.n_cols());
     let stride = n.div_ceil(HIERARCHY_MAX_ROWS).max(1);
     // Rows of weight 0 take no part.
@@ -43,8 +48,18 @@ pub(crate) fn hierarchical_centres<T: Scalar>(
         .flat_map(|&i| x.row(i).iter().map(|v| v.as_f64()))
         .collect();
     let z = svd_coordinates(&values, &mass, d);
-    let labels = ward_labels(&z, &mass, rows.len(), k);
-    let found = labels.iter().copied().max().map_or(0, |m| m + 1);
+    let labels = if mass.iter().all(|&m| m == 1.0) {
+        vvv_labels(&z, rows.len(), k)
+    } else {
+        ward_labels(&z, &mass, rows.len(), k)
+    };
+    // The VVV tree cuts between equal rows when asked for more clusters than distinct rows.
+    let found = labels
+        .iter()
+        .copied()
+        .max()
+        .map_or(0, |m| m + 1)
+        .min(distinct_rows(&values, d));
     if found < k {
         return Err(MixtureError::TooFewDistinctRows {
             n_components: k,
@@ -65,7 +80,22 @@ pub(crate) fn hierarchical_centres<T: Scalar>(
             *v /= total;
         }
     }
-    Ok(centres)
+    Ok(Start {
+        centres,
+        labelled: rows.into_iter().zip(labels).collect(),
+    })
+}
+
+/// How many distinct rows (bit for bit) the n×D row-major `values` hold.
+fn distinct_rows(values: &[f64], d: usize) -> usize {
+    if d == 0 {
+        return usize::from(!values.is_empty());
+    }
+    let mut rows: Vec<&[f64]> = values.chunks_exact(d).collect();
+    let bits = |r: &[f64]| r.iter().map(|v| v.to_bits()).collect::<Vec<u64>>();
+    rows.sort_by_key(|r| bits(r));
+    rows.dedup_by(|a, b| bits(a) == bits(b));
+    rows.len()
 }
 
 /// The rows (n×D, row-major) in mclust's "SVD" coordinates: each feature centred and scaled to
@@ -80,10 +110,17 @@ fn svd_coordinates(values: &[f64], mass: &[f64], d: usize) -> Vec<f64> {
             *a += m * v / total;
         }
     }
+    // Unweighted rows are scaled by the sample standard deviation (n − 1), as R's `scale`.
+    let unweighted = mass.iter().all(|&m| m == 1.0);
+    let dof = if unweighted && n > 1 {
+        total - 1.0
+    } else {
+        total
+    };
     let mut spread = vec![0.0; d];
     for (row, &m) in values.chunks_exact(d).zip(mass) {
         for j in 0..d {
-            spread[j] += m * (row[j] - mean[j]).powi(2) / total;
+            spread[j] += m * (row[j] - mean[j]).powi(2) / dof;
         }
     }
     let kept: Vec<usize> = (0..d).filter(|&j| spread[j] > 0.0).collect();
@@ -231,6 +268,271 @@ fn ward_labels(z: &[f64], mass: &[f64], n: usize, k: usize) -> Vec<usize> {
         .collect()
 }
 
+/// One cluster of the VVV agglomeration: its size, mean and scatter (p×p).
+#[derive(Clone)]
+struct Cluster {
+    size: f64,
+    mean: Vec<f64>,
+    scatter: Vec<f64>,
+}
+
+impl Cluster {
+    /// The union of two clusters: `W = W_a + W_b + (n_a n_b / n) δδᵀ`.
+    fn union(&self, other: &Cluster) -> Cluster {
+        let size = self.size + other.size;
+        let p = self.mean.len();
+        let factor = self.size * other.size / size;
+        let delta: Vec<f64> = (0..p).map(|j| self.mean[j] - other.mean[j]).collect();
+        Cluster {
+            size,
+            mean: (0..p)
+                .map(|j| (self.size * self.mean[j] + other.size * other.mean[j]) / size)
+                .collect(),
+            scatter: (0..p * p)
+                .map(|e| self.scatter[e] + other.scatter[e] + factor * delta[e / p] * delta[e % p])
+                .collect(),
+        }
+    }
+
+    /// Its term of mclust's VVV merge criterion (Fraley 1998, with mclust's α and β = 1):
+    /// `n ln(|W/n| + (tr W + α)/n)`, the determinant left out while the cluster has at most
+    /// p rows or is singular, so that small clusters have a finite, spherical term.
+    fn term(&self, alpha: f64) -> f64 {
+        let p = self.mean.len();
+        let l = self.size;
+        let trace: f64 = (0..p).map(|j| self.scatter[j * p + j]).sum();
+        let spread = (trace + alpha) / l;
+        let ln = if l <= p as f64 {
+            spread.ln()
+        } else if trace == 0.0 {
+            (alpha / l).ln()
+        } else {
+            match log_det(&self.scatter, p, l) {
+                None => spread.ln(),
+                Some(det) if det <= 0.0 => (det.exp() + spread).ln(),
+                Some(det) => (1.0 + (-det).exp() * spread).ln() + det,
+            }
+        };
+        l * ln
+    }
+}
+
+/// `ln |W / l|` of the symmetric p×p `w` by Cholesky, `None` when it is not positive definite.
+fn log_det(w: &[f64], p: usize, l: f64) -> Option<f64> {
+    let mut a: Vec<f64> = w.iter().map(|v| v / l).collect();
+    let mut total = 0.0;
+    for j in 0..p {
+        let mut diag = a[j * p + j];
+        for k in 0..j {
+            diag -= a[j * p + k] * a[j * p + k];
+        }
+        if diag.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
+            return None;
+        }
+        let root = diag.sqrt();
+        a[j * p + j] = root;
+        total += 2.0 * root.ln();
+        for i in j + 1..p {
+            let mut v = a[i * p + j];
+            for k in 0..j {
+                v -= a[i * p + k] * a[j * p + k];
+            }
+            a[i * p + j] = v / root;
+        }
+    }
+    Some(total)
+}
+
+/// The labels (0..K, numbered by first row) of the `n` rows of `z` after agglomerating them by
+/// mclust's VVV criterion (the merge that least raises `Σ_k T_k`, see [`Cluster::term`]) down
+/// to `k` clusters, from single rows. α is the trace of the rows' scatter over n·p, as mclust's `hcVVV`.
+fn vvv_labels(z: &[f64], n: usize, k: usize) -> Vec<usize> {
+    if n == 0 {
+        return Vec::new();
+    }
+    // select cuts the same sample's tree at every K: the last tree is kept (its rows'
+    // fingerprint checked), so it is grown once per data set.
+    type Tree = (u64, usize, Vec<(usize, usize)>);
+    static LAST: std::sync::Mutex<Option<Tree>> = std::sync::Mutex::new(None);
+    let fingerprint = z.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, v| {
+        (h ^ v.to_bits()).wrapping_mul(0x0100_0000_01b3)
+    });
+    let cached = LAST
+        .lock()
+        .ok()
+        .and_then(|last| last.clone())
+        .filter(|(f, rows, _)| (*f, *rows) == (fingerprint, n))
+        .map(|(_, _, merges)| merges);
+    let merges = cached.unwrap_or_else(|| {
+        let merges = vvv_merges(z, n);
+        if let Ok(mut last) = LAST.lock() {
+            *last = Some((fingerprint, n, merges.clone()));
+        }
+        merges
+    });
+    // The first n − K merges; each keeps its first cluster's index.
+    let mut owner: Vec<usize> = (0..n).collect();
+    fn root(owner: &mut [usize], mut i: usize) -> usize {
+        while owner[i] != i {
+            owner[i] = owner[owner[i]];
+            i = owner[i];
+        }
+        i
+    }
+    for &(a, b) in merges.iter().take(n.saturating_sub(k)) {
+        let (ra, rb) = (root(&mut owner, a), root(&mut owner, b));
+        owner[rb] = ra;
+    }
+    let mut number = vec![usize::MAX; n];
+    let mut next = 0;
+    (0..n)
+        .map(|i| {
+            let o = root(&mut owner, i);
+            if number[o] == usize::MAX {
+                number[o] = next;
+                next += 1;
+            }
+            number[o]
+        })
+        .collect()
+}
+
+/// The whole sequence of merges of [`vvv_labels`]' agglomeration, down to one cluster: the
+/// clusters (by the index of the row that started each) merged, the first keeping its index.
+fn vvv_merges(z: &[f64], n: usize) -> Vec<(usize, usize)> {
+    let p = z.len() / n;
+    let row = |i: usize| &z[i * p..(i + 1) * p];
+    // Every row starts alone (mclust's hc() does not pass its duplicate partition on).
+    let mut merges = Vec::with_capacity(n.saturating_sub(1));
+    let mut cluster: Vec<Option<Cluster>> = (0..n)
+        .map(|i| {
+            Some(Cluster {
+                size: 1.0,
+                mean: row(i).to_vec(),
+                scatter: vec![0.0; p * p],
+            })
+        })
+        .collect();
+    let total_mean: Vec<f64> = (0..p)
+        .map(|j| (0..n).map(|i| z[i * p + j]).sum::<f64>() / n as f64)
+        .collect();
+    let trace: f64 = (0..n * p).map(|e| (z[e] - total_mean[e % p]).powi(2)).sum();
+    let alpha = (trace / (n * p) as f64).max(f64::EPSILON);
+    let terms: Vec<f64> = cluster
+        .iter()
+        .map(|c| c.as_ref().map_or(0.0, |c| c.term(alpha)))
+        .collect();
+    let mut terms = terms;
+    let active: Vec<usize> = (0..n).filter(|&i| cluster[i].is_some()).collect();
+    let mut alive = vec![false; n];
+    for &a in &active {
+        alive[a] = true;
+    }
+    let mut remaining = active.len();
+    // Merge costs between active clusters (a < b), and each cluster's cheapest partner.
+    let mut cost = vec![f64::INFINITY; n * n];
+    let pair_cost = |cluster: &[Option<Cluster>], terms: &[f64], a: usize, b: usize| {
+        let (ca, cb) = (
+            cluster[a].as_ref().expect("alive"),
+            cluster[b].as_ref().expect("alive"),
+        );
+        ca.union(cb).term(alpha) - terms[a] - terms[b]
+    };
+    for (x, &a) in active.iter().enumerate() {
+        for &b in &active[x + 1..] {
+            let c = pair_cost(&cluster, &terms, a, b);
+            cost[a * n + b] = c;
+            cost[b * n + a] = c;
+        }
+    }
+    let nearest_of = |cost: &[f64], alive: &[bool], a: usize| -> (f64, usize) {
+        let mut best = (f64::INFINITY, usize::MAX);
+        for b in (0..n).filter(|&b| alive[b] && b != a) {
+            if cost[a * n + b] < best.0 {
+                best = (cost[a * n + b], b);
+            }
+        }
+        best
+    };
+    let mut nearest: Vec<(f64, usize)> = (0..n)
+        .map(|a| {
+            if alive[a] {
+                nearest_of(&cost, &alive, a)
+            } else {
+                (f64::INFINITY, usize::MAX)
+            }
+        })
+        .collect();
+    // mclust's places: clusters in order of their first row; a merge keeps the lower place
+    // and moves the last cluster into the higher one. Among merges of equal cost mclust takes
+    // the last in its scan (by higher place, then by lower place), and so do we.
+    let mut place = vec![usize::MAX; n];
+    let mut at: Vec<usize> = Vec::with_capacity(remaining);
+    for i in 0..n {
+        if alive[i] && place[i] == usize::MAX {
+            place[i] = at.len();
+            at.push(i);
+        }
+    }
+    let later = |place: &[usize], x: (usize, usize), y: (usize, usize)| {
+        let key = |(a, b): (usize, usize)| {
+            let (pa, pb) = (place[a], place[b]);
+            (pa.max(pb), pa.min(pb))
+        };
+        key(x) > key(y)
+    };
+    while remaining > 1 {
+        let lowest = (0..n)
+            .filter(|&a| alive[a])
+            .map(|a| nearest[a].0)
+            .fold(f64::INFINITY, f64::min);
+        if !lowest.is_finite() {
+            break; // a single cluster left
+        }
+        let mut chosen: Option<(usize, usize)> = None;
+        for a in (0..n).filter(|&a| alive[a] && nearest[a].0 == lowest) {
+            for b in (0..n).filter(|&b| alive[b] && b != a && cost[a * n + b] == lowest) {
+                if chosen.is_none_or(|c| later(&place, (a, b), c)) {
+                    chosen = Some((a, b));
+                }
+            }
+        }
+        let (x, y) = chosen.expect("the lowest cost is some pair's");
+        // a keeps the lower place; the last cluster moves into b's.
+        let (a, b) = if place[x] < place[y] { (x, y) } else { (y, x) };
+        let last = *at.last().expect("two or more remain");
+        if last != b {
+            at[place[b]] = last;
+            place[last] = place[b];
+        }
+        at.pop();
+        place[b] = usize::MAX;
+        let merged = cluster[a]
+            .as_ref()
+            .expect("alive")
+            .union(cluster[b].as_ref().expect("alive"));
+        terms[a] = merged.term(alpha);
+        cluster[a] = Some(merged);
+        cluster[b] = None;
+        alive[b] = false;
+        merges.push((a, b));
+        remaining -= 1;
+        for c in (0..n).filter(|&c| alive[c] && c != a) {
+            let v = pair_cost(&cluster, &terms, a, c);
+            cost[a * n + c] = v;
+            cost[c * n + a] = v;
+        }
+        for c in (0..n).filter(|&c| alive[c]) {
+            if c == a || nearest[c].1 == a || nearest[c].1 == b {
+                nearest[c] = nearest_of(&cost, &alive, c);
+            } else if cost[c * n + a] < nearest[c].0 {
+                nearest[c] = (cost[c * n + a], a);
+            }
+        }
+    }
+    merges
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,12 +562,14 @@ mod tests {
             })
             .collect();
         let x = Rows::new(&rows, 2).unwrap();
-        let a = hierarchical_centres(x, None, 3).unwrap();
+        let a = hierarchical_centres(x, None, 3).unwrap().centres;
         let scaled: Vec<f64> = rows
             .chunks_exact(2)
             .flat_map(|r| [r[0] * 1e6, r[1]])
             .collect();
-        let b = hierarchical_centres(Rows::new(&scaled, 2).unwrap(), None, 3).unwrap();
+        let b = hierarchical_centres(Rows::new(&scaled, 2).unwrap(), None, 3)
+            .unwrap()
+            .centres;
         for (p, q) in a.chunks_exact(2).zip(b.chunks_exact(2)) {
             assert!((p[0] * 1e6 - q[0]).abs() < 1e-6 * q[0].abs().max(1.0));
             assert!((p[1] - q[1]).abs() < 1e-9);
@@ -279,7 +583,10 @@ mod tests {
     fn too_few_distinct_rows_are_named() {
         let rows = [1.0, 1.0, 2.0, 2.0];
         let x = Rows::new(&rows, 1).unwrap();
-        assert_eq!(hierarchical_centres(x, None, 2).unwrap(), vec![1.0, 2.0]);
+        assert_eq!(
+            hierarchical_centres(x, None, 2).unwrap().centres,
+            vec![1.0, 2.0]
+        );
         let e = hierarchical_centres(x, None, 3).unwrap_err();
         assert!(
             matches!(e, MixtureError::TooFewDistinctRows { n_distinct: 2, .. }),

@@ -30,11 +30,12 @@ pub enum Init {
     /// on the seed, the run and the row's index only, so they are the same on any thread count
     /// and block size, in memory or streamed (a fit's sums, as always, follow its blocks).
     Random,
-    /// Agglomerative hierarchical clustering of the initialisation sample (Ward's criterion in
-    /// mclust's SVD coordinates; at most [`HIERARCHY_MAX_ROWS`](crate::limits::HIERARCHY_MAX_ROWS)
-    /// of its rows) cut at K clusters, whose centroids are the centres; each row goes to its
-    /// nearest centre, then one M-step. It uses no random draws: every run of `n_init` starts
-    /// alike.
+    /// Model-based agglomerative hierarchical clustering of the initialisation sample (at most
+    /// [`HIERARCHY_MAX_ROWS`](crate::limits::HIERARCHY_MAX_ROWS) of its rows, in mclust's SVD
+    /// coordinates; mclust's VVV merge criterion, Ward's for weighted rows) cut at K clusters:
+    /// the clustered rows start in their clusters, the others at the nearest centroid, then
+    /// one M-step. On unweighted data it is mclust's own start. It uses no random draws: every
+    /// run of `n_init` starts alike.
     Hierarchical,
 }
 
@@ -62,16 +63,26 @@ pub(crate) fn effective_weights(weights: Option<&[f64]>) -> Option<&[f64]> {
     weights.filter(|w| w.iter().any(|&v| v != w[0]))
 }
 
-/// The K initial centres (K×D, row-major, `f64`) chosen by `init` among the rows of `x` (the
-/// initialisation sample). With `weights` (already checked), centres are drawn in proportion to
-/// the weights (rows of weight 0 never) and Lloyd's means are weighted.
+/// A start: K centres, and rows that start in a given component rather than at their nearest
+/// centre.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Start {
+    /// K×D, row-major.
+    pub(crate) centres: Vec<f64>,
+    /// (row, component) by increasing row; only [`Init::Hierarchical`] labels any.
+    pub(crate) labelled: Vec<(usize, usize)>,
+}
+
+/// The start chosen by `init` among the rows of `x` (the initialisation sample; labelled rows
+/// by their index in `x`). With `weights` (already checked), centres are drawn in proportion
+/// to the weights (rows of weight 0 never) and Lloyd's means are weighted.
 pub(crate) fn initial_centres<T: Scalar, R: Rng + ?Sized>(
     x: Rows<'_, T>,
     weights: Option<&[f64]>,
     k: usize,
     init: Init,
     rng: &mut R,
-) -> Result<Vec<f64>> {
+) -> Result<Start> {
     let weights = effective_weights(weights);
     if init == Init::Hierarchical {
         return crate::hierarchy::hierarchical_centres(x, weights, k);
@@ -114,7 +125,10 @@ pub(crate) fn initial_centres<T: Scalar, R: Rng + ?Sized>(
             }
         }
     }
-    Ok(centres)
+    Ok(Start {
+        centres,
+        labelled: Vec::new(),
+    })
 }
 
 /// Row indices of `k` centres with pairwise different values (and positive weights).
@@ -372,7 +386,8 @@ mod tests {
                 Init::KMeans,
                 &mut ChaCha8Rng::seed_from_u64(seed),
             )
-            .unwrap();
+            .unwrap()
+            .centres;
             let (labels, _) = nearest_centre_labels(x, &centres);
             assert!(labels[..20].iter().all(|&l| l == labels[0]));
             assert!(labels[20..].iter().all(|&l| l == labels[20]));

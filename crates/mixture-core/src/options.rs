@@ -100,7 +100,7 @@ impl Choice for Init {
             Init::KMeans => "k-means++ seeding refined by a few Lloyd iterations of k-means",
             Init::Random => "random responsibilities (scikit-learn's \"random\")",
             Init::Hierarchical => {
-                "agglomerative hierarchical clustering (Ward's, in mclust's SVD coordinates) cut at K"
+                "model-based hierarchical clustering (mclust's VVV merges in SVD coordinates) cut at K"
             }
         }
     }

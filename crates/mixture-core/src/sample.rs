@@ -199,8 +199,8 @@ impl RowSample {
         self.kept.is_empty()
     }
 
-    /// The kept rows in row order: values (rows of D) and weights.
-    pub(crate) fn into_rows<T: Scalar>(self) -> (Vec<T>, Vec<f64>) {
+    /// The kept rows in row order: values (rows of D), weights and their indices in the data.
+    pub(crate) fn into_rows<T: Scalar>(self) -> (Vec<T>, Vec<f64>, Vec<usize>) {
         let mut kept: Vec<Keyed> = self.kept.into_iter().map(|r| r.0).collect();
         kept.sort_by_key(|k| k.row);
         let values = kept
@@ -208,7 +208,8 @@ impl RowSample {
             .flat_map(|k| k.values.iter().map(|&v| T::cast(v)))
             .collect();
         let weights = kept.iter().map(|k| k.weight).collect();
-        (values, weights)
+        let indices = kept.iter().map(|k| k.row).collect();
+        (values, weights, indices)
     }
 }
 
@@ -310,6 +311,8 @@ pub(crate) struct Sampled<T> {
     pub(crate) rows: RowMatrix<T>,
     /// Their weights (`None` when the data are unweighted).
     pub(crate) weights: Option<Vec<f64>>,
+    /// Their indices in the data.
+    pub(crate) indices: Vec<usize>,
 }
 
 impl<T> Sampled<T> {
