@@ -11,7 +11,7 @@ REPEATS (default 5) runs: `Mclust(x)` timed inside R (R's start-up excluded), `m
 -k 1..9` as a whole process (reading the CSV and printing included). Then the BIC tables are
 compared cell by cell (mclust's sign flipped: lower is better): a cell is "worse" when ours is
 above mclust's by more than 0.01, "better" when below by more than 0.01, else "equal". The last
-columns are each side's chosen model and K.
+columns are each side's chosen model and K; the worse cells are listed under the table.
 """
 import json
 import os
@@ -78,6 +78,7 @@ def main() -> None:
           f"(mclust {fixture['mclust_version']}), medians of {repeats} runs\n")
     print("| data | N×D | Mclust (s) | select (s) | ratio | worse | equal | better | mclust's fit only | ours only | mclust picks | we pick |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    worst = []
     with tempfile.TemporaryDirectory() as tmp:
         for name, s in fixture["sets"].items():
             csv = os.path.join(tmp, f"{name}.csv")
@@ -92,6 +93,7 @@ def main() -> None:
                     continue
                 if mine[cell] > b + 0.01:
                     worse += 1
+                    worst.append(f"{name} {cell[0]},{cell[1]}: {mine[cell] - b:+.3f}")
                 elif mine[cell] < b - 0.01:
                     better += 1
                 else:
@@ -101,6 +103,8 @@ def main() -> None:
             n, d = len(s["x"]), len(s["x"][0])
             print(f"| {name} | {n}×{d} | {t_r:.3f} | {t_us:.3f} | {t_r / t_us:.1f}× | {worse} | {equal} | "
                   f"{better} | {only_r} | {only_us} | {pick_r} | {pick_us} |")
+    if worst:
+        print("\nworse cells (our BIC minus mclust's): " + "; ".join(worst))
 
 
 if __name__ == "__main__":

@@ -7,8 +7,9 @@
 //! the responsibilities (mclust's BIC has the opposite sign: it maximises `2 ln p(X) − p ln N`).
 //!
 //! A cell that cannot be fitted (a singular covariance, too few rows, data outside the
-//! family's domain) keeps its error and the grid goes on. Cells are fitted one after the other,
-//! each on all threads, so the table is the same on any thread count.
+//! family's domain) keeps its error and the grid goes on. Cells are fitted side by side on the
+//! thread pool (small data sets leave a single fit's passes little to share out); every fit is
+//! the same on any thread count, so the table is too.
 //!
 //! # Examples
 //! ```
@@ -23,6 +24,8 @@
 //! assert_eq!(best.n_components, 3);
 //! # Ok::<(), mixture::core::MixtureError>(())
 //! ```
+
+use rayon::prelude::*;
 
 use crate::core::{
     Components, Data, EmOptions, Estimator, FitReport, Mixture, MixtureError, Scalar,
@@ -209,22 +212,24 @@ pub fn select<'a, T: Scalar>(
     for structure in &grid.structures {
         structure.check_options()?;
     }
-    let mut cells = Vec::with_capacity(grid.components.len() * grid.structures.len());
-    for &structure in &grid.structures {
-        for &k in &grid.components {
-            let outcome = structure.run(FitCell {
+    let grid_cells: Vec<(Structure, usize)> = grid
+        .structures
+        .iter()
+        .flat_map(|&structure| grid.components.iter().map(move |&k| (structure, k)))
+        .collect();
+    let cells = grid_cells
+        .into_par_iter()
+        .map(|(structure, k)| Cell {
+            n_components: k,
+            structure,
+            outcome: structure.run(FitCell {
                 k,
                 options,
                 data,
                 structure,
-            });
-            cells.push(Cell {
-                n_components: k,
-                structure,
-                outcome,
-            });
-        }
-    }
+            }),
+        })
+        .collect();
     Ok(Selection { cells, criterion })
 }
 

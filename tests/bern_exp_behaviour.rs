@@ -521,3 +521,31 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_hierarchical_start_reaches_the_best_of_fifty_restarts_on_the_digits() {
+    // The ten 8×8 digit glyphs with 10% of bits flipped: similar glyphs (5 and 6, 8 and 9)
+    // are a few bits apart, and single k-means++ starts end hundreds of nats short.
+    let glyphs = BernoulliMixtureGenerator::glyphs(&DIGITS_8X8).unwrap();
+    let g = BernoulliMixtureGenerator::from_prototypes(glyphs.view(), 0.1, None, 0).unwrap();
+    let data = g.generate::<f64>(1000, 1).unwrap();
+    let fit = |init: Init, n_init: usize| {
+        Estimator::new(Bernoulli::new(), 10)
+            .init(init)
+            .n_init(n_init)
+            .tol(1e-8)
+            .max_iter(1000)
+            .fit(&data.data)
+            .unwrap()
+            .report
+            .log_likelihood
+    };
+    let best_of_fifty = fit(Init::KMeansPlusPlus, 50);
+    let one = fit(Init::KMeansPlusPlus, 1);
+    let hierarchical = fit(Init::Hierarchical, 1);
+    assert!(one < best_of_fifty - 1.0, "{one} {best_of_fifty}");
+    assert!(
+        hierarchical > best_of_fifty - 1.0,
+        "the Bernoulli merge start ends at {hierarchical}, best of 50 restarts at {best_of_fifty}"
+    );
+}

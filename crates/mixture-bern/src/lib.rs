@@ -35,7 +35,8 @@
 //! ```
 
 use mixture_core::{
-    Components, Family, Mixture, MixtureError, Parameter, ParameterSet, Result, Rows, Scalar,
+    Components, Family, MergeCriterion, Mixture, MixtureError, Parameter, ParameterSet, Result,
+    Rows, Scalar,
     family::{
         FirstMoments, affine_log_densities, check_parameters, check_values, marginal_columns,
         parameter_matrix, take_means, widen_rows,
@@ -315,6 +316,19 @@ impl<T: Scalar> Components<T> for BernoulliComponents<T> {
     }
 }
 
+/// The hierarchical start's cost of a cluster of binary rows: minus its maximised
+/// log-likelihood, `−Σ_j [s_j ln(s_j/n) + (n − s_j) ln(1 − s_j/n)]` (0 ln 0 = 0).
+fn cluster_cost(mass: f64, sums: &[f64]) -> f64 {
+    let x_ln_share = |x: f64| if x > 0.0 { x * (x / mass).ln() } else { 0.0 };
+    -sums
+        .iter()
+        .map(|&s| {
+            let s = s.clamp(0.0, mass);
+            x_ln_share(s) + x_ln_share(mass - s)
+        })
+        .sum::<f64>()
+}
+
 impl<T: Scalar> Family<T> for Bernoulli {
     type Components = BernoulliComponents<T>;
     type Stats = FirstMoments;
@@ -322,6 +336,10 @@ impl<T: Scalar> Family<T> for Bernoulli {
 
     fn name(&self) -> &'static str {
         "bernoulli"
+    }
+
+    fn merge_criterion(&self) -> MergeCriterion {
+        MergeCriterion::Factorised(cluster_cost)
     }
 
     fn check_options(&self) -> Result<()> {

@@ -419,7 +419,7 @@ pub struct SelectArgs {
         long,
         allow_negative_numbers = true,
         short = 'k',
-        default_value = "1..8"
+        default_value = "1..9"
     )]
     pub components: String,
     /// Covariance models of the gaussian cells: comma-separated mclust codes or scikit-learn
@@ -440,11 +440,13 @@ pub struct SelectArgs {
     /// Initialisations per cell; the best log-likelihood wins.
     #[arg(long, allow_negative_numbers = true, default_value_t = 1)]
     pub n_init: usize,
-    /// Initialisation.
-    #[arg(long, default_value_t = Init::default(), value_parser = choice::<Init>())]
+    /// Initialisation (by default mclust's: its model-based hierarchical clustering, grown
+    /// once and cut at every K).
+    #[arg(long, default_value_t = Init::Hierarchical, value_parser = choice::<Init>())]
     pub init: Init,
-    /// Most E-M iterations per run.
-    #[arg(long, allow_negative_numbers = true, default_value_t = 100)]
+    /// Most E-M iterations per run (more than fit's 100: slowly converging cells are run to
+    /// their optimum, as mclust runs them).
+    #[arg(long, allow_negative_numbers = true, default_value_t = 1000)]
     pub max_iter: usize,
     /// Stop when the mean log-likelihood changes by less than this (tighter than fit's 1e-3,
     /// so that every cell's BIC is its converged one: mclust stops at a relative change of

@@ -407,6 +407,12 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
             self.pass(Source::Random { seed, run }, true)?;
             return Ok(self.m_step(run, 0, None)?.mixture);
         }
+        // The hierarchical start has no random draws: the runs after it are k-means++ runs,
+        // so that n_init > 1 tries other basins.
+        let init = match self.options.init {
+            Init::Hierarchical if run > 0 => Init::KMeansPlusPlus,
+            init => init,
+        };
         let centres_for = |k: usize| {
             let mut rng = ChaCha8Rng::seed_from_u64(self.options.seed);
             rng.set_stream(run as u64);
@@ -414,7 +420,8 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
                 sample.rows.view(),
                 sample.weights.as_deref(),
                 k,
-                self.options.init,
+                init,
+                self.family.merge_criterion(),
                 &mut rng,
             )
         };

@@ -146,6 +146,22 @@ pub trait Components<T: Scalar>: Clone + Send + Sync + std::fmt::Debug {
     fn marginal(&self, dims: &[usize]) -> Result<Self>;
 }
 
+/// How the hierarchical start ([`Init::Hierarchical`](crate::Init::Hierarchical)) merges
+/// clusters of a family's rows.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub enum MergeCriterion {
+    /// mclust's default for multivariate data: the classification likelihood of clusters with
+    /// unconstrained covariances (VVV), on the rows in its SVD coordinates; Ward's criterion
+    /// for weighted rows.
+    Vvv,
+    /// The classification likelihood of a family whose features are independent given the
+    /// component: `cost(mass, sums)` is minus the maximised log-likelihood of a cluster of
+    /// total weight `mass` whose rows' weighted sums per feature are `sums` (terms that do not
+    /// depend on how the rows are clustered may be left out). Merges are on the raw values.
+    Factorised(fn(f64, &[f64]) -> f64),
+}
+
 /// A family of component distributions and its estimation settings.
 pub trait Family<T: Scalar>: Clone + Send + Sync + std::fmt::Debug {
     /// The parameters this family estimates.
@@ -163,6 +179,12 @@ pub trait Family<T: Scalar>: Clone + Send + Sync + std::fmt::Debug {
     /// # Errors
     /// [`crate::MixtureError::InvalidOption`] naming the setting.
     fn check_options(&self) -> Result<()>;
+
+    /// How the hierarchical start merges clusters of this family's rows (by default mclust's
+    /// VVV criterion, which suits any continuous data).
+    fn merge_criterion(&self) -> MergeCriterion {
+        MergeCriterion::Vvv
+    }
 
     /// The settings to fit `data` with: settings that depend on the data (such as a
     /// regularisation relative to its variance, weighted by the rows' weights) are resolved

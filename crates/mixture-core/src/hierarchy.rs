@@ -13,6 +13,7 @@
 //! there are no random draws and no threads: the same tree everywhere.
 
 use crate::error::{MixtureError, Result};
+use crate::family::MergeCriterion;
 use crate::init::Start;
 use crate::rows::Rows;
 use crate::scalar::Scalar;
@@ -23,6 +24,9 @@ use faer::{Col, Mat, Par};
 /// At most this many rows of the initialisation sample are clustered hierarchically.
 pub const HIERARCHY_MAX_ROWS: usize = 2000;
 
+/// Beyond this many features (in SVD coordinates) the VVV criterion gives way to Ward's.
+pub const VVV_MAX_FEATURES: usize = 24;
+
 /// The K centres (K×D, row-major) of the hierarchical start from the rows of `x` (the
 /// initialisation sample) and their weights, and the cluster of each row it clustered (by
 /// its index in `x`, increasing): those rows start in their clusters, the others at their
@@ -31,6 +35,7 @@ pub(crate) fn hierarchical_centres<T: Scalar>(
     x: Rows<'_, T>,
     weights: Option<&[f64]>,
     k: usize,
+    criterion: MergeCriterion,
 ) -> Result<Start> {
     let (n, d) = (x.n_rows(), x.n_cols());
     let stride = n.div_ceil(HIERARCHY_MAX_ROWS).max(1);
@@ -47,11 +52,24 @@ pub(crate) fn hierarchical_centres<T: Scalar>(
         .iter()
         .flat_map(|&i| x.row(i).iter().map(|v| v.as_f64()))
         .collect();
-    let z = svd_coordinates(&values, &mass, d);
-    let labels = if mass.iter().all(|&m| m == 1.0) {
-        vvv_labels(&z, rows.len(), k)
-    } else {
-        ward_labels(&z, &mass, rows.len(), k)
+    let labels = match criterion {
+        MergeCriterion::Factorised(cost) => greedy_labels(
+            &mut Factorised(cost),
+            cost as usize as u64,
+            &values,
+            &mass,
+            k,
+        ),
+        _ => {
+            let z = svd_coordinates(&values, &mass, d);
+            // The VVV criterion's work grows as p³ per pair beyond p rows (minutes at
+            // p = 64 on 2000 rows): wide data take Ward's criterion (mclust's EII).
+            if mass.iter().all(|&m| m == 1.0) && z.len() <= VVV_MAX_FEATURES * mass.len() {
+                vvv_labels(&z, rows.len(), k)
+            } else {
+                ward_labels(&z, &mass, rows.len(), k)
+            }
+        }
     };
     // The VVV tree cuts between equal rows when asked for more clusters than distinct rows.
     let found = labels
@@ -294,32 +312,61 @@ impl Cluster {
         }
     }
 
+    /// The term of the union of two clusters, formed in `scratch` (only its trace while it
+    /// has at most p rows): no allocation per pair.
+    fn union_term(&self, other: &Cluster, alpha: f64, scratch: &mut Vec<f64>) -> f64 {
+        let p = self.mean.len();
+        let size = self.size + other.size;
+        let factor = self.size * other.size / size;
+        if size <= p as f64 {
+            let trace = |c: &Cluster| (0..p).map(|j| c.scatter[j * p + j]).sum::<f64>();
+            let gap: f64 = (0..p).map(|j| (self.mean[j] - other.mean[j]).powi(2)).sum();
+            let trace = trace(self) + trace(other) + factor * gap;
+            return size * ((trace + alpha) / size).ln();
+        }
+        scratch.clear();
+        scratch.extend((0..p * p).map(|e| {
+            let (r, c) = (e / p, e % p);
+            self.scatter[e]
+                + other.scatter[e]
+                + factor * (self.mean[r] - other.mean[r]) * (self.mean[c] - other.mean[c])
+        }));
+        term_of(size, scratch, alpha)
+    }
+
     /// Its term of mclust's VVV merge criterion (Fraley 1998, with mclust's α and β = 1):
     /// `n ln(|W/n| + (tr W + α)/n)`, the determinant left out while the cluster has at most
     /// p rows or is singular, so that small clusters have a finite, spherical term.
     fn term(&self, alpha: f64) -> f64 {
-        let p = self.mean.len();
-        let l = self.size;
-        let trace: f64 = (0..p).map(|j| self.scatter[j * p + j]).sum();
-        let spread = (trace + alpha) / l;
-        let ln = if l <= p as f64 {
-            spread.ln()
-        } else if trace == 0.0 {
-            (alpha / l).ln()
-        } else {
-            match log_det(&self.scatter, p, l) {
-                None => spread.ln(),
-                Some(det) if det <= 0.0 => (det.exp() + spread).ln(),
-                Some(det) => (1.0 + (-det).exp() * spread).ln() + det,
-            }
-        };
-        l * ln
+        term_of(self.size, &mut self.scatter.clone(), alpha)
     }
 }
 
-/// `ln |W / l|` of the symmetric p×p `w` by Cholesky, `None` when it is not positive definite.
-fn log_det(w: &[f64], p: usize, l: f64) -> Option<f64> {
-    let mut a: Vec<f64> = w.iter().map(|v| v / l).collect();
+/// The VVV criterion's term of a cluster of `l` rows and scatter `w` (p×p; overwritten).
+fn term_of(l: f64, w: &mut [f64], alpha: f64) -> f64 {
+    let p = (w.len() as f64).sqrt() as usize;
+    let trace: f64 = (0..p).map(|j| w[j * p + j]).sum();
+    let spread = (trace + alpha) / l;
+    let ln = if l <= p as f64 {
+        spread.ln()
+    } else if trace == 0.0 {
+        (alpha / l).ln()
+    } else {
+        match log_det(w, p, l) {
+            None => spread.ln(),
+            Some(det) if det <= 0.0 => (det.exp() + spread).ln(),
+            Some(det) => (1.0 + (-det).exp() * spread).ln() + det,
+        }
+    };
+    l * ln
+}
+
+/// `ln |W / l|` of the symmetric p×p `w` by Cholesky (in place), `None` when it is not
+/// positive definite.
+fn log_det(a: &mut [f64], p: usize, l: f64) -> Option<f64> {
+    for v in a.iter_mut() {
+        *v /= l;
+    }
     let mut total = 0.0;
     for j in 0..p {
         let mut diag = a[j * p + j];
@@ -343,33 +390,124 @@ fn log_det(w: &[f64], p: usize, l: f64) -> Option<f64> {
     Some(total)
 }
 
-/// The labels (0..K, numbered by first row) of the `n` rows of `z` after agglomerating them by
-/// mclust's VVV criterion (the merge that least raises `Σ_k T_k`, see [`Cluster::term`]) down
-/// to `k` clusters, from single rows. α is the trace of the rows' scatter over n·p, as mclust's `hcVVV`.
-fn vvv_labels(z: &[f64], n: usize, k: usize) -> Vec<usize> {
+/// A merge criterion of the greedy agglomeration: the criterion is a sum of the clusters'
+/// terms, and a merge costs the union's term minus the two clusters' terms.
+trait Criterion {
+    type Cluster: Clone;
+    /// The cluster of one row of mass `mass`.
+    fn singleton(&self, row: &[f64], mass: f64) -> Self::Cluster;
+    fn union(&self, a: &Self::Cluster, b: &Self::Cluster) -> Self::Cluster;
+    fn term(&self, c: &Self::Cluster) -> f64;
+    /// `term(union(a, b))`, perhaps without forming the union.
+    fn union_term(&mut self, a: &Self::Cluster, b: &Self::Cluster) -> f64 {
+        let u = self.union(a, b);
+        self.term(&u)
+    }
+}
+
+/// mclust's VVV criterion (Fraley 1998, with `hcVVV`'s α and β = 1).
+struct Vvv {
+    alpha: f64,
+    scratch: Vec<f64>,
+}
+
+impl Criterion for Vvv {
+    type Cluster = Cluster;
+
+    fn singleton(&self, row: &[f64], mass: f64) -> Cluster {
+        Cluster {
+            size: mass,
+            mean: row.to_vec(),
+            scatter: vec![0.0; row.len() * row.len()],
+        }
+    }
+
+    fn union(&self, a: &Cluster, b: &Cluster) -> Cluster {
+        a.union(b)
+    }
+
+    fn term(&self, c: &Cluster) -> f64 {
+        c.term(self.alpha)
+    }
+
+    fn union_term(&mut self, a: &Cluster, b: &Cluster) -> f64 {
+        a.union_term(b, self.alpha, &mut self.scratch)
+    }
+}
+
+/// A factorised family's classification likelihood ([`MergeCriterion::Factorised`]).
+struct Factorised(fn(f64, &[f64]) -> f64);
+
+/// A cluster of [`Factorised`]: its mass and its rows' (weighted) sums per feature.
+#[derive(Clone)]
+struct Sums {
+    mass: f64,
+    sums: Vec<f64>,
+}
+
+impl Criterion for Factorised {
+    type Cluster = Sums;
+
+    fn singleton(&self, row: &[f64], mass: f64) -> Sums {
+        Sums {
+            mass,
+            sums: row.iter().map(|v| mass * v).collect(),
+        }
+    }
+
+    fn union(&self, a: &Sums, b: &Sums) -> Sums {
+        Sums {
+            mass: a.mass + b.mass,
+            sums: a.sums.iter().zip(&b.sums).map(|(x, y)| x + y).collect(),
+        }
+    }
+
+    fn term(&self, c: &Sums) -> f64 {
+        (self.0)(c.mass, &c.sums)
+    }
+}
+
+/// The labels (0..K, numbered by first row) of the `n` rows (`values`, any number of columns)
+/// of masses `mass` after agglomerating them greedily by `criterion` down to `k` clusters, from
+/// single rows. The whole tree is kept for the next call on the same rows and criterion
+/// (`tag`): select cuts it at every K, so it is grown once per data set, under the lock, so
+/// that cells fitted side by side wait for it rather than grow it again.
+fn greedy_labels<C: Criterion>(
+    criterion: &mut C,
+    tag: u64,
+    values: &[f64],
+    mass: &[f64],
+    k: usize,
+) -> Vec<usize> {
+    let n = mass.len();
     if n == 0 {
         return Vec::new();
     }
-    // select cuts the same sample's tree at every K: the last tree is kept (its rows'
-    // fingerprint checked), so it is grown once per data set.
     type Tree = (u64, usize, Vec<(usize, usize)>);
     static LAST: std::sync::Mutex<Option<Tree>> = std::sync::Mutex::new(None);
-    let fingerprint = z.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, v| {
-        (h ^ v.to_bits()).wrapping_mul(0x0100_0000_01b3)
-    });
-    let cached = LAST
-        .lock()
-        .ok()
-        .and_then(|last| last.clone())
-        .filter(|(f, rows, _)| (*f, *rows) == (fingerprint, n))
-        .map(|(_, _, merges)| merges);
-    let merges = cached.unwrap_or_else(|| {
-        let merges = vvv_merges(z, n);
-        if let Ok(mut last) = LAST.lock() {
-            *last = Some((fingerprint, n, merges.clone()));
-        }
-        merges
-    });
+    let fingerprint = values.iter().chain(mass).fold(
+        0xcbf2_9ce4_8422_2325_u64 ^ tag ^ values.len() as u64,
+        |h, v| (h ^ v.to_bits()).wrapping_mul(0x0100_0000_01b3),
+    );
+    let grow = |criterion: &mut C| {
+        let p = values.len() / n;
+        let clusters = (0..n)
+            .map(|i| criterion.singleton(&values[i * p..(i + 1) * p], mass[i]))
+            .collect();
+        greedy_merges(criterion, clusters)
+    };
+    let merges = match LAST.lock() {
+        Ok(mut last) => match last.as_ref() {
+            Some((f, rows, merges)) if (*f, *rows) == (fingerprint, n) => merges.clone(),
+            _ => {
+                let merges = grow(criterion);
+                *last = Some((fingerprint, n, merges.clone()));
+                merges
+            }
+        },
+        // A panic elsewhere while it was held: grow the tree without the cache.
+        Err(_) => grow(criterion),
+    };
     // The first n − K merges; each keeps its first cluster's index.
     let mut owner: Vec<usize> = (0..n).collect();
     fn root(owner: &mut [usize], mut i: usize) -> usize {
@@ -397,50 +535,51 @@ fn vvv_labels(z: &[f64], n: usize, k: usize) -> Vec<usize> {
         .collect()
 }
 
-/// The whole sequence of merges of [`vvv_labels`]' agglomeration, down to one cluster: the
-/// clusters (by the index of the row that started each) merged, the first keeping its index.
-fn vvv_merges(z: &[f64], n: usize) -> Vec<(usize, usize)> {
+/// The labels of the `n` rows of `z` (SVD coordinates) by mclust's VVV criterion; α is the
+/// trace of the rows' scatter over n·p, as `hcVVV`'s.
+fn vvv_labels(z: &[f64], n: usize, k: usize) -> Vec<usize> {
+    if n == 0 {
+        return Vec::new();
+    }
     let p = z.len() / n;
-    let row = |i: usize| &z[i * p..(i + 1) * p];
-    // Every row starts alone (mclust's hc() does not pass its duplicate partition on).
-    let mut merges = Vec::with_capacity(n.saturating_sub(1));
-    let mut cluster: Vec<Option<Cluster>> = (0..n)
-        .map(|i| {
-            Some(Cluster {
-                size: 1.0,
-                mean: row(i).to_vec(),
-                scatter: vec![0.0; p * p],
-            })
-        })
-        .collect();
     let total_mean: Vec<f64> = (0..p)
         .map(|j| (0..n).map(|i| z[i * p + j]).sum::<f64>() / n as f64)
         .collect();
     let trace: f64 = (0..n * p).map(|e| (z[e] - total_mean[e % p]).powi(2)).sum();
     let alpha = (trace / (n * p) as f64).max(f64::EPSILON);
-    let terms: Vec<f64> = cluster
-        .iter()
-        .map(|c| c.as_ref().map_or(0.0, |c| c.term(alpha)))
-        .collect();
-    let mut terms = terms;
-    let active: Vec<usize> = (0..n).filter(|&i| cluster[i].is_some()).collect();
-    let mut alive = vec![false; n];
-    for &a in &active {
-        alive[a] = true;
-    }
-    let mut remaining = active.len();
-    // Merge costs between active clusters (a < b), and each cluster's cheapest partner.
-    let mut cost = vec![f64::INFINITY; n * n];
-    let pair_cost = |cluster: &[Option<Cluster>], terms: &[f64], a: usize, b: usize| {
-        let (ca, cb) = (
-            cluster[a].as_ref().expect("alive"),
-            cluster[b].as_ref().expect("alive"),
-        );
-        ca.union(cb).term(alpha) - terms[a] - terms[b]
+    let mut criterion = Vvv {
+        alpha,
+        scratch: Vec::with_capacity(p * p),
     };
-    for (x, &a) in active.iter().enumerate() {
-        for &b in &active[x + 1..] {
-            let c = pair_cost(&cluster, &terms, a, b);
+    greedy_labels(&mut criterion, 0, z, &vec![1.0; n], k)
+}
+
+/// The whole sequence of greedy merges of `clusters` by `criterion`, down to one cluster: the
+/// clusters (by the index of the row that started each) merged, the first keeping its index.
+/// Every row starts alone (mclust's hc() does not pass its duplicate partition on).
+fn greedy_merges<C: Criterion>(
+    criterion: &mut C,
+    clusters: Vec<C::Cluster>,
+) -> Vec<(usize, usize)> {
+    let n = clusters.len();
+    let mut merges = Vec::with_capacity(n.saturating_sub(1));
+    let mut terms: Vec<f64> = clusters.iter().map(|c| criterion.term(c)).collect();
+    let mut cluster: Vec<Option<C::Cluster>> = clusters.into_iter().map(Some).collect();
+    let mut alive = vec![true; n];
+    let mut remaining = n;
+    // Merge costs between active clusters, and each cluster's cheapest partner.
+    let mut cost = vec![f64::INFINITY; n * n];
+    let pair_cost =
+        |criterion: &mut C, cluster: &[Option<C::Cluster>], terms: &[f64], a: usize, b: usize| {
+            let (ca, cb) = (
+                cluster[a].as_ref().expect("alive"),
+                cluster[b].as_ref().expect("alive"),
+            );
+            criterion.union_term(ca, cb) - terms[a] - terms[b]
+        };
+    for a in 0..n {
+        for b in a + 1..n {
+            let c = pair_cost(criterion, &cluster, &terms, a, b);
             cost[a * n + b] = c;
             cost[b * n + a] = c;
         }
@@ -454,26 +593,12 @@ fn vvv_merges(z: &[f64], n: usize) -> Vec<(usize, usize)> {
         }
         best
     };
-    let mut nearest: Vec<(f64, usize)> = (0..n)
-        .map(|a| {
-            if alive[a] {
-                nearest_of(&cost, &alive, a)
-            } else {
-                (f64::INFINITY, usize::MAX)
-            }
-        })
-        .collect();
+    let mut nearest: Vec<(f64, usize)> = (0..n).map(|a| nearest_of(&cost, &alive, a)).collect();
     // mclust's places: clusters in order of their first row; a merge keeps the lower place
     // and moves the last cluster into the higher one. Among merges of equal cost mclust takes
     // the last in its scan (by higher place, then by lower place), and so do we.
-    let mut place = vec![usize::MAX; n];
-    let mut at: Vec<usize> = Vec::with_capacity(remaining);
-    for i in 0..n {
-        if alive[i] && place[i] == usize::MAX {
-            place[i] = at.len();
-            at.push(i);
-        }
-    }
+    let mut place: Vec<usize> = (0..n).collect();
+    let mut at: Vec<usize> = (0..n).collect();
     let later = |place: &[usize], x: (usize, usize), y: (usize, usize)| {
         let key = |(a, b): (usize, usize)| {
             let (pa, pb) = (place[a], place[b]);
@@ -486,8 +611,8 @@ fn vvv_merges(z: &[f64], n: usize) -> Vec<(usize, usize)> {
             .filter(|&a| alive[a])
             .map(|a| nearest[a].0)
             .fold(f64::INFINITY, f64::min);
-        if !lowest.is_finite() {
-            break; // a single cluster left
+        if lowest.is_nan() || lowest == f64::INFINITY {
+            break; // no finite merge left
         }
         let mut chosen: Option<(usize, usize)> = None;
         for a in (0..n).filter(|&a| alive[a] && nearest[a].0 == lowest) {
@@ -507,18 +632,18 @@ fn vvv_merges(z: &[f64], n: usize) -> Vec<(usize, usize)> {
         }
         at.pop();
         place[b] = usize::MAX;
-        let merged = cluster[a]
-            .as_ref()
-            .expect("alive")
-            .union(cluster[b].as_ref().expect("alive"));
-        terms[a] = merged.term(alpha);
+        let merged = criterion.union(
+            cluster[a].as_ref().expect("alive"),
+            cluster[b].as_ref().expect("alive"),
+        );
+        terms[a] = criterion.term(&merged);
         cluster[a] = Some(merged);
         cluster[b] = None;
         alive[b] = false;
         merges.push((a, b));
         remaining -= 1;
         for c in (0..n).filter(|&c| alive[c] && c != a) {
-            let v = pair_cost(&cluster, &terms, a, c);
+            let v = pair_cost(criterion, &cluster, &terms, a, c);
             cost[a * n + c] = v;
             cost[c * n + a] = v;
         }
@@ -562,12 +687,14 @@ mod tests {
             })
             .collect();
         let x = Rows::new(&rows, 2).unwrap();
-        let a = hierarchical_centres(x, None, 3).unwrap().centres;
+        let a = hierarchical_centres(x, None, 3, MergeCriterion::Vvv)
+            .unwrap()
+            .centres;
         let scaled: Vec<f64> = rows
             .chunks_exact(2)
             .flat_map(|r| [r[0] * 1e6, r[1]])
             .collect();
-        let b = hierarchical_centres(Rows::new(&scaled, 2).unwrap(), None, 3)
+        let b = hierarchical_centres(Rows::new(&scaled, 2).unwrap(), None, 3, MergeCriterion::Vvv)
             .unwrap()
             .centres;
         for (p, q) in a.chunks_exact(2).zip(b.chunks_exact(2)) {
@@ -584,16 +711,19 @@ mod tests {
         let rows = [1.0, 1.0, 2.0, 2.0];
         let x = Rows::new(&rows, 1).unwrap();
         assert_eq!(
-            hierarchical_centres(x, None, 2).unwrap().centres,
+            hierarchical_centres(x, None, 2, MergeCriterion::Vvv)
+                .unwrap()
+                .centres,
             vec![1.0, 2.0]
         );
-        let e = hierarchical_centres(x, None, 3).unwrap_err();
+        let e = hierarchical_centres(x, None, 3, MergeCriterion::Vvv).unwrap_err();
         assert!(
             matches!(e, MixtureError::TooFewDistinctRows { n_distinct: 2, .. }),
             "{e}"
         );
         let rows = [1.0, 1.0, 1.0, 1.0];
-        let e = hierarchical_centres(Rows::new(&rows, 1).unwrap(), None, 2).unwrap_err();
+        let e = hierarchical_centres(Rows::new(&rows, 1).unwrap(), None, 2, MergeCriterion::Vvv)
+            .unwrap_err();
         assert!(matches!(e, MixtureError::TooFewDistinctRows { .. }), "{e}");
     }
 }

@@ -4,6 +4,7 @@
 //! responsibilities into parameters, so every family initialises the same way.
 
 use crate::error::{MixtureError, Result};
+use crate::family::MergeCriterion;
 use crate::numeric::{squared_distance, unit_scale};
 use crate::rows::Rows;
 use crate::scalar::Scalar;
@@ -31,11 +32,13 @@ pub enum Init {
     /// and block size, in memory or streamed (a fit's sums, as always, follow its blocks).
     Random,
     /// Model-based agglomerative hierarchical clustering of the initialisation sample (at most
-    /// [`HIERARCHY_MAX_ROWS`](crate::limits::HIERARCHY_MAX_ROWS) of its rows, in mclust's SVD
-    /// coordinates; mclust's VVV merge criterion, Ward's for weighted rows) cut at K clusters:
+    /// [`HIERARCHY_MAX_ROWS`](crate::limits::HIERARCHY_MAX_ROWS) of its rows; by the family's
+    /// [`MergeCriterion`](crate::MergeCriterion): mclust's VVV criterion in its SVD coordinates
+    /// by default, Ward's for weighted rows or beyond
+    /// [`VVV_MAX_FEATURES`](crate::limits::VVV_MAX_FEATURES)) cut at K clusters:
     /// the clustered rows start in their clusters, the others at the nearest centroid, then
-    /// one M-step. On unweighted data it is mclust's own start. It uses no random draws: every
-    /// run of `n_init` starts alike.
+    /// one M-step. On unweighted data it is mclust's own start. It uses no random draws, so
+    /// the runs of `n_init` after the first start from k-means++ seeding instead.
     Hierarchical,
 }
 
@@ -81,11 +84,12 @@ pub(crate) fn initial_centres<T: Scalar, R: Rng + ?Sized>(
     weights: Option<&[f64]>,
     k: usize,
     init: Init,
+    criterion: MergeCriterion,
     rng: &mut R,
 ) -> Result<Start> {
     let weights = effective_weights(weights);
     if init == Init::Hierarchical {
-        return crate::hierarchy::hierarchical_centres(x, weights, k);
+        return crate::hierarchy::hierarchical_centres(x, weights, k, criterion);
     }
     let seeding = if init == Init::RandomRows {
         Init::RandomRows
@@ -384,6 +388,7 @@ mod tests {
                 None,
                 2,
                 Init::KMeans,
+                MergeCriterion::Vvv,
                 &mut ChaCha8Rng::seed_from_u64(seed),
             )
             .unwrap()

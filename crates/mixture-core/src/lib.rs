@@ -56,7 +56,7 @@ mod validate;
 // the engine's constants in [`limits`].
 pub use error::{MixtureError, Result};
 pub use estimator::Estimator;
-pub use family::{Components, Family};
+pub use family::{Components, Family, MergeCriterion};
 pub use init::Init;
 pub use mixture::{Mixture, information_criteria};
 pub use online::Online;
@@ -71,7 +71,7 @@ pub use start::{Fitted, Start};
 /// The engine's constants: defaults and limits.
 pub mod limits {
     pub use crate::degeneracy::MIN_COMPONENT_WEIGHT;
-    pub use crate::hierarchy::HIERARCHY_MAX_ROWS;
+    pub use crate::hierarchy::{HIERARCHY_MAX_ROWS, VVV_MAX_FEATURES};
     pub use crate::init::LLOYD_ITERATIONS;
     pub use crate::online::{DEFAULT_KAPPA, DEFAULT_T0};
     pub use crate::options::{DEFAULT_BLOCK_ROWS, MAX_N_INIT};
