@@ -31,7 +31,7 @@ use crate::core::{
     Components, Data, EmOptions, Estimator, FitReport, Mixture, MixtureError, Scalar,
     information_criteria,
 };
-use crate::registry::{AnyFamily, AnyMixture, FamilyTask, RegisteredFamily};
+use crate::registry::{AnyFamily, AnyMixture, FamilyTask, Registered, RegisteredFamily};
 
 /// What is fitted in a cell besides K: a family with its settings (a Gaussian's covariance
 /// type and regularisation, ...).
@@ -69,6 +69,11 @@ pub struct Grid {
     pub components: Vec<usize>,
     /// Structures.
     pub structures: Vec<Structure>,
+    /// Whether a cell also starts from its neighbours in K (on by default): K from K − 1's
+    /// model with its widest component split in two, then K from K + 1's with its two most
+    /// overlapping components merged, keeping the better fit, so that the criterion's curve
+    /// in K is not jagged by unlucky starts.
+    pub neighbour_starts: bool,
 }
 
 impl Grid {
@@ -80,7 +85,14 @@ impl Grid {
         Self {
             components: components.into_iter().collect(),
             structures: structures.into_iter().collect(),
+            neighbour_starts: true,
         }
+    }
+
+    /// This grid with or without the starts from neighbouring K ([`Grid::neighbour_starts`]).
+    pub fn with_neighbour_starts(mut self, on: bool) -> Self {
+        self.neighbour_starts = on;
+        self
     }
 }
 
@@ -217,7 +229,7 @@ pub fn select<'a, T: Scalar>(
         .iter()
         .flat_map(|&structure| grid.components.iter().map(move |&k| (structure, k)))
         .collect();
-    let cells = grid_cells
+    let mut cells: Vec<Cell<T>> = grid_cells
         .into_par_iter()
         .map(|(structure, k)| Cell {
             n_components: k,
@@ -227,21 +239,267 @@ pub fn select<'a, T: Scalar>(
                 options,
                 data,
                 structure,
+                from: None,
             }),
         })
         .collect();
+    if grid.neighbour_starts {
+        // Each structure's row of the grid in K, refined on its own (side by side).
+        let per_structure = grid.components.len();
+        cells
+            .par_chunks_mut(per_structure)
+            .for_each(|row| neighbour_starts(row, options, data));
+    }
     Ok(Selection { cells, criterion })
 }
 
-/// One cell's fit and scores.
-struct FitCell<'o, 'd, T> {
+/// Refits the cells of one structure (`row`, in the grid's order of K) from their neighbours
+/// in K: upwards from K − 1 split, then downwards from K + 1 merged, each kept when it ranks
+/// above the cell (sound before suspect, then by log-likelihood).
+fn neighbour_starts<T: Scalar>(row: &mut [Cell<T>], options: &EmOptions, data: Data<'_, T>) {
+    let mut order: Vec<usize> = (0..row.len()).collect();
+    order.sort_by_key(|&i| row[i].n_components);
+    let rank = |o: &Result<Scores<T>, MixtureError>| {
+        o.as_ref()
+            .ok()
+            .map(|s| (s.suspect.is_empty(), s.log_likelihood))
+    };
+    let try_from = |row: &mut [Cell<T>], from: usize, to: usize, step: Move| {
+        let (Ok(neighbour), k) = (&row[from].outcome, row[to].n_components) else {
+            return;
+        };
+        let structure = row[to].structure;
+        let to_beat = row[to]
+            .outcome
+            .as_ref()
+            .map_or(f64::NEG_INFINITY, |s| s.log_likelihood);
+        let outcome = structure.run(FitCell {
+            k,
+            options,
+            data,
+            structure,
+            from: Some((&neighbour.model, step, to_beat)),
+        });
+        let better = match (rank(&outcome), rank(&row[to].outcome)) {
+            (Some(new), Some(old)) => new > old,
+            (Some(_), None) => true,
+            _ => false,
+        };
+        if better {
+            row[to].outcome = outcome;
+        }
+    };
+    for w in order.windows(2) {
+        if row[w[0]].n_components + 1 == row[w[1]].n_components {
+            try_from(row, w[0], w[1], Move::Split);
+        }
+    }
+    for w in order.windows(2).rev() {
+        if row[w[0]].n_components + 1 == row[w[1]].n_components {
+            try_from(row, w[1], w[0], Move::Merge);
+        }
+    }
+}
+
+/// How a neighbour's model in K becomes a start.
+#[derive(Debug, Clone, Copy)]
+enum Move {
+    /// From K − 1: the component of widest spread split in two.
+    Split,
+    /// From K + 1: the two most overlapping components merged.
+    Merge,
+}
+
+/// The partition of the rows that starts a cell from `neighbour` by `step`, `None` when
+/// there is none (a component that cannot be split, one component to merge).
+///
+/// Rows go to their most responsible component. To split, the component whose rows spread
+/// most about their mean (in units of each feature's standard deviation) is cut across its
+/// principal axis through its mean; to merge, the pair whose responsibilities overlap most
+/// (`Σ r_a r_b / √(Σ r_a² Σ r_b²)`, weighted) becomes one.
+fn moved_labels<T: Scalar, C: Components<T>>(
+    neighbour: &Mixture<T, C>,
+    data: Data<'_, T>,
+    step: Move,
+) -> Result<Option<Vec<usize>>, MixtureError> {
+    let r = neighbour.predict_proba(data.rows())?;
+    let (k, d) = (r.n_cols(), data.rows().n_cols());
+    let weight = |i: usize| data.weights().map_or(1.0, |w| w[i]);
+    let resp: Vec<&[T]> = r.as_slice().chunks_exact(k).collect();
+    let mut labels: Vec<usize> = resp
+        .iter()
+        .map(|row| {
+            (0..k).fold(0, |best, c| {
+                if row[c].as_f64() > row[best].as_f64() {
+                    c
+                } else {
+                    best
+                }
+            })
+        })
+        .collect();
+    match step {
+        Move::Merge => {
+            if k < 2 {
+                return Ok(None);
+            }
+            let mut overlap = vec![0.0; k * k];
+            for (i, row) in resp.iter().enumerate() {
+                let w = weight(i);
+                for a in 0..k {
+                    for b in a..k {
+                        overlap[a * k + b] += w * row[a].as_f64() * row[b].as_f64();
+                    }
+                }
+            }
+            let mut best: Option<(f64, usize, usize)> = None;
+            for a in 0..k {
+                for b in a + 1..k {
+                    let scale = (overlap[a * k + a] * overlap[b * k + b]).sqrt();
+                    let o = if scale > 0.0 {
+                        overlap[a * k + b] / scale
+                    } else {
+                        0.0
+                    };
+                    if best.is_none_or(|(bo, _, _)| o > bo) {
+                        best = Some((o, a, b));
+                    }
+                }
+            }
+            let Some((_, a, b)) = best else {
+                return Ok(None);
+            };
+            for l in &mut labels {
+                if *l == b {
+                    *l = a;
+                } else if *l > b {
+                    *l -= 1;
+                }
+            }
+            Ok(Some(labels))
+        }
+        Move::Split => {
+            // Each feature in units of its standard deviation, so that no unit dominates.
+            let n = data.n_rows();
+            let total: f64 = (0..n).map(weight).sum();
+            let row_of = |i: usize| data.rows().row(i);
+            let mut mean = vec![0.0; d];
+            for i in 0..n {
+                for (m, v) in mean.iter_mut().zip(row_of(i)) {
+                    *m += weight(i) * v.as_f64() / total;
+                }
+            }
+            let mut scale = vec![0.0; d];
+            for i in 0..n {
+                for j in 0..d {
+                    scale[j] += weight(i) * (row_of(i)[j].as_f64() - mean[j]).powi(2) / total;
+                }
+            }
+            let scale: Vec<f64> = scale
+                .iter()
+                .map(|&v| if v > 0.0 { 1.0 / v.sqrt() } else { 1.0 })
+                .collect();
+            let standard: Vec<f64> = (0..n)
+                .flat_map(|i| row_of(i).iter().zip(&scale).map(|(v, s)| v.as_f64() * s))
+                .collect();
+            let z = |i: usize| &standard[i * d..(i + 1) * d];
+            // Each component's rows: their mean and spread.
+            let mut centre = vec![0.0; k * d];
+            let mut mass = vec![0.0; k];
+            for i in (0..n).filter(|&i| weight(i) > 0.0) {
+                let l = labels[i];
+                mass[l] += weight(i);
+                for (c, v) in centre[l * d..(l + 1) * d].iter_mut().zip(z(i)) {
+                    *c += weight(i) * v;
+                }
+            }
+            for c in 0..k {
+                for v in &mut centre[c * d..(c + 1) * d] {
+                    *v /= mass[c].max(f64::MIN_POSITIVE);
+                }
+            }
+            let mut spread = vec![0.0; k];
+            for i in (0..n).filter(|&i| weight(i) > 0.0) {
+                let l = labels[i];
+                let gap: f64 = z(i)
+                    .iter()
+                    .zip(&centre[l * d..])
+                    .map(|(a, b)| (a - b).powi(2))
+                    .sum();
+                spread[l] += weight(i) * gap;
+            }
+            let c = (0..k).fold(0, |best, c| if spread[c] > spread[best] { c } else { best });
+            let mu = &centre[c * d..(c + 1) * d];
+            let members: Vec<usize> = (0..n)
+                .filter(|&i| labels[i] == c && weight(i) > 0.0)
+                .collect();
+            // The members' offsets from their mean, computed once.
+            let offsets: Vec<f64> = members
+                .iter()
+                .flat_map(|&i| z(i).iter().zip(mu).map(|(a, b)| a - b))
+                .collect();
+            let offset = |m: usize| &offsets[m * d..(m + 1) * d];
+            // The principal axis by power iteration, from the farthest row's direction.
+            let far = (0..members.len()).fold(None, |best: Option<(f64, usize)>, m| {
+                let g: f64 = offset(m).iter().map(|v| v * v).sum();
+                if best.is_none_or(|(bg, _)| g > bg) {
+                    Some((g, m))
+                } else {
+                    best
+                }
+            });
+            let Some((gap, far)) = far else {
+                return Ok(None);
+            };
+            if gap <= 0.0 {
+                return Ok(None);
+            }
+            let mut axis = offset(far).to_vec();
+            for _ in 0..30 {
+                let mut next = vec![0.0; d];
+                for (m, &i) in members.iter().enumerate() {
+                    let o = offset(m);
+                    let along: f64 = o.iter().zip(&axis).map(|(a, b)| a * b).sum();
+                    for (x, v) in next.iter_mut().zip(o) {
+                        *x += weight(i) * along * v;
+                    }
+                }
+                let norm = next.iter().map(|v| v * v).sum::<f64>().sqrt();
+                if norm <= 0.0 {
+                    break;
+                }
+                axis = next.into_iter().map(|v| v / norm).collect();
+            }
+            let mut sides = [0usize; 2];
+            for (m, &i) in members.iter().enumerate() {
+                let along: f64 = offset(m).iter().zip(&axis).map(|(a, b)| a * b).sum();
+                if along > 0.0 {
+                    labels[i] = k;
+                    sides[1] += 1;
+                } else {
+                    sides[0] += 1;
+                }
+            }
+            Ok((sides[0] > 0 && sides[1] > 0).then_some(labels))
+        }
+    }
+}
+
+/// One cell's fit and scores: from the options' initialisation, or from a neighbour's model.
+struct FitCell<'o, 'd, 'm, T: Scalar> {
     k: usize,
     options: &'o EmOptions,
     data: Data<'d, T>,
     structure: Structure,
+    /// A neighbour's model, the move that makes it a start, and the cell's own
+    /// log-likelihood to beat.
+    from: Option<(&'m AnyMixture<T>, Move, f64)>,
 }
 
-impl<T: Scalar> FamilyTask<T> for FitCell<'_, '_, T> {
+/// Iterations a start from a neighbouring K runs before it is compared with the cell's fit.
+const NEIGHBOUR_PROBE_ITERATIONS: usize = 50;
+
+impl<T: Scalar> FamilyTask<T> for FitCell<'_, '_, '_, T> {
     type Output = Result<Scores<T>, MixtureError>;
 
     fn run<F: RegisteredFamily<T>>(self, family: F) -> Self::Output {
@@ -250,10 +508,46 @@ impl<T: Scalar> FamilyTask<T> for FitCell<'_, '_, T> {
             options,
             data,
             structure,
+            from,
         } = self;
-        let fitted = Estimator::new(family, k)
-            .with_options(options.clone())
-            .fit(data)?;
+        let est = Estimator::new(family, k).with_options(options.clone());
+        let fitted = match from {
+            None => est.fit(data)?,
+            Some((neighbour, step, to_beat)) => {
+                let no_start = || MixtureError::InvalidOption {
+                    name: "neighbour_starts",
+                    value: format!("{step:?} to K = {k}"),
+                    expected: "a neighbour that gives a start",
+                };
+                let neighbour =
+                    <F::Components as Registered<T>>::of(neighbour).ok_or_else(no_start)?;
+                let labels = moved_labels(neighbour, data, step)?.ok_or_else(no_start)?;
+                let start = est.start_from_labels(data, &labels)?;
+                // A probe of a few iterations first: a start still below the cell's fit by
+                // then is dropped (most end in the cell's own optimum, slowly).
+                let probe_iterations = NEIGHBOUR_PROBE_ITERATIONS.min(options.max_iter);
+                let probe = est
+                    .clone()
+                    .max_iter(probe_iterations)
+                    .fit_from(&start, data)?;
+                if probe.report.converged || probe_iterations == options.max_iter {
+                    probe
+                } else if probe.report.log_likelihood <= to_beat {
+                    return Err(MixtureError::InvalidOption {
+                        name: "neighbour_starts",
+                        value: format!("{step:?} to K = {k}"),
+                        expected: "a start that catches up with the cell's own fit",
+                    });
+                } else {
+                    let mut rest = est
+                        .clone()
+                        .max_iter(options.max_iter - probe_iterations)
+                        .fit_from(&probe, data)?;
+                    rest.report.n_iter += probe.report.n_iter;
+                    rest
+                }
+            }
+        };
         let (mixture, report) = (fitted.mixture, fitted.report);
         let p = mixture.n_parameters();
         let ll = report.log_likelihood;

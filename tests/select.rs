@@ -184,3 +184,86 @@ fn other_families_and_bad_grids() {
         })
     ));
 }
+
+#[test]
+fn neighbour_starts_only_ever_improve_a_cell_and_smooth_the_curve() {
+    // Overlapping clusters, where single starts end in different basins from one K to the next.
+    let truth = GaussianMixtureGenerator::random(6, 2, 1.5, 3).unwrap();
+    let x = truth.generate::<f64>(600, 4).unwrap().data;
+    let mut o = EmOptions::default();
+    o.tol = 1e-6;
+    o.max_iter = 1000;
+    o.init = mixture::core::Init::KMeansPlusPlus;
+    let grid = Grid::new(1..=8, ALL_GAUSSIANS);
+    let plain = select(
+        &x,
+        &grid.clone().with_neighbour_starts(false),
+        &o,
+        Criterion::Bic,
+    )
+    .unwrap();
+    let refined = select(&x, &grid, &o, Criterion::Bic).unwrap();
+    let rank = |c: &mixture::select::Cell<f64>| {
+        let s = c.outcome.as_ref().unwrap();
+        (s.suspect.is_empty(), s.log_likelihood)
+    };
+    let mut improved = 0;
+    for (p, r) in plain.cells.iter().zip(&refined.cells) {
+        assert_eq!((p.n_components, p.structure), (r.n_components, r.structure));
+        assert!(rank(r) >= rank(p), "{} {:?}", p.n_components, p.structure);
+        improved += usize::from(rank(r) > rank(p));
+    }
+    assert!(
+        improved > 0,
+        "no cell found a better optimum from its neighbours"
+    );
+    // Sound cells' log-likelihoods do not fall as K grows (a K + 1 model holds every K one).
+    for s in ALL_GAUSSIANS {
+        let lls: Vec<f64> = refined
+            .cells
+            .iter()
+            .filter(|c| c.structure == s)
+            .map(|c| c.outcome.as_ref().unwrap())
+            .filter(|c| c.suspect.is_empty())
+            .map(|c| c.log_likelihood)
+            .collect();
+        for w in lls.windows(2) {
+            assert!(w[1] > w[0] - 1e-6 * w[0].abs(), "{s:?}: {lls:?}");
+        }
+    }
+}
+
+#[test]
+fn a_partition_starts_from_its_means_and_counts() {
+    use mixture::core::Estimator;
+    let truth = GaussianMixtureGenerator::random(3, 2, 4.0, 1).unwrap();
+    let data = truth.generate::<f64>(300, 2).unwrap();
+    let labels: Vec<usize> = data.labels.clone();
+    let est = Estimator::new(Gaussian::full(), 3);
+    let start = est.start_from_labels(&data.data, &labels).unwrap();
+    for c in 0..3 {
+        let rows: Vec<&[f64]> = (0..300)
+            .filter(|&i| labels[i] == c)
+            .map(|i| data.data.row(i))
+            .collect();
+        let n = rows.len() as f64;
+        assert!((start.weights()[c] - n / 300.0).abs() < 1e-15);
+        for j in 0..2 {
+            let mean = rows.iter().map(|r| r[j]).sum::<f64>() / n;
+            assert!((start.components().means().row(c)[j] - mean).abs() < 1e-12);
+        }
+    }
+    // The partition must fit K and the rows.
+    for (bad, what) in [
+        (vec![0; 299], "one label per row"),
+        ((0..300).map(|i| i % 4).collect::<Vec<_>>(), "below"),
+        (vec![0; 300], "component 1 has no row"),
+    ] {
+        let e = est.start_from_labels(&data.data, &bad).unwrap_err();
+        assert!(
+            matches!(e, MixtureError::InvalidOption { name: "labels", .. }),
+            "{e}"
+        );
+        assert!(e.to_string().contains(what), "{e}");
+    }
+}

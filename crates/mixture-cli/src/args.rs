@@ -459,6 +459,10 @@ pub struct SelectArgs {
     /// Seed of the random stream (the same for every cell).
     #[arg(long, allow_negative_numbers = true, default_value_t = 0)]
     pub seed: u64,
+    /// Do not refit each cell from its neighbours in K (K − 1's model with a component split,
+    /// K + 1's with two merged; by default the better fit is kept).
+    #[arg(long)]
+    pub no_neighbour_starts: bool,
     /// Print the table as one JSON object.
     #[arg(long)]
     pub json: bool,

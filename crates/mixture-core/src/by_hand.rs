@@ -10,6 +10,7 @@ use crate::family::{Components, Family};
 use crate::m_step::{Hold, m_step_checked};
 use crate::m_step::{MStep, m_step};
 use crate::mixture::Mixture;
+use crate::options::DegeneratePolicy;
 use crate::rows::Data;
 use crate::sample::{KeyCounts, RowSample};
 use crate::scalar::Scalar;
@@ -199,5 +200,109 @@ impl<F> Estimator<F> {
                 held: self.options().held,
             }),
         )
+    }
+}
+
+/// Starts from a partition of the rows.
+impl<F> Estimator<F> {
+    /// The mixture of one M-step from a partition of the rows of `data`: row `i` belongs
+    /// wholly to component `labels[i]` (mclust's `mstep` from a classification). Pass it to
+    /// [`Estimator::fit_from`] to run E-M from that partition. The family's data-dependent
+    /// settings are resolved on `data` as a fit resolves them ([`Estimator::prepared`]); the
+    /// statistics are summed in the fit's blocks, so the mixture is the same on any thread
+    /// count.
+    ///
+    /// # Errors
+    /// Invalid data or weights (as [`Estimator::fit`]); [`MixtureError::InvalidOption`]
+    /// (`labels`) when there is not one label per row, a label is not below the estimator's K,
+    /// or a component has no row of positive weight; the M-step's own errors.
+    ///
+    /// # Examples
+    /// ```
+    /// use mixture_core::{Estimator, Rows};
+    /// # use mixture_core::{Components, Family, Scalar};
+    /// # fn run<F: Family<f64>>(family: F) -> mixture_core::Result<()> {
+    /// let x = [0.0, 0.1, 0.2, 5.0, 5.1, 5.3];
+    /// let est = Estimator::new(family, 2);
+    /// let start = est.start_from_labels(Rows::new(&x, 1)?, &[0, 0, 0, 1, 1, 1])?;
+    /// let fitted = est.fit_from(&start, Rows::new(&x, 1)?)?;
+    /// assert_eq!(fitted.mixture.n_components(), 2);
+    /// # Ok(()) }
+    /// ```
+    pub fn start_from_labels<'a, T>(
+        &self,
+        data: impl Into<Data<'a, T>>,
+        labels: &[usize],
+    ) -> Result<Mixture<T, F::Components>>
+    where
+        T: Scalar,
+        F: Family<T>,
+    {
+        let data = data.into();
+        self.check_options::<T>()?;
+        check_data(data, None)?;
+        <F::Components as Components<T>>::check_domain(data.rows())?;
+        let (n, d, k) = (data.n_rows(), data.rows().n_cols(), self.n_components());
+        let bad = |value: String, expected: &'static str| MixtureError::InvalidOption {
+            name: "labels",
+            value,
+            expected,
+        };
+        if labels.len() != n {
+            return Err(bad(
+                format!("{} labels for {n} rows", labels.len()),
+                "one label per row",
+            ));
+        }
+        if let Some((i, &l)) = labels.iter().enumerate().find(|&(_, &l)| l >= k) {
+            return Err(bad(
+                format!("row {i}'s label {l} with K = {k}"),
+                "labels below the number of components",
+            ));
+        }
+        let positive = |i: usize| data.weights().is_none_or(|w| w[i] > 0.0);
+        let mut centres = vec![0.0; k * d];
+        let mut counts = vec![0usize; k];
+        for (i, row) in data.rows().iter().enumerate().filter(|&(i, _)| positive(i)) {
+            counts[labels[i]] += 1;
+            for (c, v) in centres[labels[i] * d..].iter_mut().zip(row) {
+                *c += v.as_f64();
+            }
+        }
+        if let Some(c) = counts.iter().position(|&m| m == 0) {
+            return Err(bad(
+                format!("component {c} has no row of positive weight"),
+                "every component with at least one row",
+            ));
+        }
+        for (c, &m) in counts.iter().enumerate() {
+            for v in &mut centres[c * d..(c + 1) * d] {
+                *v /= m as f64;
+            }
+        }
+        let labelled: Vec<(usize, usize)> = labels.iter().copied().enumerate().collect();
+        let prepared = self.prepared(data)?;
+        let source = Source::Centres {
+            centres: &centres,
+            labelled: &labelled,
+        };
+        let mut stats = Statistics::new(prepared.family().new_stats(k, d));
+        let (mut tree, mut workspace) = (MergeTree::new(), Workspace::default());
+        let b = self.options().block_rows;
+        for start in (0..n).step_by(b) {
+            stats.reset();
+            accumulate_block(
+                prepared.family(),
+                source,
+                data.slice_rows(start, (start + b).min(n)),
+                start,
+                true,
+                &mut workspace,
+                &mut stats,
+            )?;
+            tree.push_unchecked(&stats);
+        }
+        let stats = tree.finish().unwrap_or(stats);
+        Ok(m_step(prepared.family(), &stats, DegeneratePolicy::Error)?.mixture)
     }
 }

@@ -48,7 +48,7 @@ pub(super) fn run(a: &SelectArgs) -> Result<(), CliError> {
     // Every option is checked before the data are read.
     let components = parse_components(&a.components)?;
     let structures = crate::family::structures(&a.family, a.covariance.as_deref(), &a.settings)?;
-    let grid = Grid::new(components, structures);
+    let grid = Grid::new(components, structures).with_neighbour_starts(!a.no_neighbour_starts);
     let mut options = EmOptions::default();
     options.max_iter = a.max_iter;
     options.tol = a.tol;
