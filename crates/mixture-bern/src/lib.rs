@@ -317,16 +317,43 @@ impl<T: Scalar> Components<T> for BernoulliComponents<T> {
 }
 
 /// The hierarchical start's cost of a cluster of binary rows: minus its maximised
-/// log-likelihood, `−Σ_j [s_j ln(s_j/n) + (n − s_j) ln(1 − s_j/n)]` (0 ln 0 = 0).
+/// log-likelihood, `−Σ_j [s_j ln(s_j/n) + (n − s_j) ln(1 − s_j/n)]` (0 ln 0 = 0), written
+/// `D·n ln n − Σ_j [s_j ln s_j + (n − s_j) ln(n − s_j)]` so that whole counts (unweighted rows)
+/// take `x ln x` from a table: the logarithms were 80 % of the tree's time.
 fn cluster_cost(mass: f64, sums: &[f64]) -> f64 {
-    let x_ln_share = |x: f64| if x > 0.0 { x * (x / mass).ln() } else { 0.0 };
-    -sums
-        .iter()
-        .map(|&s| {
-            let s = s.clamp(0.0, mass);
-            x_ln_share(s) + x_ln_share(mass - s)
-        })
-        .sum::<f64>()
+    sums.len() as f64 * x_ln_x(mass)
+        - sums
+            .iter()
+            .map(|&s| {
+                let s = s.clamp(0.0, mass);
+                x_ln_x(s) + x_ln_x(mass - s)
+            })
+            .sum::<f64>()
+}
+
+/// `x ln x` (0 at 0), from a table for whole numbers below 4096.
+fn x_ln_x(x: f64) -> f64 {
+    const TABLE_SIZE: usize = 4096;
+    static TABLE: std::sync::OnceLock<Vec<f64>> = std::sync::OnceLock::new();
+    if x <= 0.0 {
+        return 0.0;
+    }
+    let whole = x as usize; // saturating: whole only when it converts back exactly
+    if whole < TABLE_SIZE && whole as f64 == x {
+        let table = TABLE.get_or_init(|| {
+            (0..TABLE_SIZE)
+                .map(|i| {
+                    if i == 0 {
+                        0.0
+                    } else {
+                        i as f64 * (i as f64).ln()
+                    }
+                })
+                .collect()
+        });
+        return table[whole];
+    }
+    x * x.ln()
 }
 
 impl<T: Scalar> Family<T> for Bernoulli {

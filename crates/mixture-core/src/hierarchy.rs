@@ -54,7 +54,7 @@ pub(crate) fn hierarchical_centres<T: Scalar>(
         .collect();
     let labels = match criterion {
         MergeCriterion::Factorised(cost) => greedy_labels(
-            &mut Factorised(cost),
+            &mut Factorised(cost, Vec::with_capacity(d)),
             cost as usize as u64,
             &values,
             &mass,
@@ -435,8 +435,9 @@ impl Criterion for Vvv {
     }
 }
 
-/// A factorised family's classification likelihood ([`MergeCriterion::Factorised`]).
-struct Factorised(fn(f64, &[f64]) -> f64);
+/// A factorised family's classification likelihood ([`MergeCriterion::Factorised`]), and
+/// scratch for a union's sums.
+struct Factorised(fn(f64, &[f64]) -> f64, Vec<f64>);
 
 /// A cluster of [`Factorised`]: its mass and its rows' (weighted) sums per feature.
 #[derive(Clone)]
@@ -464,6 +465,13 @@ impl Criterion for Factorised {
 
     fn term(&self, c: &Sums) -> f64 {
         (self.0)(c.mass, &c.sums)
+    }
+
+    fn union_term(&mut self, a: &Sums, b: &Sums) -> f64 {
+        self.1.clear();
+        self.1
+            .extend(a.sums.iter().zip(&b.sums).map(|(x, y)| x + y));
+        (self.0)(a.mass + b.mass, &self.1)
     }
 }
 
