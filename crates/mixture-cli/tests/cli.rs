@@ -1578,6 +1578,42 @@ fn select_ranks_a_grid_saves_the_best_model_and_draws_the_criterion() {
     );
     assert!(text.contains("lower is better") && text.contains("opposite sign"));
     assert!(text.contains("best: K = 3, gaussian full"));
+    // Without the refits from neighbouring K, no cell is better than with them (by default
+    // the better of a cell's own fit and its neighbours' starts is kept).
+    let grid = [
+        "select",
+        "-i",
+        "x.csv",
+        "-k",
+        "1..4",
+        "--covariance",
+        "VEV,EII",
+        "--json",
+    ];
+    let cells = |extra: &[&str]| -> Vec<(u64, String, f64)> {
+        let out = ok(&dir, &[&grid[..], extra].concat());
+        let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+        let mut cells: Vec<(u64, String, f64)> = v["cells"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["n_components"].as_u64().unwrap(),
+                    c["covariance"].as_str().unwrap().to_string(),
+                    c["log_likelihood"].as_f64().unwrap(),
+                )
+            })
+            .collect();
+        cells.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+        cells
+    };
+    let (refined, plain) = (cells(&[]), cells(&["--no-neighbour-starts"]));
+    assert_eq!(refined.len(), 8);
+    for (r, p) in refined.iter().zip(&plain) {
+        assert_eq!((r.0, &r.1), (p.0, &p.1));
+        assert!(r.2 >= p.2 - 1e-9 * p.2.abs(), "{r:?} {p:?}");
+    }
     // Options are checked before the data are read; nothing is written on failure.
     for (args, needle) in [
         (
