@@ -5,7 +5,9 @@
 use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use mixture::registry::AnyFamily;
-use mixture_core::{Choice, DegeneratePolicy, Init, SpuriousPolicy, StopRule};
+use mixture_core::{
+    Choice, DegeneratePolicy, HierarchyCoordinates, HierarchyMerge, Init, SpuriousPolicy, StopRule,
+};
 use std::path::{Path, PathBuf};
 
 pub use crate::generators::{GenerateCommon, GenerateKind};
@@ -237,6 +239,12 @@ pub struct FitArgs {
     /// Initialisation.
     #[arg(long, default_value_t = Init::default(), value_parser = choice::<Init>())]
     pub init: Init,
+    /// The hierarchical start's merges (mclust's hcModelName; with --init hc).
+    #[arg(long, ignore_case = true, default_value_t = HierarchyMerge::default(), value_parser = choice::<HierarchyMerge>())]
+    pub hc_model: HierarchyMerge,
+    /// The hierarchical start's coordinates (mclust's hcUse; with --init hc).
+    #[arg(long, ignore_case = true, default_value_t = HierarchyCoordinates::default(), value_parser = choice::<HierarchyCoordinates>())]
+    pub hc_use: HierarchyCoordinates,
     /// Number of initialisations; the best log-likelihood wins.
     #[arg(long, allow_negative_numbers = true, default_value_t = 1)]
     pub n_init: usize,
@@ -444,6 +452,12 @@ pub struct SelectArgs {
     /// once and cut at every K).
     #[arg(long, default_value_t = Init::Hierarchical, value_parser = choice::<Init>())]
     pub init: Init,
+    /// The hierarchical start's merges (mclust's hcModelName; with --init hc).
+    #[arg(long, ignore_case = true, default_value_t = HierarchyMerge::default(), value_parser = choice::<HierarchyMerge>())]
+    pub hc_model: HierarchyMerge,
+    /// The hierarchical start's coordinates (mclust's hcUse; with --init hc).
+    #[arg(long, ignore_case = true, default_value_t = HierarchyCoordinates::default(), value_parser = choice::<HierarchyCoordinates>())]
+    pub hc_use: HierarchyCoordinates,
     /// Most E-M iterations per run (more than fit's 100: slowly converging cells are run to
     /// their optimum, as mclust runs them).
     #[arg(long, allow_negative_numbers = true, default_value_t = 1000)]

@@ -12,6 +12,7 @@ use crate::degeneracy::{DegenerateAction, DegenerateReason};
 use crate::e_step::{Source, Workspace, accumulate_block};
 use crate::error::{MixtureError, Result};
 use crate::family::{Components, Family, SufficientStats};
+use crate::hierarchy::Hierarchy;
 use crate::init::{Init, Start, initial_centres};
 use crate::m_step::{Hold, MStep, m_step_checked};
 use crate::mixture::Mixture;
@@ -421,7 +422,11 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
                 sample.weights.as_deref(),
                 k,
                 init,
-                self.family.merge_criterion(),
+                Hierarchy {
+                    criterion: self.family.merge_criterion(),
+                    merge: self.options.hierarchy_merge,
+                    coordinates: self.options.hierarchy_coordinates,
+                },
                 &mut rng,
             )
         };

@@ -5,7 +5,9 @@ use crate::error::{MixtureError, Result};
 use crate::family::{Components, Family};
 use crate::init::Init;
 use crate::mixture::Mixture;
-use crate::options::{DegeneratePolicy, EmOptions, SpuriousPolicy, StopRule};
+use crate::options::{
+    DegeneratePolicy, EmOptions, HierarchyCoordinates, HierarchyMerge, SpuriousPolicy, StopRule,
+};
 use crate::parameters::{Parameter, ParameterSet};
 use crate::report::{
     Both, DegenerateEvent, FitObserver, FitReport, IterationRecord, RunSummary, Silent,
@@ -86,6 +88,14 @@ impl<F> Estimator<F> {
     /// How runs start (default [`Init::KMeansPlusPlus`]).
     pub fn init(mut self, init: Init) -> Self {
         self.options.init = init;
+        self
+    }
+
+    /// The hierarchical start's merges and coordinates (default: the family's own merges in
+    /// mclust's SVD coordinates), as mclust's `hcModelName` and `hcUse`.
+    pub fn hierarchy(mut self, merge: HierarchyMerge, coordinates: HierarchyCoordinates) -> Self {
+        self.options.hierarchy_merge = merge;
+        self.options.hierarchy_coordinates = coordinates;
         self
     }
 

@@ -15,6 +15,7 @@
 use crate::error::{MixtureError, Result};
 use crate::family::MergeCriterion;
 use crate::init::Start;
+use crate::options::{HierarchyCoordinates, HierarchyMerge};
 use crate::rows::Rows;
 use crate::scalar::Scalar;
 use faer::dyn_stack::{MemBuffer, MemStack};
@@ -27,6 +28,26 @@ pub const HIERARCHY_MAX_ROWS: usize = 2000;
 /// Beyond this many features (in SVD coordinates) the VVV criterion gives way to Ward's.
 pub const VVV_MAX_FEATURES: usize = 24;
 
+/// How the hierarchical start merges: the family's criterion and the options' choices.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Hierarchy {
+    pub(crate) criterion: MergeCriterion,
+    pub(crate) merge: HierarchyMerge,
+    pub(crate) coordinates: HierarchyCoordinates,
+}
+
+impl Hierarchy {
+    /// The family's criterion in mclust's SVD coordinates (the default options).
+    #[cfg(test)]
+    pub(crate) fn of(criterion: MergeCriterion) -> Self {
+        Self {
+            criterion,
+            merge: HierarchyMerge::Family,
+            coordinates: HierarchyCoordinates::Svd,
+        }
+    }
+}
+
 /// The K centres (K×D, row-major) of the hierarchical start from the rows of `x` (the
 /// initialisation sample) and their weights, and the cluster of each row it clustered (by
 /// its index in `x`, increasing): those rows start in their clusters, the others at their
@@ -35,7 +56,7 @@ pub(crate) fn hierarchical_centres<T: Scalar>(
     x: Rows<'_, T>,
     weights: Option<&[f64]>,
     k: usize,
-    criterion: MergeCriterion,
+    hierarchy: Hierarchy,
 ) -> Result<Start> {
     let (n, d) = (x.n_rows(), x.n_cols());
     let stride = n.div_ceil(HIERARCHY_MAX_ROWS).max(1);
@@ -52,20 +73,27 @@ pub(crate) fn hierarchical_centres<T: Scalar>(
         .iter()
         .flat_map(|&i| x.row(i).iter().map(|v| v.as_f64()))
         .collect();
-    let labels = match criterion {
-        MergeCriterion::Factorised(cost) => greedy_labels(
+    let unweighted = mass.iter().all(|&m| m == 1.0);
+    let coordinates = |values: &[f64]| match hierarchy.coordinates {
+        HierarchyCoordinates::Vars => values.to_vec(),
+        _ => svd_coordinates(values, &mass, d),
+    };
+    let labels = match (hierarchy.merge, hierarchy.criterion) {
+        (HierarchyMerge::Family, MergeCriterion::Factorised(cost)) => greedy_labels(
             &mut Factorised(cost, Vec::with_capacity(d)),
             cost as usize as u64,
             &values,
             &mass,
             k,
         ),
+        (HierarchyMerge::Vvv, _) => vvv_labels(&coordinates(&values), &mass, k),
+        (HierarchyMerge::Eii, _) => ward_labels(&coordinates(&values), &mass, rows.len(), k),
         _ => {
-            let z = svd_coordinates(&values, &mass, d);
+            let z = coordinates(&values);
             // The VVV criterion's work grows as p³ per pair beyond p rows (minutes at
             // p = 64 on 2000 rows): wide data take Ward's criterion (mclust's EII).
-            if mass.iter().all(|&m| m == 1.0) && z.len() <= VVV_MAX_FEATURES * mass.len() {
-                vvv_labels(&z, rows.len(), k)
+            if unweighted && z.len() <= VVV_MAX_FEATURES * mass.len() {
+                vvv_labels(&z, &mass, k)
             } else {
                 ward_labels(&z, &mass, rows.len(), k)
             }
@@ -543,23 +571,27 @@ fn greedy_labels<C: Criterion>(
         .collect()
 }
 
-/// The labels of the `n` rows of `z` (SVD coordinates) by mclust's VVV criterion; α is the
-/// trace of the rows' scatter over n·p, as `hcVVV`'s.
-fn vvv_labels(z: &[f64], n: usize, k: usize) -> Vec<usize> {
+/// The labels of the rows of `z` (n = `mass.len()` rows) by mclust's VVV criterion; α is the
+/// (weighted) trace of the rows' scatter over n·p, as `hcVVV`'s.
+fn vvv_labels(z: &[f64], mass: &[f64], k: usize) -> Vec<usize> {
+    let n = mass.len();
     if n == 0 {
         return Vec::new();
     }
     let p = z.len() / n;
+    let total: f64 = mass.iter().sum();
     let total_mean: Vec<f64> = (0..p)
-        .map(|j| (0..n).map(|i| z[i * p + j]).sum::<f64>() / n as f64)
+        .map(|j| (0..n).map(|i| mass[i] * z[i * p + j]).sum::<f64>() / total)
         .collect();
-    let trace: f64 = (0..n * p).map(|e| (z[e] - total_mean[e % p]).powi(2)).sum();
-    let alpha = (trace / (n * p) as f64).max(f64::EPSILON);
+    let trace: f64 = (0..n * p)
+        .map(|e| mass[e / p] * (z[e] - total_mean[e % p]).powi(2))
+        .sum();
+    let alpha = (trace / (total * p as f64)).max(f64::EPSILON);
     let mut criterion = Vvv {
         alpha,
         scratch: Vec::with_capacity(p * p),
     };
-    greedy_labels(&mut criterion, 0, z, &vec![1.0; n], k)
+    greedy_labels(&mut criterion, 0, z, mass, k)
 }
 
 /// The whole sequence of greedy merges of `clusters` by `criterion`, down to one cluster: the
@@ -695,16 +727,21 @@ mod tests {
             })
             .collect();
         let x = Rows::new(&rows, 2).unwrap();
-        let a = hierarchical_centres(x, None, 3, MergeCriterion::Vvv)
+        let a = hierarchical_centres(x, None, 3, Hierarchy::of(MergeCriterion::Vvv))
             .unwrap()
             .centres;
         let scaled: Vec<f64> = rows
             .chunks_exact(2)
             .flat_map(|r| [r[0] * 1e6, r[1]])
             .collect();
-        let b = hierarchical_centres(Rows::new(&scaled, 2).unwrap(), None, 3, MergeCriterion::Vvv)
-            .unwrap()
-            .centres;
+        let b = hierarchical_centres(
+            Rows::new(&scaled, 2).unwrap(),
+            None,
+            3,
+            Hierarchy::of(MergeCriterion::Vvv),
+        )
+        .unwrap()
+        .centres;
         for (p, q) in a.chunks_exact(2).zip(b.chunks_exact(2)) {
             assert!((p[0] * 1e6 - q[0]).abs() < 1e-6 * q[0].abs().max(1.0));
             assert!((p[1] - q[1]).abs() < 1e-9);
@@ -719,19 +756,112 @@ mod tests {
         let rows = [1.0, 1.0, 2.0, 2.0];
         let x = Rows::new(&rows, 1).unwrap();
         assert_eq!(
-            hierarchical_centres(x, None, 2, MergeCriterion::Vvv)
+            hierarchical_centres(x, None, 2, Hierarchy::of(MergeCriterion::Vvv))
                 .unwrap()
                 .centres,
             vec![1.0, 2.0]
         );
-        let e = hierarchical_centres(x, None, 3, MergeCriterion::Vvv).unwrap_err();
+        let e = hierarchical_centres(x, None, 3, Hierarchy::of(MergeCriterion::Vvv)).unwrap_err();
         assert!(
             matches!(e, MixtureError::TooFewDistinctRows { n_distinct: 2, .. }),
             "{e}"
         );
         let rows = [1.0, 1.0, 1.0, 1.0];
-        let e = hierarchical_centres(Rows::new(&rows, 1).unwrap(), None, 2, MergeCriterion::Vvv)
-            .unwrap_err();
+        let e = hierarchical_centres(
+            Rows::new(&rows, 1).unwrap(),
+            None,
+            2,
+            Hierarchy::of(MergeCriterion::Vvv),
+        )
+        .unwrap_err();
         assert!(matches!(e, MixtureError::TooFewDistinctRows { .. }), "{e}");
+    }
+}
+
+#[cfg(test)]
+mod options_tests {
+    use super::*;
+
+    /// Ward's tree by brute force: every merge the least rise in the within-cluster sum of
+    /// squares among all pairs (the greedy algorithm the nearest-neighbour chain reproduces).
+    fn naive_ward(z: &[f64], p: usize, k: usize) -> Vec<Vec<usize>> {
+        let mut clusters: Vec<Vec<usize>> = (0..z.len() / p).map(|i| vec![i]).collect();
+        let sse = |c: &[usize]| {
+            let mean: Vec<f64> = (0..p)
+                .map(|j| c.iter().map(|&i| z[i * p + j]).sum::<f64>() / c.len() as f64)
+                .collect();
+            c.iter()
+                .map(|&i| {
+                    (0..p)
+                        .map(|j| (z[i * p + j] - mean[j]).powi(2))
+                        .sum::<f64>()
+                })
+                .sum::<f64>()
+        };
+        while clusters.len() > k {
+            let mut best = (f64::INFINITY, 0, 0);
+            for a in 0..clusters.len() {
+                for b in a + 1..clusters.len() {
+                    let union = [clusters[a].clone(), clusters[b].clone()].concat();
+                    let rise = sse(&union) - sse(&clusters[a]) - sse(&clusters[b]);
+                    if rise < best.0 {
+                        best = (rise, a, b);
+                    }
+                }
+            }
+            let gone = clusters.remove(best.2);
+            clusters[best.1].extend(gone);
+        }
+        let mut out: Vec<Vec<usize>> = clusters
+            .into_iter()
+            .map(|mut c| {
+                c.sort_unstable();
+                c
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    fn groups(labels: &[usize]) -> Vec<Vec<usize>> {
+        let k = labels.iter().max().map_or(0, |m| m + 1);
+        let mut out: Vec<Vec<usize>> = (0..k)
+            .map(|c| (0..labels.len()).filter(|&i| labels[i] == c).collect())
+            .collect();
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn eii_in_the_features_own_units_is_wards_tree() {
+        // Irrational-looking coordinates: no ties between merges.
+        let rows: Vec<f64> = (0..40)
+            .flat_map(|i| {
+                let t = i as f64;
+                [
+                    (t * 1.618).sin() * 3.0 + (i % 3) as f64 * 4.0,
+                    (t * 2.3).cos() * 50.0,
+                ]
+            })
+            .collect();
+        let x = Rows::new(&rows, 2).unwrap();
+        let hierarchy = Hierarchy {
+            criterion: MergeCriterion::Vvv,
+            merge: HierarchyMerge::Eii,
+            coordinates: HierarchyCoordinates::Vars,
+        };
+        for k in [2, 3, 5] {
+            let start = hierarchical_centres(x, None, k, hierarchy).unwrap();
+            let labels: Vec<usize> = start.labelled.iter().map(|&(_, l)| l).collect();
+            assert_eq!(groups(&labels), naive_ward(&rows, 2, k), "K = {k}");
+        }
+        // In SVD coordinates the second feature's large unit no longer dominates: another tree.
+        let svd = Hierarchy {
+            coordinates: HierarchyCoordinates::Svd,
+            ..hierarchy
+        };
+        let a = hierarchical_centres(x, None, 3, hierarchy).unwrap();
+        let b = hierarchical_centres(x, None, 3, svd).unwrap();
+        assert_ne!(a.labelled, b.labelled);
     }
 }

@@ -4,7 +4,7 @@
 //! responsibilities into parameters, so every family initialises the same way.
 
 use crate::error::{MixtureError, Result};
-use crate::family::MergeCriterion;
+use crate::hierarchy::Hierarchy;
 use crate::numeric::{squared_distance, unit_scale};
 use crate::rows::Rows;
 use crate::scalar::Scalar;
@@ -84,12 +84,12 @@ pub(crate) fn initial_centres<T: Scalar, R: Rng + ?Sized>(
     weights: Option<&[f64]>,
     k: usize,
     init: Init,
-    criterion: MergeCriterion,
+    hierarchy: Hierarchy,
     rng: &mut R,
 ) -> Result<Start> {
     let weights = effective_weights(weights);
     if init == Init::Hierarchical {
-        return crate::hierarchy::hierarchical_centres(x, weights, k, criterion);
+        return crate::hierarchy::hierarchical_centres(x, weights, k, hierarchy);
     }
     let seeding = if init == Init::RandomRows {
         Init::RandomRows
@@ -388,7 +388,7 @@ mod tests {
                 None,
                 2,
                 Init::KMeans,
-                MergeCriterion::Vvv,
+                Hierarchy::of(crate::MergeCriterion::Vvv),
                 &mut ChaCha8Rng::seed_from_u64(seed),
             )
             .unwrap()

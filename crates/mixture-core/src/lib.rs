@@ -60,7 +60,10 @@ pub use family::{Components, Family, MergeCriterion};
 pub use init::Init;
 pub use mixture::{Mixture, information_criteria};
 pub use online::Online;
-pub use options::{Choice, DegeneratePolicy, EmOptions, SpuriousPolicy, StopRule};
+pub use options::{
+    Choice, DegeneratePolicy, EmOptions, HierarchyCoordinates, HierarchyMerge, SpuriousPolicy,
+    StopRule,
+};
 pub use parameters::{Parameter, ParameterSet};
 pub use report::{FitObserver, FitReport, Silent, TraceWriter};
 pub use rows::{Data, RowMatrix, Rows};

@@ -63,7 +63,75 @@ macro_rules! display_by_name {
     };
 }
 
-display_by_name!(StopRule, DegeneratePolicy, SpuriousPolicy, Init);
+display_by_name!(
+    StopRule,
+    DegeneratePolicy,
+    SpuriousPolicy,
+    Init,
+    HierarchyMerge,
+    HierarchyCoordinates
+);
+
+impl Choice for HierarchyMerge {
+    const ALL: &'static [Self] = &[
+        HierarchyMerge::Family,
+        HierarchyMerge::Vvv,
+        HierarchyMerge::Eii,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            HierarchyMerge::Family => "family",
+            HierarchyMerge::Vvv => "VVV",
+            HierarchyMerge::Eii => "EII",
+        }
+    }
+
+    fn aliases(self) -> &'static [&'static str] {
+        match self {
+            HierarchyMerge::Family => &[],
+            HierarchyMerge::Vvv => &["vvv"],
+            HierarchyMerge::Eii => &["eii", "ward"],
+        }
+    }
+
+    fn summary(self) -> &'static str {
+        match self {
+            HierarchyMerge::Family => {
+                "the family's own (VVV for Gaussian and Poisson rows, Ward's for weighted or wide ones; Bernoulli and exponential: their classification likelihood)"
+            }
+            HierarchyMerge::Vvv => "mclust's VVV classification likelihood, for any rows",
+            HierarchyMerge::Eii => "mclust's EII: Ward's criterion",
+        }
+    }
+}
+
+impl Choice for HierarchyCoordinates {
+    const ALL: &'static [Self] = &[HierarchyCoordinates::Svd, HierarchyCoordinates::Vars];
+
+    fn name(self) -> &'static str {
+        match self {
+            HierarchyCoordinates::Svd => "SVD",
+            HierarchyCoordinates::Vars => "VARS",
+        }
+    }
+
+    fn aliases(self) -> &'static [&'static str] {
+        match self {
+            HierarchyCoordinates::Svd => &["svd"],
+            HierarchyCoordinates::Vars => &["vars"],
+        }
+    }
+
+    fn summary(self) -> &'static str {
+        match self {
+            HierarchyCoordinates::Svd => {
+                "features standardised and rotated onto scaled principal axes (mclust's default)"
+            }
+            HierarchyCoordinates::Vars => "the features as they are",
+        }
+    }
+}
 
 impl Choice for Init {
     const ALL: &'static [Self] = &[
@@ -223,6 +291,38 @@ pub enum SpuriousPolicy {
     Degenerate,
 }
 
+/// Which merges the hierarchical start ([`Init::Hierarchical`]) makes (mclust's
+/// `hcModelName`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum HierarchyMerge {
+    /// The family's own criterion ([`Family::merge_criterion`](crate::Family::merge_criterion)):
+    /// mclust's VVV for Gaussian and Poisson rows (Ward's for weighted rows or beyond
+    /// [`VVV_MAX_FEATURES`](crate::limits::VVV_MAX_FEATURES)), the classification likelihood
+    /// of Bernoulli and exponential rows.
+    #[default]
+    Family,
+    /// mclust's VVV criterion, whatever the family, the weights or the width (its cost grows as
+    /// D³ per pair of clusters beyond D rows).
+    Vvv,
+    /// mclust's EII criterion: Ward's, the merge that least raises the within-cluster sum of
+    /// squares.
+    Eii,
+}
+
+/// The coordinates of the hierarchical start's VVV and EII merges (mclust's `hcUse`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum HierarchyCoordinates {
+    /// Each feature standardised, rotated onto the principal axes and divided by the square
+    /// root of their singular values (mclust's default "SVD"): the tree does not depend on the
+    /// features' units.
+    #[default]
+    Svd,
+    /// The features as they are (mclust's "VARS").
+    Vars,
+}
+
 /// Settings of the E-M driver. See [`Estimator`](crate::Estimator) for their meaning and defaults.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -249,6 +349,10 @@ pub struct EmOptions {
     pub on_spurious: SpuriousPolicy,
     /// The parameters every M-step keeps at the starting model's values.
     pub held: ParameterSet,
+    /// The hierarchical start's merges.
+    pub hierarchy_merge: HierarchyMerge,
+    /// The hierarchical start's coordinates.
+    pub hierarchy_coordinates: HierarchyCoordinates,
 }
 
 impl Default for EmOptions {
@@ -265,6 +369,8 @@ impl Default for EmOptions {
             on_degenerate: DegeneratePolicy::default(),
             on_spurious: SpuriousPolicy::default(),
             held: ParameterSet::NONE,
+            hierarchy_merge: HierarchyMerge::Family,
+            hierarchy_coordinates: HierarchyCoordinates::Svd,
         }
     }
 }

@@ -275,6 +275,7 @@ fn estimator<F>(a: &FitArgs, family: F, held: ParameterSet) -> Estimator<F> {
         .tol(a.tol)
         .stop_rule(a.stop)
         .init(a.init)
+        .hierarchy(a.hc_model, a.hc_use)
         .n_init(a.n_init)
         .seed(a.seed)
         .on_degenerate(a.on_degenerate)

@@ -55,6 +55,8 @@ pub(super) fn run(a: &SelectArgs) -> Result<(), CliError> {
     options.n_init = a.n_init;
     options.seed = a.seed;
     options.init = a.init;
+    options.hierarchy_merge = a.hc_model;
+    options.hierarchy_coordinates = a.hc_use;
     options.validate()?;
     for structure in &grid.structures {
         structure.check_options()?;
