@@ -71,23 +71,14 @@ impl<F> Estimator<F> {
                 // blocks are faster than one large one, and chunks of 2^m blocks keep the
                 // bits of the fit in memory.
                 let (source, k) = source.as_source(n_features)?;
-                let mut stats = Statistics::new(self.family().new_stats(k, n_features));
-                let (mut tree, mut workspace) = (MergeTree::new(), Workspace::default());
-                let (n, b) = (block.n_rows(), self.options().block_rows);
-                for start in (0..n).step_by(b) {
-                    stats.reset();
-                    accumulate_block(
-                        self.family(),
-                        source,
-                        block.slice_rows(start, (start + b).min(n)),
-                        first_row + start,
-                        *accumulate,
-                        &mut workspace,
-                        &mut stats,
-                    )?;
-                    tree.push_unchecked(&stats);
-                }
-                Ok(ChunkResult::Statistics(tree.finish().unwrap_or(stats)))
+                Ok(ChunkResult::Statistics(statistics_in_blocks(
+                    self.family(),
+                    source,
+                    block,
+                    first_row,
+                    *accumulate,
+                    (k, n_features, self.options().block_rows),
+                )?))
             }
         }
     }
@@ -286,23 +277,44 @@ impl<F> Estimator<F> {
             centres: &centres,
             labelled: &labelled,
         };
-        let mut stats = Statistics::new(prepared.family().new_stats(k, d));
-        let (mut tree, mut workspace) = (MergeTree::new(), Workspace::default());
-        let b = self.options().block_rows;
-        for start in (0..n).step_by(b) {
-            stats.reset();
-            accumulate_block(
-                prepared.family(),
-                source,
-                data.slice_rows(start, (start + b).min(n)),
-                start,
-                true,
-                &mut workspace,
-                &mut stats,
-            )?;
-            tree.push_unchecked(&stats);
-        }
-        let stats = tree.finish().unwrap_or(stats);
+        let stats = statistics_in_blocks(
+            prepared.family(),
+            source,
+            data,
+            0,
+            true,
+            (k, d, self.options().block_rows),
+        )?;
         Ok(m_step(prepared.family(), &stats, DegeneratePolicy::Error)?.mixture)
     }
+}
+
+/// The statistics of `data` (rows `first_row..` of the whole data) under `source`, for K and
+/// D and in blocks of `block_rows` (`shape`) merged in order, as the fit computes and merges
+/// them, so that the sums have the fit's bits.
+fn statistics_in_blocks<T: Scalar, F: Family<T>>(
+    family: &F,
+    source: Source<'_, T, F::Components>,
+    data: Data<'_, T>,
+    first_row: usize,
+    accumulate: bool,
+    (k, d, block_rows): (usize, usize, usize),
+) -> Result<Statistics<F::Stats>> {
+    let mut stats = Statistics::new(family.new_stats(k, d));
+    let (mut tree, mut workspace) = (MergeTree::new(), Workspace::default());
+    let n = data.n_rows();
+    for start in (0..n).step_by(block_rows) {
+        stats.reset();
+        accumulate_block(
+            family,
+            source,
+            data.slice_rows(start, (start + block_rows).min(n)),
+            first_row + start,
+            accumulate,
+            &mut workspace,
+            &mut stats,
+        )?;
+        tree.push_unchecked(&stats);
+    }
+    Ok(tree.finish().unwrap_or(stats))
 }

@@ -285,6 +285,18 @@ fn ward_labels(z: &[f64], mass: &[f64], n: usize, k: usize) -> Vec<usize> {
     // tree at K clusters.
     let mut order: Vec<usize> = (0..merges.len()).collect();
     order.sort_by(|&i, &j| merges[i].0.total_cmp(&merges[j].0).then(i.cmp(&j)));
+    // Clusters apart at no cost (identical rows) are not distinct: never cut between them.
+    let distinct = 1 + merges.iter().filter(|m| m.0 > 0.0).count();
+    let cut = order
+        .iter()
+        .take(n.saturating_sub(k.min(distinct)))
+        .map(|&m| (merges[m].1, merges[m].2));
+    labels_after(n, cut)
+}
+
+/// The labels (0.., numbered by first row) of `n` rows after the merges `(keep, gone)`, each
+/// joining the clusters of its two rows.
+fn labels_after(n: usize, merges: impl Iterator<Item = (usize, usize)>) -> Vec<usize> {
     let mut parent: Vec<usize> = (0..n).collect();
     fn root(parent: &mut [usize], mut i: usize) -> usize {
         while parent[i] != i {
@@ -293,10 +305,7 @@ fn ward_labels(z: &[f64], mass: &[f64], n: usize, k: usize) -> Vec<usize> {
         }
         i
     }
-    // Clusters apart at no cost (identical rows) are not distinct: never cut between them.
-    let distinct = 1 + merges.iter().filter(|m| m.0 > 0.0).count();
-    for &m in order.iter().take(n.saturating_sub(k.min(distinct))) {
-        let (_, keep, gone) = merges[m];
+    for (keep, gone) in merges {
         let (rk, rg) = (root(&mut parent, keep), root(&mut parent, gone));
         parent[rg] = rk;
     }
@@ -545,30 +554,7 @@ fn greedy_labels<C: Criterion>(
         Err(_) => grow(criterion),
     };
     // The first n − K merges; each keeps its first cluster's index.
-    let mut owner: Vec<usize> = (0..n).collect();
-    fn root(owner: &mut [usize], mut i: usize) -> usize {
-        while owner[i] != i {
-            owner[i] = owner[owner[i]];
-            i = owner[i];
-        }
-        i
-    }
-    for &(a, b) in merges.iter().take(n.saturating_sub(k)) {
-        let (ra, rb) = (root(&mut owner, a), root(&mut owner, b));
-        owner[rb] = ra;
-    }
-    let mut number = vec![usize::MAX; n];
-    let mut next = 0;
-    (0..n)
-        .map(|i| {
-            let o = root(&mut owner, i);
-            if number[o] == usize::MAX {
-                number[o] = next;
-                next += 1;
-            }
-            number[o]
-        })
-        .collect()
+    labels_after(n, merges.iter().copied().take(n.saturating_sub(k)))
 }
 
 /// The labels of the rows of `z` (n = `mass.len()` rows) by mclust's VVV criterion; α is the
