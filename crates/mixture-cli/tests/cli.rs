@@ -54,9 +54,12 @@ fn fit_score_round_trip_matches_the_library() {
     }
     // The library, on the same data with the same options, reaches the same log-likelihood.
     let blobs = mixture::datagen::lesson_blobs::<f64>(200, 69).unwrap();
+    // (the command's defaults: 1000 iterations, tol 1e-5)
     let model = Estimator::new(Gaussian::full(), 3)
         .init(Init::RandomRows)
         .seed(69)
+        .max_iter(1000)
+        .tol(1e-5)
         .fit(&blobs.data)
         .unwrap();
     let lib_ll = model.mixture.log_likelihood(&blobs.data).unwrap();
@@ -1918,6 +1921,8 @@ fn every_family_setting_has_a_flag_that_fits_as_the_library_does() {
         let lib = Estimator::new(family, 2)
             .init(Init::RandomRows)
             .seed(3)
+            .max_iter(1000)
+            .tol(1e-5)
             .fit(&x)
             .unwrap();
         let lib_ll = lib.report.log_likelihood;
