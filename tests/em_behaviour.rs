@@ -4,7 +4,10 @@
 mod common;
 
 use common::*;
-use mixture::core::{Estimator, Init, Input, MixtureError, RowMatrix, Rows, StopRule, TraceWriter};
+use mixture::core::report::IterationRecord;
+use mixture::core::{
+    BestRun, Estimator, Init, Input, MixtureError, RowMatrix, Rows, StopRule, TraceWriter,
+};
 use mixture::datagen::{GaussianMixtureGenerator, lesson_blobs};
 use mixture::gauss::Gaussian;
 
@@ -206,6 +209,52 @@ fn n_init_keeps_the_best_run() {
     assert!(report.log_likelihood >= single.report.log_likelihood);
 }
 
+#[test]
+fn n_init_by_the_last_bound_keeps_the_run_with_the_best_bound() {
+    // scikit-learn's test_init, with max_iter = 1 where the two quantities differ most: the
+    // bound (the log-likelihood of the parameters the last iteration started from) is what
+    // scikit-learn reports as lower_bound_ and chooses by.
+    let g = GaussianMixtureGenerator::random(3, 2, 1.0, 3).unwrap();
+    let data = g.generate::<f64>(150, 4).unwrap();
+    let bound = |f: &mixture::core::Fitted<f64, _>| f.report.history.last().unwrap().log_likelihood;
+    let mut suspect_first = 0;
+    for seed in 0..15 {
+        let est = Estimator::new(Gaussian::full(), 3)
+            .init(Init::RandomRows)
+            .max_iter(1)
+            .seed(seed)
+            .best_run(BestRun::LastBound);
+        let single = est.clone().fit(&data.data).unwrap();
+        let mut bounds = [f64::NAN; 10];
+        let mut record = |r: &IterationRecord| bounds[r.run] = r.log_likelihood;
+        let many = est
+            .clone()
+            .n_init(10)
+            .fit_with(&data.data, None, &mut record)
+            .unwrap();
+        // Sound runs rank first (see SpuriousPolicy::Keep): the first run is beaten only by
+        // a better bound or by a sound run when it is suspect.
+        if single.report.suspect.is_empty() {
+            assert!(bound(&many) >= bound(&single), "seed {seed}");
+        } else {
+            suspect_first += 1;
+        }
+        assert_eq!(bounds[0], bound(&single));
+        // The kept run has the best bound of the runs without suspect components.
+        let sound = |r: usize| many.report.runs[r].suspect == 0;
+        let best = (0..10)
+            .filter(|&r| sound(r) || !(0..10).any(sound))
+            .map(|r| bounds[r])
+            .fold(f64::NEG_INFINITY, f64::max);
+        assert_eq!(bound(&many), best, "seed {seed}");
+        assert_eq!(bounds[many.report.best_run], best);
+    }
+    assert!(
+        suspect_first < 5,
+        "the property was checked on too few seeds"
+    );
+}
+
 fn fit_with_threads(threads: usize, x: &RowMatrix<f64>) -> (Vec<f64>, Vec<f64>, f64) {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -299,9 +348,11 @@ fn bad_input_gives_typed_errors() {
         Init::KMeans,
         Init::Hierarchical,
     ] {
+        // Refused under the error policy; the default re-seed policy keeps K (below).
         assert_eq!(
             Estimator::new(Gaussian::full(), 3)
                 .init(init)
+                .on_degenerate(mixture::core::DegeneratePolicy::Error)
                 .fit(Rows::new(&dup, 2).unwrap())
                 .unwrap_err(),
             MixtureError::TooFewDistinctRows {
@@ -529,6 +580,39 @@ fn spurious_components_are_flagged_and_runs_without_them_preferred() {
 }
 
 #[test]
+fn with_the_reseed_policy_more_components_than_distinct_rows_keep_k_and_are_flagged() {
+    // scikit-learn fits K beyond the distinct rows when regularised; so do we, by default,
+    // and the report says which components the data do not support.
+    let x = twelve_rows_seven_distinct();
+    for init in [Init::KMeansPlusPlus, Init::Hierarchical, Init::RandomRows] {
+        let fit = Estimator::new(Gaussian::diagonal(), 10)
+            .init(init)
+            .fit(&x)
+            .unwrap();
+        assert_eq!(fit.mixture.n_components(), 10, "{init}");
+        assert!(fit.report.log_likelihood.is_finite());
+        let ll = fit.mixture.log_likelihood(&x).unwrap();
+        assert_eq!(ll, fit.report.log_likelihood);
+        // Seven distinct rows, ten components: at least three hold less than a row each.
+        assert!(
+            fit.report.suspect.len() >= 3,
+            "{init}: {:?}",
+            fit.report.suspect
+        );
+    }
+    // Without regularisation the components on collapsed rows cannot be formed: the family's
+    // error, naming reg_covar.
+    let err = Estimator::new(Gaussian::diagonal().with_reg_covar(0.0), 10)
+        .fit(&x)
+        .unwrap_err();
+    assert!(
+        matches!(err, MixtureError::ParametersNotFormed { .. })
+            && err.to_string().contains("reg_covar"),
+        "{err}"
+    );
+}
+
+#[test]
 fn with_the_drop_policy_more_components_than_distinct_rows_drop_to_what_the_data_support() {
     use mixture::core::{
         DegeneratePolicy,
@@ -536,7 +620,9 @@ fn with_the_drop_policy_more_components_than_distinct_rows_drop_to_what_the_data
     };
     // 12 rows, 7 of them distinct; K = 10.
     let x = twelve_rows_seven_distinct();
-    let refused = Estimator::new(Gaussian::diagonal(), 10).fit(&x);
+    let refused = Estimator::new(Gaussian::diagonal(), 10)
+        .on_degenerate(DegeneratePolicy::Error)
+        .fit(&x);
     assert!(matches!(
         refused,
         Err(MixtureError::TooFewDistinctRows { n_distinct: 7, .. })

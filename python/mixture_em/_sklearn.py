@@ -112,7 +112,7 @@ class _BaseMixture(DensityMixin, BaseEstimator):
         they do not give (the engine takes those from the initialisation)."""
         raise NotImplementedError
 
-    def _set_parameters(self, p: Dict[str, Any]) -> None:
+    def _set_component_attributes(self, p: Dict[str, Any]) -> None:
         raise NotImplementedError
 
     def _model_from(self, weights: Any, arrays: Dict[str, Any], dtype: str) -> _engine.Model:
@@ -175,6 +175,9 @@ class _BaseMixture(DensityMixin, BaseEstimator):
             "init": self.init_params,
             "seed": seed,
             "n_init": n_init,
+            # Keep the run with the best lower_bound_, the quantity the class reports
+            # (scikit-learn's choice): the best of n runs never reports less than the first.
+            "best_run": "bound",
             "on_degenerate": self.on_degenerate,
             "on_spurious": self.on_spurious,
             "fix": self._fixed_groups(),
@@ -259,6 +262,10 @@ class _BaseMixture(DensityMixin, BaseEstimator):
             n_init = 1  # scikit-learn's max_iter=0: the first initialisation, no iteration
         spec = self._spec(seed, n_init)
         spec["init_parts"] = parts
+        if warm and np.isfinite(self.lower_bound_):
+            # scikit-learn's warm start: the first iteration's change is against the previous
+            # fit's bound, so repeated short fits see their convergence.
+            spec["previous_bound"] = float(self.lower_bound_)
         observer = _Verbose(self.verbose, self.verbose_interval) if self.verbose else None
         model, report = run(spec, start, observer)
         self._set_fitted(model, report)
@@ -320,9 +327,10 @@ class _BaseMixture(DensityMixin, BaseEstimator):
             self.lower_bounds_[-1] if self.lower_bounds_ else report["mean_log_likelihood"]
         )
         p = model.parameters()
-        self.weights_ = p["weights"]
+        # The model's dtype end to end (the engine keeps float32 models' weights in float64).
+        self.weights_ = p["weights"].astype(p["means"].dtype, copy=False)
         self.means_ = p["means"]
-        self._set_parameters(p)
+        self._set_component_attributes(p)
 
     # --- using the fitted model ------------------------------------------------------------
 
@@ -336,10 +344,13 @@ class _BaseMixture(DensityMixin, BaseEstimator):
         return model.score_samples(self._validate_X(X, reset=False))
 
     def score(self, X: Any, y: Any = None, sample_weight: Any = None) -> float:
-        """Mean ln p(x) per row (per unit of weight with ``sample_weight``)."""
+        """Mean ln p(x) per row (per unit of weight with ``sample_weight``). For float32
+        data without weights, scikit-learn's float32 mean of :meth:`score_samples`."""
         model = self._fitted()
         X = self._validate_X(X, reset=False)
         w = as_weights(sample_weight, X.shape[0])
+        if X.dtype == np.float32 and w is None:
+            return model.score_samples(X).mean()
         total = X.shape[0] if w is None else float(np.sum(w))
         return model.log_likelihood(X, w) / total
 
@@ -363,6 +374,18 @@ class _BaseMixture(DensityMixin, BaseEstimator):
             )
         return model.sample(int(n_samples), self._seed())
 
+    @property
+    def n_parameters_(self) -> int:
+        """The fitted model's number of free parameters (the ``p`` of :meth:`bic` and
+        :meth:`aic`): scikit-learn's count for its four covariance types, mclust's for the
+        other models."""
+        return int(self._fitted().n_parameters)
+
+    def _n_parameters(self) -> int:
+        """scikit-learn's private name of :attr:`n_parameters_` (user code computes BIC by
+        hand with it)."""
+        return self.n_parameters_
+
     def bic(self, X: Any) -> float:
         """Bayesian information criterion −2 ln p(X) + p ln N (lower is better)."""
         model = self._fitted()
@@ -380,9 +403,16 @@ class _BaseMixture(DensityMixin, BaseEstimator):
 
 
 def _as_f64(value: Any, name: str, shape: Tuple[int, ...]) -> np.ndarray:
+    """``value`` as float64 of ``shape``, refused with scikit-learn's message naming the
+    parameter as scikit-learn does (``'weights'``, ``'means'``, ``'full precision'``)."""
     a = np.ascontiguousarray(value, dtype=np.float64)
     if a.shape != shape:
-        raise ValueError(f"The parameter '{name}' should have the shape of {shape}, but got {a.shape}")
+        raise ValueError(
+            f"The parameter '{name}' should have the shape of {shape}, but got {a.shape}"
+        )
+    if not np.all(np.isfinite(a)):
+        at = tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])
+        raise ValueError(f"The parameter '{name}' should be finite, but got {a[at]} at index {at}")
     return a
 
 
@@ -416,6 +446,9 @@ class GaussianMixture(_BaseMixture):
         swamps data of scale 1e-4). Not in scikit-learn.
     max_iter : int, default=100
     n_init : int, default=1
+        Initialisations to try; the run with the best ``lower_bound_`` is kept (preferring
+        runs without a suspect component), so with the same ``random_state`` the best of
+        several never reports less than the first.
     init_params : {'kmeans', 'k-means++', 'random', 'random_from_data', 'hc'}, default='kmeans'
         'random' draws every row's responsibilities at random (the same on any thread count);
         'hc' (not in scikit-learn) cuts mclust's model-based hierarchical clustering (VVV
@@ -550,18 +583,22 @@ class GaussianMixture(_BaseMixture):
                 f"only (the covariances then come from the initialisation)"
             )
         shape = {"full": (k, d, d), "tied": (d, d), "diag": (k, d), "spherical": (k,)}[kind]
-        precisions = _as_f64(self.precisions_init, "precisions_init", shape)
+        precisions = _as_f64(self.precisions_init, f"{kind} precision", shape)
         if kind in ("full", "tied"):
-            try:
-                # Through the Cholesky factor, as scikit-learn does, which also checks that
-                # every precision is positive definite.
-                chol = np.linalg.cholesky(precisions)
-            except np.linalg.LinAlgError:
-                raise ValueError(f"'{kind} precision' should be symmetric, positive-definite") from None
-            inv = np.linalg.inv(chol)
+            # scikit-learn's check (symmetric to isclose, positive eigenvalues) and message.
+            for c, matrix in enumerate(precisions.reshape(-1, d, d)):
+                if not (np.all(np.isclose(matrix, matrix.T)) and np.all(np.linalg.eigvalsh(matrix) > 0.0)):
+                    where = f"component {c}'s" if kind == "full" else "the"
+                    raise ValueError(
+                        f"'{kind} precision' should be symmetric, positive-definite: "
+                        f"{where} precision matrix in precisions_init is not"
+                    )
+            # Through the Cholesky factor, as scikit-learn does.
+            inv = np.linalg.inv(np.linalg.cholesky(precisions))
             return np.swapaxes(inv, -1, -2) @ inv
         if np.any(precisions <= 0):
-            raise ValueError(f"'{kind} precision' should be positive")
+            at = tuple(int(i) for i in np.argwhere(precisions <= 0)[0])
+            raise ValueError(f"'{kind} precision' should be positive: precisions_init{list(at)} is {precisions[at]}")
         return 1.0 / precisions
 
     _init_groups = (("weights_init", "weights"), ("means_init", "means"), ("precisions_init", "covariances"))
@@ -569,7 +606,7 @@ class GaussianMixture(_BaseMixture):
     def _start_from(self, dtype: str) -> _engine.Model:
         k, d = self._shapes()
         weights = _uniform(k) if self.weights_init is None else _check_weights(self.weights_init, k)
-        means = np.zeros((k, d)) if self.means_init is None else _as_f64(self.means_init, "means_init", (k, d))
+        means = np.zeros((k, d)) if self.means_init is None else _as_f64(self.means_init, "means", (k, d))
         parts = self._eigen_parts()
         if parts and self.precisions_init is None:
             # Unit volumes and shapes, the identity orientations: Σ_k = I.
@@ -584,7 +621,7 @@ class GaussianMixture(_BaseMixture):
             covariances = self._covariances_from_precisions()
         return self._model_from(weights, {"means": means, "covariances": covariances}, dtype)
 
-    def _set_parameters(self, p: Dict[str, Any]) -> None:
+    def _set_component_attributes(self, p: Dict[str, Any]) -> None:
         self.covariances_ = p["covariances"]
         factors = p["precision_factors"]
         if self._kind() not in _SKLEARN_TYPES:
@@ -626,10 +663,17 @@ def _uniform(k: int) -> np.ndarray:
 
 
 def _check_weights(weights: Any, k: int) -> np.ndarray:
-    w = _as_f64(weights, "weights_init", (k,))
-    if np.any(w < 0) or not np.all(np.isfinite(w)):
-        raise ValueError(f"The parameter 'weights' should be in the range [0, 1], but got {w}")
-    if not np.allclose(np.sum(w), 1.0):
+    """``weights_init`` checked as scikit-learn checks it, with its messages (the range
+    message's labels are scikit-learn's, min and max swapped as its tests expect)."""
+    atol = 1e-6 if np.asarray(weights).dtype == np.float32 else 1e-8
+    w = _as_f64(weights, "weights", (k,))
+    if np.any(w < 0) or np.any(w > 1):
+        c = int(np.argmax((w < 0) | (w > 1)))
+        raise ValueError(
+            "The parameter 'weights' should be in the range [0, 1], but got "
+            f"max value {np.min(w):.5f}, min value {np.max(w):.5f} (component {c}'s is {w[c]})"
+        )
+    if not np.allclose(abs(1.0 - np.sum(w)), 0.0, atol=atol):
         raise ValueError(
             f"The parameter 'weights' should be normalized, but got sum(weights) = {np.sum(w):.5f}"
         )
@@ -723,9 +767,9 @@ class BernoulliMixture(_BaseMixture):
         k, d = int(self.n_components), int(self.n_features_in_)
         weights = _uniform(k) if self.weights_init is None else _check_weights(self.weights_init, k)
         means = np.full((k, d), 0.5) if self.means_init is None else self.means_init
-        return self._model_from(weights, {"probabilities": _as_f64(means, "means_init", (k, d))}, dtype)
+        return self._model_from(weights, {"probabilities": _as_f64(means, "means", (k, d))}, dtype)
 
-    def _set_parameters(self, p: Dict[str, Any]) -> None:
+    def _set_component_attributes(self, p: Dict[str, Any]) -> None:
         self.means_ = p["probabilities"]
 
 
@@ -800,9 +844,10 @@ class ExponentialMixture(_BaseMixture):
 
     def _rates(self, means: Any) -> np.ndarray:
         k, d = int(self.n_components), int(self.n_features_in_)
-        m = _as_f64(means, "means_init", (k, d))
+        m = _as_f64(means, "means", (k, d))
         if np.any(m <= 0):
-            raise ValueError("The parameter 'means_init' should be positive")
+            at = tuple(int(i) for i in np.argwhere(m <= 0)[0])
+            raise ValueError(f"The parameter 'means' should be positive, but got {m[at]} at means_init{list(at)}")
         return 1.0 / m
 
     _init_groups = (("weights_init", "weights"), ("means_init", "means"))
@@ -813,7 +858,7 @@ class ExponentialMixture(_BaseMixture):
         rates = np.ones((k, d)) if self.means_init is None else self._rates(self.means_init)
         return self._model_from(weights, {"rates": rates}, dtype)
 
-    def _set_parameters(self, p: Dict[str, Any]) -> None:
+    def _set_component_attributes(self, p: Dict[str, Any]) -> None:
         self.rates_ = p["rates"]
 
 
@@ -893,8 +938,8 @@ class PoissonMixture(_BaseMixture):
     def _start_from(self, dtype: str) -> _engine.Model:
         k, d = int(self.n_components), int(self.n_features_in_)
         weights = _uniform(k) if self.weights_init is None else _check_weights(self.weights_init, k)
-        rates = np.ones((k, d)) if self.means_init is None else _as_f64(self.means_init, "means_init", (k, d))
+        rates = np.ones((k, d)) if self.means_init is None else _as_f64(self.means_init, "means", (k, d))
         return self._model_from(weights, {"rates": rates}, dtype)
 
-    def _set_parameters(self, p: Dict[str, Any]) -> None:
+    def _set_component_attributes(self, p: Dict[str, Any]) -> None:
         self.rates_ = p["rates"]

@@ -108,6 +108,20 @@ def test_engine_errors_carry_the_engines_message():
         GaussianMixture(1, reg_covar=0.0).fit(x)
 
 
+def test_more_components_than_distinct_rows_fit_when_regularised_and_say_so():
+    # scikit-learn fits K beyond the distinct rows when reg_covar > 0, and raises its own
+    # message at 0; the report names the components the data cannot support.
+    x = np.vstack([np.ones((5, 3)), np.zeros((5, 3))])
+    for covariance_type in ["full", "tied", "diag", "spherical", "VEV"]:
+        g = GaussianMixture(5, covariance_type=covariance_type, random_state=0).fit(x)
+        assert g.weights_.shape == (5,) and np.isclose(g.weights_.sum(), 1.0)
+        assert np.isfinite(g.score(x))
+        if covariance_type != "tied":
+            assert len(g.report_["suspect"]) >= 3, g.report_["suspect"]
+        with pytest.raises(ValueError, match=r"ill-defined empirical covariance.*\(component \d+: .*raise reg_covar"):
+            GaussianMixture(5, covariance_type=covariance_type, reg_covar=0.0, random_state=0).fit(x)
+
+
 def test_family_domains():
     x = np.abs(blobs(seed=1))
     x[4, 1] = -0.5

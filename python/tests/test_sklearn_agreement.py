@@ -104,3 +104,23 @@ def test_random_responsibilities_start_like_scikit_learns():
     fitted = GaussianMixture(3, init_params="random", n_init=3, tol=1e-10, max_iter=1000, random_state=0).fit(X)
     best = SklearnGaussianMixture(3, n_init=3, tol=1e-10, max_iter=1000, random_state=0).fit(X)
     assert fitted.score(X) == pytest.approx(best.score(X), rel=1e-8)
+
+
+@pytest.mark.parametrize("cls", ["GaussianMixture", "BernoulliMixture", "PoissonMixture"])
+def test_the_best_of_n_init_never_reports_less_than_the_first_run(cls):
+    # scikit-learn's test_init for every class: n_init keeps the run with the best
+    # lower_bound_, the quantity it reports, so with the same seed the best of ten runs is
+    # never below the single run (which is the first of them); max_iter=1 is where the bound
+    # and the final log-likelihood differ most.
+    import mixture_em
+
+    for seed in range(15):
+        X = blobs(n_per=20, d=2, k=3, seed=seed)
+        if cls != "GaussianMixture":
+            X = (X > X.mean(axis=0)).astype(float) if cls == "BernoulliMixture" else np.floor(np.abs(X))
+        est = getattr(mixture_em, cls)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            one = est(n_components=3, n_init=1, max_iter=1, random_state=seed).fit(X)
+            ten = est(n_components=3, n_init=10, max_iter=1, random_state=seed).fit(X)
+        assert ten.lower_bound_ >= one.lower_bound_, (seed, ten.lower_bound_, one.lower_bound_)

@@ -445,6 +445,43 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
                 }));
                 (centres, n_distinct)
             }
+            // With the re-seed policy K stays (scikit-learn fits too): the components beyond
+            // the distinct rows start on the last centre, lose every row to it, and the first
+            // M-step re-seeds them as it re-seeds any empty component; the report flags them
+            // as suspect. That needs components the family can form on collapsed rows (a
+            // Gaussian needs reg_covar > 0): the distinct rows' own start is estimated first,
+            // and the family's error, naming what to change, is the answer if it fails.
+            Err(MixtureError::TooFewDistinctRows { n_distinct, .. })
+                if self.options.on_degenerate == DegeneratePolicy::Reseed && n_distinct > 0 =>
+            {
+                let mut start = centres_for(n_distinct)?;
+                self.set_components(n_distinct);
+                let labelled: Vec<(usize, usize)> = start
+                    .labelled
+                    .iter()
+                    .map(|&(r, c)| (sample.indices[r], c))
+                    .collect();
+                self.pass(
+                    Source::Centres {
+                        centres: &start.centres,
+                        labelled: &labelled,
+                    },
+                    true,
+                )?;
+                m_step_checked(
+                    &self.family,
+                    &self.total,
+                    DegeneratePolicy::Error,
+                    None,
+                    None,
+                )?;
+                let d = start.centres.len() / n_distinct;
+                let last = start.centres[(n_distinct - 1) * d..].to_vec();
+                for _ in n_distinct..k {
+                    start.centres.extend_from_slice(&last);
+                }
+                (start, k)
+            }
             other => (other?, k),
         };
         self.set_components(k);

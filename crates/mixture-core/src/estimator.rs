@@ -6,7 +6,8 @@ use crate::family::{Components, Family};
 use crate::init::Init;
 use crate::mixture::Mixture;
 use crate::options::{
-    DegeneratePolicy, EmOptions, HierarchyCoordinates, HierarchyMerge, SpuriousPolicy, StopRule,
+    BestRun, DegeneratePolicy, EmOptions, HierarchyCoordinates, HierarchyMerge, SpuriousPolicy,
+    StopRule,
 };
 use crate::parameters::{Parameter, ParameterSet};
 use crate::report::{
@@ -105,9 +106,17 @@ impl<F> Estimator<F> {
         self
     }
 
-    /// Number of initialisations (default 1); the best final log-likelihood wins.
+    /// Number of initialisations (default 1); the best run by [`Estimator::best_run`] wins
+    /// (the best final log-likelihood, by default), preferring runs without suspect components.
     pub fn n_init(mut self, n_init: usize) -> Self {
         self.options.n_init = n_init;
+        self
+    }
+
+    /// What `n_init` compares (default [`BestRun::FinalLogLikelihood`], the report's
+    /// log-likelihood; [`BestRun::LastBound`] is scikit-learn's `lower_bound_`).
+    pub fn best_run(mut self, best_run: BestRun) -> Self {
+        self.options.best_run = best_run;
         self
     }
 
@@ -329,8 +338,13 @@ impl<F> Estimator<F> {
                         self.observe(|obs| engine.run(first, run, None, obs), observer)?;
                     runs.push(outcome.summary);
                     // The best run without suspect components, else the best run.
+                    let best_run = self.options.best_run;
                     let rank = |o: &RunOutcome<T, F::Components>| {
-                        (o.suspect.is_empty(), o.summary.log_likelihood)
+                        let compared = match (best_run, o.history.last()) {
+                            (BestRun::LastBound, Some(last)) => last.log_likelihood,
+                            _ => o.summary.log_likelihood,
+                        };
+                        (o.suspect.is_empty(), compared)
                     };
                     if best.as_ref().is_none_or(|b| rank(&outcome) > rank(b)) {
                         best = Some(outcome);

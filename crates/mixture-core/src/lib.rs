@@ -61,8 +61,8 @@ pub use init::Init;
 pub use mixture::{Mixture, information_criteria};
 pub use online::Online;
 pub use options::{
-    Choice, DegeneratePolicy, EmOptions, HierarchyCoordinates, HierarchyMerge, SpuriousPolicy,
-    StopRule,
+    BestRun, Choice, DegeneratePolicy, EmOptions, HierarchyCoordinates, HierarchyMerge,
+    SpuriousPolicy, StopRule,
 };
 pub use parameters::{Parameter, ParameterSet};
 pub use report::{FitObserver, FitReport, Silent, TraceWriter};

@@ -69,8 +69,29 @@ display_by_name!(
     SpuriousPolicy,
     Init,
     HierarchyMerge,
-    HierarchyCoordinates
+    HierarchyCoordinates,
+    BestRun
 );
+
+impl Choice for BestRun {
+    const ALL: &'static [Self] = &[BestRun::FinalLogLikelihood, BestRun::LastBound];
+
+    fn name(self) -> &'static str {
+        match self {
+            BestRun::FinalLogLikelihood => "final",
+            BestRun::LastBound => "bound",
+        }
+    }
+
+    fn summary(self) -> &'static str {
+        match self {
+            BestRun::FinalLogLikelihood => "the log-likelihood of the run's returned parameters",
+            BestRun::LastBound => {
+                "the log-likelihood at the start of the run's last iteration (scikit-learn's lower_bound_)"
+            }
+        }
+    }
+}
 
 impl Choice for HierarchyMerge {
     const ALL: &'static [Self] = &[
@@ -257,6 +278,21 @@ pub enum StopRule {
     MeanShift,
 }
 
+/// Which quantity `n_init` compares to keep the best run: the one a front end reports, so that
+/// the best of several runs never reports less than the first of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum BestRun {
+    /// The log-likelihood of the run's returned parameters
+    /// ([`RunSummary::log_likelihood`](crate::report::RunSummary::log_likelihood), the report's).
+    #[default]
+    FinalLogLikelihood,
+    /// The log-likelihood of the parameters the run's last iteration started from (the last
+    /// record of its trace; the final one when the run made no iteration): scikit-learn's
+    /// `lower_bound_`, which it also chooses by.
+    LastBound,
+}
+
 /// What E-M does with a degenerate component: one whose total responsibility falls below
 /// [`MIN_COMPONENT_WEIGHT`](crate::limits::MIN_COMPONENT_WEIGHT) rows, or whose parameters cannot be formed (a Gaussian covariance
 /// that is not positive definite).
@@ -337,8 +373,10 @@ pub struct EmOptions {
     pub init: Init,
     /// Seed of the random stream (ChaCha8); run `r` uses stream `r` of it.
     pub seed: u64,
-    /// Number of initialisations; the run with the highest final log-likelihood is kept.
+    /// Number of initialisations; the best run by `best_run` is kept.
     pub n_init: usize,
+    /// What `n_init` compares.
+    pub best_run: BestRun,
     /// Print the lesson's per-iteration trace to standard error.
     pub verbose: bool,
     /// Rows per block of the fused pass.
@@ -364,6 +402,7 @@ impl Default for EmOptions {
             init: Init::default(),
             seed: 0,
             n_init: 1,
+            best_run: BestRun::FinalLogLikelihood,
             verbose: false,
             block_rows: DEFAULT_BLOCK_ROWS,
             on_degenerate: DegeneratePolicy::default(),

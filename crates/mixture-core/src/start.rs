@@ -56,6 +56,24 @@ impl<'m, T, C> Start<'m, T, C> {
         }
     }
 
+    /// This start as a warm start: the stop rule compares the first iteration's mean
+    /// log-likelihood with `previous` (the bound the fit that produced the mixture ended
+    /// with, scikit-learn's `lower_bound_`), so that repeated one-iteration fits see their
+    /// convergence.
+    ///
+    /// # Examples
+    /// ```
+    /// use mixture_core::{Mixture, Start};
+    ///
+    /// fn warm<T, C>(mixture: &Mixture<T, C>, lower_bound: f64) -> Start<'_, T, C> {
+    ///     Start::from(mixture).after(lower_bound)
+    /// }
+    /// ```
+    pub fn after(mut self, previous: f64) -> Self {
+        self.previous = Some(previous);
+        self
+    }
+
     /// `initial` with the groups this start takes put in from its mixture.
     pub(crate) fn over(&self, initial: &Mixture<T, C>) -> Result<Mixture<T, C>>
     where

@@ -6,8 +6,8 @@ use crate::model::Model;
 use mixture::core::serde::de::DeserializeOwned;
 use mixture::core::serde::{Deserialize, Serialize};
 use mixture::core::{
-    Choice, Components, Data, DegeneratePolicy, Estimator, Family, FitObserver, FitReport, Init,
-    Mixture, MixtureError, ParameterSet, SpuriousPolicy, Start, StopRule,
+    BestRun, Choice, Components, Data, DegeneratePolicy, Estimator, Family, FitObserver, FitReport,
+    Init, Mixture, MixtureError, ParameterSet, SpuriousPolicy, Start, StopRule,
     chunked::Statistics,
     report::{IterationRecord, RunSummary},
 };
@@ -35,6 +35,10 @@ pub(crate) struct Spec {
     init: String,
     seed: u64,
     n_init: usize,
+    /// What `n_init` compares: `"bound"` (scikit-learn's `lower_bound_`, the classes') or
+    /// `"final"` (the engine's default when absent).
+    #[pyo3(default)]
+    best_run: Option<String>,
     on_degenerate: String,
     /// `"keep"` (the default) or `"degenerate"`.
     #[pyo3(default)]
@@ -42,6 +46,10 @@ pub(crate) struct Spec {
     /// Parameter groups held at the start's values (`"weights,means"`).
     #[pyo3(default)]
     fix: Option<String>,
+    /// A warm start's previous bound (scikit-learn's `lower_bound_` of the fit that gave the
+    /// start): the stop rule compares the first iteration with it.
+    #[pyo3(default)]
+    previous_bound: Option<f64>,
     /// A partial start: the groups taken from the start, the rest from each initialisation.
     #[pyo3(default)]
     init_parts: Option<String>,
@@ -107,7 +115,11 @@ impl Spec {
             Some(name) => choice::<SpuriousPolicy>("on_spurious", name)?,
             None => SpuriousPolicy::default(),
         };
-        let est = Estimator::new(family, self.n_components);
+        let best_run = match &self.best_run {
+            Some(name) => choice::<BestRun>("best_run", name)?,
+            None => BestRun::default(),
+        };
+        let est = Estimator::new(family, self.n_components).best_run(best_run);
         let est = match self.block_rows {
             Some(b) => est.block_rows(b),
             None => est,
@@ -283,7 +295,10 @@ impl<T: Value> FamilyTask<T> for Run<'_, '_, T> {
         let start = self.start.and_then(|s| s.as_family::<F::Components>());
         let start = match (start, parts) {
             (Some(s), Some(parts)) => Some(Start::taking(s, parts)),
-            (Some(s), None) => Some(Start::from(s)),
+            (Some(s), None) => Some(match self.spec.previous_bound {
+                Some(bound) => Start::from(s).after(bound),
+                None => Start::from(s),
+            }),
             (None, _) => None,
         };
         let observer = self.observer;
@@ -359,8 +374,23 @@ pub(crate) fn fit_input<T: Value>(
             None => fitted,
         }
     })??;
-    let (mixture, report) = fitted.map_err(value_error)?;
+    let (mixture, report) = fitted.map_err(fit_error)?;
     Ok((Model::new(mixture), report))
+}
+
+/// A fit's error for the scikit-learn-style classes: scikit-learn's message for parameters
+/// that cannot be formed (its tests and users match it), then the engine's, which names the
+/// component and the setting to change.
+fn fit_error(e: MixtureError) -> PyErr {
+    match e {
+        MixtureError::ParametersNotFormed { .. } => value_error(format!(
+            "Fitting the mixture model failed because some components have ill-defined \
+             empirical covariance (for instance caused by singleton or collapsed samples). \
+             Try to decrease the number of components, increase reg_covar, or scale the input \
+             data. ({e})"
+        )),
+        e => value_error(e),
+    }
 }
 
 fn is_f32(x: &Bound<'_, PyAny>) -> bool {
@@ -506,7 +536,7 @@ impl<T: Value, F: RegisteredFamily<T>> Stepwise for mixture::core::Online<T, F> 
                     mixture::core::Online::partial_fit(self, data).cloned()
                 })
             })?
-            .map_err(value_error)?;
+            .map_err(fit_error)?;
         Ok(Model::new(mixture))
     }
 }
