@@ -90,9 +90,10 @@ pub enum MixtureError {
         /// Rows in the data.
         n_rows: usize,
     },
-    /// Fewer distinct rows than components, for an initialisation that needs distinct centres.
+    /// Fewer distinct rows than components, for an initialisation that needs distinct centres,
+    /// under the degenerate policy that stops with an error.
     #[error(
-        "{n_components} components but only {n_distinct} distinct rows; use at most {n_distinct} components, or initialise from given parameters"
+        "{n_components} components but only {n_distinct} distinct rows; use at most {n_distinct} components, initialise from given parameters, or let the degenerate-component policy re-seed or drop the extra components"
     )]
     TooFewDistinctRows {
         /// Requested number of components.

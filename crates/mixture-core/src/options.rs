@@ -301,14 +301,18 @@ pub enum BestRun {
 pub enum DegeneratePolicy {
     /// Re-seed it at the worst-explained row (the lowest log-likelihood under the current
     /// model; at initialisation, the row farthest from its centre), with the weight of one row
-    /// and, for Gaussians, the pooled covariance of the other components. K stays.
+    /// and, for Gaussians, the pooled covariance of the other components. K stays, also when
+    /// it is larger than the number of distinct rows (the extra components start empty, are
+    /// re-seeded and are reported as suspect), provided the family can form components on
+    /// collapsed rows (else its error: a Gaussian without `reg_covar`).
     #[default]
     Reseed,
     /// Drop it: K shrinks, and the report lists what was dropped. At initialisation, a K
     /// larger than the number of distinct rows drops to that number (reported as empty
     /// components dropped at iteration 0) instead of being refused.
     Drop,
-    /// Stop with a typed error naming the component and what to change.
+    /// Stop with a typed error naming the component and what to change; at initialisation,
+    /// a K larger than the number of distinct rows is refused.
     Error,
 }
 
