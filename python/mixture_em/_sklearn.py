@@ -469,8 +469,11 @@ class GaussianMixture(_BaseMixture):
         runs without one); 'degenerate' hands it to ``on_degenerate`` at every iteration.
     on_degenerate : {'reseed', 'drop', 'error'}, default='reseed'
         A component left with (almost) no rows, or whose covariance cannot be factored:
-        re-seeded at the worst-explained row (K stays), dropped (the fitted attributes then
-        have fewer than ``n_components`` components), or a ``ValueError`` naming it.
+        re-seeded at the worst-explained row (K stays, also when ``n_components`` exceeds
+        the number of distinct rows, as in scikit-learn: the extra components are flagged in
+        ``report_["suspect"]``; with ``reg_covar=0`` scikit-learn's error), dropped (the
+        fitted attributes then have fewer than ``n_components`` components), or a
+        ``ValueError`` naming it.
 
     Examples
     --------
