@@ -148,6 +148,12 @@ fn distinct_rows(values: &[f64], d: usize) -> usize {
 /// unit (weighted) standard deviation, then projected on the principal axes and divided by the
 /// square root of each axis' singular value. Constant features and null axes are dropped.
 fn svd_coordinates(values: &[f64], mass: &[f64], d: usize) -> Vec<f64> {
+    svd_coordinates_by(values, mass, d, true)
+}
+
+/// [`svd_coordinates`], through the rows' Gram matrix when there are fewer rows than
+/// features and `by_rows` allows it (the test compares both routes).
+fn svd_coordinates_by(values: &[f64], mass: &[f64], d: usize, by_rows: bool) -> Vec<f64> {
     let n = mass.len();
     let total: f64 = mass.iter().sum();
     let mut mean = vec![0.0; d];
@@ -177,21 +183,30 @@ fn svd_coordinates(values: &[f64], mass: &[f64], d: usize) -> Vec<f64> {
         let j = kept[c];
         mass[i].sqrt() * (values[i * d + j] - mean[j]) / spread[j].sqrt()
     });
-    // The singular values and right vectors of the standardised rows, from their Gram matrix.
+    // The singular values and vectors of the standardised rows S (n×p), from the smaller of
+    // their two Gram matrices: SᵀS (p×p, right vectors v) for tall data, SSᵀ (n×n, left vectors
+    // u) for wide data, where the p×p route costs p³ (hours at p = 10⁴).
     let p = kept.len();
-    let mut gram = Mat::<f64>::zeros(p, p);
+    let wide = by_rows && p > n;
+    let size = if wide { n } else { p };
+    let mut gram = Mat::<f64>::zeros(size, size);
+    let (left, right) = if wide {
+        (standard.as_ref(), standard.transpose())
+    } else {
+        (standard.transpose(), standard.as_ref())
+    };
     faer::linalg::matmul::matmul(
         gram.as_mut(),
         faer::Accum::Replace,
-        standard.transpose(),
-        standard.as_ref(),
+        left,
+        right,
         1.0,
         Par::Seq,
     );
-    let mut eigenvalues = Col::<f64>::zeros(p);
-    let mut axes = Mat::<f64>::zeros(p, p);
+    let mut eigenvalues = Col::<f64>::zeros(size);
+    let mut axes = Mat::<f64>::zeros(size, size);
     let mut buffer = MemBuffer::new(self_adjoint_evd_scratch::<f64>(
-        p,
+        size,
         ComputeEigenvectors::Yes,
         Par::Seq,
         Default::default(),
@@ -210,16 +225,21 @@ fn svd_coordinates(values: &[f64], mass: &[f64], d: usize) -> Vec<f64> {
             .map(|e| standard[(e / p.max(1), e % p.max(1))])
             .collect();
     }
-    let largest = (0..p).map(|a| eigenvalues[a]).fold(0.0, f64::max);
-    let used: Vec<usize> = (0..p)
+    let largest = (0..size).map(|a| eigenvalues[a]).fold(0.0, f64::max);
+    let used: Vec<usize> = (0..size)
         .filter(|&a| eigenvalues[a] > largest * 1e-12)
         .collect();
     let mut z = Vec::with_capacity(n * used.len());
     for i in 0..n {
         for &a in &used {
-            // Singular value s = √λ; the coordinate is (row · axis) / √s, unweighted.
+            // Singular value s = √λ; the coordinate is (row · v) / √s, unweighted; with the
+            // left vectors, row · v = s u_i.
             let s = eigenvalues[a].sqrt();
-            let dot: f64 = (0..p).map(|c| standard[(i, c)] * axes[(c, a)]).sum();
+            let dot: f64 = if wide {
+                s * axes[(i, a)]
+            } else {
+                (0..p).map(|c| standard[(i, c)] * axes[(c, a)]).sum()
+            };
             z.push(dot / mass[i].sqrt() / s.sqrt());
         }
     }
@@ -687,6 +707,32 @@ fn greedy_merges<C: Criterion>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wide_rows_get_the_same_svd_coordinates_through_their_own_gram_matrix() {
+        // 12 rows of 40 features (and weighted): the n×n route gives the p×p route's
+        // coordinates up to each axis' sign, so the same distances between rows.
+        let (n, d) = (12, 40);
+        let values: Vec<f64> = (0..n * d)
+            .map(|e| ((e * 7919 % 104_729) as f64 / 1000.0).sin() + (e / d) as f64 * 0.1)
+            .collect();
+        for mass in [vec![1.0; n], (0..n).map(|i| 0.5 + i as f64).collect()] {
+            let by_rows = svd_coordinates_by(&values, &mass, d, true);
+            let by_features = svd_coordinates_by(&values, &mass, d, false);
+            assert_eq!(by_rows.len(), by_features.len());
+            let q = by_rows.len() / n;
+            assert!(q > 0 && q < n);
+            for i in 0..n {
+                for j in 0..q {
+                    let (a, b) = (by_rows[i * q + j], by_features[i * q + j]);
+                    assert!(
+                        (a.abs() - b.abs()).abs() < 1e-9,
+                        "row {i}, axis {j}: {a} {b}"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn ward_joins_the_nearest_first_and_cuts_at_k() {
