@@ -66,6 +66,34 @@ impl Kept {
     }
 }
 
+/// Standard input for a reader that keeps all of it in memory: an error past `limit` bytes
+/// (`--memory-limit`), rather than memory without bound.
+struct Bounded<R> {
+    inner: R,
+    left: u64,
+    limit: u64,
+}
+
+impl<R: Read> Read for Bounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        // One byte beyond the limit is enough to know it is exceeded.
+        let room = usize::try_from(self.left.saturating_add(1)).unwrap_or(usize::MAX);
+        let take = buf.len().min(room);
+        let n = self.inner.read(&mut buf[..take])?;
+        if n as u64 > self.left {
+            return Err(std::io::Error::other(format!(
+                "standard input holds more than {} bytes, the --memory-limit of data kept in memory (it can be read only once, so it is kept whole): give a regular file, which is streamed, or raise --memory-limit",
+                self.limit
+            )));
+        }
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
 /// The first pass over a pipe: what it reads is kept (see [`Kept`]).
 struct Tee(std::sync::Arc<std::sync::Mutex<Kept>>);
 
@@ -168,7 +196,7 @@ impl<T: Value> FileSource<T> {
     /// [`CliError::input`] naming the file: unreadable, no data rows, a bad NPY header, or a
     /// malformed first CSV row.
     pub fn open(path: &Path, header: Header) -> std::result::Result<Self, CliError> {
-        Self::open_within(path, header, DEFAULT_MEMORY_LIMIT)
+        Self::open_bounded(path, header, DEFAULT_MEMORY_LIMIT, None)
     }
 
     /// As [`FileSource::open`], reading an input that is not a regular file into memory only
@@ -176,16 +204,28 @@ impl<T: Value> FileSource<T> {
     ///
     /// # Errors
     /// As [`FileSource::open`], and [`CliError::input`] for a pipe or device holding more than
-    /// `limit` bytes.
+    /// `limit` bytes. Standard input is bounded too: the caller keeps all of it in memory
+    /// (it can be read only once).
     pub fn open_within(
         path: &Path,
         header: Header,
         limit: u64,
     ) -> std::result::Result<Self, CliError> {
+        Self::open_bounded(path, header, limit, Some(limit))
+    }
+
+    /// Opens `path` with `limit` on what a pipe keeps, and `standard_input_limit` on what
+    /// standard input may hold (`None`: one-pass readers, which keep nothing).
+    fn open_bounded(
+        path: &Path,
+        header: Header,
+        limit: u64,
+        standard_input_limit: Option<u64>,
+    ) -> std::result::Result<Self, CliError> {
         Ok(if crate::files::is_npy(path) {
             FileSource::Npy(NpySource::open(path, limit)?)
         } else {
-            FileSource::Csv(CsvSource::open(path, header, limit)?)
+            FileSource::Csv(CsvSource::open(path, header, limit, standard_input_limit)?)
         })
     }
 
@@ -262,10 +302,23 @@ impl<T: Value> CsvSource<T> {
     ///
     /// # Errors
     /// [`CliError::input`] naming the file.
-    pub fn open(path: &Path, header: Header, limit: u64) -> std::result::Result<Self, CliError> {
+    pub fn open(
+        path: &Path,
+        header: Header,
+        limit: u64,
+        standard_input_limit: Option<u64>,
+    ) -> std::result::Result<Self, CliError> {
         let (reader, backing, size): (Box<dyn Read + Send>, _, _) =
             if mixture_output::is_standard(path) {
-                (Box::new(std::io::stdin()), None, 0)
+                let reader: Box<dyn Read + Send> = match standard_input_limit {
+                    Some(limit) => Box::new(Bounded {
+                        inner: std::io::stdin(),
+                        left: limit,
+                        limit,
+                    }),
+                    None => Box::new(std::io::stdin()),
+                };
+                (reader, None, 0)
             } else {
                 let backing = open_backing(path, limit)?;
                 let (reader, size) = reader_of(&backing, path)

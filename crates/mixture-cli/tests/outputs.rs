@@ -404,6 +404,11 @@ fn a_dash_input_is_standard_input_read_once() {
             &["score", "-m", "-", "-i", "x.csv"],
             "--model cannot be standard input",
         ),
+        // fit keeps standard input whole in memory: within --memory-limit.
+        (
+            &["fit", "-i", "-", "-k", "3", "--memory-limit", "1K"][..],
+            "standard input holds more than 1024 bytes, the --memory-limit",
+        ),
     ] {
         let (code, _, err) = run(args);
         assert_eq!(code, Some(2), "{args:?}: {err}");
@@ -411,6 +416,23 @@ fn a_dash_input_is_standard_input_read_once() {
         assert_eq!(err.lines().count(), 1);
     }
     assert!(!dir.join("p.npy").exists());
+    // Within the limit, standard input fits as the file does.
+    let (code, piped, err) = run(&[
+        "fit",
+        "-i",
+        "-",
+        "-k",
+        "3",
+        "--memory-limit",
+        "1M",
+        "--json",
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    let from_file = ok(&dir, &["fit", "-i", "x.csv", "-k", "3", "--json"]);
+    assert_eq!(
+        json(&piped)["log_likelihood"],
+        json(&from_file)["log_likelihood"]
+    );
 }
 
 #[test]
