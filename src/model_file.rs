@@ -45,7 +45,7 @@ pub const MAX_MODEL_BYTES: u64 = 256 << 20;
 #[non_exhaustive]
 pub enum ModelFileError {
     /// The file cannot be read (missing, a directory, no permission, ...).
-    #[error("cannot read {path}: {message}")]
+    #[error("cannot read {}: {message}", mixture_output::shown(Path::new(.path)))]
     Read {
         /// The file.
         path: String,
@@ -53,7 +53,7 @@ pub enum ModelFileError {
         message: String,
     },
     /// The file cannot be written.
-    #[error("cannot write {path}: {message}")]
+    #[error("cannot write {}: {message}", mixture_output::shown(Path::new(.path)))]
     Write {
         /// The file.
         path: String,

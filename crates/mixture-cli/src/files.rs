@@ -400,7 +400,7 @@ pub(crate) fn cannot_write(path: &Path, e: std::io::Error) -> CliError {
     if mixture_output::is_standard(path) && e.kind() == std::io::ErrorKind::BrokenPipe {
         return CliError::closed_pipe();
     }
-    CliError::input(format!("cannot write {}: {e}", path.display()))
+    CliError::input(format!("cannot write {}: {e}", mixture_output::shown(path)))
 }
 
 /// Writes a matrix as CSV (shortest round-trip decimals, optional header) or NPY (by

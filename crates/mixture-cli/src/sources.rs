@@ -10,6 +10,7 @@
 use crate::error::CliError;
 use crate::files::{CsvRows, Header, NpyLayout, Value};
 use mixture_core::{BlockSource, MixtureError, Result, RowMatrix};
+use mixture_output::shown;
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -49,7 +50,7 @@ impl Kept {
     fn too_large(&self) -> std::io::Error {
         std::io::Error::other(format!(
             "{} is not a regular file (a pipe or a device), so it is kept in memory for the passes after the first, and it holds more than {} bytes: give a regular file, or raise --memory-limit (fit)",
-            self.path.display(),
+            shown(&self.path),
             self.limit
         ))
     }
@@ -155,16 +156,16 @@ fn fingerprint(file: &File) -> std::io::Result<Fingerprint> {
 
 fn open(path: &Path) -> std::result::Result<(File, Fingerprint), CliError> {
     let file = File::open(path)
-        .map_err(|e| CliError::input(format!("cannot open {}: {e}", path.display())))?;
+        .map_err(|e| CliError::input(format!("cannot open {}: {e}", shown(path))))?;
     let print = fingerprint(&file)
-        .map_err(|e| CliError::input(format!("cannot read {}: {e}", path.display())))?;
+        .map_err(|e| CliError::input(format!("cannot read {}: {e}", shown(path))))?;
     Ok((file, print))
 }
 
 /// The source's error for a failure at `path`.
 fn source_error(path: &Path, message: impl std::fmt::Display) -> MixtureError {
     MixtureError::Source {
-        message: format!("{}: {message}", path.display()),
+        message: format!("{}: {message}", shown(path)),
     }
 }
 
@@ -322,13 +323,13 @@ impl<T: Value> CsvSource<T> {
             } else {
                 let backing = open_backing(path, limit)?;
                 let (reader, size) = reader_of(&backing, path)
-                    .map_err(|e| CliError::input(format!("cannot read {}: {e}", path.display())))?;
+                    .map_err(|e| CliError::input(format!("cannot read {}: {e}", shown(path))))?;
                 (reader, Some(backing), size)
             };
         let rows = CsvRows::new(reader, header)
-            .map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
+            .map_err(|e| CliError::input(format!("{}: {e}", shown(path))))?;
         if rows.n_cols() == 0 {
-            return Err(CliError::input(format!("{}: no data rows", path.display())));
+            return Err(CliError::input(format!("{}: no data rows", shown(path))));
         }
         Ok(Self {
             path: path.to_path_buf(),
@@ -405,7 +406,7 @@ impl<T: Value> NpySource<T> {
     /// # Errors
     /// [`CliError::input`] naming the file.
     pub fn open(path: &Path, limit: u64) -> std::result::Result<Self, CliError> {
-        let ctx = |e: String| CliError::input(format!("{}: {e}", path.display()));
+        let ctx = |e: String| CliError::input(format!("{}: {e}", shown(path)));
         let not_npy = |e: std::io::Error| ctx(format!("not a readable NPY file: {e}"));
         let mut backing = open_backing(path, limit)?;
         if let Backing::Pipe(kept) = &backing {
@@ -592,7 +593,7 @@ pub fn read_all<T: Value>(
             let row = values.len() / d + p / d;
             return Err(CliError::input(format!(
                 "{}: row {row}, column {} is not finite; remove or impute it",
-                path.display(),
+                shown(path),
                 p % d
             )));
         }

@@ -501,3 +501,32 @@ fn an_output_through_a_dangling_link_to_another_output_is_refused() {
     );
     assert!(!dir.join("samples.csv").exists());
 }
+
+#[cfg(unix)]
+#[test]
+fn paths_with_control_characters_are_shown_escaped_on_one_line() {
+    // A newline in a file name must not split the one-line message, nor read as a space.
+    let dir = lesson("control-names");
+    std::fs::copy(dir.join("x.csv"), dir.join("a\nb.csv")).unwrap();
+    for (args, needle) in [
+        (
+            &["fit", "-i", "a\nmissing.csv", "-k", "3"][..],
+            r#"cannot open "a\nmissing.csv""#,
+        ),
+        (
+            &["fit", "-i", "a\nb.csv", "-k", "3", "-m", "no-dir/m\n.json"][..],
+            r#""no-dir/m\n.json""#,
+        ),
+        (
+            &["score", "-m", "m\tx.json", "-i", "a\nb.csv"][..],
+            r#""m\tx.json""#,
+        ),
+    ] {
+        let out = mixture(&dir, args);
+        assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
+        assert_eq!(out.stderr.lines().count(), 1, "{args:?}: {}", out.stderr);
+        assert!(out.stderr.contains(needle), "{args:?}: {}", out.stderr);
+    }
+    // The data file itself is read as any other.
+    ok(&dir, &["score", "-m", "m.json", "-i", "a\nb.csv"]);
+}

@@ -72,6 +72,26 @@ pub fn remove_temporaries() {
     }
 }
 
+/// A path as a message shows it: as it is, or, when it holds a control character (a newline
+/// would split a one-line message, or read as a space once flattened), quoted with the
+/// character escaped, so that every path reads back unambiguously.
+///
+/// # Examples
+/// ```
+/// use std::path::Path;
+///
+/// assert_eq!(mixture_output::shown(Path::new("data/x.csv")), "data/x.csv");
+/// assert_eq!(mixture_output::shown(Path::new("a\nb.csv")), r#""a\nb.csv""#);
+/// ```
+pub fn shown(path: &Path) -> String {
+    let text = path.to_string_lossy();
+    if text.chars().any(char::is_control) {
+        format!("{text:?}")
+    } else {
+        text.into_owned()
+    }
+}
+
 /// Whether `path` names standard input or output (`-`).
 pub fn is_standard(path: &Path) -> bool {
     path.as_os_str() == "-"

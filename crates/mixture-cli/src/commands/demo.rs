@@ -9,13 +9,14 @@ use mixture::registry::AnyFamily;
 use mixture_core::rand::{SeedableRng, rngs::ChaCha8Rng};
 use mixture_core::{Estimator, Init, TraceWriter};
 use mixture_gauss::Gaussian;
+use mixture_output::shown;
 use mixture_plot::{DensityOptions, fit_figure, samples_figure};
 use serde_json::json;
 
 pub(super) fn run(a: &DemoArgs) -> Result<(), CliError> {
     let dir = &a.out_dir;
     std::fs::create_dir_all(dir)
-        .map_err(|e| CliError::input(format!("cannot create {}: {e}", dir.display())))?;
+        .map_err(|e| CliError::input(format!("cannot create {}: {e}", shown(dir))))?;
     // The lesson: 200 latent codes from each of three Gaussians, a 3-component GMM with at
     // most 100 iterations initialised from random data rows, tol 1e-3, 600 samples.
     let blobs = datagen::lesson_blobs::<f64>(200, 69)?;
@@ -58,15 +59,15 @@ pub(super) fn run(a: &DemoArgs) -> Result<(), CliError> {
         &samples_figure(&model, x.view(), samples.view(), &DensityOptions::samples())?.png()?,
     )?;
     say("");
-    say(format!("data:    {}", data_path.display()));
-    say(format!("model:   {}", model_path.display()));
+    say(format!("data:    {}", shown(&data_path)));
+    say(format!("model:   {}", shown(&model_path)));
     say(format!(
         "figures: {} (the learnt density over the data)",
-        fit_path.display()
+        shown(&fit_path)
     ));
     say(format!(
         "         {} (over 600 samples drawn from it)",
-        samples_path.display()
+        shown(&samples_path)
     ));
     Ok(())
 }

@@ -16,6 +16,7 @@ use mixture_core::{
     TraceWriter, information_criteria,
     report::{IterationRecord, RunSummary},
 };
+use mixture_output::shown;
 use serde_json::json;
 use std::path::Path;
 
@@ -100,10 +101,7 @@ pub(super) fn run<T: Value>(a: &FitArgs) -> Result<(), CliError> {
             )
         };
         if !a.json {
-            say(format!(
-                "streaming {} from disk: {reason}",
-                a.input.display()
-            ));
+            say(format!("streaming {} from disk: {reason}", shown(&a.input)));
         }
         let w = a.weights.as_deref().map(open_weights).transpose()?;
         (None, None, w)
@@ -128,9 +126,9 @@ pub(super) fn run<T: Value>(a: &FitArgs) -> Result<(), CliError> {
     {
         return Err(CliError::input(format!(
             "--init-model {}: the initial model has {} features but {} has {n_cols} columns",
-            path.display(),
+            shown(path),
             start.n_features(),
-            a.input.display()
+            shown(&a.input)
         )));
     }
     let mut observers = Observers {
@@ -239,7 +237,7 @@ pub(super) fn run<T: Value>(a: &FitArgs) -> Result<(), CliError> {
             ));
         }
         if let Some(path) = &a.model {
-            say(format!("model written to {}", path.display()));
+            say(format!("model written to {}", shown(path)));
         }
     }
     Ok(())
@@ -250,12 +248,12 @@ fn load_start<T: Value>(path: &Path, k: usize) -> Result<AnyMixture<T>, CliError
     let m = load_model(path)?
         .model
         .to_precision::<T>()
-        .map_err(|e| CliError::from(e).context(path.display()))?;
+        .map_err(|e| CliError::from(e).context(shown(path)))?;
     let found = with_mixture!(&m, m => m.n_components());
     if found != k {
         return Err(CliError::input(format!(
             "{}: the initial model has {found} components but --components is {k}",
-            path.display(),
+            shown(path),
         )));
     }
     Ok(m)

@@ -5,6 +5,7 @@ use crate::args::GenerateKind;
 use crate::error::CliError;
 use crate::files::{write_labels, write_matrix};
 use crate::generators::generate;
+use mixture_output::shown;
 
 pub(super) fn run(kind: &GenerateKind) -> Result<(), CliError> {
     let (common, data, labels) = generate(kind)?;
@@ -20,7 +21,7 @@ pub(super) fn run(kind: &GenerateKind) -> Result<(), CliError> {
         "wrote {} rows of {} features to {}",
         data.n_rows(),
         data.n_cols(),
-        output.display()
+        shown(output)
     ));
     Ok(())
 }

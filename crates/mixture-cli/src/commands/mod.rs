@@ -17,6 +17,7 @@ use crate::sources::FileSource;
 use crate::sources::read_matrix;
 use mixture::model_file::{self, AnyMixture, AnyModel};
 use mixture_core::{BlockSource, Data, RowMatrix, Rows};
+use mixture_output::shown;
 use std::io::Write;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -79,7 +80,7 @@ fn check_files(command: &Command) -> Result<(), CliError> {
         {
             return Err(CliError::input(format!(
                 "{name} and {out_name} name the same file ({}): writing one would destroy the other; use different files",
-                out.display()
+                shown(out)
             )));
         }
         if mixture_output::is_standard(out) {
@@ -126,7 +127,7 @@ fn with_model(
 fn load_model(path: &Path) -> Result<model_file::ModelFile, CliError> {
     model_file::load(path).map_err(|e| match e {
         model_file::ModelFileError::Read { .. } => CliError::from(e),
-        _ => CliError::from(e).context(path.display()),
+        _ => CliError::from(e).context(shown(path)),
     })
 }
 
@@ -137,7 +138,7 @@ fn read_weights(path: &Path) -> Result<Vec<f64>, CliError> {
     if w.n_cols() != 1 {
         return Err(CliError::input(format!(
             "{}: a weights file needs one column (one weight per row), not {}",
-            path.display(),
+            shown(path),
             w.n_cols()
         )));
     }
@@ -152,9 +153,9 @@ fn data_error(e: mixture_core::MixtureError, input: &Path, weights: Option<&Path
         // A source's message names its file already.
         (E::Source { .. }, _) => CliError::from(e),
         (E::WeightCount { .. } | E::InvalidWeight { .. } | E::ZeroTotalWeight { .. }, Some(w)) => {
-            CliError::from(e).context(w.display())
+            CliError::from(e).context(shown(w))
         }
-        _ => CliError::from(e).context(input.display()),
+        _ => CliError::from(e).context(shown(input)),
     }
 }
 
@@ -221,7 +222,7 @@ fn check_columns<T: Value>(
     }
     Err(CliError::input(format!(
         "{}: the data have {n_cols} columns but the model has {} features",
-        path.display(),
+        shown(path),
         model.n_features()
     )))
 }
@@ -240,7 +241,7 @@ fn open_weights(path: &Path) -> Result<FileSource<f64>, CliError> {
     if w.n_cols() != 1 {
         return Err(CliError::input(format!(
             "{}: a weights file needs one column (one weight per row), not {}",
-            path.display(),
+            shown(path),
             w.n_cols()
         )));
     }

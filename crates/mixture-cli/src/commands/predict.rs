@@ -7,11 +7,12 @@ use crate::files::{OutputFile, Value, cannot_write, is_npy, write_row};
 use crate::sources::FileSource;
 use mixture::model_file::AnyMixture;
 use mixture::with_mixture;
+use mixture_output::shown;
 use std::io::Write;
 
 pub(super) fn run<T: Value>(model: &AnyMixture<T>, a: &PredictArgs) -> Result<(), CliError> {
     let ctx = |e: mixture_core::MixtureError, first: usize| {
-        CliError::from(e.offset_rows(first)).context(a.input.display())
+        CliError::from(e.offset_rows(first)).context(shown(&a.input))
     };
     let io = |e: std::io::Error| cannot_write(&a.output, e);
     let k = model.n_components();

@@ -10,6 +10,7 @@ use crate::sources::read_all;
 use mixture::core::EmOptions;
 use mixture::model_file;
 use mixture::select::{Cell, Criterion, Grid, Selection, select};
+use mixture_output::shown;
 use mixture_plot::criterion_figure;
 use serde_json::json;
 
@@ -95,7 +96,7 @@ pub(super) fn run(a: &SelectArgs) -> Result<(), CliError> {
         if let Some(path) = &a.model
             && best.is_some()
         {
-            say(format!("best model written to {}", path.display()));
+            say(format!("best model written to {}", shown(path)));
         }
     }
     if best.is_none() {
