@@ -402,6 +402,11 @@ class _BaseMixture(DensityMixin, BaseEstimator):
         return self._fitted()
 
 
+def _first(mask: np.ndarray) -> Tuple[int, ...]:
+    """The index of the first true entry of ``mask`` (to name a bad value)."""
+    return tuple(int(i) for i in np.argwhere(mask)[0])
+
+
 def _as_f64(value: Any, name: str, shape: Tuple[int, ...]) -> np.ndarray:
     """``value`` as float64 of ``shape``, refused with scikit-learn's message naming the
     parameter as scikit-learn does (``'weights'``, ``'means'``, ``'full precision'``)."""
@@ -411,7 +416,7 @@ def _as_f64(value: Any, name: str, shape: Tuple[int, ...]) -> np.ndarray:
             f"The parameter '{name}' should have the shape of {shape}, but got {a.shape}"
         )
     if not np.all(np.isfinite(a)):
-        at = tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])
+        at = _first(~np.isfinite(a))
         raise ValueError(f"The parameter '{name}' should be finite, but got {a[at]} at index {at}")
     return a
 
@@ -600,7 +605,7 @@ class GaussianMixture(_BaseMixture):
             inv = np.linalg.inv(np.linalg.cholesky(precisions))
             return np.swapaxes(inv, -1, -2) @ inv
         if np.any(precisions <= 0):
-            at = tuple(int(i) for i in np.argwhere(precisions <= 0)[0])
+            at = _first(precisions <= 0)
             raise ValueError(f"'{kind} precision' should be positive: precisions_init{list(at)} is {precisions[at]}")
         return 1.0 / precisions
 
@@ -849,7 +854,7 @@ class ExponentialMixture(_BaseMixture):
         k, d = int(self.n_components), int(self.n_features_in_)
         m = _as_f64(means, "means", (k, d))
         if np.any(m <= 0):
-            at = tuple(int(i) for i in np.argwhere(m <= 0)[0])
+            at = _first(m <= 0)
             raise ValueError(f"The parameter 'means' should be positive, but got {m[at]} at means_init{list(at)}")
         return 1.0 / m
 

@@ -456,18 +456,7 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
             {
                 let mut start = centres_for(n_distinct)?;
                 self.set_components(n_distinct);
-                let labelled: Vec<(usize, usize)> = start
-                    .labelled
-                    .iter()
-                    .map(|&(r, c)| (sample.indices[r], c))
-                    .collect();
-                self.pass(
-                    Source::Centres {
-                        centres: &start.centres,
-                        labelled: &labelled,
-                    },
-                    true,
-                )?;
+                self.pass_from(&start, &sample.indices)?;
                 m_step_checked(
                     &self.family,
                     &self.total,
@@ -485,21 +474,26 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
             other => (other?, k),
         };
         self.set_components(k);
-        // Rows the start labels, by their index in the data.
-        let Start { centres, labelled } = centres;
-        let labelled: Vec<(usize, usize)> = labelled
-            .into_iter()
-            .map(|(r, c)| (sample.indices[r], c))
+        self.pass_from(&centres, &sample.indices)?;
+        let step = self.m_step(run, 0, None)?;
+        Ok(step.mixture)
+    }
+
+    /// The statistics of every row from an initialisation's `start` (nearest centre, or the
+    /// start's label), its labelled sample rows mapped to the data by `indices`.
+    fn pass_from(&mut self, start: &Start, indices: &[usize]) -> Result<()> {
+        let labelled: Vec<(usize, usize)> = start
+            .labelled
+            .iter()
+            .map(|&(r, c)| (indices[r], c))
             .collect();
         self.pass(
             Source::Centres {
-                centres: &centres,
+                centres: &start.centres,
                 labelled: &labelled,
             },
             true,
-        )?;
-        let step = self.m_step(run, 0, None)?;
-        Ok(step.mixture)
+        )
     }
 
     /// The statistics of every row under `model` (one pass).

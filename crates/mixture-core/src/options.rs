@@ -406,14 +406,14 @@ impl Default for EmOptions {
             init: Init::default(),
             seed: 0,
             n_init: 1,
-            best_run: BestRun::FinalLogLikelihood,
+            best_run: BestRun::default(),
             verbose: false,
             block_rows: DEFAULT_BLOCK_ROWS,
             on_degenerate: DegeneratePolicy::default(),
             on_spurious: SpuriousPolicy::default(),
             held: ParameterSet::NONE,
-            hierarchy_merge: HierarchyMerge::Family,
-            hierarchy_coordinates: HierarchyCoordinates::Svd,
+            hierarchy_merge: HierarchyMerge::default(),
+            hierarchy_coordinates: HierarchyCoordinates::default(),
         }
     }
 }
