@@ -37,6 +37,9 @@ pub use crate::statistics::{MergeTree, Statistics, merge_in_tree_order};
 pub enum Responsibilities<T, C> {
     /// The E-step of this mixture.
     Model(Mixture<T, C>),
+    /// The variational E-step of this mixture: as `Model`, adding up the responsibilities'
+    /// entropy ([`Statistics::entropy`]).
+    Variational(Mixture<T, C>),
     /// One-hot responsibilities for the nearest of these centres (K rows of D values,
     /// row-major): the initialisation's pass.
     Centres(Vec<f64>),
@@ -182,6 +185,7 @@ impl<T: Scalar, C: Components<T>> Responsibilities<T, C> {
     {
         match source {
             Source::Model(m) => Self::Model(m.clone()),
+            Source::Variational(m) => Self::Variational(m.clone()),
             Source::Centres {
                 centres,
                 labelled: [],
@@ -206,14 +210,18 @@ impl<T: Scalar, C: Components<T>> Responsibilities<T, C> {
             expected,
         };
         Ok(match self {
-            Self::Model(m) => {
+            Self::Model(m) | Self::Variational(m) => {
                 if m.n_features() != n_features {
                     return Err(bad(
                         format!("a model of {} features", m.n_features()),
                         "the request's model must have the request's dimension",
                     ));
                 }
-                (Source::Model(m), m.n_components())
+                let source = match self {
+                    Self::Variational(_) => Source::Variational(m),
+                    _ => Source::Model(m),
+                };
+                (source, m.n_components())
             }
             Self::Centres(c) => {
                 let k = check_centres(c, n_features).map_err(|v| bad(v, CENTRES))?;

@@ -15,6 +15,9 @@ use crate::statistics::Statistics;
 pub(crate) enum Source<'m, T, C> {
     /// The E-step of a mixture.
     Model(&'m Mixture<T, C>),
+    /// The variational E-step whose responsibilities are this mixture's (see
+    /// [`crate::variational`]), also adding up their entropy for the lower bound.
+    Variational(&'m Mixture<T, C>),
     /// One-hot responsibilities for the nearest of these centres (K×D, initialisation), with
     /// each row's squared distance to it as its badness; the `labelled` rows (data row,
     /// component; increasing rows) go to their component instead.
@@ -86,7 +89,8 @@ pub(crate) fn accumulate_block<T: Scalar, F: Family<T>>(
     ws.worst.clear();
     let weight_of = |i: usize| weights.map_or(1.0, |w| w[i]);
     match source {
-        Source::Model(model) => {
+        Source::Model(model) | Source::Variational(model) => {
+            let variational = matches!(source, Source::Variational(_));
             model
                 .components()
                 .log_densities(block, joint, &mut ws.density_scratch);
@@ -111,6 +115,14 @@ pub(crate) fn accumulate_block<T: Scalar, F: Family<T>>(
                 }
                 // w · lse is exact for w = 1: unweighted sums are the plain sums.
                 out.log_likelihood += w * lse.as_f64();
+                if variational {
+                    out.entropy -= w * row
+                        .iter()
+                        .map(|r| r.as_f64())
+                        .filter(|&r| r > 0.0)
+                        .map(|r| r * r.ln())
+                        .sum::<f64>();
+                }
                 keep_worst(&mut ws.worst, k, (-lse.as_f64(), i), || (-lse.as_f64(), i));
             }
         }

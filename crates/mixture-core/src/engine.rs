@@ -117,6 +117,11 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
         Ok(engine)
     }
 
+    /// The fit's options.
+    pub(crate) fn options(&self) -> &EmOptions {
+        &self.options
+    }
+
     /// Number of columns D.
     pub(crate) fn n_cols(&self) -> usize {
         self.n_cols
@@ -402,11 +407,18 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
         k: usize,
         run: usize,
     ) -> Result<Mixture<T, F::Components>> {
+        self.initial_pass(sample, k, run)?;
+        Ok(self.m_step(run, 0, None)?.mixture)
+    }
+
+    /// The pass of [`Engine::initialise`] before its M-step: the statistics of run `run`'s
+    /// starting responsibilities, left in `self.total` (for K components, or fewer when the
+    /// drop policy met fewer distinct rows).
+    pub(crate) fn initial_pass(&mut self, sample: &Sampled<T>, k: usize, run: usize) -> Result<()> {
         if self.options.init == Init::Random {
             self.set_components(k);
             let seed = self.options.seed;
-            self.pass(Source::Random { seed, run }, true)?;
-            return Ok(self.m_step(run, 0, None)?.mixture);
+            return self.pass(Source::Random { seed, run }, true);
         }
         // The hierarchical start has no random draws: the runs after it are k-means++ runs,
         // so that n_init > 1 tries other basins.
@@ -474,9 +486,7 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
             other => (other?, k),
         };
         self.set_components(k);
-        self.pass_from(&centres, &sample.indices)?;
-        let step = self.m_step(run, 0, None)?;
-        Ok(step.mixture)
+        self.pass_from(&centres, &sample.indices)
     }
 
     /// The statistics of every row from an initialisation's `start` (nearest centre, or the
@@ -494,6 +504,36 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
             },
             true,
         )
+    }
+
+    /// The statistics of the last pass.
+    pub(crate) fn total(&self) -> &Statistics<F::Stats> {
+        &self.total
+    }
+
+    /// The statistics of every row as one component (their count, mean and spread).
+    pub(crate) fn pooled_statistics(&mut self) -> Result<&Statistics<F::Stats>> {
+        self.set_components(1);
+        let origin = vec![0.0; self.n_cols];
+        self.pass(
+            Source::Centres {
+                centres: &origin,
+                labelled: &[],
+            },
+            true,
+        )?;
+        Ok(&self.total)
+    }
+
+    /// The statistics of a variational pass under `scoring` (see
+    /// [`crate::variational::VariationalFit::scoring`]): responsibilities and their entropy.
+    pub(crate) fn variational_statistics(
+        &mut self,
+        scoring: &Mixture<T, F::Components>,
+    ) -> Result<&Statistics<F::Stats>> {
+        self.set_components(scoring.n_components());
+        self.pass(Source::Variational(scoring), true)?;
+        Ok(&self.total)
     }
 
     /// The statistics of every row under `model` (one pass).

@@ -19,6 +19,7 @@ use crate::scalar::Scalar;
 use crate::source::Input;
 use crate::start::{Fitted, Start};
 use crate::validate::{check_data, check_n_components};
+use crate::variational::{Conjugate, VariationalFit, VariationalPrior, VariationalStart};
 
 /// Fits mixtures of family `F` by E-M: a builder holding the family, K and the options.
 ///
@@ -371,6 +372,47 @@ impl<F> Estimator<F> {
         })
     }
 
+    /// A variational Bayesian fit (scikit-learn's `BayesianGaussianMixture`): the posterior of
+    /// the weights under `prior`'s Dirichlet-process or Dirichlet prior and of the components
+    /// under the family's conjugate prior, by coordinate ascent on the lower bound. `n_init`,
+    /// `init`, `seed`, `max_iter`, `tol`, `stop_rule` and `block_rows` apply as in
+    /// [`Estimator::fit`]; the stop rule compares the change of the *total* lower bound with
+    /// `tol`, as scikit-learn does. Components the data do not need keep their prior (no
+    /// degenerate policy applies) and end with small weights.
+    ///
+    /// `input` is rows in memory, streamed or in chunks, as for [`Estimator::fit_with`], with
+    /// the same bits whichever; `start` replaces the initialisation runs.
+    ///
+    /// # Errors
+    /// As [`Estimator::fit_with`]; [`MixtureError::InvalidOption`] for a prior setting outside
+    /// its domain (naming it and the bound) or held parameters;
+    /// [`MixtureError::ParametersNotFormed`] when a component's posterior cannot be formed.
+    ///
+    /// # Examples
+    /// The family crates implement [`Conjugate`](crate::variational::Conjugate): see
+    /// `mixture_gauss`.
+    pub fn fit_variational<'x, T>(
+        &self,
+        input: impl Into<Input<'x, T, F>>,
+        prior: &VariationalPrior<F::Prior>,
+        start: Option<VariationalStart<'_, T, F>>,
+        observer: &mut dyn FitObserver,
+    ) -> Result<VariationalFit<T, F>>
+    where
+        T: Scalar,
+        F: Conjugate<T> + 'x,
+    {
+        let input = input.into();
+        match input {
+            Input::Memory(data) => self.check(data)?,
+            _ => self.check_options::<T>()?,
+        }
+        self.observe(
+            |obs| crate::variational::fit(self, input, prior, start, obs),
+            observer,
+        )
+    }
+
     /// This estimator with the family's data-dependent settings resolved (see
     /// [`Family::prepare`]) as [`Estimator::fit`] resolves them: on the initialisation sample
     /// of `data`. For E-steps and M-steps by hand.
@@ -515,7 +557,7 @@ fn check_groups<T: Scalar, C: Components<T>>(name: &'static str, set: ParameterS
     })
 }
 
-fn report(
+pub(crate) fn report(
     runs: &[RunSummary],
     best_run: usize,
     history: Vec<IterationRecord>,

@@ -45,11 +45,13 @@ mod scalar;
 #[cfg(feature = "serde")]
 pub mod serial;
 mod source;
+mod special;
 mod start;
 mod statistics;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 mod validate;
+pub mod variational;
 
 // The user's API. Family authors find their kit in [`family`]; fits over chunks held
 // elsewhere and E-M by hand, the protocol, in [`chunked`]; the report's parts in [`report`];

@@ -52,10 +52,17 @@ pub(crate) struct StatisticsRepr<S> {
     version: u32,
     counts: Vec<f64>,
     log_likelihood: f64,
+    /// Written by variational passes; statistics of E-M passes (and older writers) have 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    entropy: f64,
     weight_total: f64,
     n_rows: usize,
     worst: Vec<WorstRow>,
     family: S,
+}
+
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
 }
 
 impl<S> From<Statistics<S>> for StatisticsRepr<S> {
@@ -65,6 +72,7 @@ impl<S> From<Statistics<S>> for StatisticsRepr<S> {
             version: STATISTICS_VERSION,
             counts: s.counts,
             log_likelihood: s.log_likelihood,
+            entropy: s.entropy,
             weight_total: s.weight_total,
             n_rows: s.n_rows,
             worst: s.worst,
@@ -98,6 +106,7 @@ impl<S: SufficientStats> TryFrom<StatisticsRepr<S>> for Statistics<S> {
             counts: r.counts,
             family: r.family,
             log_likelihood: r.log_likelihood,
+            entropy: r.entropy,
             weight_total: r.weight_total,
             n_rows: r.n_rows,
             worst: r.worst,

@@ -42,6 +42,8 @@ pub struct Statistics<S> {
     pub(crate) counts: Vec<f64>,
     pub(crate) family: S,
     pub(crate) log_likelihood: f64,
+    /// `−Σ_i w_i Σ_k r_ik ln r_ik`, on variational passes only (0 otherwise).
+    pub(crate) entropy: f64,
     pub(crate) weight_total: f64,
     pub(crate) n_rows: usize,
     pub(crate) worst: Vec<WorstRow>,
@@ -55,6 +57,7 @@ impl<S: SufficientStats> Statistics<S> {
             counts: vec![0.0; family.n_components()],
             family,
             log_likelihood: 0.0,
+            entropy: 0.0,
             weight_total: 0.0,
             n_rows: 0,
             worst: Vec::new(),
@@ -84,6 +87,12 @@ impl<S: SufficientStats> Statistics<S> {
     /// `Σ_i w_i ln p(x_i)` in nats, under the model of the E-step.
     pub fn log_likelihood(&self) -> f64 {
         self.log_likelihood
+    }
+
+    /// The responsibilities' entropy `−Σ_i w_i Σ_k r_ik ln r_ik` in nats: the data's term of a
+    /// variational lower bound. Computed on variational passes only (0 on E-M passes).
+    pub fn entropy(&self) -> f64 {
+        self.entropy
     }
 
     /// `Σ_i w_i` (the number of rows when unweighted).
@@ -124,6 +133,7 @@ impl<S: SufficientStats> Statistics<S> {
             *a += b;
         }
         self.log_likelihood += other.log_likelihood;
+        self.entropy += other.entropy;
         self.weight_total += other.weight_total;
         self.n_rows += other.n_rows;
         let cap = self.counts.len();
@@ -149,6 +159,7 @@ impl<S: SufficientStats> Statistics<S> {
         self.family.scale(factor);
         self.counts.iter_mut().for_each(|c| *c *= factor);
         self.log_likelihood *= factor;
+        self.entropy *= factor;
         self.weight_total *= factor;
         self.worst.iter_mut().for_each(|w| w.weight *= factor);
         Ok(())
@@ -159,6 +170,7 @@ impl<S: SufficientStats> Statistics<S> {
         self.family.reset();
         self.counts.fill(0.0);
         self.log_likelihood = 0.0;
+        self.entropy = 0.0;
         self.weight_total = 0.0;
         self.n_rows = 0;
         self.worst.clear();

@@ -133,6 +133,7 @@ mod linalg;
 mod models;
 mod moments;
 mod parameters;
+mod variational;
 
 pub use components::GaussianComponents;
 pub use covariance_type::CovarianceType;
@@ -140,6 +141,7 @@ pub use family::{AccumulateScratch, DEFAULT_REG_COVAR, Gaussian, Regularisation}
 pub use floor::{RegularisationFloor, regularisation_floor};
 pub use moments::GaussianStats;
 pub use parameters::{Covariances, EigenCovariances, GaussianParameters};
+pub use variational::{GaussianPosterior, GaussianPrior};
 
 use mixture_core::{Mixture, Result, Rows, Scalar};
 

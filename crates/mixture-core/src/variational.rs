@@ -1,0 +1,630 @@
+//! Variational Bayesian mixtures: the posterior of the mixing weights under a Dirichlet-process
+//! or Dirichlet prior, and the trait a family implements for its components' conjugate prior
+//! ([`Conjugate`]).
+//!
+//! A variational fit ([`crate::Estimator::fit_variational`]) is E-M's driver with two changes:
+//! the E-step's responsibilities come from *expected* log-weights and log-densities under the
+//! current posterior, and the M-step computes a posterior instead of point estimates. The
+//! E-step is the E-step of a plain mixture (the [`VariationalFit::scoring`] mixture, whose
+//! weights are `∝ exp(E[ln π_k] + offset_k)`), so it is the same fused pass over row blocks,
+//! with the same merges: variational fits stream, run over chunks and weight rows exactly as
+//! E-M does, with the same bit-identity across threads. The numbers are scikit-learn's
+//! `BayesianGaussianMixture`'s, lower bound included.
+
+use crate::engine::Engine;
+use crate::error::{MixtureError, Result};
+use crate::estimator::{Estimator, report};
+use crate::family::{Components, Family};
+use crate::mixture::Mixture;
+use crate::options::StopRule;
+use crate::report::{FitObserver, FitReport, IterationRecord, MAX_HISTORY, RunSummary};
+use crate::scalar::Scalar;
+use crate::source::Input;
+use crate::special::{digamma, ln_beta, ln_gamma};
+use crate::statistics::Statistics;
+
+/// The prior on the mixing weights.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum WeightPriorType {
+    /// A Dirichlet process in its stick-breaking form, truncated at K components: the weights
+    /// of components the data do not need fall towards 0 (scikit-learn's default).
+    #[default]
+    DirichletProcess,
+    /// A symmetric Dirichlet distribution on the K weights.
+    DirichletDistribution,
+}
+
+impl WeightPriorType {
+    /// scikit-learn's name: `"dirichlet_process"` or `"dirichlet_distribution"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            WeightPriorType::DirichletProcess => "dirichlet_process",
+            WeightPriorType::DirichletDistribution => "dirichlet_distribution",
+        }
+    }
+}
+
+/// The prior of a variational fit: the weights' prior and the family's prior on the
+/// components' parameters. `None` values take scikit-learn's defaults (a concentration of
+/// 1/K; the family's defaults from the data).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct VariationalPrior<P> {
+    /// The weights' prior.
+    pub weight_prior: WeightPriorType,
+    /// The weights' concentration (γ of the Dirichlet process, α of the Dirichlet
+    /// distribution); positive. Small values favour few components.
+    pub weight_concentration: Option<f64>,
+    /// The family's prior on the components.
+    pub components: P,
+}
+
+impl<P> VariationalPrior<P> {
+    /// The concentration for K components: the given one, or 1/K.
+    ///
+    /// # Errors
+    /// [`MixtureError::InvalidOption`] for a concentration that is not positive and finite.
+    pub fn concentration(&self, n_components: usize) -> Result<f64> {
+        match self.weight_concentration {
+            None => Ok(1.0 / n_components as f64),
+            Some(c) if c.is_finite() && c > 0.0 => Ok(c),
+            Some(c) => Err(MixtureError::InvalidOption {
+                name: "weight_concentration_prior",
+                value: c.to_string(),
+                expected: "must be positive and finite",
+            }),
+        }
+    }
+}
+
+/// scikit-learn adds `10 · ε` to every component's total responsibility, so an empty
+/// component divides by a positive number.
+pub const COUNT_FLOOR: f64 = 10.0 * f64::EPSILON;
+
+/// The posterior of the mixing weights: Beta parameters of each stick (Dirichlet process) or
+/// the Dirichlet's parameters, scikit-learn's `weight_concentration_`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WeightPosterior {
+    kind: WeightPriorType,
+    prior: f64,
+    /// Dirichlet process: the K first then the K second Beta parameters; else K values.
+    concentration: Vec<f64>,
+}
+
+impl WeightPosterior {
+    /// The posterior given the components' total responsibilities `counts` (each plus
+    /// [`COUNT_FLOOR`], as scikit-learn's M-step).
+    pub fn from_counts(kind: WeightPriorType, prior: f64, counts: &[f64]) -> Self {
+        let nk: Vec<f64> = counts.iter().map(|c| c + COUNT_FLOOR).collect();
+        let concentration = match kind {
+            WeightPriorType::DirichletProcess => {
+                // Stick k's second parameter: the prior plus the responsibility of every later
+                // component, summed from the last (scikit-learn's reversed cumulative sum).
+                let mut after = vec![0.0; nk.len()];
+                let mut total = 0.0;
+                for k in (1..nk.len()).rev() {
+                    total += nk[k];
+                    after[k - 1] = total;
+                }
+                nk.iter()
+                    .map(|n| 1.0 + n)
+                    .chain(after.iter().map(|a| prior + a))
+                    .collect()
+            }
+            WeightPriorType::DirichletDistribution => nk.iter().map(|n| prior + n).collect(),
+        };
+        Self {
+            kind,
+            prior,
+            concentration,
+        }
+    }
+
+    /// A posterior from its parameters (a warm start): 2K values for a Dirichlet process (the
+    /// first Beta parameters, then the second), K for a Dirichlet distribution.
+    ///
+    /// # Errors
+    /// [`MixtureError::InvalidParameters`] for another number of values or one that is not
+    /// positive and finite.
+    pub fn from_concentration(
+        kind: WeightPriorType,
+        prior: f64,
+        n_components: usize,
+        concentration: Vec<f64>,
+    ) -> Result<Self> {
+        let expected = match kind {
+            WeightPriorType::DirichletProcess => 2 * n_components,
+            WeightPriorType::DirichletDistribution => n_components,
+        };
+        if concentration.len() != expected {
+            return Err(MixtureError::InvalidParameters {
+                reason: format!(
+                    "a {} weight posterior of {n_components} components has {expected} concentration values, not {}",
+                    kind.name(),
+                    concentration.len()
+                ),
+            });
+        }
+        if let Some((i, v)) = concentration
+            .iter()
+            .enumerate()
+            .find(|(_, v)| !(v.is_finite() && **v > 0.0))
+        {
+            return Err(MixtureError::InvalidParameters {
+                reason: format!(
+                    "weight concentration value {i} is {v}; it must be positive and finite"
+                ),
+            });
+        }
+        Ok(Self {
+            kind,
+            prior,
+            concentration,
+        })
+    }
+
+    /// The prior's type.
+    pub fn kind(&self) -> WeightPriorType {
+        self.kind
+    }
+
+    /// The prior's concentration.
+    pub fn prior(&self) -> f64 {
+        self.prior
+    }
+
+    /// Number of components K.
+    pub fn n_components(&self) -> usize {
+        match self.kind {
+            WeightPriorType::DirichletProcess => self.concentration.len() / 2,
+            WeightPriorType::DirichletDistribution => self.concentration.len(),
+        }
+    }
+
+    /// The parameters (scikit-learn's `weight_concentration_`, its two arrays one after the
+    /// other for a Dirichlet process).
+    pub fn concentration(&self) -> &[f64] {
+        &self.concentration
+    }
+
+    /// `E[ln π_k]` under the posterior (scikit-learn's `_estimate_log_weights`).
+    pub fn expected_log_weights(&self) -> Vec<f64> {
+        match self.kind {
+            WeightPriorType::DirichletProcess => {
+                let k = self.n_components();
+                let (a, b) = self.concentration.split_at(k);
+                let mut before = 0.0;
+                (0..k)
+                    .map(|j| {
+                        let sum = digamma(a[j] + b[j]);
+                        let value = digamma(a[j]) - sum + before;
+                        before += digamma(b[j]) - sum;
+                        value
+                    })
+                    .collect()
+            }
+            WeightPriorType::DirichletDistribution => {
+                let total = digamma(self.concentration.iter().sum());
+                self.concentration
+                    .iter()
+                    .map(|&c| digamma(c) - total)
+                    .collect()
+            }
+        }
+    }
+
+    /// The posterior mean weights (scikit-learn's `weights_`), summing to one.
+    pub fn mean_weights(&self) -> Vec<f64> {
+        let weights: Vec<f64> = match self.kind {
+            WeightPriorType::DirichletProcess => {
+                let k = self.n_components();
+                let (a, b) = self.concentration.split_at(k);
+                let mut stick = 1.0;
+                (0..k)
+                    .map(|j| {
+                        let sum = a[j] + b[j];
+                        let w = a[j] / sum * stick;
+                        stick *= b[j] / sum;
+                        w
+                    })
+                    .collect()
+            }
+            WeightPriorType::DirichletDistribution => self.concentration.clone(),
+        };
+        let total: f64 = weights.iter().sum();
+        weights.iter().map(|w| w / total).collect()
+    }
+
+    /// The log normaliser of the weights' posterior: scikit-learn's `log_norm_weight`
+    /// (`−Σ ln B(a_k, b_k)`, or the Dirichlet's `ln Γ(Σα) − Σ ln Γ(α_k)`).
+    pub fn log_normaliser(&self) -> f64 {
+        match self.kind {
+            WeightPriorType::DirichletProcess => {
+                let (a, b) = self.concentration.split_at(self.n_components());
+                -a.iter().zip(b).map(|(&a, &b)| ln_beta(a, b)).sum::<f64>()
+            }
+            WeightPriorType::DirichletDistribution => {
+                ln_gamma(self.concentration.iter().sum())
+                    - self.concentration.iter().map(|&c| ln_gamma(c)).sum::<f64>()
+            }
+        }
+    }
+}
+
+/// A family whose components have a conjugate prior, for variational fits.
+///
+/// The engine calls, per iteration: [`Conjugate::expected`] (the E-step's components and
+/// per-component offsets of the expected log-densities), a pass over the data, then
+/// [`Conjugate::posterior`] on the merged statistics and [`Conjugate::bound`] for the
+/// components' terms of the lower bound.
+pub trait Conjugate<T: Scalar>: Family<T> {
+    /// The prior's settings; [`Default`] takes every default from the data.
+    type Prior: Clone + std::fmt::Debug + Default + PartialEq + Send + Sync;
+    /// The posterior of all K components' parameters.
+    type Posterior: Clone + std::fmt::Debug + Send + Sync;
+
+    /// The prior with every default resolved, given the statistics of all the rows as one
+    /// component (`pooled`: their count, mean and scatter).
+    ///
+    /// # Errors
+    /// [`MixtureError::InvalidOption`] for a setting outside its domain, naming it and the
+    /// bound.
+    fn resolve_prior(&self, prior: &Self::Prior, pooled: &Self::Stats) -> Result<Self::Prior>;
+
+    /// The posterior given a resolved prior and merged statistics (the variational M-step).
+    ///
+    /// # Errors
+    /// [`MixtureError::ParametersNotFormed`] naming the component whose posterior cannot be
+    /// formed.
+    fn posterior(&self, prior: &Self::Prior, stats: &Self::Stats) -> Result<Self::Posterior>;
+
+    /// The components whose log-densities, plus `offsets[k]`, are the expected log-densities
+    /// `E[ln p(x | θ_k)]` under the posterior; the same components are the fit's reported
+    /// parameters.
+    ///
+    /// # Errors
+    /// A typed error when the components cannot be formed in `T`.
+    fn expected(&self, posterior: &Self::Posterior) -> Result<(Self::Components, Vec<f64>)>;
+
+    /// The components' terms of the lower bound: what scikit-learn's `_compute_lower_bound`
+    /// adds besides the responsibilities' entropy and the weights' log normaliser.
+    fn bound(&self, prior: &Self::Prior, posterior: &Self::Posterior) -> f64;
+}
+
+/// A variational fit's result.
+#[derive(Debug, Clone)]
+pub struct VariationalFit<T, F: Conjugate<T>>
+where
+    T: Scalar,
+{
+    /// The posterior mean weights and the posterior components (scikit-learn's `weights_`,
+    /// `means_`, `covariances_`): what [`Mixture::sample`] draws from.
+    pub mixture: Mixture<T, F::Components>,
+    /// The mixture whose responsibilities are the variational E-step's (weights
+    /// `∝ exp(E[ln π_k] + offset_k)`): its `predict`, `predict_proba` are scikit-learn's; its
+    /// log-density plus [`VariationalFit::log_normaliser`] is scikit-learn's `score_samples`.
+    pub scoring: Mixture<T, F::Components>,
+    /// `ln Σ_k exp(E[ln π_k] + offset_k)`.
+    pub log_normaliser: f64,
+    /// The weights' posterior.
+    pub weights: WeightPosterior,
+    /// The components' posterior.
+    pub posterior: F::Posterior,
+    /// The prior, every default resolved.
+    pub prior: VariationalPrior<F::Prior>,
+    /// How the fit went. Each iteration's `log_likelihood` is the lower bound after its
+    /// M-step (scikit-learn's `lower_bound_`), `change` its change (the total, not per row,
+    /// as scikit-learn's stop rule compares it with `tol`); the summary's `log_likelihood` is
+    /// the last bound.
+    pub report: FitReport,
+}
+
+impl<T: Scalar, F: Conjugate<T>> VariationalFit<T, F> {
+    /// The lower bound of the returned run (scikit-learn's `lower_bound_`).
+    pub fn lower_bound(&self) -> f64 {
+        self.report.log_likelihood
+    }
+
+    /// The number of components whose posterior mean weight is at least `threshold` times a
+    /// component's share of one row (`threshold / N`): the components the data use.
+    pub fn effective_components(&self, threshold: f64) -> usize {
+        let n = self.report.weight_total.max(1.0);
+        self.mixture
+            .weights()
+            .iter()
+            .filter(|&&w| w * n >= threshold)
+            .count()
+    }
+}
+
+/// A posterior state: the weights' and the components'.
+#[derive(Debug, Clone)]
+pub(crate) struct State<P> {
+    pub(crate) weights: WeightPosterior,
+    pub(crate) components: P,
+}
+
+/// The mixtures of a posterior state: the E-step's (see [`VariationalFit::scoring`]), the
+/// reported one, and the scoring normaliser.
+pub(crate) struct Mixtures<T, C> {
+    pub(crate) scoring: Mixture<T, C>,
+    pub(crate) reported: Mixture<T, C>,
+    pub(crate) log_normaliser: f64,
+}
+
+impl<P> State<P> {
+    /// The state's mixtures.
+    pub(crate) fn mixtures<T: Scalar, F: Conjugate<T, Posterior = P>>(
+        &self,
+        family: &F,
+    ) -> Result<Mixtures<T, F::Components>> {
+        let (components, offsets) = family.expected(&self.components)?;
+        let joint: Vec<f64> = self
+            .weights
+            .expected_log_weights()
+            .iter()
+            .zip(&offsets)
+            .map(|(lw, o)| lw + o)
+            .collect();
+        let max = joint.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let log_normaliser = max + joint.iter().map(|v| (v - max).exp()).sum::<f64>().ln();
+        let scoring: Vec<f64> = joint.iter().map(|v| (v - log_normaliser).exp()).collect();
+        Ok(Mixtures {
+            reported: Mixture::from_normalised_weights(
+                self.weights.mean_weights(),
+                components.clone(),
+            ),
+            scoring: Mixture::from_normalised_weights(scoring, components),
+            log_normaliser,
+        })
+    }
+}
+
+/// Where a variational fit starts, instead of the initialisation runs.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum VariationalStart<'m, T: Scalar, F: Conjugate<T>> {
+    /// The posterior after one variational M-step on the responsibilities of this mixture's
+    /// E-step (scikit-learn's start from responsibilities).
+    Responsibilities(&'m Mixture<T, F::Components>),
+    /// A posterior (a warm start), and the lower bound the first iteration's change is
+    /// measured from (the previous fit's, so that repeated short warm fits see convergence).
+    Posterior {
+        /// The weights' posterior.
+        weights: WeightPosterior,
+        /// The components' posterior.
+        components: F::Posterior,
+        /// The previous fit's lower bound, if any.
+        previous: Option<f64>,
+    },
+}
+
+/// The posterior after the variational M-step on `stats`.
+fn state_from<T: Scalar, F: Conjugate<T>>(
+    family: &F,
+    prior: &VariationalPrior<F::Prior>,
+    concentration: f64,
+    stats: &Statistics<F::Stats>,
+) -> Result<State<F::Posterior>> {
+    Ok(State {
+        weights: WeightPosterior::from_counts(prior.weight_prior, concentration, stats.counts()),
+        components: family.posterior(&prior.components, stats.family())?,
+    })
+}
+
+/// What one variational run ends with.
+struct VariationalRun<P> {
+    state: State<P>,
+    summary: RunSummary,
+    history: Vec<IterationRecord>,
+}
+
+/// A variational fit: the sampling pass, the family's data-dependent settings and prior, then
+/// the runs (see [`crate::Estimator::fit_variational`]).
+pub(crate) fn fit<T: Scalar, F: Conjugate<T>>(
+    estimator: &Estimator<F>,
+    input: Input<'_, T, F>,
+    prior: &VariationalPrior<F::Prior>,
+    start: Option<VariationalStart<'_, T, F>>,
+    observer: &mut dyn FitObserver,
+) -> Result<VariationalFit<T, F>> {
+    let (k, options) = (estimator.n_components(), estimator.options());
+    if !options.held.is_empty() {
+        return Err(MixtureError::InvalidOption {
+            name: "hold",
+            value: options.held.to_string(),
+            expected: "variational fits estimate every parameter's posterior: hold none",
+        });
+    }
+    let concentration = prior.concentration(k)?;
+    let mut engine = Engine::new(estimator.family().clone(), input, k, options.clone())?;
+    let sample = engine.sample(k)?;
+    let family = estimator.family().prepare(sample.data())?;
+    engine.set_family(family.clone());
+    if let Some(VariationalStart::Responsibilities(m)) = &start
+        && m.n_features() != engine.n_cols()
+    {
+        return Err(MixtureError::DimensionMismatch {
+            expected: m.n_features(),
+            found: engine.n_cols(),
+        });
+    }
+    let components =
+        family.resolve_prior(&prior.components, engine.pooled_statistics()?.family())?;
+    let prior = VariationalPrior {
+        weight_prior: prior.weight_prior,
+        weight_concentration: Some(concentration),
+        components,
+    };
+    let mut runs = Vec::new();
+    let mut best: Option<VariationalRun<F::Posterior>> = None;
+    let starts = match &start {
+        Some(_) => 1,
+        None => options.n_init,
+    };
+    for run in 0..starts {
+        let (first, previous) = match &start {
+            None => {
+                engine.initial_pass(&sample, k, run)?;
+                (
+                    state_from(&family, &prior, concentration, engine.total())?,
+                    None,
+                )
+            }
+            Some(VariationalStart::Responsibilities(m)) => {
+                let stats = engine.statistics(m)?;
+                (state_from(&family, &prior, concentration, stats)?, None)
+            }
+            Some(VariationalStart::Posterior {
+                weights,
+                components,
+                previous,
+            }) => {
+                if weights.n_components() != k {
+                    return Err(MixtureError::InvalidParameters {
+                        reason: format!(
+                            "the weights' posterior has {} components, not {k}",
+                            weights.n_components()
+                        ),
+                    });
+                }
+                let state = State {
+                    weights: WeightPosterior::from_concentration(
+                        prior.weight_prior,
+                        concentration,
+                        k,
+                        weights.concentration().to_vec(),
+                    )?,
+                    components: components.clone(),
+                };
+                (state, *previous)
+            }
+        };
+        let outcome = run_one(
+            &mut engine,
+            &family,
+            &prior,
+            concentration,
+            first,
+            run,
+            previous,
+            observer,
+        )?;
+        runs.push(outcome.summary);
+        if best
+            .as_ref()
+            .is_none_or(|b| outcome.summary.log_likelihood > b.summary.log_likelihood)
+        {
+            best = Some(outcome);
+        }
+    }
+    let best = best.expect("at least one run");
+    let Mixtures {
+        scoring,
+        reported: mixture,
+        log_normaliser,
+    } = best.state.mixtures(&family)?;
+    let report = report(
+        &runs,
+        best.summary.run,
+        best.history,
+        Vec::new(),
+        Vec::new(),
+        (
+            sample.n_rows,
+            engine.weight_total(),
+            sample.weights.is_some(),
+        ),
+    );
+    Ok(VariationalFit {
+        mixture,
+        scoring,
+        log_normaliser,
+        weights: best.state.weights,
+        posterior: best.state.components,
+        prior,
+        report,
+    })
+}
+
+/// Variational iterations from `state` until the stop rule or `max_iter`.
+#[allow(clippy::too_many_arguments)]
+fn run_one<T: Scalar, F: Conjugate<T>>(
+    engine: &mut Engine<'_, T, F>,
+    family: &F,
+    prior: &VariationalPrior<F::Prior>,
+    concentration: f64,
+    mut state: State<F::Posterior>,
+    run: usize,
+    previous: Option<f64>,
+    observer: &mut dyn FitObserver,
+) -> Result<VariationalRun<F::Posterior>> {
+    let options = engine.options().clone();
+    let mut previous = previous.unwrap_or(f64::NEG_INFINITY);
+    let mut history = Vec::with_capacity(options.max_iter.min(10_000));
+    let (mut converged, mut n_iter) = (false, 0);
+    let mut bound = previous;
+    let d = engine.n_cols();
+    let mut scoring = state.mixtures(family)?.scoring;
+    let (mut means_old, mut means_new) = (Vec::new(), Vec::new());
+    for iteration in 0..options.max_iter {
+        means_old.resize(scoring.n_components() * d, T::zero());
+        scoring.components().write_means(&mut means_old);
+        let stats = engine.variational_statistics(&scoring)?;
+        let next = state_from(family, prior, concentration, stats)?;
+        bound = stats.entropy() + family.bound(&prior.components, &next.components)
+            - next.weights.log_normaliser();
+        let weight_total = stats.weight_total();
+        let next_scoring = next.mixtures(family)?.scoring;
+        means_new.resize(means_old.len(), T::zero());
+        next_scoring.components().write_means(&mut means_new);
+        let mean_shift = means_old
+            .iter()
+            .zip(&means_new)
+            .map(|(a, b)| (b.as_f64() - a.as_f64()).powi(2))
+            .sum::<f64>()
+            .sqrt();
+        let record = IterationRecord {
+            run,
+            iteration,
+            log_likelihood: bound,
+            mean_log_likelihood: bound / weight_total,
+            change: bound - previous,
+            mean_shift,
+        };
+        observer.on_iteration(&record);
+        if !observer.keep_going() {
+            return Err(MixtureError::Interrupted { run, iteration });
+        }
+        history.push(record);
+        if history.len() == 2 * MAX_HISTORY {
+            history.drain(..MAX_HISTORY);
+        }
+        n_iter += 1;
+        (state, scoring) = (next, next_scoring);
+        converged = match options.stop_rule {
+            StopRule::LogLikelihood => record.change.abs() < options.tol,
+            StopRule::MeanShift => mean_shift < options.tol,
+        };
+        if converged {
+            break;
+        }
+        previous = bound;
+    }
+    if history.len() > MAX_HISTORY {
+        history.drain(..history.len() - MAX_HISTORY);
+    }
+    let summary = RunSummary {
+        run,
+        n_iter,
+        converged,
+        log_likelihood: bound,
+        suspect: 0,
+    };
+    observer.on_run_end(&summary);
+    Ok(VariationalRun {
+        state,
+        summary,
+        history,
+    })
+}

@@ -1,0 +1,506 @@
+//! The Gaussian–Wishart prior of variational Gaussian mixtures ([`Conjugate`] for
+//! [`Gaussian`]): scikit-learn's `BayesianGaussianMixture`, its defaults, M-step, expected
+//! log-densities and lower bound, for the full, diagonal, spherical and tied models.
+
+use crate::components::GaussianComponents;
+use crate::covariance_type::{CovarianceType, Layout};
+use crate::family::Gaussian;
+use crate::linalg::cholesky_lower;
+use crate::moments::GaussianStats;
+use faer::MatRef;
+use mixture_core::family::{SufficientStats, digamma, ln_gamma};
+use mixture_core::variational::{COUNT_FLOOR, Conjugate};
+use mixture_core::{MixtureError, Result, Scalar};
+
+/// The prior on the components' means and covariances (a Gaussian–Wishart, as
+/// scikit-learn's). Every value is optional; `None` takes scikit-learn's default.
+///
+/// # Examples
+/// ```
+/// use mixture_gauss::GaussianPrior;
+/// let prior = GaussianPrior {
+///     mean_precision: Some(0.1),
+///     ..GaussianPrior::default()
+/// };
+/// assert!(prior.mean.is_none());
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GaussianPrior {
+    /// How strongly the means are pulled to `mean` (scikit-learn's `mean_precision_prior`,
+    /// positive; default 1).
+    pub mean_precision: Option<f64>,
+    /// The means' prior mean (D values; default the data's mean).
+    pub mean: Option<Vec<f64>>,
+    /// The Wishart's degrees of freedom (above D − 1; default D).
+    pub degrees_of_freedom: Option<f64>,
+    /// The covariances' prior (scikit-learn's `covariance_prior`): a D×D symmetric
+    /// positive-definite matrix (row-major) for the full and tied models, D positive variances
+    /// for the diagonal one, one for the spherical one. Default: the data's covariance (with
+    /// `N − 1`), its diagonal, or the diagonal's mean.
+    pub covariance: Option<Vec<f64>>,
+}
+
+/// The posterior of K Gaussian components: scikit-learn's `mean_precision_`,
+/// `degrees_of_freedom_`, `means_` and `covariances_` (the posterior's scale matrices divided
+/// by their degrees of freedom).
+#[derive(Debug, Clone, PartialEq)]
+pub struct GaussianPosterior {
+    kind: CovarianceType,
+    d: usize,
+    mean_precision: Vec<f64>,
+    degrees_of_freedom: Vec<f64>,
+    means: Vec<f64>,
+    covariances: Vec<f64>,
+    /// ln det of each covariance (one for tied).
+    log_dets: Vec<f64>,
+}
+
+impl GaussianPosterior {
+    /// A posterior from its values (a warm start): K mean precisions, K degrees of freedom
+    /// (one for the tied model), K×D means and the covariances in the model's compact form
+    /// (K×D×D, D×D, K×D or K values).
+    ///
+    /// # Errors
+    /// [`MixtureError::InvalidParameters`] for a wrong number of values, a value that is not
+    /// finite, a non-positive precision, degrees of freedom of D − 1 or less, or a covariance
+    /// that is not positive definite; [`MixtureError::InvalidOption`] for a covariance type
+    /// other than scikit-learn's four.
+    pub fn new(
+        kind: CovarianceType,
+        mean_precision: Vec<f64>,
+        degrees_of_freedom: Vec<f64>,
+        means: Vec<f64>,
+        covariances: Vec<f64>,
+    ) -> Result<Self> {
+        check_kind(kind)?;
+        let k = mean_precision.len();
+        let bad = |reason: String| MixtureError::InvalidParameters { reason };
+        if k == 0 || !means.len().is_multiple_of(k) || means.is_empty() {
+            return Err(bad(format!("{} means for {k} components", means.len())));
+        }
+        let d = means.len() / k;
+        let dofs = if kind == CovarianceType::Tied { 1 } else { k };
+        if degrees_of_freedom.len() != dofs {
+            return Err(bad(format!(
+                "{} degrees of freedom for {k} {} components; expected {dofs}",
+                degrees_of_freedom.len(),
+                kind.name()
+            )));
+        }
+        if covariances.len() != kind.n_values(k, d) {
+            return Err(bad(format!(
+                "{} covariance values for {k} {} components of dimension {d}; expected {}",
+                covariances.len(),
+                kind.name(),
+                kind.n_values(k, d)
+            )));
+        }
+        if let Some(v) = means.iter().chain(&covariances).find(|v| !v.is_finite()) {
+            return Err(bad(format!(
+                "a posterior value is {v}; values must be finite"
+            )));
+        }
+        if let Some(v) = mean_precision
+            .iter()
+            .find(|v| !(**v > 0.0 && v.is_finite()))
+        {
+            return Err(bad(format!("a mean precision is {v}; it must be positive")));
+        }
+        if let Some(v) = degrees_of_freedom
+            .iter()
+            .find(|v| !(**v > d as f64 - 1.0 && v.is_finite()))
+        {
+            return Err(bad(format!(
+                "degrees of freedom {v}; they must be greater than D − 1 = {}",
+                d as f64 - 1.0
+            )));
+        }
+        let log_dets = log_dets(kind, d, &covariances)
+            .map_err(|(component, problem)| bad(format!("component {component}: {problem}")))?;
+        Ok(Self {
+            kind,
+            d,
+            mean_precision,
+            degrees_of_freedom,
+            means,
+            covariances,
+            log_dets,
+        })
+    }
+
+    /// The covariance type.
+    pub fn covariance_type(&self) -> CovarianceType {
+        self.kind
+    }
+
+    /// Number of components K.
+    pub fn n_components(&self) -> usize {
+        self.mean_precision.len()
+    }
+
+    /// Data dimension D.
+    pub fn n_features(&self) -> usize {
+        self.d
+    }
+
+    /// scikit-learn's `mean_precision_` (K values).
+    pub fn mean_precision(&self) -> &[f64] {
+        &self.mean_precision
+    }
+
+    /// scikit-learn's `degrees_of_freedom_` (K values; one for the tied model).
+    pub fn degrees_of_freedom(&self) -> &[f64] {
+        &self.degrees_of_freedom
+    }
+
+    /// scikit-learn's `means_` (K×D, row-major).
+    pub fn means(&self) -> &[f64] {
+        &self.means
+    }
+
+    /// scikit-learn's `covariances_`, in the model's compact form.
+    pub fn covariances(&self) -> &[f64] {
+        &self.covariances
+    }
+}
+
+/// Refuses the ten eigen models (mclust's): variational fits are scikit-learn's four.
+fn check_kind(kind: CovarianceType) -> Result<()> {
+    if kind.is_eigen() {
+        return Err(MixtureError::InvalidOption {
+            name: "covariance",
+            value: kind.name().into(),
+            expected: "variational fits take the full, diag, spherical or tied model",
+        });
+    }
+    Ok(())
+}
+
+/// ln det of each covariance in the compact form of `kind` (one for tied), or the component
+/// and why it is not positive definite.
+fn log_dets(
+    kind: CovarianceType,
+    d: usize,
+    covariances: &[f64],
+) -> std::result::Result<Vec<f64>, (usize, String)> {
+    match kind.layout() {
+        Layout::Full | Layout::Tied => covariances
+            .chunks_exact(d * d)
+            .enumerate()
+            .map(|(c, m)| {
+                let l = cholesky_lower(MatRef::from_row_major_slice(m, d, d)).map_err(|pivot| {
+                    (
+                        c,
+                        format!("the covariance is not positive definite (pivot {pivot})"),
+                    )
+                })?;
+                Ok((0..d).map(|i| 2.0 * l[(i, i)].ln()).sum())
+            })
+            .collect(),
+        Layout::Diagonal | Layout::Spherical => {
+            let per = if kind.layout() == Layout::Diagonal {
+                d
+            } else {
+                1
+            };
+            let repeat = if per == 1 { d as f64 } else { 1.0 };
+            covariances
+                .chunks_exact(per)
+                .enumerate()
+                .map(
+                    |(c, v)| match v.iter().find(|x| !(**x > 0.0 && x.is_finite())) {
+                        Some(x) => {
+                            Err((c, format!("a variance is {x}; variances must be positive")))
+                        }
+                        None => Ok(repeat * v.iter().map(|x| x.ln()).sum::<f64>()),
+                    },
+                )
+                .collect()
+        }
+    }
+}
+
+/// `Σ_{j<D} ψ((ν − j)/2) + D ln 2`: `E[ln det Λ]` of a Wishart of ν degrees of freedom and
+/// identity scale (scikit-learn's `log_lambda`, before the scale's determinant).
+fn expected_log_det(dof: f64, d: usize) -> f64 {
+    d as f64 * std::f64::consts::LN_2 + (0..d).map(|j| digamma(0.5 * (dof - j as f64))).sum::<f64>()
+}
+
+/// scikit-learn's `_log_wishart_norm`: the log normaliser of a Wishart of `dof` degrees of
+/// freedom whose precision's Cholesky factor has log-determinant `log_det_precision_factor`.
+fn log_wishart_norm(dof: f64, log_det_precision_factor: f64, d: usize) -> f64 {
+    -(dof * log_det_precision_factor
+        + dof * d as f64 * 0.5 * std::f64::consts::LN_2
+        + (0..d)
+            .map(|j| ln_gamma(0.5 * (dof - j as f64)))
+            .sum::<f64>())
+}
+
+/// A setting's error, named as scikit-learn names the parameter.
+fn invalid(name: &'static str, value: String, expected: &'static str) -> MixtureError {
+    MixtureError::InvalidOption {
+        name,
+        value,
+        expected,
+    }
+}
+
+impl<T: Scalar> Conjugate<T> for Gaussian {
+    type Prior = GaussianPrior;
+    type Posterior = GaussianPosterior;
+
+    fn resolve_prior(
+        &self,
+        prior: &GaussianPrior,
+        pooled: &GaussianStats,
+    ) -> Result<GaussianPrior> {
+        let kind = self.covariance_type();
+        check_kind(kind)?;
+        let d = pooled.n_features();
+        let mean_precision = prior.mean_precision.unwrap_or(1.0);
+        if !(mean_precision > 0.0 && mean_precision.is_finite()) {
+            return Err(invalid(
+                "mean_precision_prior",
+                mean_precision.to_string(),
+                "must be greater than 0 and finite",
+            ));
+        }
+        let mean = match &prior.mean {
+            Some(m) if m.len() != d => {
+                return Err(invalid(
+                    "mean_prior",
+                    format!("{} values", m.len()),
+                    "must have one value per feature",
+                ));
+            }
+            Some(m) if m.iter().any(|v| !v.is_finite()) => {
+                return Err(invalid(
+                    "mean_prior",
+                    format!("{m:?}"),
+                    "values must be finite",
+                ));
+            }
+            Some(m) => m.clone(),
+            None => pooled.mean(0).to_vec(),
+        };
+        let dof = prior.degrees_of_freedom.unwrap_or(d as f64);
+        if !(dof > d as f64 - 1.0 && dof.is_finite()) {
+            return Err(invalid(
+                "degrees_of_freedom_prior",
+                dof.to_string(),
+                "must be greater than the number of features minus 1",
+            ));
+        }
+        let covariance = match &prior.covariance {
+            Some(c) => {
+                let expected = match kind.layout() {
+                    Layout::Full | Layout::Tied => d * d,
+                    Layout::Diagonal => d,
+                    Layout::Spherical => 1,
+                };
+                if c.len() != expected {
+                    return Err(invalid(
+                        "covariance_prior",
+                        format!("{} values", c.len()),
+                        "must be a D×D matrix (full, tied), D variances (diag) or one (spherical)",
+                    ));
+                }
+                let layout_kind = if kind == CovarianceType::Full {
+                    CovarianceType::Tied
+                } else {
+                    kind
+                };
+                if log_dets(layout_kind, d, c).is_err() || c.iter().any(|v| !v.is_finite()) {
+                    return Err(invalid(
+                        "covariance_prior",
+                        format!("{c:?}").chars().take(80).collect(),
+                        "must be symmetric positive definite (positive variances for diag and spherical)",
+                    ));
+                }
+                if matches!(kind.layout(), Layout::Full | Layout::Tied)
+                    && (0..d).any(|i| (0..i).any(|j| c[i * d + j] != c[j * d + i]))
+                {
+                    return Err(invalid(
+                        "covariance_prior",
+                        "a matrix that is not symmetric".into(),
+                        "must be symmetric positive definite",
+                    ));
+                }
+                c.clone()
+            }
+            None => {
+                // The data's covariance with N − 1 (numpy's `cov`), from the pooled scatter.
+                let n = pooled.count(0);
+                if n <= 1.0 {
+                    return Err(invalid(
+                        "covariance_prior",
+                        "the default (the data's covariance)".into(),
+                        "needs a total weight above 1: give covariance_prior",
+                    ));
+                }
+                let scatter = pooled.scatter(0);
+                match kind.layout() {
+                    Layout::Full | Layout::Tied | Layout::Diagonal => {
+                        scatter.iter().map(|s| s / (n - 1.0)).collect()
+                    }
+                    Layout::Spherical => {
+                        vec![scatter.iter().map(|s| s / (n - 1.0)).sum::<f64>() / d as f64]
+                    }
+                }
+            }
+        };
+        Ok(GaussianPrior {
+            mean_precision: Some(mean_precision),
+            mean: Some(mean),
+            degrees_of_freedom: Some(dof),
+            covariance: Some(covariance),
+        })
+    }
+
+    fn posterior(&self, prior: &GaussianPrior, stats: &GaussianStats) -> Result<GaussianPosterior> {
+        let kind = self.covariance_type();
+        let (k, d, reg) = (stats.n_components(), stats.n_features(), self.reg_covar());
+        let (beta0, m0, nu0, psi0) = match prior {
+            GaussianPrior {
+                mean_precision: Some(b),
+                mean: Some(m),
+                degrees_of_freedom: Some(n),
+                covariance: Some(c),
+            } => (*b, m.as_slice(), *n, c.as_slice()),
+            _ => {
+                return Err(invalid(
+                    "prior",
+                    "unresolved".into(),
+                    "resolve the prior first (Conjugate::resolve_prior)",
+                ));
+            }
+        };
+        let nk: Vec<f64> = (0..k).map(|c| stats.count(c) + COUNT_FLOOR).collect();
+        let mean_precision: Vec<f64> = nk.iter().map(|n| beta0 + n).collect();
+        let mut means = Vec::with_capacity(k * d);
+        for c in 0..k {
+            let xk = stats.mean(c);
+            means.extend((0..d).map(|j| (beta0 * m0[j] + nk[c] * xk[j]) / mean_precision[c]));
+        }
+        // scikit-learn's sk: the scatter over (count + floor), plus reg_covar on the diagonal.
+        let diff = |c: usize, j: usize| stats.mean(c)[j] - m0[j];
+        let shrink = |c: usize| beta0 / mean_precision[c];
+        let (degrees_of_freedom, covariances) = match kind.layout() {
+            Layout::Full => {
+                let mut out = Vec::with_capacity(k * d * d);
+                let dofs: Vec<f64> = nk.iter().map(|n| nu0 + n).collect();
+                for c in 0..k {
+                    let scatter = stats.scatter(c);
+                    for i in 0..d {
+                        for j in 0..d {
+                            let sk = scatter[i * d + j] / nk[c] + if i == j { reg } else { 0.0 };
+                            let v = psi0[i * d + j]
+                                + nk[c] * sk
+                                + nk[c] * shrink(c) * diff(c, i) * diff(c, j);
+                            out.push(v / dofs[c]);
+                        }
+                    }
+                }
+                (dofs, out)
+            }
+            Layout::Tied => {
+                let total: f64 = nk.iter().sum();
+                let dof = nu0 + total / k as f64;
+                let mut out = vec![0.0; d * d];
+                for i in 0..d {
+                    for j in 0..d {
+                        let pooled: f64 = (0..k).map(|c| stats.scatter(c)[i * d + j]).sum();
+                        let sk = pooled / total + if i == j { reg } else { 0.0 };
+                        let spread: f64 = (0..k)
+                            .map(|c| nk[c] / mean_precision[c] * diff(c, i) * diff(c, j))
+                            .sum();
+                        let v = psi0[i * d + j] + sk * total / k as f64 + beta0 / k as f64 * spread;
+                        out[i * d + j] = v / dof;
+                    }
+                }
+                (vec![dof], out)
+            }
+            Layout::Diagonal => {
+                let dofs: Vec<f64> = nk.iter().map(|n| nu0 + n).collect();
+                let mut out = Vec::with_capacity(k * d);
+                for c in 0..k {
+                    let scatter = stats.scatter(c);
+                    for j in 0..d {
+                        let sk = scatter[j] / nk[c] + reg;
+                        let v = psi0[j] + nk[c] * (sk + shrink(c) * diff(c, j) * diff(c, j));
+                        out.push(v / dofs[c]);
+                    }
+                }
+                (dofs, out)
+            }
+            Layout::Spherical => {
+                let dofs: Vec<f64> = nk.iter().map(|n| nu0 + n).collect();
+                let out = (0..k)
+                    .map(|c| {
+                        let scatter = stats.scatter(c);
+                        let sk = (0..d).map(|j| scatter[j] / nk[c] + reg).sum::<f64>() / d as f64;
+                        let spread =
+                            (0..d).map(|j| diff(c, j) * diff(c, j)).sum::<f64>() / d as f64;
+                        (psi0[0] + nk[c] * (sk + shrink(c) * spread)) / dofs[c]
+                    })
+                    .collect();
+                (dofs, out)
+            }
+        };
+        let log_dets = log_dets(kind, d, &covariances).map_err(|(component, problem)| {
+            MixtureError::ParametersNotFormed {
+                component,
+                problem: format!(
+                    "its posterior {problem}; raise reg_covar (now {reg:e}) or give a larger covariance_prior"
+                ),
+            }
+        })?;
+        Ok(GaussianPosterior {
+            kind,
+            d,
+            mean_precision,
+            degrees_of_freedom,
+            means,
+            covariances,
+            log_dets,
+        })
+    }
+
+    fn expected(&self, p: &GaussianPosterior) -> Result<(GaussianComponents<T>, Vec<f64>)> {
+        let (k, d) = (p.n_components(), p.d);
+        let components = GaussianComponents::from_f64(
+            k,
+            d,
+            &p.means,
+            &p.covariances,
+            Some(self.reg_covar()),
+            p.kind,
+        )?;
+        let offsets = (0..k)
+            .map(|c| {
+                let dof = p.degrees_of_freedom[c.min(p.degrees_of_freedom.len() - 1)];
+                -0.5 * d as f64 * dof.ln()
+                    + 0.5 * (expected_log_det(dof, d) - d as f64 / p.mean_precision[c])
+            })
+            .collect();
+        Ok((components, offsets))
+    }
+
+    fn bound(&self, _prior: &GaussianPrior, p: &GaussianPosterior) -> f64 {
+        let (k, d) = (p.n_components(), p.d);
+        let log_wishart: f64 = p
+            .degrees_of_freedom
+            .iter()
+            .zip(&p.log_dets)
+            .map(|(&dof, &log_det)| {
+                log_wishart_norm(dof, -0.5 * log_det - 0.5 * d as f64 * dof.ln(), d)
+            })
+            .sum::<f64>()
+            * if p.kind == CovarianceType::Tied {
+                k as f64
+            } else {
+                1.0
+            };
+        -log_wishart - 0.5 * d as f64 * p.mean_precision.iter().map(|b| b.ln()).sum::<f64>()
+    }
+}
