@@ -402,3 +402,52 @@ fn merging_into_empty_statistics_copies_them_exactly() {
     let positive = RowMatrix::new(x.as_slice().iter().map(|v| v.abs()).collect(), 2).unwrap();
     merging_into_empty_copies(mixture::exp::Exponential::new(), &positive, "exponential");
 }
+
+#[test]
+fn variational_fits_over_chunks_give_the_bits_in_memory() {
+    use mixture::core::variational::{VariationalPrior, WeightPriorType};
+    let x = data::<f64>();
+    let w: Vec<f64> = (0..x.n_rows())
+        .map(|i| [1.0, 0.5, 2.0, 0.0][i % 4])
+        .collect();
+    for kind in CovarianceType::SCIKIT_LEARN {
+        for weight_prior in [
+            WeightPriorType::DirichletProcess,
+            WeightPriorType::DirichletDistribution,
+        ] {
+            let prior = VariationalPrior {
+                weight_prior,
+                ..VariationalPrior::default()
+            };
+            let est = Estimator::new(Gaussian::new(kind), 5)
+                .block_rows(64)
+                .max_iter(8)
+                .tol(0.0)
+                .seed(3)
+                .n_init(2);
+            for data in [Data::from(&x), x.weighted(&w)] {
+                let what = format!(
+                    "{kind:?} {weight_prior:?} weighted {}",
+                    data.weights().is_some()
+                );
+                let memory = est
+                    .fit_variational(data, &prior, None, &mut Silent)
+                    .unwrap();
+                let mut chunks = Chunks::new(&est, data, &[4 * 64]);
+                let chunked = est
+                    .fit_variational(Input::Chunked(&mut chunks), &prior, None, &mut Silent)
+                    .unwrap();
+                assert_eq!(memory.report.history, chunked.report.history, "{what}");
+                assert_eq!(memory.posterior, chunked.posterior, "{what}");
+                assert_eq!(memory.weights, chunked.weights, "{what}");
+                assert_eq!(memory.prior, chunked.prior, "{what}");
+                // The requests of variational passes carry their kind (the entropy is summed
+                // on the workers).
+                assert!(
+                    chunks.requests.iter().any(|r| r.contains("Variational")),
+                    "{what}"
+                );
+            }
+        }
+    }
+}

@@ -367,8 +367,12 @@ impl<P> State<P> {
             .map(|(lw, o)| lw + o)
             .collect();
         let max = joint.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let log_normaliser = max + joint.iter().map(|v| (v - max).exp()).sum::<f64>().ln();
-        let scoring: Vec<f64> = joint.iter().map(|v| (v - log_normaliser).exp()).collect();
+        let shifted: Vec<f64> = joint.iter().map(|v| (v - max).exp()).collect();
+        let total: f64 = shifted.iter().sum();
+        let log_normaliser = max + total.ln();
+        // Divided by their sum, the weights sum to one within rounding, so that a model sent
+        // to chunks (which renormalises weights that do not) keeps every bit.
+        let scoring: Vec<f64> = shifted.iter().map(|e| e / total).collect();
         Ok(Mixtures {
             reported: Mixture::from_normalised_weights(
                 self.weights.mean_weights(),

@@ -383,21 +383,24 @@ impl<T: Scalar> Conjugate<T> for Gaussian {
             means.extend((0..d).map(|j| (beta0 * m0[j] + nk[c] * xk[j]) / mean_precision[c]));
         }
         // scikit-learn's sk: the scatter over (count + floor), plus reg_covar on the diagonal.
+        // The lower triangles are computed and mirrored (the scatters' merges round their two
+        // triangles differently), so the matrices are exactly symmetric.
         let diff = |c: usize, j: usize| stats.mean(c)[j] - m0[j];
         let shrink = |c: usize| beta0 / mean_precision[c];
         let (degrees_of_freedom, covariances) = match kind.layout() {
             Layout::Full => {
-                let mut out = Vec::with_capacity(k * d * d);
+                let mut out = vec![0.0; k * d * d];
                 let dofs: Vec<f64> = nk.iter().map(|n| nu0 + n).collect();
                 for c in 0..k {
                     let scatter = stats.scatter(c);
+                    let m = &mut out[c * d * d..(c + 1) * d * d];
                     for i in 0..d {
-                        for j in 0..d {
+                        for j in 0..=i {
                             let sk = scatter[i * d + j] / nk[c] + if i == j { reg } else { 0.0 };
                             let v = psi0[i * d + j]
                                 + nk[c] * sk
-                                + nk[c] * shrink(c) * diff(c, i) * diff(c, j);
-                            out.push(v / dofs[c]);
+                                + nk[c] * shrink(c) * (diff(c, i) * diff(c, j));
+                            (m[i * d + j], m[j * d + i]) = (v / dofs[c], v / dofs[c]);
                         }
                     }
                 }
@@ -408,14 +411,14 @@ impl<T: Scalar> Conjugate<T> for Gaussian {
                 let dof = nu0 + total / k as f64;
                 let mut out = vec![0.0; d * d];
                 for i in 0..d {
-                    for j in 0..d {
+                    for j in 0..=i {
                         let pooled: f64 = (0..k).map(|c| stats.scatter(c)[i * d + j]).sum();
                         let sk = pooled / total + if i == j { reg } else { 0.0 };
                         let spread: f64 = (0..k)
-                            .map(|c| nk[c] / mean_precision[c] * diff(c, i) * diff(c, j))
+                            .map(|c| nk[c] / mean_precision[c] * (diff(c, i) * diff(c, j)))
                             .sum();
                         let v = psi0[i * d + j] + sk * total / k as f64 + beta0 / k as f64 * spread;
-                        out[i * d + j] = v / dof;
+                        (out[i * d + j], out[j * d + i]) = (v / dof, v / dof);
                     }
                 }
                 (vec![dof], out)
