@@ -25,6 +25,7 @@ _ESTIMATORS = tuple(f"{family.capitalize()}Mixture" for family in _FAMILIES)
 
 __all__ = [
     *_ESTIMATORS,
+    "BayesianGaussianMixture",
     "Model",
     "density_figure",
     "get_num_threads",
@@ -41,4 +42,8 @@ def __getattr__(name: str) -> Any:
         from . import _sklearn
 
         return getattr(_sklearn, name)
+    if name == "BayesianGaussianMixture":
+        from ._bayesian import BayesianGaussianMixture
+
+        return BayesianGaussianMixture
     raise AttributeError(f"module 'mixture_em' has no attribute {name!r}")

@@ -92,3 +92,13 @@ def fit_chunked(
     start: Optional[Model] = None, observer: Optional[_Observer] = None,
 ) -> Tuple[Model, Dict[str, Any]]: ...
 def score_chunked(spec: Dict[str, Any], model: Model, runner: _Runner) -> Tuple[float, float, int]: ...
+
+def fit_variational(
+    x: np.ndarray, spec: Dict[str, Any], prior: Dict[str, Any],
+    sample_weight: Optional[np.ndarray] = None, start: Optional[Dict[str, Any]] = None,
+    observer: Optional[_Observer] = None, n_threads: Optional[int] = None,
+) -> Tuple[Model, Model, Dict[str, Any]]: ...
+def fit_variational_chunked(
+    spec: Dict[str, Any], prior: Dict[str, Any], dtype: str, n_features: int, runner: _Runner,
+    start: Optional[Dict[str, Any]] = None, observer: Optional[_Observer] = None,
+) -> Tuple[Model, Model, Dict[str, Any]]: ...

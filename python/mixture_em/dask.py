@@ -45,11 +45,10 @@ import dask.core
 import numpy as np
 from dask.base import tokenize
 
-from . import _engine
-from . import _sklearn
+from . import _bayesian, _engine, _sklearn
 from ._arrays import as_engine_array
 
-__all__ = list(_sklearn.__all__)
+__all__ = [*_sklearn.__all__, *_bayesian.__all__]
 
 
 # --- what runs on the workers ------------------------------------------------------------------
@@ -361,3 +360,67 @@ def _on_dask(cls: type) -> type:
 # One Dask class per in-memory estimator, whatever the family.
 for _name in _sklearn.__all__:
     globals()[_name] = _on_dask(getattr(_sklearn, _name))
+
+
+class BayesianGaussianMixture(_DaskMixture, _bayesian.BayesianGaussianMixture):
+    """``mixture_em.BayesianGaussianMixture`` on a Dask cluster: the same parameters, methods
+    and fitted attributes, for data in a ``dask.array`` (see the module's documentation).
+    Chunks of 256·2^m rows give the bits of the in-memory fit."""
+
+    def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> Any:
+        """Variational inference as ``mixture_em``'s ``fit`` does, on a ``dask.array`` (and
+        optional ``sample_weight``): every pass ships the current posterior's scoring model to
+        the workers and their merged statistics back."""
+        self._check_parameters()
+        warm = bool(self.warm_start) and hasattr(self, "_model")
+        X = self._dask_X(X, reset=not warm)
+        self._check_rows(X.shape)
+        w = self._dask_weights(sample_weight, X)
+        lineage = X
+        X, w = dask.persist(X, w)
+        dtype = X.dtype.name
+
+        def run(spec: Dict[str, Any], prior: Dict[str, Any], start: Any, observer: Any) -> Any:
+            chunks = _Chunks(X, w, spec, dtype, lineage)
+            fitted = _engine.fit_variational_chunked(
+                spec, prior, dtype, X.shape[1], chunks, start=start, observer=observer
+            )
+            self._transfer = {"passes": chunks.passes, "request_bytes": chunks.request_bytes}
+            return fitted
+
+        return self._fit_variational(run, X.shape[1], warm)
+
+    @property
+    def partial_fit(self) -> Any:  # type: ignore[override]
+        raise AttributeError("BayesianGaussianMixture has no partial_fit: use fit, or warm_start=True")
+
+    def score_samples(self, X: Any, predictive: bool = False) -> da.Array:  # type: ignore[override]
+        """As the in-memory ``score_samples`` (a dask array)."""
+        dtype = np.dtype(self._fitted().dtype)
+        if predictive:
+            return self._map_rows(X, lambda m, b: self._predictive_log_density(b).astype(dtype), None, dtype)
+        shift = dtype.type(self._log_normaliser)
+        return self._map_rows(X, lambda m, b: m.score_samples(b) + shift, None, dtype)
+
+    def score(self, X: Any, y: Any = None, sample_weight: Any = None) -> float:
+        """The mean of ``score_samples`` (per unit of weight with ``sample_weight``): a
+        reduction."""
+        ll, total = self._log_likelihood(X, sample_weight)
+        return ll / total + self._log_normaliser
+
+    def _sampler_log_likelihood(self, X: Any) -> Tuple[float, float]:
+        self._fitted()
+        X = self._dask_X(X, reset=False)
+        spec = self._spec(0, 1)
+        ll, total, _ = _engine.score_chunked(spec, self._sampler, _Chunks(X, None, spec, X.dtype.name))
+        return ll, total
+
+    def bic(self, X: Any) -> float:
+        """BIC of the posterior mean mixture: a reduction."""
+        ll, n = self._sampler_log_likelihood(X)
+        return _engine.information_criteria(ll, self._sampler.n_parameters, n)[0]
+
+    def aic(self, X: Any) -> float:
+        """AIC of the posterior mean mixture: a reduction."""
+        ll, n = self._sampler_log_likelihood(X)
+        return _engine.information_criteria(ll, self._sampler.n_parameters, n)[1]

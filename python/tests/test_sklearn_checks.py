@@ -4,7 +4,7 @@ import numpy as np
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from conftest import FAMILIES
-from mixture_em import PoissonMixture
+from mixture_em import BayesianGaussianMixture, PoissonMixture
 
 
 class CountsPoissonMixture(PoissonMixture):
@@ -23,7 +23,7 @@ CHECKED = {"poisson": CountsPoissonMixture}
 
 
 @parametrize_with_checks(
-    [CHECKED.get(name, cls)() for name, cls, _ in FAMILIES],
+    [CHECKED.get(name, cls)() for name, cls, _ in FAMILIES] + [BayesianGaussianMixture()],
 )
 def test_sklearn_compatible(estimator, check):
     check(estimator)

@@ -187,6 +187,19 @@ impl WeightPosterior {
         &self.concentration
     }
 
+    /// Each component's total responsibility `N_k` in the last M-step, read back from the
+    /// parameters (`a_k − 1`, or `α_k − α₀`, less [`COUNT_FLOOR`]).
+    pub fn counts(&self) -> Vec<f64> {
+        let offset = match self.kind {
+            WeightPriorType::DirichletProcess => 1.0,
+            WeightPriorType::DirichletDistribution => self.prior,
+        };
+        self.concentration[..self.n_components()]
+            .iter()
+            .map(|c| (c - offset - COUNT_FLOOR).max(0.0))
+            .collect()
+    }
+
     /// `E[ln π_k]` under the posterior (scikit-learn's `_estimate_log_weights`).
     pub fn expected_log_weights(&self) -> Vec<f64> {
         match self.kind {
@@ -289,6 +302,10 @@ pub trait Conjugate<T: Scalar>: Family<T> {
     /// The components' terms of the lower bound: what scikit-learn's `_compute_lower_bound`
     /// adds besides the responsibilities' entropy and the weights' log normaliser.
     fn bound(&self, prior: &Self::Prior, posterior: &Self::Posterior) -> f64;
+
+    /// The posterior with its components in the order `order` (component `j` of the result
+    /// is component `order[j]` of `posterior`; `order` is a permutation of 0..K).
+    fn permuted(&self, posterior: &Self::Posterior, order: &[usize]) -> Self::Posterior;
 }
 
 /// A variational fit's result.
@@ -325,15 +342,11 @@ impl<T: Scalar, F: Conjugate<T>> VariationalFit<T, F> {
         self.report.log_likelihood
     }
 
-    /// The number of components whose posterior mean weight is at least `threshold` times a
-    /// component's share of one row (`threshold / N`): the components the data use.
-    pub fn effective_components(&self, threshold: f64) -> usize {
-        let n = self.report.weight_total.max(1.0);
-        self.mixture
-            .weights()
-            .iter()
-            .filter(|&&w| w * n >= threshold)
-            .count()
+    /// The number of components whose total responsibility ([`WeightPosterior::counts`]) is
+    /// at least `rows` rows' weight: the components the data use (1 row is a sensible
+    /// `rows`; a switched-off component keeps far less).
+    pub fn effective_components(&self, rows: f64) -> usize {
+        self.weights.counts().iter().filter(|&&n| n >= rows).count()
     }
 }
 
@@ -416,6 +429,32 @@ fn state_from<T: Scalar, F: Conjugate<T>>(
     })
 }
 
+/// The posterior an initialisation run starts from: [`state_from`] the start's statistics,
+/// with the components in decreasing order of their total responsibility under a Dirichlet
+/// process (its sticks favour large early components: started in another order, the fit
+/// climbs to a lower bound; a Dirichlet distribution does not care).
+fn first_state<T: Scalar, F: Conjugate<T>>(
+    family: &F,
+    prior: &VariationalPrior<F::Prior>,
+    concentration: f64,
+    stats: &Statistics<F::Stats>,
+) -> Result<State<F::Posterior>> {
+    let state = state_from(family, prior, concentration, stats)?;
+    let counts = stats.counts();
+    let mut order: Vec<usize> = (0..counts.len()).collect();
+    order.sort_by(|&a, &b| counts[b].total_cmp(&counts[a]));
+    if prior.weight_prior != WeightPriorType::DirichletProcess
+        || order.iter().enumerate().all(|(j, &c)| j == c)
+    {
+        return Ok(state);
+    }
+    let sorted: Vec<f64> = order.iter().map(|&c| counts[c]).collect();
+    Ok(State {
+        weights: WeightPosterior::from_counts(prior.weight_prior, concentration, &sorted),
+        components: family.permuted(&state.components, &order),
+    })
+}
+
 /// What one variational run ends with.
 struct VariationalRun<P> {
     state: State<P>,
@@ -471,7 +510,7 @@ pub(crate) fn fit<T: Scalar, F: Conjugate<T>>(
             None => {
                 engine.initial_pass(&sample, k, run)?;
                 (
-                    state_from(&family, &prior, concentration, engine.total())?,
+                    first_state(&family, &prior, concentration, engine.total())?,
                     None,
                 )
             }

@@ -489,6 +489,33 @@ impl<T: Scalar> Conjugate<T> for Gaussian {
         Ok((components, offsets))
     }
 
+    fn permuted(&self, p: &GaussianPosterior, order: &[usize]) -> GaussianPosterior {
+        let d = p.d;
+        let pick = |values: &[f64], per: usize| -> Vec<f64> {
+            order
+                .iter()
+                .flat_map(|&c| values[c * per..(c + 1) * per].iter().copied())
+                .collect()
+        };
+        if p.kind == CovarianceType::Tied {
+            return GaussianPosterior {
+                mean_precision: pick(&p.mean_precision, 1),
+                means: pick(&p.means, d),
+                ..p.clone()
+            };
+        }
+        let per = p.covariances.len() / p.n_components();
+        GaussianPosterior {
+            kind: p.kind,
+            d,
+            mean_precision: pick(&p.mean_precision, 1),
+            degrees_of_freedom: pick(&p.degrees_of_freedom, 1),
+            means: pick(&p.means, d),
+            covariances: pick(&p.covariances, per),
+            log_dets: pick(&p.log_dets, 1),
+        }
+    }
+
     fn bound(&self, _prior: &GaussianPrior, p: &GaussianPosterior) -> f64 {
         let (k, d) = (p.n_components(), p.d);
         let log_wishart: f64 = p

@@ -162,10 +162,26 @@ fn groups<T: Value, C: Components<T>>(
 /// Calls the Python observer's `on_iteration` and `on_run_end` (taking the GIL for each call);
 /// the first exception it raises is kept and re-raised after the fit, which it stops, as does
 /// `cancel` (set when the user presses Ctrl-C).
-struct PyObserver<'a> {
+pub(crate) struct PyObserver<'a> {
     target: Option<Py<PyAny>>,
     error: Option<PyErr>,
     cancel: &'a AtomicBool,
+}
+
+impl<'a> PyObserver<'a> {
+    /// An observer calling `target` (if any), stopped by `cancel`.
+    pub(crate) fn new(target: Option<Py<PyAny>>, cancel: &'a AtomicBool) -> Self {
+        Self {
+            target,
+            error: None,
+            cancel,
+        }
+    }
+
+    /// The first exception the target raised.
+    pub(crate) fn take_error(&mut self) -> Option<PyErr> {
+        self.error.take()
+    }
 }
 
 impl PyObserver<'_> {
@@ -381,7 +397,7 @@ pub(crate) fn fit_input<T: Value>(
 /// A fit's error for the scikit-learn-style classes: scikit-learn's message for parameters
 /// that cannot be formed (its tests and users match it), then the engine's, which names the
 /// component and the setting to change.
-fn fit_error(e: MixtureError) -> PyErr {
+pub(crate) fn fit_error(e: MixtureError) -> PyErr {
     match e {
         MixtureError::ParametersNotFormed { .. } => value_error(format!(
             "Fitting the mixture model failed because some components have ill-defined \
@@ -393,7 +409,7 @@ fn fit_error(e: MixtureError) -> PyErr {
     }
 }
 
-fn is_f32(x: &Bound<'_, PyAny>) -> bool {
+pub(crate) fn is_f32(x: &Bound<'_, PyAny>) -> bool {
     x.cast::<PyArray2<f32>>().is_ok()
 }
 

@@ -12,6 +12,7 @@ mod chunked;
 mod chunks;
 mod fit;
 mod model;
+mod variational;
 
 use pyo3::prelude::*;
 
@@ -34,6 +35,8 @@ fn _engine(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(chunked::merge_order, m)?)?;
     m.add_function(wrap_pyfunction!(chunked::fit_chunked, m)?)?;
     m.add_function(wrap_pyfunction!(chunked::score_chunked, m)?)?;
+    m.add_function(wrap_pyfunction!(variational::fit_variational, m)?)?;
+    m.add_function(wrap_pyfunction!(variational::fit_variational_chunked, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }
