@@ -2,10 +2,15 @@
 //! how it was fitted.
 //!
 //! ```json
-//! {"format": "mixture-model", "version": 2, "family": "gaussian", "precision": "f64",
+//! {"format": "mixture-model", "version": 3, "family": "gaussian", "precision": "f64",
 //!  "n_components": 3, "n_features": 2, "weights": [...],
-//!  "means": [[...]], "covariance": "full", "covariances": [[[...]]], "fit": {...}}
+//!  "means": [[...]], "covariance": "full", "covariances": [[[...]]], "fit": {...},
+//!  "posterior": {...}}
 //! ```
+//!
+//! Version 3 adds the optional `posterior` of a variational fit ([`PosteriorRecord`]); the
+//! mixture's own fields are then the posterior mean (scikit-learn's `weights_`, `means_`,
+//! `covariances_`), which every command uses as a Gaussian mixture. Versions 1 and 2 load.
 //!
 //! The schema is the serde form of [`Mixture`](crate::core::Mixture) (the family crates'
 //! `serde` feature): the header, then the family's typed parameters
@@ -24,7 +29,7 @@
 //! let blobs = mixture::datagen::lesson_blobs::<f64>(50, 1)?;
 //! let fit = Estimator::new(Gaussian::diagonal(), 3).fit(&blobs.data)?;
 //! let text = mixture::model_file::to_json(&AnyMixture::from(fit.mixture.clone()), None);
-//! let ModelFile { model, fit: record } = mixture::model_file::from_json(text.as_bytes())?;
+//! let ModelFile { model, fit: record, .. } = mixture::model_file::from_json(text.as_bytes())?;
 //! let AnyModel::F64(AnyMixture::Gaussian(back)) = model else { panic!("a Gaussian f64 model") };
 //! assert_eq!(back.means().as_slice(), fit.mixture.means().as_slice());
 //! assert!(record.is_none());
@@ -152,6 +157,84 @@ impl FitRecord {
     }
 }
 
+/// The posterior of a variational fit ([`crate::core::Estimator::fit_variational`]), as its
+/// model file records it beside the posterior mean mixture: scikit-learn's
+/// `BayesianGaussianMixture` attributes of the same names.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PosteriorRecord {
+    /// `"dirichlet_process"` or `"dirichlet_distribution"`.
+    pub weight_concentration_prior_type: String,
+    /// The weights' prior concentration.
+    pub weight_concentration_prior: f64,
+    /// The weights' posterior (2K values for a Dirichlet process: the first Beta
+    /// parameters, then the second).
+    pub weight_concentration: Vec<f64>,
+    /// K values.
+    pub mean_precision: Vec<f64>,
+    /// K values (one for the tied model).
+    pub degrees_of_freedom: Vec<f64>,
+    /// The lower bound the fit reached.
+    pub lower_bound: f64,
+    /// The prior on the means' precision.
+    pub mean_precision_prior: f64,
+    /// The means' prior mean (D values).
+    pub mean_prior: Vec<f64>,
+    /// The Wishart's prior degrees of freedom.
+    pub degrees_of_freedom_prior: f64,
+    /// The covariances' prior, flattened (D×D, D or 1 values).
+    pub covariance_prior: Vec<f64>,
+}
+
+impl PosteriorRecord {
+    /// The record of a variational fit.
+    pub fn new<T: Scalar>(
+        fit: &crate::core::variational::VariationalFit<T, crate::gauss::Gaussian>,
+    ) -> Self {
+        let prior = &fit.prior.components;
+        Self {
+            weight_concentration_prior_type: fit.weights.kind().name().into(),
+            weight_concentration_prior: fit.weights.prior(),
+            weight_concentration: fit.weights.concentration().to_vec(),
+            mean_precision: fit.posterior.mean_precision().to_vec(),
+            degrees_of_freedom: fit.posterior.degrees_of_freedom().to_vec(),
+            lower_bound: fit.lower_bound(),
+            mean_precision_prior: prior.mean_precision.unwrap_or(f64::NAN),
+            mean_prior: prior.mean.clone().unwrap_or_default(),
+            degrees_of_freedom_prior: prior.degrees_of_freedom.unwrap_or(f64::NAN),
+            covariance_prior: prior.covariance.clone().unwrap_or_default(),
+        }
+    }
+
+    /// Why the record cannot be the posterior of a model of K = `k` components of dimension
+    /// `d`, if it cannot.
+    fn mismatch(&self, k: usize, d: usize) -> Option<String> {
+        let dp = self.weight_concentration_prior_type == "dirichlet_process";
+        if !dp && self.weight_concentration_prior_type != "dirichlet_distribution" {
+            return Some(format!(
+                "weight_concentration_prior_type {:?} is not dirichlet_process or dirichlet_distribution",
+                self.weight_concentration_prior_type
+            ));
+        }
+        let concentrations = if dp { 2 * k } else { k };
+        let checks = [
+            (
+                "weight_concentration",
+                self.weight_concentration.len(),
+                concentrations,
+            ),
+            ("mean_precision", self.mean_precision.len(), k),
+            ("mean_prior", self.mean_prior.len(), d),
+        ];
+        for (name, got, want) in checks {
+            if got != want {
+                return Some(format!("{name} has {got} values, not {want}"));
+            }
+        }
+        None
+    }
+}
+
 /// A model file's content.
 #[derive(Debug, Clone)]
 pub struct ModelFile {
@@ -159,17 +242,36 @@ pub struct ModelFile {
     pub model: AnyModel,
     /// How it was fitted, when recorded.
     pub fit: Option<FitRecord>,
+    /// The posterior, when the fit was variational (version 3).
+    pub posterior: Option<PosteriorRecord>,
 }
 
 /// The JSON text of a model file for `model` with an optional fit record (pretty-printed, with
 /// a final newline).
 pub fn to_json<T: Scalar>(model: &AnyMixture<T>, fit: Option<&FitRecord>) -> String {
+    to_json_with(model, fit, None)
+}
+
+/// [`to_json`] with a variational fit's posterior.
+pub fn to_json_with<T: Scalar>(
+    model: &AnyMixture<T>,
+    fit: Option<&FitRecord>,
+    posterior: Option<&PosteriorRecord>,
+) -> String {
     let mut value = model.to_serde();
-    if let (Some(fit), Some(object)) = (fit, value.as_object_mut()) {
-        object.insert(
-            "fit".into(),
-            serde_json::to_value(fit).expect("a fit record serialises"),
-        );
+    if let Some(object) = value.as_object_mut() {
+        if let Some(fit) = fit {
+            object.insert(
+                "fit".into(),
+                serde_json::to_value(fit).expect("a fit record serialises"),
+            );
+        }
+        if let Some(posterior) = posterior {
+            object.insert(
+                "posterior".into(),
+                serde_json::to_value(posterior).expect("a posterior serialises"),
+            );
+        }
     }
     let mut text = serde_json::to_string_pretty(&value).expect("JSON values serialise");
     text.push('\n');
@@ -215,6 +317,13 @@ pub fn from_json(bytes: &[u8]) -> Result<ModelFile, ModelFileError> {
                 .map_err(|e| invalid(format!("malformed `fit` record: {e}")))?,
         ),
     };
+    let posterior: Option<PosteriorRecord> = match object.remove("posterior") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(p) => Some(
+            serde_json::from_value(p)
+                .map_err(|e| invalid(format!("malformed `posterior` record: {e}")))?,
+        ),
+    };
     let family = object
         .get("family")
         .and_then(|f| f.as_str())
@@ -234,7 +343,25 @@ pub fn from_json(bytes: &[u8]) -> Result<ModelFile, ModelFileError> {
             )));
         }
     };
-    Ok(ModelFile { model, fit })
+    if let Some(p) = &posterior {
+        let (k, d) = match &model {
+            AnyModel::F64(m) => (m.n_components(), m.n_features()),
+            AnyModel::F32(m) => (m.n_components(), m.n_features()),
+        };
+        if family != "gaussian" {
+            return Err(invalid(format!(
+                "a `posterior` record belongs to a gaussian model, not a {family} one"
+            )));
+        }
+        if let Some(why) = p.mismatch(k, d) {
+            return Err(invalid(format!("malformed `posterior` record: {why}")));
+        }
+    }
+    Ok(ModelFile {
+        model,
+        fit,
+        posterior,
+    })
 }
 
 /// Refuses JSON with a key twice in one object, which a reader would otherwise take as its

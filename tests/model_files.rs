@@ -249,9 +249,9 @@ fn bad_files_get_typed_errors() {
     let text = model_file::to_json(&m, None);
     for (from, to, says) in [
         (
-            "\"version\": 2",
             "\"version\": 3",
-            "version 3 is not supported; this library reads versions 1 to 2",
+            "\"version\": 4",
+            "version 4 is not supported; this library reads versions 1 to 3",
         ),
         (
             "\"format\": \"mixture-model\"",

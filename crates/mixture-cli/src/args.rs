@@ -305,6 +305,17 @@ pub struct FitArgs {
     /// The CSV's first row is a header (by default it is one when it is not all numbers).
     #[arg(long)]
     pub header: bool,
+    /// Fit a variational Bayesian mixture (scikit-learn's BayesianGaussianMixture) instead
+    /// of E-M, with this prior on the weights: dirichlet-process (stick-breaking: the
+    /// components the data do not need fall to tiny weights, so give a generous K) or
+    /// dirichlet (a symmetric Dirichlet). Gaussian family; full, diag, spherical or tied. The
+    /// model file records the posterior; the trace and --tol follow the lower bound.
+    #[arg(long, value_parser = ["dirichlet-process", "dirichlet"])]
+    pub variational: Option<String>,
+    /// The weights' prior concentration, with --variational (default 1/K; smaller values
+    /// favour fewer components).
+    #[arg(long, requires = "variational", allow_negative_numbers = true)]
+    pub weight_concentration: Option<f64>,
 }
 
 /// Options of `mixture score`.

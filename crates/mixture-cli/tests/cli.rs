@@ -2100,3 +2100,132 @@ fn npy_files_must_end_with_their_values() {
         );
     }
 }
+
+#[test]
+fn a_variational_fit_records_its_posterior_and_matches_the_library() {
+    use mixture::core::Silent;
+    use mixture::core::variational::{VariationalPrior, WeightPriorType};
+    let dir = workdir("variational");
+    ok(
+        &dir,
+        &["generate", "lesson", "--seed", "5", "--output", "x.csv"],
+    );
+    let args = [
+        "fit",
+        "-i",
+        "x.csv",
+        "-k",
+        "6",
+        "--variational",
+        "dirichlet-process",
+        "--init",
+        "k-means++",
+        "--seed",
+        "5",
+        "--model",
+        "m.json",
+        "--json",
+    ];
+    let fit = json(&ok(&dir, &args));
+    // Streamed, the same numbers.
+    let streamed = json(&ok(
+        &dir,
+        &[&args[..args.len() - 3], &["--stream", "--json"]].concat(),
+    ));
+    for key in ["lower_bound", "log_likelihood", "weights", "n_iter"] {
+        assert_eq!(fit[key], streamed[key], "{key}");
+    }
+    assert_eq!(fit["effective_components"], 3);
+    // The library, with the same options, reaches the same bound.
+    let blobs = mixture::datagen::lesson_blobs::<f64>(200, 5).unwrap();
+    let lib = Estimator::new(Gaussian::full(), 6)
+        .init(Init::KMeansPlusPlus)
+        .seed(5)
+        .max_iter(1000)
+        .tol(1e-5)
+        .fit_variational(
+            &blobs.data,
+            &VariationalPrior {
+                weight_prior: WeightPriorType::DirichletProcess,
+                ..VariationalPrior::default()
+            },
+            None,
+            &mut Silent,
+        )
+        .unwrap();
+    assert_eq!(fit["lower_bound"].as_f64().unwrap(), lib.lower_bound());
+    // The model file: version 3 with the posterior; the mixture is the posterior mean, which
+    // `score` uses.
+    let file = model_file::load(&dir.join("m.json")).unwrap();
+    let posterior = file.posterior.expect("a posterior record");
+    assert_eq!(posterior.weight_concentration, lib.weights.concentration());
+    assert_eq!(posterior.lower_bound, lib.lower_bound());
+    let score = json(&ok(
+        &dir,
+        &["score", "-m", "m.json", "-i", "x.csv", "--json"],
+    ));
+    assert_eq!(score["log_likelihood"], fit["log_likelihood"]);
+    // What it does not take.
+    fails(
+        &dir,
+        &[
+            "fit",
+            "-i",
+            "x.csv",
+            "-k",
+            "3",
+            "--variational",
+            "dirichlet",
+            "--covariance",
+            "VEV",
+        ],
+        2,
+        "full, diag, spherical or tied",
+    );
+    fails(
+        &dir,
+        &[
+            "fit",
+            "-i",
+            "x.csv",
+            "-k",
+            "3",
+            "--variational",
+            "dirichlet",
+            "--family",
+            "exponential",
+        ],
+        2,
+        "gaussian family",
+    );
+    fails(
+        &dir,
+        &[
+            "fit",
+            "-i",
+            "x.csv",
+            "-k",
+            "3",
+            "--variational",
+            "dirichlet",
+            "--weight-concentration",
+            "0",
+        ],
+        2,
+        "positive",
+    );
+    fails(
+        &dir,
+        &[
+            "fit",
+            "-i",
+            "x.csv",
+            "-k",
+            "3",
+            "--weight-concentration",
+            "1",
+        ],
+        2,
+        "--variational",
+    );
+}

@@ -536,6 +536,13 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
         Ok(&self.total)
     }
 
+    /// `ln p(X)` of `model` on every row (one pass, no statistics).
+    pub(crate) fn log_likelihood_of(&mut self, model: &Mixture<T, F::Components>) -> Result<f64> {
+        self.set_components(model.n_components());
+        self.pass(Source::Model(model), false)?;
+        Ok(self.total.log_likelihood())
+    }
+
     /// The statistics of every row under `model` (one pass).
     pub(crate) fn statistics(
         &mut self,

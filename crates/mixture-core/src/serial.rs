@@ -21,8 +21,9 @@ pub const STATISTICS_VERSION: u32 = 1;
 pub const MODEL_FORMAT: &str = "mixture-model";
 /// The version of serialised mixtures (model files) this library writes; it reads this one
 /// and every earlier one. Version 2 added mclust's ten other Gaussian covariance models
-/// (`"covariance": "VEV"`, ...), which version 1 readers do not know.
-pub const MODEL_VERSION: u32 = 2;
+/// (`"covariance": "VEV"`, ...), which version 1 readers do not know; version 3 the optional
+/// `posterior` of a variational fit (read by the `mixture` crate's model files).
+pub const MODEL_VERSION: u32 = 3;
 
 fn check_header(
     kind: &str,

@@ -323,6 +323,9 @@ where
     pub scoring: Mixture<T, F::Components>,
     /// `ln Σ_k exp(E[ln π_k] + offset_k)`.
     pub log_normaliser: f64,
+    /// `ln p(X)` of [`VariationalFit::mixture`] (the posterior mean) on the training data,
+    /// weighted as the fit was: what BIC and AIC of that mixture use.
+    pub log_likelihood: f64,
     /// The weights' posterior.
     pub weights: WeightPosterior,
     /// The components' posterior.
@@ -567,6 +570,7 @@ pub(crate) fn fit<T: Scalar, F: Conjugate<T>>(
         reported: mixture,
         log_normaliser,
     } = best.state.mixtures(&family)?;
+    let log_likelihood = engine.log_likelihood_of(&mixture)?;
     let report = report(
         &runs,
         best.summary.run,
@@ -583,6 +587,7 @@ pub(crate) fn fit<T: Scalar, F: Conjugate<T>>(
         mixture,
         scoring,
         log_normaliser,
+        log_likelihood,
         weights: best.state.weights,
         posterior: best.state.components,
         prior,

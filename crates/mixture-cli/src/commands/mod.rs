@@ -147,7 +147,11 @@ fn read_weights(path: &Path) -> Result<Vec<f64>, CliError> {
 
 /// The context of an error about weighted data: the weights file for a weight error, else
 /// the data file.
-fn data_error(e: mixture_core::MixtureError, input: &Path, weights: Option<&Path>) -> CliError {
+pub(crate) fn data_error(
+    e: mixture_core::MixtureError,
+    input: &Path,
+    weights: Option<&Path>,
+) -> CliError {
     use mixture_core::MixtureError as E;
     match (&e, weights) {
         // A source's message names its file already.

@@ -20,8 +20,10 @@ use mixture_output::shown;
 use serde_json::json;
 use std::path::Path;
 
+mod variational;
+
 /// Traces, shows progress, or both, as asked.
-struct Observers {
+pub(super) struct Observers {
     trace: Option<TraceWriter<std::io::Stderr>>,
     progress: Progress,
 }
@@ -42,7 +44,7 @@ impl FitObserver for Observers {
     }
 }
 
-fn options_record(
+pub(super) fn options_record(
     a: &FitArgs,
     family: &AnyFamily,
     groups: Groups,
@@ -71,7 +73,7 @@ fn options_record(
 }
 
 /// The rows a fit reads: loaded, or streamed from the files.
-enum FitInput<'a, T: Value> {
+pub(super) enum FitInput<'a, T: Value> {
     Memory(Data<'a, T>),
     Stream {
         x: &'a mut FileSource<T>,
@@ -88,6 +90,9 @@ pub(super) fn run<T: Value>(a: &FitArgs) -> Result<(), CliError> {
         .transpose()?;
     let family = family::fit_family(a, start.as_ref())?;
     let groups = family.run::<T, _>(CheckOptions { a })?;
+    if a.variational.is_some() {
+        variational::check(a, &family)?;
+    }
     let mut source = FileSource::<T>::open_within(&a.input, header_of(a.header), a.memory_limit)?;
     let streamed = a.stream || source.estimated_bytes() > a.memory_limit;
     let (x, weights, mut weight_source) = if streamed {
@@ -135,6 +140,29 @@ pub(super) fn run<T: Value>(a: &FitArgs) -> Result<(), CliError> {
         trace: a.verbose.then(|| TraceWriter::new(std::io::stderr())),
         progress: Progress::new(a.max_iter),
     };
+    if let Some(weight_prior) = &a.variational {
+        let AnyFamily::Gaussian(gaussian) = family else {
+            unreachable!("checked before the data were read")
+        };
+        let start = start.as_ref().and_then(|s| match s {
+            AnyMixture::Gaussian(m) => Some(m),
+            _ => None,
+        });
+        return variational::run(
+            a,
+            variational::Fit {
+                gaussian,
+                weight_prior,
+                start,
+                input: &mut input,
+                n_cols,
+                streamed,
+                groups,
+                family: &family,
+            },
+            &mut observers,
+        );
+    }
     let fitted = family.run(Fit {
         a,
         groups,
@@ -261,13 +289,13 @@ fn load_start<T: Value>(path: &Path, k: usize) -> Result<AnyMixture<T>, CliError
 
 /// The parameter groups `--fix` holds and `--init-parts` takes, as the family names them.
 #[derive(Debug, Clone, Copy)]
-struct Groups {
+pub(super) struct Groups {
     held: ParameterSet,
     taking: Option<ParameterSet>,
 }
 
 /// The estimator `fit`'s options describe, for `family`, holding `held`.
-fn estimator<F>(a: &FitArgs, family: F, held: ParameterSet) -> Estimator<F> {
+pub(super) fn estimator<F>(a: &FitArgs, family: F, held: ParameterSet) -> Estimator<F> {
     Estimator::new(family, a.components)
         .max_iter(a.max_iter)
         .tol(a.tol)
