@@ -46,6 +46,8 @@ impl<T, C> Copy for Source<'_, T, C> {}
 /// of each block's K worst rows.
 pub(crate) struct Workspace<T, W> {
     joint: Vec<T>,
+    /// The log-joint values before normalising (variational passes: the entropy's terms).
+    log_joint: Vec<T>,
     lse: Vec<T>,
     density_scratch: Vec<T>,
     stats_scratch: W,
@@ -56,6 +58,7 @@ impl<T, W: Default> Default for Workspace<T, W> {
     fn default() -> Self {
         Self {
             joint: Vec::new(),
+            log_joint: Vec::new(),
             lse: Vec::new(),
             density_scratch: Vec::new(),
             stats_scratch: W::default(),
@@ -100,6 +103,10 @@ pub(crate) fn accumulate_block<T: Scalar, F: Family<T>>(
                     *v += lw;
                 }
             }
+            if variational {
+                ws.log_joint.clear();
+                ws.log_joint.extend_from_slice(joint);
+            }
             normalise_rows(joint, k, &mut ws.lse);
             for (i, (row, &lse)) in joint.chunks_exact_mut(k).zip(&ws.lse).enumerate() {
                 let w = weight_of(i);
@@ -116,12 +123,17 @@ pub(crate) fn accumulate_block<T: Scalar, F: Family<T>>(
                 // w · lse is exact for w = 1: unweighted sums are the plain sums.
                 out.log_likelihood += w * lse.as_f64();
                 if variational {
-                    out.entropy -= w * row
+                    // ln r = a − ln Σ e^a, from the log-joint values kept: no logarithm per
+                    // entry (scikit-learn's exp(log_resp) · log_resp).
+                    let log_joint = &ws.log_joint[i * k..(i + 1) * k];
+                    let lse = lse.as_f64();
+                    let sum: f64 = row
                         .iter()
-                        .map(|r| r.as_f64())
-                        .filter(|&r| r > 0.0)
-                        .map(|r| r * r.ln())
-                        .sum::<f64>();
+                        .zip(log_joint)
+                        .filter(|(r, _)| r.as_f64() > 0.0)
+                        .map(|(r, a)| r.as_f64() * (a.as_f64() - lse))
+                        .sum();
+                    out.entropy -= w * sum;
                 }
                 keep_worst(&mut ws.worst, k, (-lse.as_f64(), i), || (-lse.as_f64(), i));
             }
