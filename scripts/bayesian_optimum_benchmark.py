@@ -9,8 +9,9 @@ covariance type and both weight priors. Run by hand from the repository root:
 Data: scikit-learn's iris (150 × 4), wine (178 × 13), breast cancer (569 × 30) and digits
 projected on their first 16 principal components (1797 × 16), each standardised. Both classes
 run with their defaults otherwise (max_iter=100, tol=1e-3, init_params="kmeans"). Prints one
-Markdown table: scikit-learn's best and median bound over its 20 states, ours, and ours minus
-their best (≥ 0: reached or passed).
+Markdown table: scikit-learn's best and median bound over its 20 states, ours (k-means starts,
+scikit-learn's default) and ours with init_params="hc" (the hierarchical start, then four
+k-means++ runs), each minus their best (≥ 0: reached or passed).
 """
 import statistics
 import sys
@@ -43,9 +44,9 @@ def bound(est):
 def main():
     warnings.simplefilter("ignore", ConvergenceWarning)
     print(f"K = {K}; scikit-learn: 20 random states, n_init=1 each; ours: n_init=5, random_state=0")
-    print("| data | covariance | weight prior | sklearn best | sklearn median | ours | ours − best | sklearn s | ours s |")
-    print("|---|---|---|---:|---:|---:|---:|---:|---:|")
-    reached = total = 0
+    print("| data | covariance | weight prior | sklearn best | sklearn median | ours − best | ours hc − best | sklearn s | ours s | ours hc s |")
+    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    reached = reached_hc = total = 0
     for name, x in datasets():
         x = StandardScaler().fit_transform(x)
         for kind in ("full", "tied", "diag", "spherical"):
@@ -57,15 +58,20 @@ def main():
                 start = time.perf_counter()
                 ours = bound(Ours(**params, n_init=5, random_state=0).fit(x))
                 our_time = time.perf_counter() - start
+                start = time.perf_counter()
+                ours_hc = bound(Ours(**params, n_init=5, random_state=0, init_params="hc").fit(x))
+                hc_time = time.perf_counter() - start
                 best = max(theirs)
                 total += 1
                 reached += ours >= best - 1e-9 * abs(best)
+                reached_hc += ours_hc >= best - 1e-9 * abs(best)
                 print(
                     f"| {name} | {kind} | {prior} | {best:.3f} | {statistics.median(theirs):.3f} | "
-                    f"{ours:.3f} | {ours - best:+.3f} | {their_time:.1f} | {our_time:.1f} |",
+                    f"{ours - best:+.3f} | {ours_hc - best:+.3f} | {their_time:.1f} | {our_time:.1f} | {hc_time:.1f} |",
                     flush=True,
                 )
-    print(f"\nours reached or passed scikit-learn's best of 20 in {reached} of {total} cells")
+    print(f"\nscikit-learn's best of 20 reached or passed in {total} cells: {reached} with k-means "
+          f"starts, {reached_hc} with the hierarchical start")
 
 
 if __name__ == "__main__":

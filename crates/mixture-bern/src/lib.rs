@@ -34,6 +34,9 @@
 //! # Ok::<(), mixture_core::MixtureError>(())
 //! ```
 
+mod variational;
+pub use variational::{BernoulliPosterior, BetaPrior};
+
 use mixture_core::{
     Components, Family, MergeCriterion, Mixture, MixtureError, Parameter, ParameterSet, Result,
     Rows, Scalar,

@@ -29,6 +29,9 @@
 //! # Ok::<(), mixture_core::MixtureError>(())
 //! ```
 
+mod variational;
+pub use variational::{ExponentialPosterior, GammaPrior};
+
 use mixture_core::{
     Components, Data, Family, MergeCriterion, Mixture, MixtureError, Parameter, ParameterSet,
     Result, Rows, Scalar,
