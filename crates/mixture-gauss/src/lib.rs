@@ -130,6 +130,7 @@ mod family;
 mod floor;
 mod kernels;
 mod linalg;
+mod map_prior;
 mod models;
 mod moments;
 mod parameters;
