@@ -701,7 +701,12 @@ mod tests {
         );
         assert_eq!(
             AnyFamily::settings_keys("gaussian"),
-            ["covariance", "reg_covar", "relative_reg_covar"]
+            [
+                "covariance",
+                "reg_covar",
+                "relative_reg_covar",
+                "prior_shrinkage"
+            ]
         );
         assert_eq!(AnyFamily::settings_keys("bernoulli"), ["prior"]);
         assert_eq!(AnyFamily::settings_keys("exponential"), ["min_mean"]);

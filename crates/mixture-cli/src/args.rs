@@ -155,6 +155,12 @@ pub struct FamilyFlags {
     #[arg(long, allow_negative_numbers = true)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub relative_reg_covar: Option<f64>,
+    /// MAP E-M under mclust's default conjugate prior (priorControl()) with this shrinkage
+    /// (gaussian: full, diag, spherical or tied; mclust's default is 0.01): keeps E-M away from
+    /// degenerate, spiky solutions on small data; BIC is then mclust's under a prior.
+    #[arg(long, allow_negative_numbers = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prior_shrinkage: Option<f64>,
     /// Beta(A, B) prior on every probability, as A,B: A − 1 pseudo-ones and B − 1 pseudo-zeros
     /// per component (bernoulli; default 1,1: none; 2,2 is Laplace smoothing).
     #[arg(long, allow_negative_numbers = true, value_parser = parse_prior)]
