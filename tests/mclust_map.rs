@@ -5,7 +5,7 @@
 //!
 //! The fixture is written by `scripts/mclust_map_fixture.R` (run by hand; see its header).
 
-use mixture::core::{Components, Estimator, Mixture, RowMatrix};
+use mixture::core::{Estimator, Mixture, RowMatrix};
 use mixture::gauss::{CovarianceType, Gaussian, GaussianComponents, GaussianMixture};
 use serde::Deserialize;
 use std::collections::BTreeMap;
