@@ -6,7 +6,7 @@
 #
 # For each data set: a start (mclust's VVV M-step from its own hierarchical classification
 # into 3 groups, without prior) and its responsibilities, then for each of scikit-learn's four
-# covariance models (VVV, VVI, VII, EEE) the parameters and log-likelihood after ITERATIONS
+# covariance models (VVV, VVI, VII, EEE) and EII and EEI the parameters and log-likelihood after ITERATIONS
 # M-steps of me(..., prior = priorControl()) from those responsibilities (tolerance 0, so
 # every M-step is taken), the prior mclust used (defaultPrior) and mclust's BIC of the fit.
 suppressMessages({
@@ -16,7 +16,7 @@ suppressMessages({
 
 ITERATIONS <- 5
 K <- 3
-models <- c("VVV", "VVI", "VII", "EEE")
+models <- c("VVV", "VVI", "VII", "EEE", "EII", "EEI")
 data(diabetes, package = "mclust")
 sets <- list(
   faithful = as.matrix(faithful),

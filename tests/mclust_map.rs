@@ -1,7 +1,8 @@
 //! MAP E-M under mclust's default conjugate prior (`priorControl()`), against R's mclust: from
 //! the same start, the parameters and log-likelihood after a fixed number of M-steps agree
 //! with `me(..., prior = priorControl())` to 1e-12 relative for scikit-learn's four covariance
-//! models, and BIC is mclust's (the log-likelihood at the MAP estimate, the usual penalty).
+//! models and EII and EEI, and BIC is mclust's (the log-likelihood at the MAP estimate, the
+//! usual penalty).
 //!
 //! The fixture is written by `scripts/mclust_map_fixture.R` (run by hand; see its header).
 
@@ -123,7 +124,7 @@ fn map_e_m_matches_mclust_me_with_its_default_prior() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 3 * 4);
+    assert_eq!(checked, 3 * 6);
 }
 
 #[test]

@@ -209,9 +209,11 @@ impl Gaussian {
     /// freedom and scale `(1/K)^(2/D)` times the data's covariance (its mean variance for the
     /// diagonal and spherical models). The M-step is the posterior mode, which keeps E-M away
     /// from degenerate, spiky solutions on small data; the log-likelihood reported is the
-    /// data's. For scikit-learn's four covariance types; the data's moments are the
-    /// statistics' own (all rows, weighted as the fit), so streamed and chunked fits get the
-    /// same prior. Checked when fitting (finite, at least 0).
+    /// data's. For scikit-learn's four covariance types (VVV, VVI, VII, EEE) and EII and EEI,
+    /// as mclust's `me()` computes them (its EII leaves the prior's scale out and its EEI
+    /// does not shrink the means: followed, so that fits are mclust's); the data's moments are
+    /// the statistics' own (all rows, weighted as the fit), so streamed and chunked fits get
+    /// the same prior. Checked when fitting (finite, at least 0).
     ///
     /// # Examples
     /// ```
@@ -287,11 +289,13 @@ impl<T: Scalar> Family<T> for Gaussian {
                     expected: "must be finite and at least 0 (mclust's default is 0.01)",
                 });
             }
-            if self.covariance_type.is_eigen() {
+            if self.covariance_type.is_eigen()
+                && ![CovarianceType::Eii, CovarianceType::Eei].contains(&self.covariance_type)
+            {
                 return Err(MixtureError::InvalidOption {
                     name: "prior_shrinkage",
                     value: format!("{shrinkage} with the {} model", self.covariance_type.code()),
-                    expected: "the MAP prior is for the full, diag, spherical and tied models",
+                    expected: "the MAP prior is for the full, diag, spherical and tied models (VVV, VVI, VII, EEE) and EII, EEI",
                 });
             }
         }

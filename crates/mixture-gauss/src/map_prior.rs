@@ -58,15 +58,22 @@ pub(crate) fn estimate<T: Scalar>(
     let diff = |c: usize, j: usize| stats.mean(c)[j] - mean[j];
     // n_k κ / (n_k + κ): the weight of the mean's offset from the prior mean.
     let offset_weight = |c: usize| counts[c] * kappa / (counts[c] + kappa);
+    let kind = g.covariance_type();
+    // mclust's mseeip leaves EEI's means unshrunk (the weighted means); the others shrink
+    // them towards the prior mean.
+    let shrink_means = kind != CovarianceType::Eei;
     let means: Vec<f64> = (0..k * d)
         .map(|e| {
             let (c, j) = (e / d, e % d);
-            (counts[c] * stats.mean(c)[j] + kappa * mean[j]) / (counts[c] + kappa)
+            if shrink_means {
+                (counts[c] * stats.mean(c)[j] + kappa * mean[j]) / (counts[c] + kappa)
+            } else {
+                stats.mean(c)[j]
+            }
         })
         .collect();
     let reg = g.reg_covar();
     let with_reg = |v: f64, i: usize, j: usize| v + if i == j { reg } else { 0.0 };
-    let kind = g.covariance_type();
     let compact: Vec<f64> = match kind {
         CovarianceType::Full => {
             let mut out = vec![0.0; k * d * d];
@@ -120,6 +127,38 @@ pub(crate) fn estimate<T: Scalar>(
                     })
                     .collect()
             }
+        }
+        CovarianceType::Eii => {
+            // mclust's me() for EII (meeiip) leaves the prior's scale out (it adds nothing for
+            // it), which this follows so that fits are mclust's.
+            let total: f64 = (0..k)
+                .map(|c| {
+                    let offset: f64 = (0..d).map(|j| diff(c, j).powi(2)).sum();
+                    let within: f64 = (0..d).map(|j| scatter(c, j, j)).sum();
+                    within + offset_weight(c) * offset
+                })
+                .sum();
+            let denominator = dof + n * d as f64 + 2.0 + if shrinks { (k * d) as f64 } else { 0.0 };
+            vec![total / denominator + reg]
+        }
+        CovarianceType::Eei => {
+            let scale = fac * (0..d).map(|j| pooled(j, j)).sum::<f64>() / d as f64;
+            // mclust's me() (meeeip) divides by ν + N + 2; its mstep() (mseeip) adds K when
+            // κ > 0. Fits are me()'s, so this is.
+            let denominator = dof + n + 2.0;
+            let variances: Vec<f64> = (0..d)
+                .map(|j| {
+                    let within: f64 = (0..k)
+                        .map(|c| scatter(c, j, j) + offset_weight(c) * diff(c, j).powi(2))
+                        .sum();
+                    (scale + within) / denominator + reg
+                })
+                .collect();
+            // The compact form: the volume (geometric mean), then the shape of determinant 1.
+            let volume = (variances.iter().map(|v| v.ln()).sum::<f64>() / d as f64).exp();
+            std::iter::once(volume)
+                .chain(variances.iter().map(|v| v / volume))
+                .collect()
         }
         other => unreachable!("check_options refuses the MAP prior with {}", other.code()),
     };

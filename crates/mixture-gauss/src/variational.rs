@@ -335,7 +335,7 @@ impl<T: Scalar> Conjugate<T> for Gaussian {
                     return Err(invalid(
                         "covariance_prior",
                         "the default (the data's covariance)".into(),
-                        "needs a total weight above 1: give covariance_prior",
+                        "needs more than one row (a total weight above 1), or a covariance prior given (GaussianPrior::covariance; Python's covariance_prior)",
                     ));
                 }
                 let scatter = pooled.scatter(0);
