@@ -5,8 +5,8 @@
 #   Rscript scripts/mclust_map_fixture.R     # writes tests/fixtures/mclust_map.json
 #
 # For each data set: a start (mclust's VVV M-step from its own hierarchical classification
-# into 3 groups, without prior) and its responsibilities, then for each of scikit-learn's four
-# covariance models (VVV, VVI, VII, EEE) and EII and EEI the parameters and log-likelihood after ITERATIONS
+# into 3 groups, without prior) and its responsibilities, then for scikit-learn's four
+# covariance models (VVV, VVI, VII, EEE), EII and EEI the parameters and log-likelihood after ITERATIONS
 # M-steps of me(..., prior = priorControl()) from those responsibilities (tolerance 0, so
 # every M-step is taken), the prior mclust used (defaultPrior) and mclust's BIC of the fit.
 suppressMessages({
