@@ -10,7 +10,8 @@
 //!
 //! Version 3 adds the optional `posterior` of a variational fit ([`PosteriorRecord`]); the
 //! mixture's own fields are then the posterior mean (scikit-learn's `weights_`, `means_`,
-//! `covariances_`), which every command uses as a Gaussian mixture. Versions 1 and 2 load.
+//! `covariances_` for a Gaussian), which every command uses as a mixture of its family.
+//! Versions 1 and 2 load.
 //!
 //! The schema is the serde form of [`Mixture`](crate::core::Mixture) (the family crates'
 //! `serde` feature): the header, then the family's typed parameters
@@ -158,8 +159,11 @@ impl FitRecord {
 }
 
 /// The posterior of a variational fit ([`crate::core::Estimator::fit_variational`]), as its
-/// model file records it beside the posterior mean mixture: scikit-learn's
-/// `BayesianGaussianMixture` attributes of the same names.
+/// model file records it beside the posterior mean mixture: the weights' prior and posterior
+/// (scikit-learn's `weight_concentration_prior_type`, `weight_concentration_prior`,
+/// `weight_concentration_`), the lower bound, and the components' posterior and prior in their
+/// family's serde form (a Gaussian's: `covariance`, `mean_precision`, `degrees_of_freedom`,
+/// `means`, `covariances`, and `mean_precision`, `mean`, `degrees_of_freedom`, `covariance`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PosteriorRecord {
@@ -170,45 +174,30 @@ pub struct PosteriorRecord {
     /// The weights' posterior (2K values for a Dirichlet process: the first Beta
     /// parameters, then the second).
     pub weight_concentration: Vec<f64>,
-    /// K values.
-    pub mean_precision: Vec<f64>,
-    /// K values (one for the tied model).
-    pub degrees_of_freedom: Vec<f64>,
     /// The lower bound the fit reached.
     pub lower_bound: f64,
-    /// The prior on the means' precision.
-    pub mean_precision_prior: f64,
-    /// The means' prior mean (D values).
-    pub mean_prior: Vec<f64>,
-    /// The Wishart's prior degrees of freedom.
-    pub degrees_of_freedom_prior: f64,
-    /// The covariances' prior, flattened (D×D, D or 1 values).
-    pub covariance_prior: Vec<f64>,
+    /// The components' posterior.
+    pub components: serde_json::Value,
+    /// The components' prior, every default resolved.
+    pub prior: serde_json::Value,
 }
 
 impl PosteriorRecord {
     /// The record of a variational fit.
-    pub fn new<T: Scalar>(
-        fit: &crate::core::variational::VariationalFit<T, crate::gauss::Gaussian>,
-    ) -> Self {
-        let prior = &fit.prior.components;
+    pub fn new<T: Scalar>(fit: &crate::registry::AnyVariationalFit<T>) -> Self {
         Self {
             weight_concentration_prior_type: fit.weights.kind().name().into(),
             weight_concentration_prior: fit.weights.prior(),
             weight_concentration: fit.weights.concentration().to_vec(),
-            mean_precision: fit.posterior.mean_precision().to_vec(),
-            degrees_of_freedom: fit.posterior.degrees_of_freedom().to_vec(),
             lower_bound: fit.lower_bound(),
-            mean_precision_prior: prior.mean_precision.unwrap_or(f64::NAN),
-            mean_prior: prior.mean.clone().unwrap_or_default(),
-            degrees_of_freedom_prior: prior.degrees_of_freedom.unwrap_or(f64::NAN),
-            covariance_prior: prior.covariance.clone().unwrap_or_default(),
+            components: fit.posterior.clone(),
+            prior: fit.prior.clone(),
         }
     }
 
-    /// Why the record cannot be the posterior of a model of K = `k` components of dimension
-    /// `d`, if it cannot.
-    fn mismatch(&self, k: usize, d: usize) -> Option<String> {
+    /// Why the record cannot be the posterior of a `family` model of K = `k` components of
+    /// dimension `d`, if it cannot.
+    fn mismatch(&self, family: &str, k: usize, d: usize) -> Option<String> {
         let dp = self.weight_concentration_prior_type == "dirichlet_process";
         if !dp && self.weight_concentration_prior_type != "dirichlet_distribution" {
             return Some(format!(
@@ -217,21 +206,13 @@ impl PosteriorRecord {
             ));
         }
         let concentrations = if dp { 2 * k } else { k };
-        let checks = [
-            (
-                "weight_concentration",
-                self.weight_concentration.len(),
-                concentrations,
-            ),
-            ("mean_precision", self.mean_precision.len(), k),
-            ("mean_prior", self.mean_prior.len(), d),
-        ];
-        for (name, got, want) in checks {
-            if got != want {
-                return Some(format!("{name} has {got} values, not {want}"));
-            }
+        if self.weight_concentration.len() != concentrations {
+            return Some(format!(
+                "weight_concentration has {} values, not {concentrations}",
+                self.weight_concentration.len()
+            ));
         }
-        None
+        crate::registry::posterior_mismatch(family, &self.components, k, d)
     }
 }
 
@@ -348,12 +329,7 @@ pub fn from_json(bytes: &[u8]) -> Result<ModelFile, ModelFileError> {
             AnyModel::F64(m) => (m.n_components(), m.n_features()),
             AnyModel::F32(m) => (m.n_components(), m.n_features()),
         };
-        if family != "gaussian" {
-            return Err(invalid(format!(
-                "a `posterior` record belongs to a gaussian model, not a {family} one"
-            )));
-        }
-        if let Some(why) = p.mismatch(k, d) {
+        if let Some(why) = p.mismatch(&family, k, d) {
             return Err(invalid(format!("malformed `posterior` record: {why}")));
         }
     }

@@ -154,17 +154,21 @@ class BayesianGaussianMixture(_BaseMixture):
     def _prior(self, n_features: int) -> Dict[str, Any]:
         """The prior as the engine takes it, checked with scikit-learn's messages."""
         d = n_features
+        # The components' prior in the engine's names (the Gaussian family's serde form).
+        components: Dict[str, Any] = {
+            "mean_precision": self.mean_precision_prior,
+            "degrees_of_freedom": self.degrees_of_freedom_prior,
+        }
         prior: Dict[str, Any] = {
             "weight_concentration_prior_type": self.weight_concentration_prior_type,
             "weight_concentration_prior": self.weight_concentration_prior,
-            "mean_precision_prior": self.mean_precision_prior,
-            "degrees_of_freedom_prior": self.degrees_of_freedom_prior,
+            "components": components,
         }
         if self.mean_prior is not None:
             mean = check_array(self.mean_prior, dtype=[np.float64, np.float32], ensure_2d=False)
             if mean.shape != (d,):
                 raise ValueError(f"The parameter 'means' should have the shape of {(d,)}, but got {mean.shape}")
-            prior["mean_prior"] = mean.astype(np.float64).tolist()
+            components["mean"] = mean.astype(np.float64).tolist()
         dof = self.degrees_of_freedom_prior
         if dof is not None and not dof > d - 1.0:
             raise ValueError(
@@ -179,7 +183,7 @@ class BayesianGaussianMixture(_BaseMixture):
                     raise ValueError(
                         f"The parameter 'spherical covariance_prior' should be greater than 0., but got {value:.3f}."
                     )
-                prior["covariance_prior"] = [value]
+                components["covariance"] = [value]
             else:
                 cov = check_array(self.covariance_prior, dtype=[np.float64, np.float32], ensure_2d=False)
                 shape = (d, d) if kind in ("full", "tied") else (d,)
@@ -195,7 +199,7 @@ class BayesianGaussianMixture(_BaseMixture):
                     raise ValueError(f"'{kind} precision' should be symmetric, positive-definite")
                 if kind != "diag":
                     cov = 0.5 * (cov + cov.T)  # the engine wants it exactly symmetric
-                prior["covariance_prior"] = np.ravel(cov.astype(np.float64)).tolist()
+                components["covariance"] = np.ravel(cov.astype(np.float64)).tolist()
         return prior
 
     def _family_spec(self) -> Dict[str, Any]:
@@ -265,10 +269,7 @@ class BayesianGaussianMixture(_BaseMixture):
         wc = np.concatenate(wc) if isinstance(wc, tuple) else wc
         return {
             "weight_concentration": np.asarray(wc, dtype=np.float64).tolist(),
-            "mean_precision": np.asarray(self.mean_precision_, dtype=np.float64).tolist(),
-            "degrees_of_freedom": np.atleast_1d(np.asarray(self.degrees_of_freedom_, dtype=np.float64)).tolist(),
-            "means": np.ravel(np.asarray(self.means_, dtype=np.float64)).tolist(),
-            "covariances": np.ravel(self._posterior_covariances).tolist(),
+            "components": self._posterior_components,
             "previous_bound": float(self.lower_bound_) if np.isfinite(self.lower_bound_) else None,
         }
 
@@ -281,7 +282,10 @@ class BayesianGaussianMixture(_BaseMixture):
         best = report.get("best_run", 0)
         self.lower_bounds_ = [h[2] for h in report["history"] if h[0] == best]
         self.lower_bound_ = float(report["lower_bound"])
-        k, d = len(report["mean_precision"]), int(self.n_features_in_)
+        posterior, prior = report["posterior"], report["prior"]
+        # The engine's posterior as it takes it back (a warm start), exactly.
+        self._posterior_components = posterior
+        k, d = len(posterior["mean_precision"]), int(self.n_features_in_)
         p = reported.parameters()
         dtype = p["means"].dtype
         self.weights_ = p["weights"].astype(dtype, copy=False)
@@ -289,17 +293,17 @@ class BayesianGaussianMixture(_BaseMixture):
         GaussianMixture._set_component_attributes(self, p)  # type: ignore[arg-type]
         self.means_ = p["means"]
         shape = {"full": (k, d, d), "tied": (d, d), "diag": (k, d), "spherical": (k,)}[self.covariance_type]
-        self._posterior_covariances = np.asarray(report["posterior_covariances"], dtype=np.float64).reshape(shape)
+        self._posterior_covariances = np.asarray(posterior["covariances"], dtype=np.float64).reshape(shape)
         wc = np.asarray(report["weight_concentration"], dtype=dtype)
         self.weight_concentration_ = (wc[:k], wc[k:]) if self.weight_concentration_prior_type == "dirichlet_process" else wc
-        self.mean_precision_ = np.asarray(report["mean_precision"], dtype=dtype)
-        dof = np.asarray(report["degrees_of_freedom"], dtype=dtype)
+        self.mean_precision_ = np.asarray(posterior["mean_precision"], dtype=dtype)
+        dof = np.asarray(posterior["degrees_of_freedom"], dtype=dtype)
         self.degrees_of_freedom_ = dof[0] if self.covariance_type == "tied" else dof
         self.weight_concentration_prior_ = float(report["weight_concentration_prior"])
-        self.mean_precision_prior_ = float(report["mean_precision_prior"])
-        self.mean_prior_ = np.asarray(report["mean_prior"], dtype=np.float64)
-        self.degrees_of_freedom_prior_ = float(report["degrees_of_freedom_prior"])
-        cov_prior = np.asarray(report["covariance_prior"], dtype=np.float64)
+        self.mean_precision_prior_ = float(prior["mean_precision"])
+        self.mean_prior_ = np.asarray(prior["mean"], dtype=np.float64)
+        self.degrees_of_freedom_prior_ = float(prior["degrees_of_freedom"])
+        cov_prior = np.asarray(prior["covariance"], dtype=np.float64)
         self.covariance_prior_ = {
             "full": lambda c: c.reshape(d, d),
             "tied": lambda c: c.reshape(d, d),

@@ -41,8 +41,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 mod parts;
+mod variational;
 pub use parts::{ParameterArray, Picture, Unsupported};
 use serde_json::{Map, Value};
+pub use variational::{AnyVariationalFit, ConjugateFamily, VariationalTask, posterior_mismatch};
 
 /// A family of component distributions with its settings, of any registered family.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -743,7 +745,7 @@ mod tests {
         );
         assert_eq!(
             e("gaussian", json!({"min_men": 1.0})),
-            "min_men is not a setting of the gaussian family (its settings: covariance, reg_covar, relative_reg_covar)"
+            "min_men is not a setting of the gaussian family (its settings: covariance, reg_covar, relative_reg_covar, prior_shrinkage)"
         );
         let bad = e("gaussian", json!({"covariance": "diagonal"}));
         assert!(

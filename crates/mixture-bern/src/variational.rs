@@ -8,6 +8,11 @@ use mixture_core::{MixtureError, Result, Scalar};
 /// A Beta(a, b) prior on every probability of every component (default Beta(1, 1), the
 /// uniform prior). Both must be positive.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(default, deny_unknown_fields)
+)]
 pub struct BetaPrior {
     /// Pseudo-ones (a).
     pub a: Option<f64>,
@@ -15,8 +20,14 @@ pub struct BetaPrior {
     pub b: Option<f64>,
 }
 
-/// The posterior of K Bernoulli components: a Beta(a, b) per component and feature.
+/// The posterior of K Bernoulli components: a Beta(a, b) per component and feature. With the
+/// `serde` feature: `{"n_features": D, "a": [K×D], "b": [K×D]}`, checked.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(try_from = "PosteriorRepr", into = "PosteriorRepr")
+)]
 pub struct BernoulliPosterior {
     d: usize,
     a: Vec<f64>,
@@ -32,6 +43,53 @@ impl BernoulliPosterior {
     /// Their second parameters (K×D).
     pub fn b(&self) -> &[f64] {
         &self.b
+    }
+}
+
+/// [`BernoulliPosterior`]'s serde form.
+#[cfg(feature = "serde")]
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PosteriorRepr {
+    n_features: usize,
+    a: Vec<f64>,
+    b: Vec<f64>,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<PosteriorRepr> for BernoulliPosterior {
+    type Error = String;
+
+    fn try_from(r: PosteriorRepr) -> std::result::Result<Self, String> {
+        let d = r.n_features;
+        if d == 0 || r.a.is_empty() || r.a.len() != r.b.len() || r.a.len() % d != 0 {
+            return Err(format!(
+                "a Bernoulli posterior needs K×D values of a and b (D = {d}); got {} and {}",
+                r.a.len(),
+                r.b.len()
+            ));
+        }
+        if let Some(v) =
+            r.a.iter()
+                .chain(&r.b)
+                .find(|v| !(v.is_finite() && **v > 0.0))
+        {
+            return Err(format!(
+                "a Beta parameter is {v}; they must be positive and finite"
+            ));
+        }
+        Ok(Self { d, a: r.a, b: r.b })
+    }
+}
+
+#[cfg(feature = "serde")]
+impl From<BernoulliPosterior> for PosteriorRepr {
+    fn from(p: BernoulliPosterior) -> Self {
+        Self {
+            n_features: p.d,
+            a: p.a,
+            b: p.b,
+        }
     }
 }
 

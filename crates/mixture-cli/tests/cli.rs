@@ -2193,10 +2193,10 @@ fn a_variational_fit_records_its_posterior_and_matches_the_library() {
             "--variational",
             "dirichlet",
             "--family",
-            "exponential",
+            "poisson",
         ],
         2,
-        "gaussian family",
+        "gaussian, bernoulli, exponential families",
     );
     fails(
         &dir,

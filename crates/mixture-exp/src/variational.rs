@@ -9,6 +9,11 @@ use mixture_core::{MixtureError, Result, Scalar};
 /// feature, rate the data's mean: the prior's mean rate is then 1 / the feature's mean, so the
 /// prior does not depend on the data's units.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(default, deny_unknown_fields)
+)]
 pub struct GammaPrior {
     /// The shape (positive).
     pub shape: Option<f64>,
@@ -17,7 +22,13 @@ pub struct GammaPrior {
 }
 
 /// The posterior of K exponential components: a Gamma(shape, rate) per component and feature.
+/// With the `serde` feature: `{"n_features": D, "shape": [K×D], "rate": [K×D]}`, checked.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(try_from = "PosteriorRepr", into = "PosteriorRepr")
+)]
 pub struct ExponentialPosterior {
     d: usize,
     shape: Vec<f64>,
@@ -33,6 +44,58 @@ impl ExponentialPosterior {
     /// Their rates (K×D).
     pub fn rate(&self) -> &[f64] {
         &self.rate
+    }
+}
+
+/// [`ExponentialPosterior`]'s serde form.
+#[cfg(feature = "serde")]
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PosteriorRepr {
+    n_features: usize,
+    shape: Vec<f64>,
+    rate: Vec<f64>,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<PosteriorRepr> for ExponentialPosterior {
+    type Error = String;
+
+    fn try_from(r: PosteriorRepr) -> std::result::Result<Self, String> {
+        let d = r.n_features;
+        if d == 0 || r.shape.is_empty() || r.shape.len() != r.rate.len() || r.shape.len() % d != 0 {
+            return Err(format!(
+                "an exponential posterior needs K×D shapes and rates (D = {d}); got {} and {}",
+                r.shape.len(),
+                r.rate.len()
+            ));
+        }
+        if let Some(v) = r
+            .shape
+            .iter()
+            .chain(&r.rate)
+            .find(|v| !(v.is_finite() && **v > 0.0))
+        {
+            return Err(format!(
+                "a Gamma parameter is {v}; they must be positive and finite"
+            ));
+        }
+        Ok(Self {
+            d,
+            shape: r.shape,
+            rate: r.rate,
+        })
+    }
+}
+
+#[cfg(feature = "serde")]
+impl From<ExponentialPosterior> for PosteriorRepr {
+    fn from(p: ExponentialPosterior) -> Self {
+        Self {
+            n_features: p.d,
+            shape: p.shape,
+            rate: p.rate,
+        }
     }
 }
 

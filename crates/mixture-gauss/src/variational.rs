@@ -25,6 +25,11 @@ use mixture_core::{MixtureError, Result, Scalar};
 /// assert!(prior.mean.is_none());
 /// ```
 #[derive(Debug, Clone, Default, PartialEq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(default, deny_unknown_fields)
+)]
 pub struct GaussianPrior {
     /// How strongly the means are pulled to `mean` (scikit-learn's `mean_precision_prior`,
     /// positive; default 1).
@@ -42,8 +47,14 @@ pub struct GaussianPrior {
 
 /// The posterior of K Gaussian components: scikit-learn's `mean_precision_`,
 /// `degrees_of_freedom_`, `means_` and `covariances_` (the posterior's scale matrices divided
-/// by their degrees of freedom).
+/// by their degrees of freedom). With the `serde` feature it reads and writes as those four
+/// arrays (flattened) and the covariance type, checked as [`GaussianPosterior::new`] checks.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(try_from = "PosteriorRepr", into = "PosteriorRepr")
+)]
 pub struct GaussianPosterior {
     kind: CovarianceType,
     d: usize,
@@ -161,6 +172,47 @@ impl GaussianPosterior {
     /// scikit-learn's `covariances_`, in the model's compact form.
     pub fn covariances(&self) -> &[f64] {
         &self.covariances
+    }
+}
+
+/// [`GaussianPosterior`]'s serde form.
+#[cfg(feature = "serde")]
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PosteriorRepr {
+    covariance: CovarianceType,
+    mean_precision: Vec<f64>,
+    degrees_of_freedom: Vec<f64>,
+    means: Vec<f64>,
+    covariances: Vec<f64>,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<PosteriorRepr> for GaussianPosterior {
+    type Error = String;
+
+    fn try_from(r: PosteriorRepr) -> std::result::Result<Self, String> {
+        GaussianPosterior::new(
+            r.covariance,
+            r.mean_precision,
+            r.degrees_of_freedom,
+            r.means,
+            r.covariances,
+        )
+        .map_err(|e| e.to_string())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl From<GaussianPosterior> for PosteriorRepr {
+    fn from(p: GaussianPosterior) -> Self {
+        Self {
+            covariance: p.kind,
+            mean_precision: p.mean_precision,
+            degrees_of_freedom: p.degrees_of_freedom,
+            means: p.means,
+            covariances: p.covariances,
+        }
     }
 }
 

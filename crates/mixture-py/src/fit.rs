@@ -83,6 +83,11 @@ impl<'a, 'py> FromPyObject<'a, 'py> for FamilySpec {
 }
 
 impl FamilySpec {
+    /// The dict as a JSON value.
+    pub(crate) fn value(&self) -> serde_json::Value {
+        serde_json::Value::Object(self.0.clone())
+    }
+
     /// The family it names, with its settings.
     pub(crate) fn family(&self) -> PyResult<AnyFamily> {
         AnyFamily::for_start::<f64>(&self.0, None).map_err(value_error)

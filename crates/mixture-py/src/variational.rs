@@ -1,89 +1,114 @@
-//! Variational fits from Python ([`fit_variational()`]), for `BayesianGaussianMixture`.
+//! Variational fits from Python ([`fit_variational()`]), for `BayesianGaussianMixture`, of any
+//! family with a conjugate prior (through the registry).
 
 use crate::arrays::{Value, readonly, rows, value_error, weights};
 use crate::chunks::PyChunks;
-use crate::fit::{Input, PyObserver, Spec, fit_error, interruptible, is_f32, report_dict};
+use crate::fit::{
+    FamilySpec, Input, PyObserver, Spec, fit_error, interruptible, is_f32, report_dict,
+};
 use crate::model::Model;
 use mixture::core::Data;
 use mixture::core::variational::{
-    VariationalFit, VariationalPrior, VariationalStart, WeightPosterior, WeightPriorType,
+    VariationalPrior, VariationalStart, WeightPosterior, WeightPriorType,
 };
-use mixture::gauss::{Gaussian, GaussianPosterior, GaussianPrior};
-use mixture::registry::AnyFamily;
+use mixture::registry::{AnyVariationalFit, ConjugateFamily, VariationalTask};
 use numpy::PyReadonlyArray1;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-/// The prior, as the Python layer passes it (scikit-learn's parameter names; `None` for a
-/// default from the data).
+/// The prior, as the Python layer passes it: the weights' (scikit-learn's names) and the
+/// components' in their family's serde form (`None` values take the defaults).
 #[derive(Debug, Clone, FromPyObject)]
 #[pyo3(from_item_all)]
 pub(crate) struct PriorSpec {
     weight_concentration_prior_type: String,
     #[pyo3(default)]
     weight_concentration_prior: Option<f64>,
-    #[pyo3(default)]
-    mean_precision_prior: Option<f64>,
-    #[pyo3(default)]
-    mean_prior: Option<Vec<f64>>,
-    #[pyo3(default)]
-    degrees_of_freedom_prior: Option<f64>,
-    /// Flattened: D×D, D or 1 values.
-    #[pyo3(default)]
-    covariance_prior: Option<Vec<f64>>,
+    components: FamilySpec,
 }
 
 impl PriorSpec {
-    fn prior(&self) -> PyResult<VariationalPrior<GaussianPrior>> {
-        let weight_prior = match self.weight_concentration_prior_type.as_str() {
-            "dirichlet_process" => WeightPriorType::DirichletProcess,
-            "dirichlet_distribution" => WeightPriorType::DirichletDistribution,
-            other => {
-                return Err(PyValueError::new_err(format!(
-                    "weight_concentration_prior_type = {other:?} is invalid: use 'dirichlet_process' or 'dirichlet_distribution'"
-                )));
-            }
-        };
-        Ok(VariationalPrior {
-            weight_prior,
-            weight_concentration: self.weight_concentration_prior,
-            components: GaussianPrior {
-                mean_precision: self.mean_precision_prior,
-                mean: self.mean_prior.clone(),
-                degrees_of_freedom: self.degrees_of_freedom_prior,
-                covariance: self.covariance_prior.clone(),
-            },
-        })
+    fn weight_prior(&self) -> PyResult<WeightPriorType> {
+        match self.weight_concentration_prior_type.as_str() {
+            "dirichlet_process" => Ok(WeightPriorType::DirichletProcess),
+            "dirichlet_distribution" => Ok(WeightPriorType::DirichletDistribution),
+            other => Err(PyValueError::new_err(format!(
+                "weight_concentration_prior_type = {other:?} is invalid: use 'dirichlet_process' or 'dirichlet_distribution'"
+            ))),
+        }
     }
 }
 
-/// A warm start: a previous fit's posterior (scikit-learn's fitted attributes, flattened) and
-/// its lower bound.
+/// A warm start: a previous fit's weights' posterior, its components' posterior (the family's
+/// serde form) and its lower bound.
 #[derive(Debug, Clone, FromPyObject)]
 #[pyo3(from_item_all)]
 pub(crate) struct PosteriorSpec {
     weight_concentration: Vec<f64>,
-    mean_precision: Vec<f64>,
-    degrees_of_freedom: Vec<f64>,
-    means: Vec<f64>,
-    covariances: Vec<f64>,
+    components: FamilySpec,
     #[pyo3(default)]
     previous_bound: Option<f64>,
 }
 
-/// The Gaussian family the spec names; variational fits have no other yet.
-fn gaussian(spec: &Spec) -> PyResult<Gaussian> {
-    match spec.family()? {
-        AnyFamily::Gaussian(g) => Ok(g),
-        other => Err(PyValueError::new_err(format!(
-            "variational fits are for the gaussian family, not {}",
-            other.name()
-        ))),
-    }
+/// The fit, with the prior and start read in the family's serde forms.
+struct Task<'a, 'c, T> {
+    spec: &'a Spec,
+    prior: &'a PriorSpec,
+    start: Option<&'a PosteriorSpec>,
+    input: Input<'a, T>,
+    observer: &'a mut PyObserver<'c>,
 }
 
-type Fitted<T> = (Model, Model, VariationalFit<T, Gaussian>);
+impl<T: Value> VariationalTask<T> for Task<'_, '_, T> {
+    type Output = PyResult<Result<AnyVariationalFit<T>, mixture::core::MixtureError>>;
+
+    fn run<F: ConjugateFamily<T>>(self, family: F) -> Self::Output {
+        let est = self.spec.estimator::<T, F>(family)?;
+        let weight_prior = self.prior.weight_prior()?;
+        let components: F::Prior = serde_json::from_value(self.prior.components.value())
+            .map_err(|e| PyValueError::new_err(format!("the components' prior: {e}")))?;
+        let prior = VariationalPrior {
+            weight_prior,
+            weight_concentration: self.prior.weight_concentration_prior,
+            components,
+        };
+        let start = match self.start {
+            None => None,
+            Some(s) => {
+                let components: F::Posterior = serde_json::from_value(s.components.value())
+                    .map_err(|e| PyValueError::new_err(format!("the start's posterior: {e}")))?;
+                let k = match weight_prior {
+                    WeightPriorType::DirichletProcess => s.weight_concentration.len() / 2,
+                    _ => s.weight_concentration.len(),
+                };
+                // The concentration prior is the fit's: the engine sets it.
+                let weights = WeightPosterior::from_concentration(
+                    weight_prior,
+                    1.0,
+                    k,
+                    s.weight_concentration.clone(),
+                )
+                .map_err(value_error)?;
+                Some(VariationalStart::Posterior {
+                    weights,
+                    components,
+                    previous: s.previous_bound,
+                })
+            }
+        };
+        let fitted = match self.input {
+            Input::Memory(data) => est.fit_variational(data, &prior, start, self.observer),
+            Input::Chunked(chunks) => est.fit_variational(
+                mixture::core::Input::Chunked(chunks),
+                &prior,
+                start,
+                self.observer,
+            ),
+        };
+        Ok(fitted.map(AnyVariationalFit::from))
+    }
+}
 
 fn fit_input<T: Value>(
     py: Python<'_>,
@@ -93,85 +118,55 @@ fn fit_input<T: Value>(
     start: Option<&PosteriorSpec>,
     observer: Option<Py<PyAny>>,
     n_threads: Option<usize>,
-) -> PyResult<Fitted<T>> {
-    let family = gaussian(spec)?;
-    let est = spec.estimator::<T, Gaussian>(family)?;
-    let prior = prior.prior()?;
-    let start = start
-        .map(|s| -> PyResult<VariationalStart<'_, T, Gaussian>> {
-            let k = s.mean_precision.len();
-            let components = GaussianPosterior::new(
-                family.covariance_type(),
-                s.mean_precision.clone(),
-                s.degrees_of_freedom.clone(),
-                s.means.clone(),
-                s.covariances.clone(),
-            )
-            .map_err(value_error)?;
-            // The concentration prior is the fit's: checked and set by the engine.
-            let weights = WeightPosterior::from_concentration(
-                prior.weight_prior,
-                1.0,
-                k,
-                s.weight_concentration.clone(),
-            )
-            .map_err(value_error)?;
-            Ok(VariationalStart::Posterior {
-                weights,
-                components,
-                previous: s.previous_bound,
-            })
-        })
-        .transpose()?;
+) -> PyResult<AnyVariationalFit<T>> {
+    let family = spec.family()?;
+    let name = family.name();
     let fitted = interruptible(py, n_threads, |cancel| {
         let mut observer = PyObserver::new(observer, cancel);
-        let fitted = match input {
-            Input::Memory(data) => est.fit_variational(data, &prior, start, &mut observer),
-            Input::Chunked(chunks) => est.fit_variational(
-                mixture::core::Input::Chunked(chunks),
-                &prior,
-                start,
-                &mut observer,
-            ),
-        };
+        let fitted = family.run_variational(Task {
+            spec,
+            prior,
+            start,
+            input,
+            observer: &mut observer,
+        });
         match observer.take_error() {
             Some(e) => Err(e),
             None => Ok(fitted),
         }
     })??;
-    let fitted = fitted.map_err(fit_error)?;
-    Ok((
-        Model::new(fitted.scoring.clone()),
-        Model::new(fitted.mixture.clone()),
-        fitted,
-    ))
+    let fitted = fitted.ok_or_else(|| {
+        PyValueError::new_err(format!("the {name} family has no variational fit"))
+    })??;
+    fitted.map_err(fit_error)
 }
 
 /// The report dict of a variational fit: [`report_dict`]'s keys, the lower bound, the
 /// scoring normaliser, the posterior and the resolved prior (arrays flattened).
 fn variational_dict<'py, T: Value>(
     py: Python<'py>,
-    fit: &VariationalFit<T, Gaussian>,
-) -> PyResult<Bound<'py, PyDict>> {
+    fit: &AnyVariationalFit<T>,
+) -> PyResult<(Model, Model, Bound<'py, PyDict>)> {
     let d = report_dict(py, &fit.report)?;
     d.set_item("lower_bound", fit.lower_bound())?;
     d.set_item("log_normaliser", fit.log_normaliser)?;
+    d.set_item("log_likelihood_posterior_mean", fit.log_likelihood)?;
     d.set_item("weight_concentration", fit.weights.concentration().to_vec())?;
-    let p = &fit.posterior;
-    d.set_item("mean_precision", p.mean_precision().to_vec())?;
-    d.set_item("degrees_of_freedom", p.degrees_of_freedom().to_vec())?;
-    d.set_item("posterior_means", p.means().to_vec())?;
-    d.set_item("posterior_covariances", p.covariances().to_vec())?;
-    let prior = &fit.prior;
-    d.set_item("weight_concentration_prior", prior.weight_concentration)?;
-    d.set_item("mean_precision_prior", prior.components.mean_precision)?;
-    d.set_item("mean_prior", prior.components.mean.clone())?;
+    d.set_item("weight_concentration_prior", fit.weights.prior())?;
+    let json = py.import("json")?;
     d.set_item(
-        "degrees_of_freedom_prior",
-        prior.components.degrees_of_freedom,
+        "posterior",
+        json.call_method1("loads", (fit.posterior.to_string(),))?,
     )?;
-    d.set_item("covariance_prior", prior.components.covariance.clone())?;
-    Ok(d)
+    d.set_item(
+        "prior",
+        json.call_method1("loads", (fit.prior.to_string(),))?,
+    )?;
+    Ok((
+        Model::new(fit.scoring.clone()),
+        Model::new(fit.mixture.clone()),
+        d,
+    ))
 }
 
 fn fit_typed<'py, T: Value>(
@@ -185,7 +180,7 @@ fn fit_typed<'py, T: Value>(
 ) -> PyResult<(Model, Model, Bound<'py, PyDict>)> {
     let array = readonly::<T>(x)?;
     let data = Data::new(rows(&array)?, weights(&sample_weight)?);
-    let (scoring, reported, fit) = fit_input(
+    let fit = fit_input(
         x.py(),
         Input::Memory(data),
         spec,
@@ -194,10 +189,10 @@ fn fit_typed<'py, T: Value>(
         observer,
         n_threads,
     )?;
-    Ok((scoring, reported, variational_dict(x.py(), &fit)?))
+    variational_dict(x.py(), &fit)
 }
 
-/// Fits a variational Bayesian Gaussian mixture to `x` (N×D, float32 or float64) as `spec`
+/// Fits a variational Bayesian mixture (of the spec's family) to `x` (N×D, float32 or float64) as `spec`
 /// and `prior` say, from the posterior `start` when given (a warm start), with optional
 /// `sample_weight`. Returns the scoring model (its responsibilities are the variational
 /// E-step's; its log-density plus `report["log_normaliser"]` is scikit-learn's
@@ -245,10 +240,17 @@ pub fn fit_variational_chunked<'py>(
         error: None,
     };
     let start = start.as_ref();
-    let input = Input::Chunked(&mut chunks);
     let fitted = match dtype {
-        "float64" => fit_input::<f64>(py, input, &spec, &prior, start, observer, None)
-            .and_then(|(s, r, f)| Ok((s, r, variational_dict(py, &f)?))),
+        "float64" => fit_input::<f64>(
+            py,
+            Input::Chunked(&mut chunks),
+            &spec,
+            &prior,
+            start,
+            observer,
+            None,
+        )
+        .and_then(|f| variational_dict(py, &f)),
         "float32" => fit_input::<f32>(
             py,
             Input::Chunked(&mut chunks),
@@ -258,7 +260,7 @@ pub fn fit_variational_chunked<'py>(
             observer,
             None,
         )
-        .and_then(|(s, r, f)| Ok((s, r, variational_dict(py, &f)?))),
+        .and_then(|f| variational_dict(py, &f)),
         other => {
             return Err(PyValueError::new_err(format!(
                 "dtype = {other:?} is invalid: use 'float32' or 'float64'"

@@ -141,19 +141,11 @@ pub(super) fn run<T: Value>(a: &FitArgs) -> Result<(), CliError> {
         progress: Progress::new(a.max_iter),
     };
     if let Some(weight_prior) = &a.variational {
-        let AnyFamily::Gaussian(gaussian) = family else {
-            unreachable!("checked before the data were read")
-        };
-        let start = start.as_ref().and_then(|s| match s {
-            AnyMixture::Gaussian(m) => Some(m),
-            _ => None,
-        });
         return variational::run(
             a,
             variational::Fit {
-                gaussian,
                 weight_prior,
-                start,
+                start: start.as_ref(),
                 input: &mut input,
                 n_cols,
                 streamed,

@@ -1,15 +1,16 @@
-//! `mixture fit --variational`: a variational Bayesian Gaussian mixture.
+//! `mixture fit --variational`: a variational Bayesian mixture of a family with a conjugate
+//! prior (Gaussian, Bernoulli, exponential), through the registry.
 
 use super::{FitInput, Groups, Observers, estimator, options_record};
 use crate::args::FitArgs;
 use crate::commands::{data_error, say};
 use crate::error::CliError;
 use crate::files::{OutputFile, Value};
-use mixture::gauss::{CovarianceType, Gaussian, GaussianMixture, GaussianPrior};
 use mixture::model_file::{self, AnyMixture, FitRecord, PosteriorRecord};
-use mixture::registry::AnyFamily;
+use mixture::registry::{AnyFamily, AnyVariationalFit, ConjugateFamily, VariationalTask};
+use mixture::with_mixture;
 use mixture_core::variational::{VariationalPrior, VariationalStart, WeightPriorType};
-use mixture_core::{BlockSource, Input, ParameterSet, information_criteria};
+use mixture_core::{BlockSource, FitObserver, Input, ParameterSet, information_criteria};
 use mixture_output::shown;
 use serde_json::json;
 
@@ -23,16 +24,11 @@ fn weight_prior(name: &str) -> WeightPriorType {
 
 /// Refuses, before any data are read, what a variational fit does not take.
 pub(super) fn check(a: &FitArgs, family: &AnyFamily) -> Result<(), CliError> {
-    let AnyFamily::Gaussian(g) = family else {
+    if !AnyFamily::VARIATIONAL_NAMES.contains(&family.name()) {
         return Err(CliError::input(format!(
-            "--variational fits the gaussian family, not {}",
+            "--variational fits the {} families, not {}",
+            AnyFamily::VARIATIONAL_NAMES.join(", "),
             family.name()
-        )));
-    };
-    if !CovarianceType::SCIKIT_LEARN.contains(&g.covariance_type()) {
-        return Err(CliError::input(format!(
-            "--variational takes --covariance full, diag, spherical or tied, not {}",
-            g.covariance_type().name()
         )));
     }
     if a.fix.is_some() || a.init_parts.is_some() {
@@ -53,9 +49,8 @@ pub(super) fn check(a: &FitArgs, family: &AnyFamily) -> Result<(), CliError> {
 
 /// What the variational fit needs beside the options.
 pub(super) struct Fit<'a, 'i, T: Value> {
-    pub gaussian: Gaussian,
     pub weight_prior: &'a str,
-    pub start: Option<&'a GaussianMixture<T>>,
+    pub start: Option<&'a AnyMixture<T>>,
     pub input: &'a mut FitInput<'i, T>,
     pub n_cols: usize,
     pub streamed: bool,
@@ -63,41 +58,69 @@ pub(super) struct Fit<'a, 'i, T: Value> {
     pub family: &'a AnyFamily,
 }
 
+/// The fit, with the family's default prior.
+struct Task<'a, 'i, T: Value> {
+    a: &'a FitArgs,
+    weight_prior: WeightPriorType,
+    start: Option<&'a AnyMixture<T>>,
+    input: &'a mut FitInput<'i, T>,
+    observer: &'a mut dyn FitObserver,
+}
+
+impl<T: Value> VariationalTask<T> for Task<'_, '_, T> {
+    type Output = Result<AnyVariationalFit<T>, CliError>;
+
+    fn run<F: ConjugateFamily<T>>(self, family: F) -> Self::Output {
+        let a = self.a;
+        let est = estimator(a, family, ParameterSet::NONE);
+        let prior = VariationalPrior {
+            weight_prior: self.weight_prior,
+            weight_concentration: a.weight_concentration,
+            components: F::Prior::default(),
+        };
+        let start = self
+            .start
+            .and_then(|s| s.as_family::<F::Components>())
+            .map(VariationalStart::Responsibilities);
+        let input = match self.input {
+            FitInput::Memory(data) => Input::Memory(*data),
+            FitInput::Stream { x, w } => Input::Stream {
+                x: &mut **x,
+                w: w.as_deref_mut().map(|w| w as &mut dyn BlockSource<f64>),
+            },
+        };
+        est.fit_variational(input, &prior, start, self.observer)
+            .map(AnyVariationalFit::from)
+            .map_err(|e| data_error(e, &a.input, a.weights.as_deref()))
+    }
+}
+
 pub(super) fn run<T: Value>(
     a: &FitArgs,
     fit: Fit<'_, '_, T>,
     observer: &mut Observers,
 ) -> Result<(), CliError> {
-    let est = estimator(a, fit.gaussian, ParameterSet::NONE);
-    let prior = VariationalPrior {
-        weight_prior: weight_prior(fit.weight_prior),
-        weight_concentration: a.weight_concentration,
-        components: GaussianPrior::default(),
-    };
-    let start = fit.start.map(VariationalStart::Responsibilities);
-    let input = match fit.input {
-        FitInput::Memory(data) => Input::Memory(*data),
-        FitInput::Stream { x, w } => Input::Stream {
-            x: &mut **x,
-            w: w.as_deref_mut().map(|w| w as &mut dyn BlockSource<f64>),
-        },
-    };
-    let fitted = est
-        .fit_variational(input, &prior, start, observer)
-        .map_err(|e| data_error(e, &a.input, a.weights.as_deref()))?;
+    let weight_prior = weight_prior(fit.weight_prior);
+    let fitted = fit
+        .family
+        .run_variational(Task {
+            a,
+            weight_prior,
+            start: fit.start,
+            input: fit.input,
+            observer,
+        })
+        .ok_or_else(|| CliError::input("--variational: this family has no conjugate prior"))??;
     let report = &fitted.report;
-    let model = AnyMixture::from(fitted.mixture.clone());
-    let k = fitted.mixture.n_components();
+    let model = &fitted.mixture;
+    let (k, n_parameters, weights) =
+        with_mixture!(model, m => (m.n_components(), m.n_parameters(), m.weights().to_vec()));
     // BIC and AIC of the posterior mean mixture (its log-likelihood from the fit's last pass).
-    let (bic, aic) = information_criteria(
-        fitted.log_likelihood,
-        fitted.mixture.n_parameters(),
-        report.weight_total,
-    );
+    let (bic, aic) = information_criteria(fitted.log_likelihood, n_parameters, report.weight_total);
     let effective = fitted.effective_components(1.0);
     if let Some(path) = &a.model {
         let mut options = options_record(a, fit.family, fit.groups);
-        options.insert("variational".into(), json!(prior.weight_prior.name()));
+        options.insert("variational".into(), json!(weight_prior.name()));
         let mut record = FitRecord::new(
             report,
             Some(a.input.display().to_string()),
@@ -107,12 +130,12 @@ pub(super) fn run<T: Value>(
         );
         record.log_likelihood = fitted.log_likelihood;
         let text =
-            model_file::to_json_with(&model, Some(&record), Some(&PosteriorRecord::new(&fitted)));
+            model_file::to_json_with(model, Some(&record), Some(&PosteriorRecord::new(&fitted)));
         OutputFile::write_all(path, text.as_bytes())?;
     }
     if a.json {
         say(json!({
-            "variational": prior.weight_prior.name(),
+            "variational": weight_prior.name(),
             "lower_bound": fitted.lower_bound(),
             "log_likelihood": fitted.log_likelihood,
             "mean_log_likelihood": fitted.log_likelihood / report.weight_total,
@@ -121,7 +144,7 @@ pub(super) fn run<T: Value>(
             "bic": bic,
             "aic": aic,
             "effective_components": effective,
-            "weights": fitted.mixture.weights(),
+            "weights": weights,
             "weight_concentration_prior": fitted.weights.prior(),
             "n_samples": report.n_samples,
             "weight_total": report.weight_total,
@@ -129,7 +152,7 @@ pub(super) fn run<T: Value>(
             "n_features": fit.n_cols,
             "streamed": fit.streamed,
             "n_components": k,
-            "family": "gaussian",
+            "family": model.family(),
             "precision": T::NAME,
             "model": a.model.as_ref().map(|p| p.display().to_string()),
         }));
@@ -147,14 +170,12 @@ pub(super) fn run<T: Value>(
     say(format!(
         "lower bound = {:.4} nats ({} prior on the weights, concentration {})",
         fitted.lower_bound(),
-        prior.weight_prior.name(),
+        weight_prior.name(),
         fitted.weights.prior()
     ));
     say(format!(
         "{effective} of {k} components hold at least one row's weight; weights {}",
-        fitted
-            .mixture
-            .weights()
+        weights
             .iter()
             .map(|w| format!("{w:.4}"))
             .collect::<Vec<_>>()
