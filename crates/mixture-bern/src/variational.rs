@@ -62,7 +62,7 @@ impl TryFrom<PosteriorRepr> for BernoulliPosterior {
 
     fn try_from(r: PosteriorRepr) -> std::result::Result<Self, String> {
         let d = r.n_features;
-        if d == 0 || r.a.is_empty() || r.a.len() != r.b.len() || r.a.len() % d != 0 {
+        if d == 0 || r.a.is_empty() || r.a.len() != r.b.len() || !r.a.len().is_multiple_of(d) {
             return Err(format!(
                 "a Bernoulli posterior needs K×D values of a and b (D = {d}); got {} and {}",
                 r.a.len(),

@@ -63,7 +63,11 @@ impl TryFrom<PosteriorRepr> for ExponentialPosterior {
 
     fn try_from(r: PosteriorRepr) -> std::result::Result<Self, String> {
         let d = r.n_features;
-        if d == 0 || r.shape.is_empty() || r.shape.len() != r.rate.len() || r.shape.len() % d != 0 {
+        if d == 0
+            || r.shape.is_empty()
+            || r.shape.len() != r.rate.len()
+            || !r.shape.len().is_multiple_of(d)
+        {
             return Err(format!(
                 "an exponential posterior needs K×D shapes and rates (D = {d}); got {} and {}",
                 r.shape.len(),
