@@ -315,7 +315,7 @@ class BayesianGaussianMixture(_BaseMixture):
                 "Best performing initialization did not converge. Try different init "
                 "parameters, or increase max_iter, tol, or check for degenerate data.",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=4,  # fit → _fit_variational → _set_variational
             )
 
     def _kind(self) -> str:
