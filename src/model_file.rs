@@ -186,7 +186,7 @@ impl PosteriorRecord {
     /// The record of a variational fit.
     pub fn new<T: Scalar>(fit: &crate::registry::AnyVariationalFit<T>) -> Self {
         Self {
-            weight_concentration_prior_type: fit.weights.kind().name().into(),
+            weight_concentration_prior_type: fit.weights.kind().scikit_learn_name().into(),
             weight_concentration_prior: fit.weights.prior(),
             weight_concentration: fit.weights.concentration().to_vec(),
             lower_bound: fit.lower_bound(),

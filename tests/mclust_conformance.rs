@@ -14,6 +14,9 @@
 use mixture::core::{Components, Estimator, Mixture, RowMatrix};
 use mixture::gauss::{CovarianceType, Gaussian, GaussianComponents, GaussianMixture};
 use serde::Deserialize;
+
+mod common;
+use common::{relative, rows_of};
 use std::collections::BTreeMap;
 
 #[derive(Deserialize)]
@@ -54,25 +57,12 @@ fn fixture() -> Fixture {
     serde_json::from_str(&text).expect("fixture parses")
 }
 
-fn rows(x: &[Vec<f64>]) -> RowMatrix<f64> {
-    RowMatrix::new(x.concat(), x[0].len()).expect("rows")
-}
-
 /// A full-covariance mixture from mclust's parameters.
 fn mixture(p: &Parameters) -> GaussianMixture<f64> {
-    let means = rows(&p.means);
+    let means = rows_of(&p.means);
     let covariances: Vec<f64> = p.covariances.iter().flat_map(|m| m.concat()).collect();
     let components = GaussianComponents::new(means.view(), &covariances).expect("components");
     Mixture::from_parts(&p.weights, components).expect("mixture")
-}
-
-/// The largest difference between `ours` and `theirs`, relative to `theirs`' largest value.
-fn relative(ours: &[f64], theirs: &[f64]) -> f64 {
-    let scale = theirs.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
-    ours.iter()
-        .zip(theirs)
-        .map(|(a, b)| (a - b).abs() / scale)
-        .fold(0.0, f64::max)
 }
 
 #[test]
@@ -81,7 +71,7 @@ fn every_model_matches_mclust_me_from_the_same_start() {
     assert!(f.mclust_version.starts_with('6'), "{}", f.mclust_version);
     let mut checked = 0;
     for (name, set) in &f.sets {
-        let x = rows(&set.x);
+        let x = rows_of(&set.x);
         let start = mixture(&set.start);
         for (code, theirs) in &set.fits {
             let kind = CovarianceType::from_name(code).expect("an mclust code");
@@ -144,7 +134,7 @@ fn expected_log_likelihood(model: &GaussianMixture<f64>, x: &RowMatrix<f64>, z: 
 fn one_m_step_reaches_mclusts_expected_log_likelihood() {
     let f = fixture();
     for (name, set) in &f.sets {
-        let x = rows(&set.x);
+        let x = rows_of(&set.x);
         let start = mixture(&set.start);
         let z = start.predict_proba(&x).expect("responsibilities");
         for (code, theirs) in &set.one_step {
@@ -177,7 +167,7 @@ fn every_cell_of_mclusts_bic_table_is_reached_from_its_start() {
     let f = fixture();
     let (mut cells, mut vve_cells, mut vve_worse) = (0, 0, Vec::new());
     for (name, set) in &f.sets {
-        let x = rows(&set.x);
+        let x = rows_of(&set.x);
         for (code, column) in &set.bic {
             let kind = CovarianceType::from_name(code).expect("an mclust code");
             for (i, theirs) in column.iter().enumerate() {
@@ -232,7 +222,7 @@ fn every_cell_of_mclusts_bic_table_is_reached_from_its_start() {
 fn the_hierarchical_start_is_mclusts() {
     let f = fixture();
     for (name, set) in &f.sets {
-        let x = rows(&set.x);
+        let x = rows_of(&set.x);
         for (i, theirs) in set.bic_starts["VVV"].iter().enumerate() {
             let (k, Some(theirs)) = (i + 2, theirs) else {
                 continue;

@@ -6,9 +6,12 @@
 //!
 //! The fixture is written by `scripts/mclust_map_fixture.R` (run by hand; see its header).
 
-use mixture::core::{Estimator, Mixture, RowMatrix};
+use mixture::core::{Estimator, Mixture};
 use mixture::gauss::{CovarianceType, Gaussian, GaussianComponents, GaussianMixture};
 use serde::Deserialize;
+
+mod common;
+use common::{relative, rows_of};
 use std::collections::BTreeMap;
 
 #[derive(Deserialize)]
@@ -47,26 +50,14 @@ fn fixture() -> Fixture {
     serde_json::from_str(&text).expect("fixture parses")
 }
 
-fn rows(x: &[Vec<f64>]) -> RowMatrix<f64> {
-    RowMatrix::new(x.concat(), x[0].len()).expect("rows")
-}
-
-fn relative(ours: &[f64], theirs: &[f64]) -> f64 {
-    let scale = theirs.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
-    ours.iter()
-        .zip(theirs)
-        .map(|(a, b)| (a - b).abs() / scale)
-        .fold(0.0, f64::max)
-}
-
 #[test]
 fn map_e_m_matches_mclust_me_with_its_default_prior() {
     let f = fixture();
     assert!(f.mclust_version.starts_with('6'), "{}", f.mclust_version);
     let mut checked = 0;
     for (name, set) in &f.sets {
-        let x = rows(&set.x);
-        let means = rows(&set.start.means);
+        let x = rows_of(&set.x);
+        let means = rows_of(&set.start.means);
         let covariances: Vec<f64> = set
             .start
             .covariances
@@ -129,7 +120,7 @@ fn map_e_m_matches_mclust_me_with_its_default_prior() {
 
 #[test]
 fn the_prior_is_checked() {
-    let x = rows(&fixture().sets["faithful"].x);
+    let x = rows_of(&fixture().sets["faithful"].x);
     for (family, says) in [
         (
             Gaussian::full().with_prior_shrinkage(-1.0),

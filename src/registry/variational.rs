@@ -83,7 +83,7 @@ impl<T: Scalar> AnyVariationalFit<T> {
     /// Components holding at least `rows` rows' weight (see
     /// [`VariationalFit::effective_components`]).
     pub fn effective_components(&self, rows: f64) -> usize {
-        self.weights.counts().iter().filter(|&&n| n >= rows).count()
+        self.weights.effective_components(rows)
     }
 }
 

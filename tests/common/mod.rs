@@ -134,3 +134,17 @@ pub fn twelve_rows_seven_distinct() -> RowMatrix<f64> {
     let values: Vec<f64> = distinct.iter().chain(&distinct[..10]).copied().collect();
     RowMatrix::new(values, 2).expect("12 rows of 2")
 }
+
+/// Rows of JSON fixtures (a list of rows) as a matrix.
+pub fn rows_of(x: &[Vec<f64>]) -> RowMatrix<f64> {
+    RowMatrix::new(x.concat(), x[0].len()).expect("rows")
+}
+
+/// The largest difference between `ours` and `theirs`, relative to `theirs`' largest value.
+pub fn relative(ours: &[f64], theirs: &[f64]) -> f64 {
+    let scale = theirs.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+    ours.iter()
+        .zip(theirs)
+        .map(|(a, b)| (a - b).abs() / scale)
+        .fold(0.0, f64::max)
+}

@@ -5,6 +5,7 @@
 use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use mixture::registry::AnyFamily;
+use mixture_core::variational::WeightPriorType;
 use mixture_core::{
     Choice, DegeneratePolicy, HierarchyCoordinates, HierarchyMerge, Init, SpuriousPolicy, StopRule,
 };
@@ -314,10 +315,11 @@ pub struct FitArgs {
     /// Fit a variational Bayesian mixture (scikit-learn's BayesianGaussianMixture) instead
     /// of E-M, with this prior on the weights: dirichlet-process (stick-breaking: the
     /// components the data do not need fall to tiny weights, so give a generous K) or
-    /// dirichlet (a symmetric Dirichlet). Gaussian family; full, diag, spherical or tied. The
-    /// model file records the posterior; the trace and --tol follow the lower bound.
-    #[arg(long, value_parser = ["dirichlet-process", "dirichlet"])]
-    pub variational: Option<String>,
+    /// dirichlet (a symmetric Dirichlet). Gaussian (full, diag, spherical or tied), Bernoulli
+    /// or exponential family. The model file records the posterior; the trace and --tol follow
+    /// the lower bound.
+    #[arg(long, value_parser = choice::<WeightPriorType>())]
+    pub variational: Option<WeightPriorType>,
     /// The weights' prior concentration, with --variational (default 1/K; smaller values
     /// favour fewer components).
     #[arg(long, requires = "variational", allow_negative_numbers = true)]

@@ -16,7 +16,7 @@ use crate::error::{MixtureError, Result};
 use crate::estimator::{Estimator, report};
 use crate::family::{Components, Family};
 use crate::mixture::Mixture;
-use crate::options::StopRule;
+use crate::options::{Choice, StopRule};
 use crate::report::{FitObserver, FitReport, IterationRecord, MAX_HISTORY, RunSummary};
 use crate::scalar::Scalar;
 use crate::source::Input;
@@ -36,11 +36,42 @@ pub enum WeightPriorType {
 }
 
 impl WeightPriorType {
-    /// scikit-learn's name: `"dirichlet_process"` or `"dirichlet_distribution"`.
-    pub fn name(self) -> &'static str {
+    /// scikit-learn's name (`weight_concentration_prior_type`): `"dirichlet_process"` or
+    /// `"dirichlet_distribution"`.
+    pub fn scikit_learn_name(self) -> &'static str {
         match self {
             WeightPriorType::DirichletProcess => "dirichlet_process",
             WeightPriorType::DirichletDistribution => "dirichlet_distribution",
+        }
+    }
+}
+
+impl Choice for WeightPriorType {
+    const ALL: &'static [Self] = &[
+        WeightPriorType::DirichletProcess,
+        WeightPriorType::DirichletDistribution,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            WeightPriorType::DirichletProcess => "dirichlet-process",
+            WeightPriorType::DirichletDistribution => "dirichlet",
+        }
+    }
+
+    fn aliases(self) -> &'static [&'static str] {
+        match self {
+            WeightPriorType::DirichletProcess => &["dirichlet_process"],
+            WeightPriorType::DirichletDistribution => &["dirichlet_distribution"],
+        }
+    }
+
+    fn summary(self) -> &'static str {
+        match self {
+            WeightPriorType::DirichletProcess => {
+                "stick-breaking: the components the data do not need fall to tiny weights"
+            }
+            WeightPriorType::DirichletDistribution => "a symmetric Dirichlet on the K weights",
         }
     }
 }
@@ -140,7 +171,7 @@ impl WeightPosterior {
             return Err(MixtureError::InvalidParameters {
                 reason: format!(
                     "a {} weight posterior of {n_components} components has {expected} concentration values, not {}",
-                    kind.name(),
+                    kind.scikit_learn_name(),
                     concentration.len()
                 ),
             });
@@ -198,6 +229,11 @@ impl WeightPosterior {
             .iter()
             .map(|c| (c - offset - COUNT_FLOOR).max(0.0))
             .collect()
+    }
+
+    /// The number of components whose [`WeightPosterior::counts`] reach `rows` rows' weight.
+    pub fn effective_components(&self, rows: f64) -> usize {
+        self.counts().iter().filter(|&&n| n >= rows).count()
     }
 
     /// `E[ln π_k]` under the posterior (scikit-learn's `_estimate_log_weights`).
@@ -349,7 +385,7 @@ impl<T: Scalar, F: Conjugate<T>> VariationalFit<T, F> {
     /// at least `rows` rows' weight: the components the data use (1 row is a sensible
     /// `rows`; a switched-off component keeps far less).
     pub fn effective_components(&self, rows: f64) -> usize {
-        self.weights.counts().iter().filter(|&&n| n >= rows).count()
+        self.weights.effective_components(rows)
     }
 }
 
@@ -360,20 +396,13 @@ pub(crate) struct State<P> {
     pub(crate) components: P,
 }
 
-/// The mixtures of a posterior state: the E-step's (see [`VariationalFit::scoring`]), the
-/// reported one, and the scoring normaliser.
-pub(crate) struct Mixtures<T, C> {
-    pub(crate) scoring: Mixture<T, C>,
-    pub(crate) reported: Mixture<T, C>,
-    pub(crate) log_normaliser: f64,
-}
-
 impl<P> State<P> {
-    /// The state's mixtures.
-    pub(crate) fn mixtures<T: Scalar, F: Conjugate<T, Posterior = P>>(
+    /// The E-step's mixture (see [`VariationalFit::scoring`]), its components (the reported
+    /// ones) and the scoring normaliser.
+    pub(crate) fn scoring<T: Scalar, F: Conjugate<T, Posterior = P>>(
         &self,
         family: &F,
-    ) -> Result<Mixtures<T, F::Components>> {
+    ) -> Result<(Mixture<T, F::Components>, f64)> {
         let (components, offsets) = family.expected(&self.components)?;
         let joint: Vec<f64> = self
             .weights
@@ -385,18 +414,13 @@ impl<P> State<P> {
         let max = joint.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         let shifted: Vec<f64> = joint.iter().map(|v| (v - max).exp()).collect();
         let total: f64 = shifted.iter().sum();
-        let log_normaliser = max + total.ln();
         // Divided by their sum, the weights sum to one within rounding, so that a model sent
         // to chunks (which renormalises weights that do not) keeps every bit.
-        let scoring: Vec<f64> = shifted.iter().map(|e| e / total).collect();
-        Ok(Mixtures {
-            reported: Mixture::from_normalised_weights(
-                self.weights.mean_weights(),
-                components.clone(),
-            ),
-            scoring: Mixture::from_normalised_weights(scoring, components),
-            log_normaliser,
-        })
+        let weights: Vec<f64> = shifted.iter().map(|e| e / total).collect();
+        Ok((
+            Mixture::from_normalised_weights(weights, components),
+            max + total.ln(),
+        ))
     }
 }
 
@@ -565,11 +589,12 @@ pub(crate) fn fit<T: Scalar, F: Conjugate<T>>(
         }
     }
     let best = best.expect("at least one run");
-    let Mixtures {
-        scoring,
-        reported: mixture,
-        log_normaliser,
-    } = best.state.mixtures(&family)?;
+    let (scoring, log_normaliser) = best.state.scoring(&family)?;
+    // The reported mixture: the posterior mean weights, the same components.
+    let mixture = Mixture::from_normalised_weights(
+        best.state.weights.mean_weights(),
+        scoring.components().clone(),
+    );
     let log_likelihood = engine.log_likelihood_of(&mixture)?;
     let report = report(
         &runs,
@@ -613,7 +638,7 @@ fn run_one<T: Scalar, F: Conjugate<T>>(
     let (mut converged, mut n_iter) = (false, 0);
     let mut bound = previous;
     let d = engine.n_cols();
-    let mut scoring = state.mixtures(family)?.scoring;
+    let (mut scoring, _) = state.scoring(family)?;
     let (mut means_old, mut means_new) = (Vec::new(), Vec::new());
     for iteration in 0..options.max_iter {
         means_old.resize(scoring.n_components() * d, T::zero());
@@ -623,7 +648,7 @@ fn run_one<T: Scalar, F: Conjugate<T>>(
         bound = stats.entropy() + family.bound(&prior.components, &next.components)
             - next.weights.log_normaliser();
         let weight_total = stats.weight_total();
-        let next_scoring = next.mixtures(family)?.scoring;
+        let (next_scoring, _) = next.scoring(family)?;
         means_new.resize(means_old.len(), T::zero());
         next_scoring.components().write_means(&mut means_new);
         let mean_shift = means_old

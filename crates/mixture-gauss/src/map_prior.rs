@@ -53,6 +53,8 @@ pub(crate) fn estimate<T: Scalar>(
             / (n - 1.0)
     };
     let fac = (1.0 / k as f64).powf(2.0 / d as f64);
+    // The full and tied models' prior scale, fac · the data's covariance (row-major), once.
+    let scale_matrix = || -> Vec<f64> { (0..d * d).map(|e| fac * pooled(e / d, e % d)).collect() };
     let dof = d as f64 + 2.0;
     let shrinks = kappa > 0.0;
     let diff = |c: usize, j: usize| stats.mean(c)[j] - mean[j];
@@ -76,12 +78,13 @@ pub(crate) fn estimate<T: Scalar>(
     let with_reg = |v: f64, i: usize, j: usize| v + if i == j { reg } else { 0.0 };
     let compact: Vec<f64> = match kind {
         CovarianceType::Full => {
+            let scale = scale_matrix();
             let mut out = vec![0.0; k * d * d];
             for c in 0..k {
                 let denominator = dof + counts[c] + d as f64 + 1.0 + f64::from(u8::from(shrinks));
                 for i in 0..d {
                     for j in 0..=i {
-                        let v = fac * pooled(i, j)
+                        let v = scale[i * d + j]
                             + scatter(c, i, j)
                             + offset_weight(c) * (diff(c, i) * diff(c, j));
                         let v = with_reg(v / denominator, i, j);
@@ -93,13 +96,14 @@ pub(crate) fn estimate<T: Scalar>(
         }
         CovarianceType::Tied => {
             let denominator = dof + n + d as f64 + 1.0 + if shrinks { k as f64 } else { 0.0 };
+            let scale = scale_matrix();
             let mut out = vec![0.0; d * d];
             for i in 0..d {
                 for j in 0..=i {
                     let within: f64 = (0..k)
                         .map(|c| scatter(c, i, j) + offset_weight(c) * (diff(c, i) * diff(c, j)))
                         .sum();
-                    let v = with_reg((fac * pooled(i, j) + within) / denominator, i, j);
+                    let v = with_reg((scale[i * d + j] + within) / denominator, i, j);
                     (out[i * d + j], out[j * d + i]) = (v, v);
                 }
             }

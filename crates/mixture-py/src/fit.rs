@@ -148,7 +148,7 @@ impl Spec {
 }
 
 /// The choice `name` (the core's names and scikit-learn's), or an error listing them.
-fn choice<C: Choice>(option: &str, name: &str) -> PyResult<C> {
+pub(crate) fn choice<C: Choice>(option: &str, name: &str) -> PyResult<C> {
     C::from_name(name).ok_or_else(|| {
         let names: Vec<String> = C::names().iter().map(|n| format!("'{n}'")).collect();
         invalid(option, name, &names.join(", "))

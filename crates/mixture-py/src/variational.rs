@@ -4,7 +4,7 @@
 use crate::arrays::{Value, readonly, rows, value_error, weights};
 use crate::chunks::PyChunks;
 use crate::fit::{
-    FamilySpec, Input, PyObserver, Spec, fit_error, interruptible, is_f32, report_dict,
+    FamilySpec, Input, PyObserver, Spec, choice, fit_error, interruptible, is_f32, report_dict,
 };
 use crate::model::Model;
 use mixture::core::Data;
@@ -30,13 +30,10 @@ pub(crate) struct PriorSpec {
 
 impl PriorSpec {
     fn weight_prior(&self) -> PyResult<WeightPriorType> {
-        match self.weight_concentration_prior_type.as_str() {
-            "dirichlet_process" => Ok(WeightPriorType::DirichletProcess),
-            "dirichlet_distribution" => Ok(WeightPriorType::DirichletDistribution),
-            other => Err(PyValueError::new_err(format!(
-                "weight_concentration_prior_type = {other:?} is invalid: use 'dirichlet_process' or 'dirichlet_distribution'"
-            ))),
-        }
+        choice::<WeightPriorType>(
+            "weight_concentration_prior_type",
+            &self.weight_concentration_prior_type,
+        )
     }
 }
 

@@ -140,7 +140,7 @@ pub(super) fn run<T: Value>(a: &FitArgs) -> Result<(), CliError> {
         trace: a.verbose.then(|| TraceWriter::new(std::io::stderr())),
         progress: Progress::new(a.max_iter),
     };
-    if let Some(weight_prior) = &a.variational {
+    if let Some(weight_prior) = a.variational {
         return variational::run(
             a,
             variational::Fit {

@@ -14,14 +14,6 @@ use mixture_core::{BlockSource, FitObserver, Input, ParameterSet, information_cr
 use mixture_output::shown;
 use serde_json::json;
 
-/// The weights' prior `--variational` names.
-fn weight_prior(name: &str) -> WeightPriorType {
-    match name {
-        "dirichlet" => WeightPriorType::DirichletDistribution,
-        _ => WeightPriorType::DirichletProcess,
-    }
-}
-
 /// Refuses, before any data are read, what a variational fit does not take.
 pub(super) fn check(a: &FitArgs, family: &AnyFamily) -> Result<(), CliError> {
     if !AnyFamily::VARIATIONAL_NAMES.contains(&family.name()) {
@@ -49,7 +41,7 @@ pub(super) fn check(a: &FitArgs, family: &AnyFamily) -> Result<(), CliError> {
 
 /// What the variational fit needs beside the options.
 pub(super) struct Fit<'a, 'i, T: Value> {
-    pub weight_prior: &'a str,
+    pub weight_prior: WeightPriorType,
     pub start: Option<&'a AnyMixture<T>>,
     pub input: &'a mut FitInput<'i, T>,
     pub n_cols: usize,
@@ -100,7 +92,7 @@ pub(super) fn run<T: Value>(
     fit: Fit<'_, '_, T>,
     observer: &mut Observers,
 ) -> Result<(), CliError> {
-    let weight_prior = weight_prior(fit.weight_prior);
+    let weight_prior = fit.weight_prior;
     let fitted = fit
         .family
         .run_variational(Task {
@@ -120,7 +112,10 @@ pub(super) fn run<T: Value>(
     let effective = fitted.effective_components(1.0);
     if let Some(path) = &a.model {
         let mut options = options_record(a, fit.family, fit.groups);
-        options.insert("variational".into(), json!(weight_prior.name()));
+        options.insert(
+            "variational".into(),
+            json!(weight_prior.scikit_learn_name()),
+        );
         let mut record = FitRecord::new(
             report,
             Some(a.input.display().to_string()),
@@ -135,7 +130,7 @@ pub(super) fn run<T: Value>(
     }
     if a.json {
         say(json!({
-            "variational": weight_prior.name(),
+            "variational": weight_prior.scikit_learn_name(),
             "lower_bound": fitted.lower_bound(),
             "log_likelihood": fitted.log_likelihood,
             "mean_log_likelihood": fitted.log_likelihood / report.weight_total,
@@ -170,7 +165,7 @@ pub(super) fn run<T: Value>(
     say(format!(
         "lower bound = {:.4} nats ({} prior on the weights, concentration {})",
         fitted.lower_bound(),
-        weight_prior.name(),
+        weight_prior.scikit_learn_name(),
         fitted.weights.prior()
     ));
     say(format!(
