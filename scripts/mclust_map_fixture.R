@@ -5,10 +5,12 @@
 #   Rscript scripts/mclust_map_fixture.R     # writes tests/fixtures/mclust_map.json
 #
 # For each data set: a start (mclust's VVV M-step from its own hierarchical classification
-# into 3 groups, without prior) and its responsibilities, then for scikit-learn's four
-# covariance models (VVV, VVI, VII, EEE), EII and EEI the parameters and log-likelihood after ITERATIONS
-# M-steps of me(..., prior = priorControl()) from those responsibilities (tolerance 0, so
-# every M-step is taken), the prior mclust used (defaultPrior) and mclust's BIC of the fit.
+# into 3 groups, without prior) and its responsibilities, then for the ten models mclust gives
+# a prior (scikit-learn's four, VVV, VVI, VII and EEE; EII, EEI, VEI, EVI, EEV and VEV) the
+# parameters and log-likelihood after ITERATIONS M-steps of me(..., prior = priorControl())
+# from those responsibilities (outer tolerance 0, so every M-step is taken; VEI's and VEV's
+# inner loops run to a relative change of 1e-15, their fixed point), the prior mclust used
+# (defaultPrior) and mclust's BIC of the fit.
 suppressMessages({
   library(mclust)
   library(jsonlite)
@@ -16,7 +18,7 @@ suppressMessages({
 
 ITERATIONS <- 5
 K <- 3
-models <- c("VVV", "VVI", "VII", "EEE", "EII", "EEI")
+models <- c("VVV", "VVI", "VII", "EEE", "EII", "EEI", "VEI", "EVI", "EEV", "VEV")
 data(diabetes, package = "mclust")
 sets <- list(
   faithful = as.matrix(faithful),
@@ -35,7 +37,7 @@ for (name in names(sets)) {
   z <- estep(data = x, modelName = "VVV", parameters = start)$z
   fits <- list()
   for (m in models) {
-    control <- emControl(tol = c(0, 0), itmax = c(ITERATIONS, 1e5))
+    control <- emControl(tol = c(0, 1e-15), itmax = c(ITERATIONS, 1e6))
     fit <- me(data = x, modelName = m, z = z, prior = priorControl(), control = control,
               warn = FALSE)
     p <- fit$parameters

@@ -453,7 +453,8 @@ class GaussianMixture(_BaseMixture):
         MAP E-M under mclust's default conjugate prior (``priorControl()``) with this
         shrinkage (mclust's default is 0.01): the M-step is the posterior mode, which keeps
         E-M away from degenerate, spiky solutions on small data; ``bic`` is then mclust's under
-        a prior. For 'full', 'diag', 'spherical', 'tied', 'EII' and 'EEI'. Not in scikit-learn.
+        a prior. For 'full', 'diag', 'spherical', 'tied' and mclust's EII, EEI, VEI, EVI, EEV
+        and VEV (the models mclust gives a prior). Not in scikit-learn.
     max_iter : int, default=100
     n_init : int, default=1
         Initialisations to try; the run with the best ``lower_bound_`` is kept (preferring

@@ -40,5 +40,18 @@ def test_a_bad_shrinkage_is_refused():
     x = np.random.default_rng(0).normal(size=(50, 2))
     with pytest.raises(ValueError, match="prior_shrinkage"):
         GaussianMixture(2, prior_shrinkage=-1.0).fit(x)
-    with pytest.raises(ValueError, match="full, diag, spherical and tied"):
-        GaussianMixture(2, covariance_type="VEV", prior_shrinkage=0.01).fit(x)
+    with pytest.raises(ValueError, match="mclust's prior is for"):
+        GaussianMixture(2, covariance_type="VEE", prior_shrinkage=0.01).fit(x)
+
+
+@pytest.mark.parametrize("model", ["VEI", "EVI", "EEV", "VEV"])
+def test_mclusts_other_models_with_a_prior_move_the_fit(model):
+    # The parameters against mclust are tests/mclust_map.rs's; here, through the class: the
+    # prior keeps the fit and its BIC is the penalised log-likelihood at the MAP estimate.
+    x = np.array(json.loads(FIXTURE.read_text())["sets"]["iris"]["x"])
+    map_fit = GaussianMixture(3, covariance_type=model, prior_shrinkage=0.01, random_state=0).fit(x)
+    ml_fit = GaussianMixture(3, covariance_type=model, random_state=0).fit(x)
+    assert not np.allclose(map_fit.covariances_, ml_fit.covariances_)
+    assert map_fit.bic(x) == pytest.approx(
+        -2 * map_fit.score(x) * len(x) + map_fit._n_parameters() * np.log(len(x)), rel=1e-12
+    )

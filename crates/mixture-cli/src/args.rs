@@ -157,7 +157,8 @@ pub struct FamilyFlags {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub relative_reg_covar: Option<f64>,
     /// MAP E-M under mclust's default conjugate prior (priorControl()) with this shrinkage
-    /// (gaussian: full, diag, spherical, tied, EII or EEI; mclust's default is 0.01): keeps E-M away from
+    /// (gaussian: full, diag, spherical, tied, EII, EEI, VEI, EVI, EEV or VEV, the models
+    /// mclust gives a prior; mclust's default is 0.01): keeps E-M away from
     /// degenerate, spiky solutions on small data; BIC is then mclust's under a prior.
     #[arg(long, allow_negative_numbers = true)]
     #[serde(skip_serializing_if = "Option::is_none")]

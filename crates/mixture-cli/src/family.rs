@@ -82,12 +82,17 @@ pub(crate) fn structures(
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         let mut variants = vec![own.clone()];
+        // The whole list of covariance types by default (or `all`): those the other settings
+        // rule out (mclust's prior is for ten of the fourteen models) are left out of the
+        // grid, as mclust leaves them out; a type the user names is fitted or refused.
+        let mut every_type = false;
         if keys.contains(&"covariance") {
             let all: Vec<String> = AnyFamily::covariance_names()
                 .iter()
                 .map(|(name, _)| name.to_string())
                 .collect();
             let every = |list: &&[String]| list.iter().any(|c| c.eq_ignore_ascii_case("all"));
+            every_type = covariances.is_none_or(|list| every(&list));
             variants = covariances
                 .filter(|list| !every(list))
                 .unwrap_or(&all)
@@ -99,11 +104,22 @@ pub(crate) fn structures(
                 })
                 .collect();
         }
+        let mut first_refusal = None;
+        let before = out.len();
         for settings in variants {
             let s = AnyFamily::from_settings(family, &settings).map_err(settings_error)?;
+            if every_type && let Err(e) = s.check_options() {
+                first_refusal.get_or_insert(e);
+                continue;
+            }
             if !out.contains(&s) {
                 out.push(s);
             }
+        }
+        if out.len() == before
+            && let Some(e) = first_refusal
+        {
+            return Err(e.into());
         }
     }
     if let Some(key) = given.keys().find(|k| {

@@ -1566,6 +1566,60 @@ fn select_ranks_a_grid_saves_the_best_model_and_draws_the_criterion() {
     assert!((ll - cells[0]["log_likelihood"].as_f64().unwrap()).abs() < 1e-6 * ll.abs());
     let png = std::fs::read(dir.join("bic.png")).unwrap();
     assert!(png.starts_with(b"\x89PNG"));
+    // Under mclust's prior the default grid is the ten models it gives a prior, as in mclust;
+    // a model named without one is refused.
+    let out = ok(
+        &dir,
+        &[
+            "select",
+            "-i",
+            "x.csv",
+            "-k",
+            "2",
+            "--prior-shrinkage",
+            "0.01",
+            "--json",
+        ],
+    );
+    let map: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let mut codes: Vec<&str> = map["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["covariance"].as_str().unwrap())
+        .collect();
+    codes.sort_unstable();
+    assert_eq!(
+        codes,
+        [
+            "EEI",
+            "EEV",
+            "EII",
+            "EVI",
+            "VEI",
+            "VEV",
+            "diag",
+            "full",
+            "spherical",
+            "tied"
+        ]
+    );
+    fails(
+        &dir,
+        &[
+            "select",
+            "-i",
+            "x.csv",
+            "-k",
+            "2",
+            "--covariance",
+            "VVV,VEE",
+            "--prior-shrinkage",
+            "0.01",
+        ],
+        2,
+        "VEE",
+    );
     // The plain table says which way is better, and the best row.
     let text = ok(
         &dir,

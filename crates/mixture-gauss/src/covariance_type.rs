@@ -172,6 +172,22 @@ impl CovarianceType {
         !Self::SCIKIT_LEARN.contains(self)
     }
 
+    /// Whether mclust defines its conjugate prior (`priorControl`) for the model, so that
+    /// [`Gaussian::with_prior_shrinkage`](crate::Gaussian::with_prior_shrinkage) accepts it:
+    /// every model but EVE, VEE, VVE and EVV.
+    ///
+    /// ```
+    /// use mixture_gauss::CovarianceType;
+    /// assert!(CovarianceType::Vev.has_map_prior());
+    /// assert!(!CovarianceType::Vee.has_map_prior());
+    /// ```
+    pub fn has_map_prior(&self) -> bool {
+        !matches!(
+            self,
+            CovarianceType::Eve | CovarianceType::Vee | CovarianceType::Vve | CovarianceType::Evv
+        )
+    }
+
     /// How the kernel sees the covariances.
     pub(crate) fn layout(&self) -> Layout {
         match self {

@@ -209,9 +209,11 @@ impl Gaussian {
     /// freedom and scale `(1/K)^(2/D)` times the data's covariance (its mean variance for the
     /// diagonal and spherical models). The M-step is the posterior mode, which keeps E-M away
     /// from degenerate, spiky solutions on small data; the log-likelihood reported is the
-    /// data's. For scikit-learn's four covariance types (VVV, VVI, VII, EEE) and EII and EEI,
-    /// as mclust's `me()` computes them (its EII leaves the prior's scale out and its EEI
-    /// does not shrink the means: followed, so that fits are mclust's); the data's moments are
+    /// data's. For the ten models mclust gives a prior ([`CovarianceType::has_map_prior`]:
+    /// scikit-learn's four, EII, EEI, VEI, EVI, EEV and VEV), as mclust's `me()` computes them
+    /// (its EII leaves the prior's scale out, its EEI does not shrink the means and its VEV
+    /// leaves the degrees of freedom out of the volumes: followed, so that fits are mclust's;
+    /// VEI's and VEV's inner loops are ours, to the same fixed point); the data's moments are
     /// the statistics' own (all rows, weighted as the fit), so streamed and chunked fits get
     /// the same prior. Checked when fitting (finite, at least 0).
     ///
@@ -289,13 +291,11 @@ impl<T: Scalar> Family<T> for Gaussian {
                     expected: "must be finite and at least 0 (mclust's default is 0.01)",
                 });
             }
-            if self.covariance_type.is_eigen()
-                && ![CovarianceType::Eii, CovarianceType::Eei].contains(&self.covariance_type)
-            {
+            if self.covariance_type.is_eigen() && !self.covariance_type.has_map_prior() {
                 return Err(MixtureError::InvalidOption {
                     name: "prior_shrinkage",
                     value: format!("{shrinkage} with the {} model", self.covariance_type.code()),
-                    expected: "the MAP prior is for the full, diag, spherical and tied models (VVV, VVI, VII, EEE) and EII, EEI",
+                    expected: "mclust's prior is for VVV, VVI, VII, EEE (full, diag, spherical, tied) and EII, EEI, VEI, EVI, EEV, VEV",
                 });
             }
         }

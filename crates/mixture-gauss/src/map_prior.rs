@@ -3,7 +3,7 @@
 //! the posterior mode, as mclust's Fortran `ms*p` routines compute it.
 
 use crate::components::GaussianComponents;
-use crate::covariance_type::CovarianceType;
+use crate::covariance_type::{CovarianceType, Layout};
 use crate::family::Gaussian;
 use crate::moments::GaussianStats;
 use mixture_core::family::SufficientStats;
@@ -53,8 +53,20 @@ pub(crate) fn estimate<T: Scalar>(
             / (n - 1.0)
     };
     let fac = (1.0 / k as f64).powf(2.0 / d as f64);
-    // The full and tied models' prior scale, fac · the data's covariance (row-major), once.
-    let scale_matrix = || -> Vec<f64> { (0..d * d).map(|e| fac * pooled(e / d, e % d)).collect() };
+    // The matrix models' prior scale (row-major): fac · the data's covariance, or its diagonal
+    // when there are no more rows than features (mclust's defaultPrior).
+    let scale_matrix = || -> Vec<f64> {
+        (0..d * d)
+            .map(|e| {
+                let (i, j) = (e / d, e % d);
+                if n > d as f64 || i == j {
+                    fac * pooled(i, j)
+                } else {
+                    0.0
+                }
+            })
+            .collect()
+    };
     let dof = d as f64 + 2.0;
     let shrinks = kappa > 0.0;
     let diff = |c: usize, j: usize| stats.mean(c)[j] - mean[j];
@@ -163,6 +175,59 @@ pub(crate) fn estimate<T: Scalar>(
             std::iter::once(volume)
                 .chain(variances.iter().map(|v| v / volume))
                 .collect()
+        }
+        CovarianceType::Vei | CovarianceType::Evi | CovarianceType::Eev | CovarianceType::Vev => {
+            // mclust's me*p routines: the model's maximum-likelihood M-step of the scatters
+            // B_k = scale + W_k + offset, with the prior's degrees of freedom added to the
+            // volumes' denominators: EVI's and EEV's (one volume) divide Σ_k|B_k|^(1/D) by
+            // N + ν + 1 (+ D for EEV) (+ 1 when κ > 0), VEI's λ_k by D n_k + ν + 2 (+ 1); VEV's
+            // (mevevp) by D n_k alone. Handing the model counts that carry those additions gives
+            // exactly these.
+            let shrink = f64::from(u8::from(shrinks));
+            let effective: Vec<f64> = match kind {
+                CovarianceType::Evi => counts
+                    .iter()
+                    .map(|n_c| n_c + (dof + 1.0 + shrink) / k as f64)
+                    .collect(),
+                CovarianceType::Eev => counts
+                    .iter()
+                    .map(|n_c| n_c + (dof + d as f64 + 1.0 + shrink) / k as f64)
+                    .collect(),
+                CovarianceType::Vei => counts
+                    .iter()
+                    .map(|n_c| n_c + (dof + 2.0 + shrink) / d as f64)
+                    .collect(),
+                _ => counts.clone(),
+            };
+            // The regularisation as in the maximum-likelihood M-step: each scatter gains its
+            // count times reg_covar on the diagonal.
+            let scatters: Vec<f64> = if kind.layout() == Layout::Diagonal {
+                let scale = fac * (0..d).map(|j| pooled(j, j)).sum::<f64>() / d as f64;
+                (0..k * d)
+                    .map(|e| {
+                        let (c, j) = (e / d, e % d);
+                        scale
+                            + scatter(c, j, j)
+                            + offset_weight(c) * diff(c, j).powi(2)
+                            + effective[c] * reg
+                    })
+                    .collect()
+            } else {
+                let scale = scale_matrix();
+                (0..k * d * d)
+                    .map(|e| {
+                        let (c, i, j) = (e / (d * d), e / d % d, e % d);
+                        let v = scale[i * d + j]
+                            + scatter(c, i, j)
+                            + offset_weight(c) * (diff(c, i) * diff(c, j));
+                        v + if i == j { effective[c] * reg } else { 0.0 }
+                    })
+                    .collect()
+            };
+            let estimated = crate::models::estimate(kind, &effective, &scatters, d)
+                .map_err(|u| u.into_error(reg))?;
+            return GaussianComponents::from_f64(k, d, &means, &estimated.compact, Some(reg), kind)
+                .map(|c| c.mark_capped(estimated.capped));
         }
         other => unreachable!("check_options refuses the MAP prior with {}", other.code()),
     };
