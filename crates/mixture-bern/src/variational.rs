@@ -1,7 +1,7 @@
 //! The Beta prior of variational Bernoulli mixtures ([`Conjugate`] for [`Bernoulli`]).
 
 use crate::{Bernoulli, BernoulliComponents};
-use mixture_core::family::{FirstMoments, digamma, ln_beta};
+use mixture_core::family::{FirstMoments, beta_divergence, digamma, ln_beta};
 use mixture_core::variational::Conjugate;
 use mixture_core::{MixtureError, Result, Scalar};
 
@@ -149,6 +149,26 @@ impl<T: Scalar> Conjugate<T> for Bernoulli {
 
     /// `Σ ln B(a, b)` over components and features: the posterior's log normaliser (the
     /// prior's constant left out, as scikit-learn leaves out the Gaussian prior's).
+    fn evidence_terms(
+        &self,
+        prior: &BetaPrior,
+        p: &BernoulliPosterior,
+        stats: &FirstMoments,
+    ) -> Result<f64> {
+        let (a0, b0) = (prior.a.unwrap_or(1.0), prior.b.unwrap_or(1.0));
+        let mut total = 0.0;
+        for c in 0..stats.n_components() {
+            let n = stats.count(c);
+            for (j, &ones) in stats.sum(c).iter().enumerate() {
+                let (a, b) = (p.a[c * p.d + j], p.b[c * p.d + j]);
+                let psi = digamma(a + b);
+                total += ones * (digamma(a) - psi) + (n - ones).max(0.0) * (digamma(b) - psi)
+                    - beta_divergence(a, b, a0, b0);
+            }
+        }
+        Ok(total)
+    }
+
     fn bound(&self, _prior: &BetaPrior, p: &BernoulliPosterior) -> f64 {
         p.a.iter().zip(&p.b).map(|(&a, &b)| ln_beta(a, b)).sum()
     }

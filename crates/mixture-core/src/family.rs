@@ -22,7 +22,7 @@ pub use crate::exp::{EXP_UNDERFLOW, EXP_UNDERFLOW_F32};
 pub use crate::moments::FirstMoments;
 pub use crate::numeric::{affine_log_densities, logsumexp, unit_scale};
 pub use crate::rows::try_filled;
-pub use crate::special::{digamma, ln_beta, ln_gamma};
+pub use crate::special::{beta_divergence, digamma, gamma_divergence, ln_beta, ln_gamma};
 pub use crate::validate::{
     check_data, check_finite_data, check_marginal_dims, check_n_components, check_parameters,
     check_values, check_weights, marginal_columns, parameter_matrix, widen_rows,

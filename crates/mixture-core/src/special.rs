@@ -1,4 +1,5 @@
-//! Special functions of variational bounds: the digamma function and the log-gamma function.
+//! Special functions of variational bounds: the digamma and log-gamma functions, and the
+//! divergences between the Beta and Gamma distributions of conjugate priors.
 
 /// `ln Γ(x)` for `x > 0` (musl's `lgamma`, through `libm`: within a few ulps).
 pub fn ln_gamma(x: f64) -> f64 {
@@ -8,6 +9,19 @@ pub fn ln_gamma(x: f64) -> f64 {
 /// `ln B(a, b) = ln Γ(a) + ln Γ(b) − ln Γ(a + b)`.
 pub fn ln_beta(a: f64, b: f64) -> f64 {
     ln_gamma(a) + ln_gamma(b) - ln_gamma(a + b)
+}
+
+/// `KL(Beta(a, b) ‖ Beta(a0, b0))`.
+pub fn beta_divergence(a: f64, b: f64, a0: f64, b0: f64) -> f64 {
+    ln_beta(a0, b0) - ln_beta(a, b)
+        + (a - a0) * digamma(a)
+        + (b - b0) * digamma(b)
+        + (a0 - a + b0 - b) * digamma(a + b)
+}
+
+/// `KL(Gamma(a, b) ‖ Gamma(a0, b0))`, shapes `a`, `a0` and rates `b`, `b0`.
+pub fn gamma_divergence(a: f64, b: f64, a0: f64, b0: f64) -> f64 {
+    (a - a0) * digamma(a) - ln_gamma(a) + ln_gamma(a0) + a0 * (b.ln() - b0.ln()) + a * (b0 - b) / b
 }
 
 /// The digamma function `ψ(x) = d ln Γ(x) / dx` for `x > 0`: the recurrence
@@ -41,6 +55,50 @@ pub fn digamma(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `∫ q ln(q/p)` by the midpoint rule over `(lo, hi)`, for log-densities `q`, `p`.
+    fn integrated(q: impl Fn(f64) -> f64, p: impl Fn(f64) -> f64, lo: f64, hi: f64) -> f64 {
+        let steps = 400_000;
+        let h = (hi - lo) / steps as f64;
+        (0..steps)
+            .map(|i| {
+                let x = lo + (i as f64 + 0.5) * h;
+                q(x).exp() * (q(x) - p(x)) * h
+            })
+            .sum()
+    }
+
+    #[test]
+    fn divergences_match_their_integrals() {
+        let beta = |a: f64, b: f64| {
+            move |x: f64| (a - 1.0) * x.ln() + (b - 1.0) * (1.0 - x).ln() - ln_beta(a, b)
+        };
+        for (a, b, a0, b0) in [
+            (3.0, 5.0, 1.0, 1.0),
+            (2.5, 7.0, 1.0, 0.3),
+            (4.0, 2.0, 2.0, 2.0),
+        ] {
+            let numeric = integrated(beta(a, b), beta(a0, b0), 0.0, 1.0);
+            assert!(
+                (beta_divergence(a, b, a0, b0) - numeric).abs() < 1e-6,
+                "{a} {b}"
+            );
+        }
+        let gamma =
+            |a: f64, b: f64| move |x: f64| a * b.ln() - ln_gamma(a) + (a - 1.0) * x.ln() - b * x;
+        for (a, b, a0, b0) in [
+            (3.0, 2.0, 1.0, 0.5),
+            (12.0, 4.0, 2.0, 1.0),
+            (2.0, 1.0, 2.0, 1.0),
+        ] {
+            let numeric = integrated(gamma(a, b), gamma(a0, b0), 0.0, 60.0);
+            assert!(
+                (gamma_divergence(a, b, a0, b0) - numeric).abs() < 1e-6,
+                "{a} {b}"
+            );
+        }
+        assert_eq!(gamma_divergence(2.0, 1.0, 2.0, 1.0), 0.0);
+    }
 
     #[test]
     fn digamma_matches_closed_forms() {

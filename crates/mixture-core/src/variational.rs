@@ -20,7 +20,7 @@ use crate::options::{Choice, StopRule};
 use crate::report::{FitObserver, FitReport, IterationRecord, MAX_HISTORY, RunSummary};
 use crate::scalar::Scalar;
 use crate::source::Input;
-use crate::special::{digamma, ln_beta, ln_gamma};
+use crate::special::{beta_divergence, digamma, ln_beta, ln_gamma};
 use crate::statistics::Statistics;
 
 /// The prior on the mixing weights.
@@ -284,6 +284,32 @@ impl WeightPosterior {
         weights.iter().map(|w| w / total).collect()
     }
 
+    /// `KL(q(π) ‖ p(π))`: the weights' posterior against their prior (K stick-breaking
+    /// Beta(a_k, b_k) against Beta(1, γ), or the Dirichlet against the symmetric Dirichlet).
+    pub fn divergence_from_prior(&self) -> f64 {
+        match self.kind {
+            WeightPriorType::DirichletProcess => {
+                let (a, b) = self.concentration.split_at(self.n_components());
+                a.iter()
+                    .zip(b)
+                    .map(|(&a, &b)| beta_divergence(a, b, 1.0, self.prior))
+                    .sum()
+            }
+            WeightPriorType::DirichletDistribution => {
+                let k = self.concentration.len() as f64;
+                let total: f64 = self.concentration.iter().sum();
+                let psi_total = digamma(total);
+                ln_gamma(total) - ln_gamma(k * self.prior)
+                    + k * ln_gamma(self.prior)
+                    + self
+                        .concentration
+                        .iter()
+                        .map(|&c| -ln_gamma(c) + (c - self.prior) * (digamma(c) - psi_total))
+                        .sum::<f64>()
+            }
+        }
+    }
+
     /// The log normaliser of the weights' posterior: scikit-learn's `log_norm_weight`
     /// (`−Σ ln B(a_k, b_k)`, or the Dirichlet's `ln Γ(Σα) − Σ ln Γ(α_k)`).
     pub fn log_normaliser(&self) -> f64 {
@@ -339,6 +365,21 @@ pub trait Conjugate<T: Scalar>: Family<T> {
     /// adds besides the responsibilities' entropy and the weights' log normaliser.
     fn bound(&self, prior: &Self::Prior, posterior: &Self::Posterior) -> f64;
 
+    /// The components' terms of the evidence lower bound with every constant kept:
+    /// `Σ_k E_q[Σ_n r_nk ln p(x_n | θ_k)] − Σ_k KL(q(θ_k) ‖ p(θ_k))`, the responsibilities
+    /// `r` entering through `stats` (the statistics the posterior was computed from). The
+    /// bound holds for any posterior, so a family whose M-step is not its model's exact
+    /// update may evaluate the terms at the exact update instead (a higher bound).
+    ///
+    /// # Errors
+    /// A typed error when a posterior's matrix cannot be factored.
+    fn evidence_terms(
+        &self,
+        prior: &Self::Prior,
+        posterior: &Self::Posterior,
+        stats: &Self::Stats,
+    ) -> Result<f64>;
+
     /// The posterior with its components in the order `order` (component `j` of the result
     /// is component `order[j]` of `posterior`; `order` is a permutation of 0..K).
     fn permuted(&self, posterior: &Self::Posterior, order: &[usize]) -> Self::Posterior;
@@ -368,6 +409,13 @@ where
     pub posterior: F::Posterior,
     /// The prior, every default resolved.
     pub prior: VariationalPrior<F::Prior>,
+    /// The evidence lower bound (ELBO) of the returned run with every constant kept: a lower
+    /// bound on the data's log marginal likelihood `ln p(X)` under the model (the weights'
+    /// prior and the components' conjugate prior), so it compares fits of different K,
+    /// covariance types and families (what `select` ranks variational fits by).
+    /// [`VariationalFit::lower_bound`] is scikit-learn's, which leaves out terms that depend
+    /// on K and the prior. Taken at the last M-step, from the responsibilities it used.
+    pub evidence_bound: f64,
     /// How the fit went. Each iteration's `log_likelihood` is the lower bound after its
     /// M-step (scikit-learn's `lower_bound_`), `change` its change (the total, not per row,
     /// as scikit-learn's stop rule compares it with `tol`); the summary's `log_likelihood` is
@@ -482,9 +530,32 @@ fn first_state<T: Scalar, F: Conjugate<T>>(
     })
 }
 
+/// The evidence lower bound of `state`, the posterior computed from `stats`: the
+/// responsibilities' entropy, their expected log-weights, the weights' and the components'
+/// terms ([`Conjugate::evidence_terms`]).
+fn evidence_bound<T: Scalar, F: Conjugate<T>>(
+    family: &F,
+    prior: &VariationalPrior<F::Prior>,
+    state: &State<F::Posterior>,
+    stats: &Statistics<F::Stats>,
+) -> Result<f64> {
+    let weights: f64 = stats
+        .counts()
+        .iter()
+        .zip(state.weights.expected_log_weights())
+        .map(|(n, log_weight)| n * log_weight)
+        .sum();
+    Ok(
+        stats.entropy() + weights - state.weights.divergence_from_prior()
+            + family.evidence_terms(&prior.components, &state.components, stats.family())?,
+    )
+}
+
 /// What one variational run ends with.
 struct VariationalRun<P> {
     state: State<P>,
+    /// The run's [`VariationalFit::evidence_bound`].
+    evidence: f64,
     summary: RunSummary,
     history: Vec<IterationRecord>,
 }
@@ -616,6 +687,7 @@ pub(crate) fn fit<T: Scalar, F: Conjugate<T>>(
         weights: best.state.weights,
         posterior: best.state.components,
         prior,
+        evidence_bound: best.evidence,
         report,
     })
 }
@@ -637,6 +709,7 @@ fn run_one<T: Scalar, F: Conjugate<T>>(
     let mut history = Vec::with_capacity(options.max_iter.min(10_000));
     let (mut converged, mut n_iter) = (false, 0);
     let mut bound = previous;
+    let mut evidence = f64::NEG_INFINITY;
     let d = engine.n_cols();
     let (mut scoring, _) = state.scoring(family)?;
     let (mut means_old, mut means_new) = (Vec::new(), Vec::new());
@@ -674,11 +747,14 @@ fn run_one<T: Scalar, F: Conjugate<T>>(
             history.drain(..MAX_HISTORY);
         }
         n_iter += 1;
-        (state, scoring) = (next, next_scoring);
         converged = match options.stop_rule {
             StopRule::LogLikelihood => record.change.abs() < options.tol,
             StopRule::MeanShift => mean_shift < options.tol,
         };
+        if converged || iteration + 1 == options.max_iter {
+            evidence = evidence_bound(family, prior, &next, stats)?;
+        }
+        (state, scoring) = (next, next_scoring);
         if converged {
             break;
         }
@@ -697,6 +773,7 @@ fn run_one<T: Scalar, F: Conjugate<T>>(
     observer.on_run_end(&summary);
     Ok(VariationalRun {
         state,
+        evidence,
         summary,
         history,
     })

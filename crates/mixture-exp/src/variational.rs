@@ -1,7 +1,7 @@
 //! The Gamma prior of variational exponential mixtures ([`Conjugate`] for [`Exponential`]).
 
 use crate::{Exponential, ExponentialComponents};
-use mixture_core::family::{FirstMoments, digamma, ln_gamma};
+use mixture_core::family::{FirstMoments, digamma, gamma_divergence, ln_gamma};
 use mixture_core::variational::Conjugate;
 use mixture_core::{MixtureError, Result, Scalar};
 
@@ -182,6 +182,30 @@ impl<T: Scalar> Conjugate<T> for Exponential {
 
     /// `Σ [ln Γ(α) − α ln β]` over components and features: the posterior's log normaliser
     /// (the prior's constant left out, as scikit-learn leaves out the Gaussian prior's).
+    fn evidence_terms(
+        &self,
+        prior: &GammaPrior,
+        p: &ExponentialPosterior,
+        stats: &FirstMoments,
+    ) -> Result<f64> {
+        let shape0 = prior.shape.unwrap_or(1.0);
+        let rate0 = prior.rate.as_deref().unwrap_or(&[]);
+        if rate0.len() != p.d {
+            return Err(invalid("prior_rate", "unresolved".into()));
+        }
+        let mut total = 0.0;
+        for c in 0..stats.n_components() {
+            let n = stats.count(c);
+            for (j, &sum) in stats.sum(c).iter().enumerate() {
+                let (a, b) = (p.shape[c * p.d + j], p.rate[c * p.d + j]);
+                total += n * (digamma(a) - b.ln())
+                    - a / b * sum
+                    - gamma_divergence(a, b, shape0, rate0[j]);
+            }
+        }
+        Ok(total)
+    }
+
     fn bound(&self, _prior: &GammaPrior, p: &ExponentialPosterior) -> f64 {
         p.shape
             .iter()

@@ -5,10 +5,10 @@
 use crate::components::GaussianComponents;
 use crate::covariance_type::{CovarianceType, Layout};
 use crate::family::Gaussian;
-use crate::linalg::cholesky_lower;
+use crate::linalg::{cholesky_lower, invert_lower};
 use crate::moments::GaussianStats;
-use faer::MatRef;
-use mixture_core::family::{SufficientStats, digamma, ln_gamma};
+use faer::{Mat, MatRef};
+use mixture_core::family::{SufficientStats, digamma, gamma_divergence, ln_gamma};
 use mixture_core::variational::{COUNT_FLOOR, Conjugate};
 use mixture_core::{MixtureError, Result, Scalar};
 
@@ -288,6 +288,91 @@ fn log_wishart_norm(dof: f64, log_det_precision_factor: f64, d: usize) -> f64 {
             .sum::<f64>())
 }
 
+/// `ln Γ_D(a)`, the multivariate log-gamma function.
+fn ln_multigamma(a: f64, d: usize) -> f64 {
+    0.25 * (d * d.saturating_sub(1)) as f64 * std::f64::consts::PI.ln()
+        + (0..d).map(|j| ln_gamma(a - 0.5 * j as f64)).sum::<f64>()
+}
+
+/// The inverse of the symmetric positive-definite row-major `m` (D×D), through its Cholesky
+/// factor, or the component's error.
+fn inverse(m: &[f64], d: usize, component: usize) -> Result<Mat<f64>> {
+    let l = cholesky_lower(MatRef::from_row_major_slice(m, d, d)).map_err(|pivot| {
+        MixtureError::ParametersNotFormed {
+            component,
+            problem: format!("its posterior covariance is not positive definite (pivot {pivot})"),
+        }
+    })?;
+    let l_inv = invert_lower(l.as_ref());
+    Ok(l_inv.transpose() * &l_inv)
+}
+
+/// A Gaussian–Wishart component's evidence terms with its precision's expectation `E[Λ] =
+/// C⁻¹` (`c_inv`), `ln det C`, degrees of freedom ν and mean precision β, from the component's
+/// statistics (count, mean, scatter): `E[Σ_n r_n ln N(x_n | μ, Λ⁻¹)] − KL` of the mean's
+/// Gaussian given Λ; and the Wishart's own divergence (kept apart: the tied model has one).
+struct WishartTerms {
+    data_and_mean: f64,
+    wishart: f64,
+}
+
+fn wishart_terms(
+    d: usize,
+    (c_inv, log_det_c, nu, beta, mean): (&Mat<f64>, f64, f64, f64, &[f64]),
+    (beta0, m0, nu0, psi0, log_det_psi0): (f64, &[f64], f64, &[f64], f64),
+    (n, xbar, scatter): (f64, &[f64], &[f64]),
+) -> WishartTerms {
+    let dd = d as f64;
+    let ln_2pi = (2.0 * std::f64::consts::PI).ln();
+    let quad = |v: &dyn Fn(usize) -> f64| -> f64 {
+        (0..d)
+            .map(|i| (0..d).map(|j| v(i) * c_inv[(i, j)] * v(j)).sum::<f64>())
+            .sum()
+    };
+    let trace = |a: &[f64]| -> f64 {
+        (0..d)
+            .map(|i| (0..d).map(|j| c_inv[(i, j)] * a[j * d + i]).sum::<f64>())
+            .sum()
+    };
+    // W = (ν C)⁻¹: E[ln det Λ] = Σ_j ψ((ν − j)/2) + D ln 2 + ln det W.
+    let log_det_w = -log_det_c - dd * nu.ln();
+    let e_log_det = expected_log_det(nu, d) + log_det_w;
+    let data = 0.5
+        * (n * (e_log_det - dd / beta - dd * ln_2pi)
+            - trace(scatter)
+            - n * quad(&|i| xbar[i] - mean[i]));
+    let mean_divergence = 0.5
+        * (dd * beta0 / beta - dd - dd * (beta0 / beta).ln() + beta0 * quad(&|i| mean[i] - m0[i]));
+    // ln B(W, ν) of the Wishart's density, for the posterior and for the prior (W₀ = Ψ₀⁻¹).
+    let ln_b = |log_det_w: f64, nu: f64| {
+        -0.5 * nu * log_det_w - 0.5 * nu * dd * std::f64::consts::LN_2 - ln_multigamma(0.5 * nu, d)
+    };
+    let wishart = ln_b(log_det_w, nu) - ln_b(-log_det_psi0, nu0) + 0.5 * (nu - nu0) * e_log_det
+        - 0.5 * nu * dd
+        + 0.5 * trace(psi0);
+    WishartTerms {
+        data_and_mean: data - mean_divergence,
+        wishart,
+    }
+}
+
+/// A resolved prior's values: β₀, m₀, ν₀ and Ψ₀.
+fn resolved(prior: &GaussianPrior) -> Result<(f64, &[f64], f64, &[f64])> {
+    match prior {
+        GaussianPrior {
+            mean_precision: Some(b),
+            mean: Some(m),
+            degrees_of_freedom: Some(n),
+            covariance: Some(c),
+        } => Ok((*b, m.as_slice(), *n, c.as_slice())),
+        _ => Err(invalid(
+            "prior",
+            "unresolved".into(),
+            "resolve the prior first (Conjugate::resolve_prior)",
+        )),
+    }
+}
+
 /// A setting's error, named as scikit-learn names the parameter.
 fn invalid(name: &'static str, value: String, expected: &'static str) -> MixtureError {
     MixtureError::InvalidOption {
@@ -412,21 +497,7 @@ impl<T: Scalar> Conjugate<T> for Gaussian {
     fn posterior(&self, prior: &GaussianPrior, stats: &GaussianStats) -> Result<GaussianPosterior> {
         let kind = self.covariance_type();
         let (k, d, reg) = (stats.n_components(), stats.n_features(), self.reg_covar());
-        let (beta0, m0, nu0, psi0) = match prior {
-            GaussianPrior {
-                mean_precision: Some(b),
-                mean: Some(m),
-                degrees_of_freedom: Some(n),
-                covariance: Some(c),
-            } => (*b, m.as_slice(), *n, c.as_slice()),
-            _ => {
-                return Err(invalid(
-                    "prior",
-                    "unresolved".into(),
-                    "resolve the prior first (Conjugate::resolve_prior)",
-                ));
-            }
-        };
+        let (beta0, m0, nu0, psi0) = resolved(prior)?;
         let nk: Vec<f64> = (0..k).map(|c| stats.count(c) + COUNT_FLOOR).collect();
         let mean_precision: Vec<f64> = nk.iter().map(|n| beta0 + n).collect();
         let mut means = Vec::with_capacity(k * d);
@@ -565,6 +636,137 @@ impl<T: Scalar> Conjugate<T> for Gaussian {
             means: pick(&p.means, d),
             covariances: pick(&p.covariances, per),
             log_dets: pick(&p.log_dets, 1),
+        }
+    }
+
+    fn evidence_terms(
+        &self,
+        prior: &GaussianPrior,
+        p: &GaussianPosterior,
+        stats: &GaussianStats,
+    ) -> Result<f64> {
+        let (k, d, dd) = (p.n_components(), p.d, p.d as f64);
+        let (beta0, m0, nu0, psi0) = resolved(prior)?;
+        let mean = |c: usize| &p.means[c * d..(c + 1) * d];
+        let ln_2pi = (2.0 * std::f64::consts::PI).ln();
+        match p.kind.layout() {
+            Layout::Full => {
+                let log_det_psi0 = log_dets(CovarianceType::Tied, d, psi0).map_err(|_| {
+                    invalid(
+                        "covariance_prior",
+                        "a matrix".into(),
+                        "must be positive definite",
+                    )
+                })?[0];
+                let mut total = 0.0;
+                for c in 0..k {
+                    let cov = &p.covariances[c * d * d..(c + 1) * d * d];
+                    let t = wishart_terms(
+                        d,
+                        (
+                            &inverse(cov, d, c)?,
+                            p.log_dets[c],
+                            p.degrees_of_freedom[c],
+                            p.mean_precision[c],
+                            mean(c),
+                        ),
+                        (beta0, m0, nu0, psi0, log_det_psi0),
+                        (stats.count(c), stats.mean(c), stats.scatter(c)),
+                    );
+                    total += t.data_and_mean - t.wishart;
+                }
+                Ok(total)
+            }
+            Layout::Tied => {
+                // scikit-learn's tied M-step is not the model's update (its degrees of freedom
+                // are ν₀ + N/K); the bound is taken at the exact one, one Wishart of ν₀ + N
+                // degrees of freedom and scale Ψ₀ + Σ_k (scatter_k + β₀N_k/β_k d_k d_kᵀ +
+                // N_k reg·I), with scikit-learn's means.
+                let log_det_psi0 = log_dets(CovarianceType::Tied, d, psi0).map_err(|_| {
+                    invalid(
+                        "covariance_prior",
+                        "a matrix".into(),
+                        "must be positive definite",
+                    )
+                })?[0];
+                let n: f64 = (0..k).map(|c| stats.count(c)).sum();
+                let nu = nu0 + n;
+                let reg = self.reg_covar();
+                let mut cov = vec![0.0; d * d];
+                for i in 0..d {
+                    for j in 0..=i {
+                        let v: f64 = psi0[i * d + j]
+                            + (0..k)
+                                .map(|c| {
+                                    let x = stats.mean(c);
+                                    stats.scatter(c)[i * d + j]
+                                        + beta0 * stats.count(c) / p.mean_precision[c]
+                                            * (x[i] - m0[i])
+                                            * (x[j] - m0[j])
+                                })
+                                .sum::<f64>()
+                            + if i == j { n * reg } else { 0.0 };
+                        (cov[i * d + j], cov[j * d + i]) = (v / nu, v / nu);
+                    }
+                }
+                let log_det_c =
+                    log_dets(CovarianceType::Tied, d, &cov).map_err(|(_, problem)| {
+                        MixtureError::ParametersNotFormed {
+                            component: 0,
+                            problem,
+                        }
+                    })?[0];
+                let c_inv = inverse(&cov, d, 0)?;
+                let mut total = 0.0;
+                let mut wishart = 0.0;
+                for c in 0..k {
+                    let t = wishart_terms(
+                        d,
+                        (&c_inv, log_det_c, nu, p.mean_precision[c], mean(c)),
+                        (beta0, m0, nu0, psi0, log_det_psi0),
+                        (stats.count(c), stats.mean(c), stats.scatter(c)),
+                    );
+                    total += t.data_and_mean;
+                    wishart = t.wishart;
+                }
+                Ok(total - wishart)
+            }
+            Layout::Diagonal | Layout::Spherical => {
+                // The conjugate model scikit-learn's M-step updates exactly: a Gamma on each
+                // precision (shape ν/2 and rate ν·variance/2 per feature for diag; shape Dν/2
+                // and rate Dν·variance/2 for spherical's one), the mean Gaussian given it.
+                let diagonal = p.kind.layout() == Layout::Diagonal;
+                let mut total = 0.0;
+                for c in 0..k {
+                    let (n, x, scatter) = (stats.count(c), stats.mean(c), stats.scatter(c));
+                    let (nu, beta, m) = (p.degrees_of_freedom[c], p.mean_precision[c], mean(c));
+                    let shrink = dd * (beta0 / beta - 1.0 - (beta0 / beta).ln());
+                    if diagonal {
+                        for j in 0..d {
+                            let variance = p.covariances[c * d + j];
+                            let (a, b) = (0.5 * nu, 0.5 * nu * variance);
+                            let e_log = digamma(a) - b.ln();
+                            total += 0.5
+                                * (n * (e_log - 1.0 / beta - ln_2pi)
+                                    - (scatter[j] + n * (x[j] - m[j]).powi(2)) / variance)
+                                - gamma_divergence(a, b, 0.5 * nu0, 0.5 * psi0[j])
+                                - 0.5 * (beta0 * (m[j] - m0[j]).powi(2) / variance);
+                        }
+                        total -= 0.5 * shrink;
+                    } else {
+                        let variance = p.covariances[c];
+                        let (a, b) = (0.5 * dd * nu, 0.5 * dd * nu * variance);
+                        let e_log = digamma(a) - b.ln();
+                        let spread: f64 =
+                            (0..d).map(|j| scatter[j] + n * (x[j] - m[j]).powi(2)).sum();
+                        let offset: f64 = (0..d).map(|j| (m[j] - m0[j]).powi(2)).sum();
+                        total += 0.5 * (n * dd * (e_log - 1.0 / beta - ln_2pi) - spread / variance)
+                            - gamma_divergence(a, b, 0.5 * dd * nu0, 0.5 * dd * psi0[0])
+                            - 0.5 * (shrink + beta0 * offset / variance);
+                    }
+                }
+                Ok(total)
+            }
         }
     }
 
