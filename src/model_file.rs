@@ -174,8 +174,13 @@ pub struct PosteriorRecord {
     /// The weights' posterior (2K values for a Dirichlet process: the first Beta
     /// parameters, then the second).
     pub weight_concentration: Vec<f64>,
-    /// The lower bound the fit reached.
+    /// The lower bound the fit reached (scikit-learn's `lower_bound_`).
     pub lower_bound: f64,
+    /// The evidence lower bound with every constant kept (see
+    /// [`crate::core::variational::VariationalFit::evidence_bound`]); absent in files written
+    /// before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence_bound: Option<f64>,
     /// The components' posterior.
     pub components: serde_json::Value,
     /// The components' prior, every default resolved.
@@ -190,6 +195,7 @@ impl PosteriorRecord {
             weight_concentration_prior: fit.weights.prior(),
             weight_concentration: fit.weights.concentration().to_vec(),
             lower_bound: fit.lower_bound(),
+            evidence_bound: Some(fit.evidence_bound),
             components: fit.posterior.clone(),
             prior: fit.prior.clone(),
         }

@@ -27,11 +27,16 @@
 
 use rayon::prelude::*;
 
+use crate::core::variational::VariationalPrior;
 use crate::core::{
-    Components, Data, EmOptions, Estimator, FitReport, Mixture, MixtureError, Scalar,
+    Components, Data, EmOptions, Estimator, FitReport, Mixture, MixtureError, Scalar, Silent,
     information_criteria,
 };
-use crate::registry::{AnyFamily, AnyMixture, FamilyTask, Registered, RegisteredFamily};
+use crate::model_file::PosteriorRecord;
+use crate::registry::{
+    AnyFamily, AnyMixture, AnyVariationalFit, ConjugateFamily, FamilyTask, Registered,
+    RegisteredFamily, VariationalTask,
+};
 
 /// What is fitted in a cell besides K: a family with its settings (a Gaussian's covariance
 /// type and regularisation, ...).
@@ -49,6 +54,12 @@ pub enum Criterion {
     /// Integrated completed likelihood, BIC plus twice the responsibilities' entropy (lower is
     /// better): prefers well-separated components.
     Icl,
+    /// Variational grids only ([`Grid::variational`]): `−2 × ELBO`, minus twice the evidence
+    /// lower bound with every constant kept
+    /// ([`VariationalFit::evidence_bound`](crate::core::variational::VariationalFit::evidence_bound)),
+    /// on BIC's scale (BIC approximates `−2 ln p(X)`; this bounds it from above). Lower is
+    /// better.
+    Elbo,
 }
 
 impl Criterion {
@@ -58,6 +69,7 @@ impl Criterion {
             Criterion::Bic => "bic",
             Criterion::Aic => "aic",
             Criterion::Icl => "icl",
+            Criterion::Elbo => "elbo",
         }
     }
 }
@@ -74,6 +86,8 @@ pub struct Grid {
     /// overlapping components merged, keeping the better fit, so that the criterion's curve
     /// in K is not jagged by unlucky starts.
     pub neighbour_starts: bool,
+    /// Variational fits instead of E-M (see [`Grid::with_variational`]).
+    pub variational: Option<VariationalPrior<()>>,
 }
 
 impl Grid {
@@ -86,7 +100,37 @@ impl Grid {
             components: components.into_iter().collect(),
             structures: structures.into_iter().collect(),
             neighbour_starts: true,
+            variational: None,
         }
+    }
+
+    /// This grid with every cell a variational fit
+    /// ([`Estimator::fit_variational`](crate::core::Estimator::fit_variational)) under `prior`
+    /// on the weights and each family's default conjugate prior on its components, scored by
+    /// its evidence lower bound ([`Criterion::Elbo`]) beside BIC, AIC and ICL of its posterior
+    /// mean mixture. Families without a conjugate prior fail their cells; the starts from
+    /// neighbouring K are E-M's and are not used.
+    ///
+    /// # Examples
+    /// ```
+    /// use mixture::core::EmOptions;
+    /// use mixture::core::variational::{VariationalPrior, WeightPriorType};
+    /// use mixture::gauss::Gaussian;
+    /// use mixture::select::{Criterion, Grid, select};
+    ///
+    /// let blobs = mixture::datagen::lesson_blobs::<f64>(150, 69)?;
+    /// let prior = VariationalPrior {
+    ///     weight_prior: WeightPriorType::DirichletDistribution,
+    ///     ..VariationalPrior::default()
+    /// };
+    /// let grid = Grid::new(1..=4, [Gaussian::full().into()]).with_variational(prior);
+    /// let table = select(&blobs.data, &grid, &EmOptions::default(), Criterion::Elbo)?;
+    /// assert_eq!(table.best().expect("a cell fits").n_components, 3);
+    /// # Ok::<(), mixture::core::MixtureError>(())
+    /// ```
+    pub fn with_variational(mut self, prior: VariationalPrior<()>) -> Self {
+        self.variational = Some(prior);
+        self
     }
 
     /// This grid with or without the starts from neighbouring K ([`Grid::neighbour_starts`]).
@@ -129,15 +173,21 @@ pub struct Scores<T> {
     pub n_iter: usize,
     /// Suspect components (see [`suspect_components`]).
     pub suspect: Vec<Suspect>,
+    /// A variational cell's evidence lower bound (higher is better).
+    pub evidence_bound: Option<f64>,
+    /// A variational cell's posterior, as its model file records it.
+    pub posterior: Option<PosteriorRecord>,
 }
 
 impl<T> Scores<T> {
-    /// The value of `criterion`.
+    /// The value of `criterion` (lower is better): infinite for [`Criterion::Elbo`] in a
+    /// cell that is not variational.
     pub fn criterion(&self, criterion: Criterion) -> f64 {
         match criterion {
             Criterion::Bic => self.bic,
             Criterion::Aic => self.aic,
             Criterion::Icl => self.icl,
+            Criterion::Elbo => self.evidence_bound.map_or(f64::INFINITY, |e| -2.0 * e),
         }
     }
 }
@@ -224,6 +274,16 @@ pub fn select<'a, T: Scalar>(
     for structure in &grid.structures {
         structure.check_options()?;
     }
+    if criterion == Criterion::Elbo && grid.variational.is_none() {
+        return Err(MixtureError::InvalidOption {
+            name: "criterion",
+            value: "elbo".into(),
+            expected: "a variational grid (Grid::with_variational); E-M fits have no evidence bound",
+        });
+    }
+    if let Some(prior) = &grid.variational {
+        prior.concentration(1)?;
+    }
     let grid_cells: Vec<(Structure, usize)> = grid
         .structures
         .iter()
@@ -234,16 +294,33 @@ pub fn select<'a, T: Scalar>(
         .map(|(structure, k)| Cell {
             n_components: k,
             structure,
-            outcome: structure.run(FitCell {
-                k,
-                options,
-                data,
-                structure,
-                from: None,
-            }),
+            outcome: match &grid.variational {
+                None => structure.run(FitCell {
+                    k,
+                    options,
+                    data,
+                    structure,
+                    from: None,
+                }),
+                Some(prior) => structure
+                    .run_variational(VariationalCell {
+                        k,
+                        options,
+                        data,
+                        structure,
+                        prior,
+                    })
+                    .unwrap_or_else(|| {
+                        Err(MixtureError::InvalidOption {
+                            name: "variational",
+                            value: structure.name().into(),
+                            expected: "a family with a conjugate prior (gaussian, bernoulli, exponential)",
+                        })
+                    }),
+            },
         })
         .collect();
-    if grid.neighbour_starts {
+    if grid.neighbour_starts && grid.variational.is_none() {
         // Each structure's row of the grid in K, refined on its own (side by side).
         let per_structure = grid.components.len();
         cells
@@ -565,6 +642,52 @@ impl<T: Scalar> FamilyTask<T> for FitCell<'_, '_, '_, T> {
             n_iter: report.n_iter,
             suspect,
             model,
+            evidence_bound: None,
+            posterior: None,
+        })
+    }
+}
+
+/// One cell's variational fit and scores (see [`Grid::with_variational`]).
+struct VariationalCell<'o, 'd, T: Scalar> {
+    k: usize,
+    options: &'o EmOptions,
+    data: Data<'d, T>,
+    structure: Structure,
+    prior: &'o VariationalPrior<()>,
+}
+
+impl<T: Scalar> VariationalTask<T> for VariationalCell<'_, '_, T> {
+    type Output = Result<Scores<T>, MixtureError>;
+
+    fn run<F: ConjugateFamily<T>>(self, family: F) -> Self::Output {
+        let prior = VariationalPrior {
+            weight_prior: self.prior.weight_prior,
+            weight_concentration: self.prior.weight_concentration,
+            components: F::Prior::default(),
+        };
+        let fit = Estimator::new(family, self.k)
+            .with_options(self.options.clone())
+            .fit_variational(self.data, &prior, None, &mut Silent)?;
+        // The posterior mean mixture's criteria, beside the bound.
+        let p = fit.mixture.n_parameters();
+        let ll = fit.log_likelihood;
+        let (bic, aic) = information_criteria(ll, p, fit.report.weight_total);
+        let entropy = responsibility_entropy(&fit.mixture, self.data)?;
+        let fit = AnyVariationalFit::from(fit);
+        let suspect = suspect_components(&fit.mixture, &self.structure, &fit.report, self.data);
+        Ok(Scores {
+            log_likelihood: ll,
+            n_parameters: p,
+            bic,
+            aic,
+            icl: bic + 2.0 * entropy,
+            converged: fit.report.converged,
+            n_iter: fit.report.n_iter,
+            suspect,
+            evidence_bound: Some(fit.evidence_bound),
+            posterior: Some(PosteriorRecord::new(&fit)),
+            model: fit.mixture,
         })
     }
 }

@@ -269,3 +269,86 @@ fn a_partition_starts_from_its_means_and_counts() {
         assert!(e.to_string().contains(what), "{e}");
     }
 }
+
+#[test]
+fn a_variational_grid_ranks_cells_by_their_evidence_bound() {
+    use mixture::core::variational::{VariationalPrior, WeightPriorType};
+    let truth = GaussianMixtureGenerator::random(3, 3, 4.0, 7).unwrap();
+    let x = truth.generate::<f64>(1500, 8).unwrap().data;
+    let prior = VariationalPrior {
+        weight_prior: WeightPriorType::DirichletDistribution,
+        weight_concentration: Some(0.1),
+        components: (),
+    };
+    let grid = Grid::new(1..=5, ALL_GAUSSIANS).with_variational(prior.clone());
+    let s = select(&x, &grid, &options(), Criterion::Elbo).unwrap();
+    let best = s.best().unwrap();
+    assert_eq!(
+        (best.n_components, best.structure),
+        (3, Structure::Gaussian(Gaussian::new(CovarianceType::Full))),
+        "{:#?}",
+        table(&s)
+    );
+    // Every cell has its bound; ranked by it, highest first, and it is the fit's own.
+    let bounds: Vec<f64> = s
+        .ranked()
+        .iter()
+        .map(|c| c.outcome.as_ref().unwrap().evidence_bound.unwrap())
+        .collect();
+    assert!(bounds.windows(2).all(|w| w[0] >= w[1]), "{bounds:?}");
+    let scores = best.outcome.as_ref().unwrap();
+    let own = mixture::core::Estimator::new(Gaussian::full(), 3)
+        .with_options(options())
+        .fit_variational(
+            &x,
+            &VariationalPrior {
+                weight_prior: prior.weight_prior,
+                weight_concentration: prior.weight_concentration,
+                components: Default::default(),
+            },
+            None,
+            &mut mixture::core::Silent,
+        )
+        .unwrap();
+    assert_eq!(scores.evidence_bound, Some(own.evidence_bound));
+    assert_eq!(
+        scores.posterior.as_ref().unwrap().evidence_bound,
+        Some(own.evidence_bound)
+    );
+    // The criterion needs a variational grid; a family without a conjugate prior fails its
+    // cells and keeps the others.
+    let e = select(
+        &x,
+        &Grid::new(1..=2, ALL_GAUSSIANS),
+        &options(),
+        Criterion::Elbo,
+    );
+    assert!(matches!(
+        e,
+        Err(MixtureError::InvalidOption {
+            name: "criterion",
+            ..
+        })
+    ));
+    let counts = RowMatrix::new(
+        x.as_slice().iter().map(|v| v.abs().round() + 1.0).collect(),
+        3,
+    )
+    .unwrap();
+    let mixed = Grid::new(
+        1..=2,
+        [
+            Structure::Exponential(Exponential::new()),
+            Structure::Poisson(mixture::poisson::Poisson::new()),
+        ],
+    )
+    .with_variational(prior.clone());
+    let s = select(&counts, &mixed, &options(), Criterion::Elbo).unwrap();
+    let failed: Vec<String> = s
+        .cells
+        .iter()
+        .filter_map(|c| c.outcome.as_ref().err().map(|e| e.to_string()))
+        .collect();
+    assert_eq!(failed.len(), 2, "{failed:?}");
+    assert!(failed[0].contains("conjugate prior"), "{}", failed[0]);
+}

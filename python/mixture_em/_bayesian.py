@@ -54,6 +54,12 @@ class BayesianGaussianMixture(_BaseMixture):
     components the data do not need keep tiny weights: read the effective number of
     components from ``weights_`` (or ``n_effective_components_``).
 
+    Beyond scikit-learn: ``evidence_bound_``, the evidence lower bound with every constant
+    kept (scikit-learn's ``lower_bound_`` leaves out terms that depend on ``n_components``,
+    the covariance type and the prior), a lower bound on the data's log marginal likelihood
+    that compares fits of different ``n_components`` and covariance types (higher is better;
+    ``mixture select --variational`` ranks by it).
+
     Parameters
     ----------
     n_components : int, default=1
@@ -282,6 +288,7 @@ class BayesianGaussianMixture(_BaseMixture):
         best = report.get("best_run", 0)
         self.lower_bounds_ = [h[2] for h in report["history"] if h[0] == best]
         self.lower_bound_ = float(report["lower_bound"])
+        self.evidence_bound_ = float(report["evidence_bound"])
         posterior, prior = report["posterior"], report["prior"]
         # The engine's posterior as it takes it back (a warm start), exactly.
         self._posterior_components = posterior

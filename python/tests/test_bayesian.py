@@ -164,3 +164,33 @@ def test_the_dask_twin_has_the_bits_of_the_in_memory_fit():
         np.testing.assert_allclose(on_dask.score_samples(dX).compute(), memory.score_samples(X), rtol=1e-12)
         assert on_dask.score(dX) == pytest.approx(memory.score(X), rel=1e-12)
         np.testing.assert_array_equal(on_dask.predict(dX).compute(), memory.predict(X))
+
+
+def test_the_evidence_bound_of_one_component_is_the_log_marginal_likelihood():
+    # With one component the variational posterior is the exact one, so the bound with every
+    # constant kept is ln p(X) of the Gaussian–Wishart model, in closed form (Murphy 2007).
+    from scipy.special import multigammaln
+
+    x = np.random.default_rng(5).normal(size=(80, 3)) @ np.array([[1.0, 0.4, 0.0], [0.0, 1.0, 0.3], [0.0, 0.0, 0.5]])
+    n, d = x.shape
+    beta0, nu0, m0 = 0.5, 4.5, np.array([0.2, -0.1, 0.4])
+    psi0 = np.array([[0.9, 0.1, 0.0], [0.1, 0.7, 0.2], [0.0, 0.2, 1.3]])
+    fit = BayesianGaussianMixture(
+        n_components=1, weight_concentration_prior_type="dirichlet_distribution",
+        mean_precision_prior=beta0, mean_prior=m0, degrees_of_freedom_prior=nu0,
+        covariance_prior=psi0, reg_covar=0.0, max_iter=2, tol=0.0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        fit.fit(x)
+    mean = x.mean(axis=0)
+    scatter = (x - mean).T @ (x - mean)
+    psi_n = psi0 + scatter + beta0 * n / (beta0 + n) * np.outer(mean - m0, mean - m0)
+    exact = (
+        -0.5 * n * d * np.log(np.pi) + multigammaln(0.5 * (nu0 + n), d) - multigammaln(0.5 * nu0, d)
+        + 0.5 * nu0 * np.linalg.slogdet(psi0)[1] - 0.5 * (nu0 + n) * np.linalg.slogdet(psi_n)[1]
+        + 0.5 * d * np.log(beta0 / (beta0 + n))
+    )
+    assert fit.evidence_bound_ == pytest.approx(exact, rel=1e-11)
+    # scikit-learn's bound leaves constants out: it is not the evidence.
+    assert abs(fit.lower_bound_ - exact) > 1.0

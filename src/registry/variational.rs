@@ -72,6 +72,8 @@ pub struct AnyVariationalFit<T> {
     pub prior: Value,
     /// How the fit went (each iteration's `log_likelihood` is the lower bound).
     pub report: FitReport,
+    /// See [`VariationalFit::evidence_bound`].
+    pub evidence_bound: f64,
 }
 
 impl<T: Scalar> AnyVariationalFit<T> {
@@ -98,6 +100,7 @@ impl<T: Scalar, F: ConjugateFamily<T>> From<VariationalFit<T, F>> for AnyVariati
             prior: serde_json::to_value(&fit.prior.components).expect("a prior serialises"),
             weights: fit.weights,
             report: fit.report,
+            evidence_bound: fit.evidence_bound,
         }
     }
 }

@@ -465,9 +465,19 @@ pub struct SelectArgs {
     /// Families (comma-separated).
     #[arg(long, value_delimiter = ',', default_value = AnyFamily::NAMES[0], value_parser = family_names())]
     pub family: Vec<String>,
-    /// The criterion that ranks the cells (all three are printed; lower is better).
-    #[arg(long, value_enum, default_value = "bic")]
-    pub criterion: CriterionArg,
+    /// The criterion that ranks the cells (all are printed; lower is better). Default: bic, or
+    /// elbo with --variational.
+    #[arg(long, value_enum)]
+    pub criterion: Option<CriterionArg>,
+    /// Fit every cell as a variational Bayesian mixture (as `fit --variational`) with this
+    /// prior on the weights: dirichlet-process or dirichlet. Cells are then ranked by their
+    /// evidence lower bound (--criterion elbo); the gaussian cells are full, diag, spherical
+    /// and tied unless --covariance names some of them.
+    #[arg(long, value_parser = choice::<WeightPriorType>())]
+    pub variational: Option<WeightPriorType>,
+    /// The weights' prior concentration, with --variational (default 1/K).
+    #[arg(long, requires = "variational", allow_negative_numbers = true)]
+    pub weight_concentration: Option<f64>,
     /// Initialisations per cell; the best log-likelihood wins.
     #[arg(long, allow_negative_numbers = true, default_value_t = 1)]
     pub n_init: usize,
@@ -523,6 +533,8 @@ pub enum CriterionArg {
     Aic,
     /// Integrated completed likelihood, BIC + 2 × the responsibilities' entropy.
     Icl,
+    /// −2 × the evidence lower bound of a variational fit (with --variational).
+    Elbo,
 }
 
 /// `weights,means`: a set of parameter groups.

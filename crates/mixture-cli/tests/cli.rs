@@ -1620,6 +1620,60 @@ fn select_ranks_a_grid_saves_the_best_model_and_draws_the_criterion() {
         2,
         "VEE",
     );
+    // Variational cells: ranked by their evidence bound, highest first; the best model file
+    // records its posterior and is used as any model.
+    let out = ok(
+        &dir,
+        &[
+            "select",
+            "-i",
+            "x.csv",
+            "-k",
+            "1..4",
+            "--variational",
+            "dirichlet",
+            "--model",
+            "vb.json",
+            "--json",
+        ],
+    );
+    let vb: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(vb["criterion"], "elbo");
+    let cells = vb["cells"].as_array().unwrap();
+    assert_eq!(cells.len(), 4 * 4);
+    let bounds: Vec<f64> = cells
+        .iter()
+        .map(|c| c["evidence_bound"].as_f64().unwrap())
+        .collect();
+    assert!(bounds.windows(2).all(|w| w[0] >= w[1]), "{bounds:?}");
+    assert_eq!(vb["best"]["n_components"], 3);
+    let file: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("vb.json")).unwrap()).unwrap();
+    assert_eq!(
+        file["posterior"]["evidence_bound"].as_f64(),
+        Some(bounds[0])
+    );
+    ok(&dir, &["score", "-m", "vb.json", "-i", "x.csv"]);
+    for (args, needle) in [
+        (
+            &["select", "-i", "x.csv", "--criterion", "elbo"][..],
+            "--variational",
+        ),
+        (
+            &[
+                "select",
+                "-i",
+                "x.csv",
+                "--variational",
+                "dirichlet",
+                "--family",
+                "poisson",
+            ][..],
+            "poisson",
+        ),
+    ] {
+        fails(&dir, args, 2, needle);
+    }
     // The plain table says which way is better, and the best row.
     let text = ok(
         &dir,

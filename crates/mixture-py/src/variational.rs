@@ -146,6 +146,7 @@ fn variational_dict<'py, T: Value>(
 ) -> PyResult<(Model, Model, Bound<'py, PyDict>)> {
     let d = report_dict(py, &fit.report)?;
     d.set_item("lower_bound", fit.lower_bound())?;
+    d.set_item("evidence_bound", fit.evidence_bound)?;
     d.set_item("log_normaliser", fit.log_normaliser)?;
     d.set_item("log_likelihood_posterior_mean", fit.log_likelihood)?;
     d.set_item("weight_concentration", fit.weights.concentration().to_vec())?;

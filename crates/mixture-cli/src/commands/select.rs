@@ -8,7 +8,9 @@ use crate::files::OutputFile;
 use crate::sources::FileSource;
 use crate::sources::read_all;
 use mixture::core::EmOptions;
+use mixture::core::variational::VariationalPrior;
 use mixture::model_file;
+use mixture::registry::AnyFamily;
 use mixture::select::{Cell, Criterion, Grid, Selection, select};
 use mixture_output::shown;
 use mixture_plot::criterion_figure;
@@ -48,8 +50,38 @@ fn parse_components(text: &str) -> Result<Vec<usize>, CliError> {
 pub(super) fn run(a: &SelectArgs) -> Result<(), CliError> {
     // Every option is checked before the data are read.
     let components = parse_components(&a.components)?;
-    let structures = crate::family::structures(&a.family, a.covariance.as_deref(), &a.settings)?;
-    let grid = Grid::new(components, structures).with_neighbour_starts(!a.no_neighbour_starts);
+    // Variational fits take scikit-learn's four covariance types.
+    let variational_types = ["full", "diag", "spherical", "tied"].map(String::from);
+    let covariance = match (&a.covariance, a.variational) {
+        (None, Some(_)) => Some(&variational_types[..]),
+        (given, _) => given.as_deref(),
+    };
+    let structures = crate::family::structures(&a.family, covariance, &a.settings)?;
+    let mut grid = Grid::new(components, structures).with_neighbour_starts(!a.no_neighbour_starts);
+    if let Some(weight_prior) = a.variational {
+        if let Some(f) = a
+            .family
+            .iter()
+            .find(|f| !AnyFamily::VARIATIONAL_NAMES.contains(&f.as_str()))
+        {
+            return Err(CliError::input(format!(
+                "--variational fits the {} families, not {f}",
+                AnyFamily::VARIATIONAL_NAMES.join(", ")
+            )));
+        }
+        if let Some(c) = a.weight_concentration
+            && !(c.is_finite() && c > 0.0)
+        {
+            return Err(CliError::input(format!(
+                "--weight-concentration {c} is invalid: it must be positive and finite"
+            )));
+        }
+        grid = grid.with_variational(VariationalPrior {
+            weight_prior,
+            weight_concentration: a.weight_concentration,
+            components: (),
+        });
+    }
     let mut options = EmOptions::default();
     options.max_iter = a.max_iter;
     options.tol = a.tol;
@@ -63,9 +95,16 @@ pub(super) fn run(a: &SelectArgs) -> Result<(), CliError> {
         structure.check_options()?;
     }
     let criterion = match a.criterion {
-        CriterionArg::Bic => Criterion::Bic,
-        CriterionArg::Aic => Criterion::Aic,
-        CriterionArg::Icl => Criterion::Icl,
+        None if a.variational.is_some() => Criterion::Elbo,
+        None | Some(CriterionArg::Bic) => Criterion::Bic,
+        Some(CriterionArg::Aic) => Criterion::Aic,
+        Some(CriterionArg::Icl) => Criterion::Icl,
+        Some(CriterionArg::Elbo) if a.variational.is_none() => {
+            return Err(CliError::input(
+                "--criterion elbo ranks variational fits: add --variational dirichlet-process (or dirichlet)",
+            ));
+        }
+        Some(CriterionArg::Elbo) => Criterion::Elbo,
     };
     let mut source = FileSource::<f64>::open(&a.input, header_of(a.header))?;
     let x = read_all(&mut source, &a.input)?;
@@ -74,7 +113,8 @@ pub(super) fn run(a: &SelectArgs) -> Result<(), CliError> {
     if let (Some(path), Some(best)) = (&a.model, best)
         && let Ok(s) = &best.outcome
     {
-        OutputFile::write_all(path, model_file::to_json(&s.model, None).as_bytes())?;
+        let text = model_file::to_json_with(&s.model, None, s.posterior.as_ref());
+        OutputFile::write_all(path, text.as_bytes())?;
     }
     if let (Some(path), Some(best)) = (&a.plot, best) {
         draw(&table, best, path)?;
@@ -85,11 +125,15 @@ pub(super) fn run(a: &SelectArgs) -> Result<(), CliError> {
         print_table(&table);
         match best {
             Some(b) => say(format!(
-                "best: K = {}, {} {} (lowest {} among cells without suspect components)",
+                "best: K = {}, {} {} ({} among cells without suspect components)",
                 b.n_components,
                 b.structure.name(),
                 b.structure.covariance(),
-                criterion.name().to_uppercase()
+                if criterion == Criterion::Elbo {
+                    "highest ELBO".to_string()
+                } else {
+                    format!("lowest {}", criterion.name().to_uppercase())
+                }
             )),
             None => say("no cell could be fitted: see the errors above"),
         }
@@ -108,12 +152,25 @@ pub(super) fn run(a: &SelectArgs) -> Result<(), CliError> {
 }
 
 fn print_table(table: &Selection<f64>) {
+    let variational = table
+        .cells
+        .iter()
+        .any(|c| c.outcome.as_ref().is_ok_and(|s| s.evidence_bound.is_some()));
     say(format!(
-        "ranked by {}; BIC = -2 ln p(X) + p ln N, AIC = -2 ln p(X) + 2p, ICL = BIC + 2 x entropy: lower is better (mclust's BIC has the opposite sign)",
-        table.criterion.name().to_uppercase()
+        "ranked by {}; BIC = -2 ln p(X) + p ln N, AIC = -2 ln p(X) + 2p, ICL = BIC + 2 x entropy: lower is better (mclust's BIC has the opposite sign){}",
+        if table.criterion == Criterion::Elbo {
+            "-2 x ELBO".into()
+        } else {
+            table.criterion.name().to_uppercase()
+        },
+        if variational {
+            "; ELBO: the evidence lower bound (higher is better); log-lik, BIC, AIC and ICL are the posterior mean mixture's"
+        } else {
+            ""
+        }
     ));
     say(format!(
-        "{:>3} {:>10} {:>12} {:>16} {:>6} {:>14} {:>14} {:>14} {:>9} {:>7}",
+        "{:>3} {:>10} {:>12} {:>16} {:>6} {:>14} {:>14} {:>14} {:>9} {:>7}{}",
         "K",
         "covariance",
         "family",
@@ -123,7 +180,12 @@ fn print_table(table: &Selection<f64>) {
         "AIC",
         "ICL",
         "converged",
-        "suspect"
+        "suspect",
+        if variational {
+            format!(" {:>16}", "ELBO")
+        } else {
+            String::new()
+        }
     ));
     for cell in table.ranked() {
         let (k, cov, fam) = (
@@ -133,7 +195,7 @@ fn print_table(table: &Selection<f64>) {
         );
         match &cell.outcome {
             Ok(s) => say(format!(
-                "{k:>3} {cov:>10} {fam:>12} {:>16.4} {:>6} {:>14.4} {:>14.4} {:>14.4} {:>9} {:>7}",
+                "{k:>3} {cov:>10} {fam:>12} {:>16.4} {:>6} {:>14.4} {:>14.4} {:>14.4} {:>9} {:>7}{}",
                 s.log_likelihood,
                 s.n_parameters,
                 s.bic,
@@ -141,6 +203,8 @@ fn print_table(table: &Selection<f64>) {
                 s.icl,
                 if s.converged { "yes" } else { "no" },
                 suspects(cell),
+                s.evidence_bound
+                    .map_or(String::new(), |e| format!(" {e:>16.4}")),
             )),
             Err(e) => say(format!("{k:>3} {cov:>10} {fam:>12}   failed: {e}")),
         }
@@ -180,6 +244,9 @@ fn as_json(table: &Selection<f64>, a: &SelectArgs) -> serde_json::Value {
                     o.insert("icl".into(), json!(s.icl));
                     o.insert("converged".into(), json!(s.converged));
                     o.insert("n_iter".into(), json!(s.n_iter));
+                    if let Some(e) = s.evidence_bound {
+                        o.insert("evidence_bound".into(), json!(e));
+                    }
                     o.insert(
                         "suspect".into(),
                         json!(

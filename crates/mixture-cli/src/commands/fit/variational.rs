@@ -132,6 +132,7 @@ pub(super) fn run<T: Value>(
         say(json!({
             "variational": weight_prior.scikit_learn_name(),
             "lower_bound": fitted.lower_bound(),
+            "evidence_bound": fitted.evidence_bound,
             "log_likelihood": fitted.log_likelihood,
             "mean_log_likelihood": fitted.log_likelihood / report.weight_total,
             "n_iter": report.n_iter,
@@ -163,10 +164,11 @@ pub(super) fn run<T: Value>(
         report.n_iter
     ));
     say(format!(
-        "lower bound = {:.4} nats ({} prior on the weights, concentration {})",
+        "lower bound = {:.4} nats ({} prior on the weights, concentration {}); with every constant, ELBO = {:.4} nats (a lower bound on ln p(X) that compares K and models)",
         fitted.lower_bound(),
         weight_prior.scikit_learn_name(),
-        fitted.weights.prior()
+        fitted.weights.prior(),
+        fitted.evidence_bound
     ));
     say(format!(
         "{effective} of {k} components hold at least one row's weight; weights {}",
