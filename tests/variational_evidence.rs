@@ -306,3 +306,25 @@ fn with_several_components_it_is_scikit_learns_bound_plus_a_constant() {
         );
     }
 }
+
+#[test]
+fn a_singular_default_prior_gives_an_infinitely_low_bound_not_a_failed_fit() {
+    // A constant feature: the default covariance prior (the data's covariance) is singular,
+    // so the Wishart prior is improper; the fit goes on (its posterior adds reg_covar).
+    let mut rng = common::rng(2);
+    let v: Vec<f64> = (0..60)
+        .flat_map(|_| [rng.random::<f64>(), 1.0, rng.random::<f64>()])
+        .collect();
+    let x = RowMatrix::new(v, 3).unwrap();
+    for kind in [
+        CovarianceType::Full,
+        CovarianceType::Tied,
+        CovarianceType::Diagonal,
+    ] {
+        let fit = Estimator::new(Gaussian::new(kind), 2)
+            .fit_variational(&x, &VariationalPrior::default(), None, &mut Silent)
+            .unwrap();
+        assert!(fit.lower_bound().is_finite(), "{}", kind.name());
+        assert_eq!(fit.evidence_bound, f64::NEG_INFINITY, "{}", kind.name());
+    }
+}

@@ -2,6 +2,8 @@
 
 - ``mixture_em.GaussianMixture``, ``BernoulliMixture``, ...: a scikit-learn estimator per family
   of the engine (scikit-learn 1.9's parameters, methods and fitted attributes);
+- ``mixture_em.BayesianGaussianMixture`` (scikit-learn's), ``BayesianBernoulliMixture`` and
+  ``BayesianExponentialMixture``: variational Bayesian mixtures;
 - ``mixture_em.ngclearn``: ngc-learn's ``GaussianMixture``, ``BernoulliMixture`` and
   ``ExponentialMixture``, so that ngc-learn's lesson runs with one import changed;
 - ``mixture_em.density_figure``: the lesson's figure (negative log-likelihood contours over data
@@ -26,6 +28,8 @@ _ESTIMATORS = tuple(f"{family.capitalize()}Mixture" for family in _FAMILIES)
 __all__ = [
     *_ESTIMATORS,
     "BayesianGaussianMixture",
+    "BayesianBernoulliMixture",
+    "BayesianExponentialMixture",
     "Model",
     "density_figure",
     "get_num_threads",
@@ -42,8 +46,8 @@ def __getattr__(name: str) -> Any:
         from . import _sklearn
 
         return getattr(_sklearn, name)
-    if name == "BayesianGaussianMixture":
-        from ._bayesian import BayesianGaussianMixture
+    if name in ("BayesianGaussianMixture", "BayesianBernoulliMixture", "BayesianExponentialMixture"):
+        from . import _bayesian
 
-        return BayesianGaussianMixture
+        return getattr(_bayesian, name)
     raise AttributeError(f"module 'mixture_em' has no attribute {name!r}")

@@ -1,11 +1,13 @@
-"""``BayesianGaussianMixture``: scikit-learn 1.9's variational Gaussian mixture over the Rust
-engine (Dirichlet-process or Dirichlet weight prior, Gaussian–Wishart components).
+"""Variational Bayesian mixtures over the Rust engine: ``BayesianGaussianMixture``
+(scikit-learn 1.9's class: a Dirichlet-process or Dirichlet weight prior, Gaussian–Wishart
+components), ``BayesianBernoulliMixture`` (Beta priors) and ``BayesianExponentialMixture``
+(Gamma priors), with the same interface.
 
-Its numbers are scikit-learn's (lower bound, posterior, ``score_samples``) from the same start;
-the engine's pass is the E-M pass, so fits are as fast, as deterministic across threads, and
-take ``sample_weight``. Beyond scikit-learn: ``score_samples(X, predictive=True)`` (the
-posterior predictive density, a Student-t mixture), ``n_effective_components_`` and
-``pruned()`` (the model without its switched-off components).
+The Gaussian numbers are scikit-learn's (lower bound, posterior, ``score_samples``) from the
+same start; the engine's pass is the E-M pass, so fits are as fast, as deterministic across
+threads, and take ``sample_weight``. Beyond scikit-learn: ``score_samples(X, predictive=True)``
+(the posterior predictive density), ``evidence_bound_``, ``n_effective_components_`` and
+``pruned()`` (the Gaussian model without its switched-off components).
 """
 
 import numbers
@@ -21,6 +23,8 @@ from . import _engine
 from ._arrays import as_weights
 from ._config import get_num_threads
 from ._sklearn import (
+    BernoulliMixture,
+    ExponentialMixture,
     GaussianMixture,
     _BaseMixture,
     _check_choice,
@@ -29,7 +33,7 @@ from ._sklearn import (
     _Verbose,
 )
 
-__all__ = ["BayesianGaussianMixture"]
+__all__ = ["BayesianGaussianMixture", "BayesianBernoulliMixture", "BayesianExponentialMixture"]
 
 _WEIGHT_PRIORS = ("dirichlet_process", "dirichlet_distribution")
 _TYPES = ("full", "tied", "diag", "spherical")
@@ -45,7 +49,214 @@ def _check_positive_or_none(owner: str, name: str, value: Any) -> None:
         )
 
 
-class BayesianGaussianMixture(_BaseMixture):
+class _BayesianMixture(_BaseMixture):
+    """What the variational classes share: the weights' prior, the fit through the engine's
+    variational E-M, the weights' posterior and the use of the fitted model. A family says its
+    components' prior (``_components_prior``), sets its posterior's attributes
+    (``_set_posterior``) and gives its posterior predictive density
+    (``_predictive_log_density``)."""
+
+    _init_choices: Tuple[str, ...] = ("kmeans", "k-means++", "random", "random_from_data", "hc")
+
+    # --- checks ----------------------------------------------------------------------------
+
+    def _check_parameters(self) -> None:
+        owner = type(self).__name__
+        _check_int(owner, "n_components", self.n_components, 1)
+        _check_real(owner, "tol", self.tol)
+        _check_int(owner, "max_iter", self.max_iter, 0)
+        _check_int(owner, "n_init", self.n_init, 1)
+        _check_int(owner, "verbose_interval", self.verbose_interval, 1)
+        _check_choice(owner, "init_params", self.init_params, self._init_choices)
+        _check_choice(owner, "weight_concentration_prior_type", self.weight_concentration_prior_type, _WEIGHT_PRIORS)
+        _check_positive_or_none(owner, "weight_concentration_prior", self.weight_concentration_prior)
+        self._check_component_parameters(owner)
+
+    def _check_component_parameters(self, owner: str) -> None:
+        raise NotImplementedError
+
+    def _components_prior(self, n_features: int) -> Dict[str, Any]:
+        """The components' prior as the engine takes it (the family's serde form)."""
+        raise NotImplementedError
+
+    def _prior(self, n_features: int) -> Dict[str, Any]:
+        return {
+            "weight_concentration_prior_type": self.weight_concentration_prior_type,
+            "weight_concentration_prior": self.weight_concentration_prior,
+            "components": self._components_prior(n_features),
+        }
+
+    def _spec(self, seed: int, n_init: int) -> Dict[str, Any]:
+        return {
+            "family": {"family": self._family, **self._family_spec()},
+            "n_components": int(self.n_components),
+            "max_iter": int(self.max_iter),
+            "tol": float(self.tol),
+            "stop_rule": "loglik",
+            "init": self.init_params,
+            "seed": seed,
+            "n_init": n_init,
+            # Components the data do not need keep their prior: no degenerate policy applies.
+            "on_degenerate": "reseed",
+        }
+
+    # --- fitting ---------------------------------------------------------------------------
+
+    def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> "_BayesianMixture":
+        """Estimates the posterior by variational inference: ``n_init`` runs (one with
+        ``warm_start`` after a first fit) of at most ``max_iter`` iterations, stopping when the
+        lower bound changes by less than ``tol``; the run with the best lower bound is kept.
+
+        ``sample_weight`` are frequency weights (not in scikit-learn). Warns
+        ``ConvergenceWarning`` when the best run did not converge.
+        """
+        self._check_parameters()
+        warm = bool(self.warm_start) and hasattr(self, "_model")
+        X = self._validate_X(X, reset=not warm)
+        self._check_rows(X.shape)
+        w = as_weights(sample_weight, X.shape[0])
+
+        def run(spec: Dict[str, Any], prior: Dict[str, Any], start: Any, observer: Any) -> Any:
+            return _engine.fit_variational(
+                X, spec, prior, w, start=start, observer=observer, n_threads=get_num_threads()
+            )
+
+        return self._fit_variational(run, X.shape[1], warm)
+
+    def _check_rows(self, shape: Tuple[int, ...]) -> None:
+        self._check_n_samples(shape[0])
+
+    def _fit_variational(self, run: Any, n_features: int, warm: bool) -> "_BayesianMixture":
+        """The prior, spec, start and observer, then ``run(spec, prior, start, observer)``
+        (which returns the engine's two models and report), then the fitted attributes."""
+        prior = self._prior(n_features)
+        n_init = 1 if warm or self.max_iter == 0 else int(self.n_init)
+        spec = self._spec(self._seed(), n_init)
+        start = self._posterior() if warm else None
+        observer = _Verbose(self.verbose, self.verbose_interval) if self.verbose else None
+        self._set_variational(*run(spec, prior, start, observer))
+        return self
+
+    def _posterior(self) -> Dict[str, Any]:
+        """The fitted posterior as the engine takes a warm start."""
+        wc = self.weight_concentration_
+        wc = np.concatenate(wc) if isinstance(wc, tuple) else wc
+        return {
+            "weight_concentration": np.asarray(wc, dtype=np.float64).tolist(),
+            "components": self._posterior_components,
+            "previous_bound": float(self.lower_bound_) if np.isfinite(self.lower_bound_) else None,
+        }
+
+    def _set_variational(self, scoring: _engine.Model, reported: _engine.Model, report: Dict[str, Any]) -> None:
+        self._model, self._sampler = scoring, reported
+        self.report_ = report
+        self._log_normaliser = float(report["log_normaliser"])
+        self.converged_ = bool(report["converged"])
+        self.n_iter_ = int(report["n_iter"])
+        best = report.get("best_run", 0)
+        self.lower_bounds_ = [h[2] for h in report["history"] if h[0] == best]
+        self.lower_bound_ = float(report["lower_bound"])
+        self.evidence_bound_ = float(report["evidence_bound"])
+        # The engine's posterior as it takes it back (a warm start), exactly.
+        self._posterior_components = report["posterior"]
+        p = reported.parameters()
+        dtype = np.dtype(reported.dtype)
+        k = int(self.n_components)
+        self.weights_ = p["weights"].astype(dtype, copy=False)
+        # The posterior's components as the engine computes with them (the data's dtype).
+        self.means_ = p["means"]
+        self._set_component_attributes(p)
+        wc = np.asarray(report["weight_concentration"], dtype=dtype)
+        self.weight_concentration_ = (wc[:k], wc[k:]) if self.weight_concentration_prior_type == "dirichlet_process" else wc
+        self.weight_concentration_prior_ = float(report["weight_concentration_prior"])
+        self._set_posterior(report["posterior"], report["prior"], dtype)
+        if not self.converged_ and self.max_iter > 0:
+            warnings.warn(
+                "Best performing initialization did not converge. Try different init "
+                "parameters, or increase max_iter, tol, or check for degenerate data.",
+                ConvergenceWarning,
+                stacklevel=4,  # fit → _fit_variational → _set_variational
+            )
+
+    def _set_posterior(self, posterior: Dict[str, Any], prior: Dict[str, Any], dtype: np.dtype) -> None:
+        """The family's posterior and resolved prior as fitted attributes."""
+        raise NotImplementedError
+
+    @property
+    def partial_fit(self) -> Any:  # type: ignore[override]
+        # An attribute error, so that hasattr() says what scikit-learn's class says.
+        raise AttributeError(f"{type(self).__name__} has no partial_fit: use fit, or warm_start=True")
+
+    # --- using the fitted model ------------------------------------------------------------
+
+    def score_samples(self, X: Any, predictive: bool = False) -> np.ndarray:
+        """scikit-learn's ``score_samples``: ``log Σ_k exp(E[ln π_k] + E[ln p(x | θ_k)])``
+        under the posterior (not a normalised density). With ``predictive=True``, the log of
+        the posterior predictive density instead (not in scikit-learn): the mixture, with the
+        posterior mean weights, of each component's predictive density (Student-t for a
+        Gaussian, Bernoulli at the posterior mean probabilities, Lomax for an exponential)."""
+        model = self._fitted()
+        X = self._validate_X(X, reset=False)
+        if predictive:
+            return self._predictive_log_density(X).astype(X.dtype, copy=False)
+        out = model.score_samples(X)
+        return (out + out.dtype.type(self._log_normaliser)).astype(X.dtype, copy=False)
+
+    def _predictive_log_density(self, X: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def score(self, X: Any, y: Any = None, sample_weight: Any = None) -> float:
+        """The mean of :meth:`score_samples` (weighted by ``sample_weight``)."""
+        scores = self.score_samples(X)
+        w = as_weights(sample_weight, scores.shape[0])
+        if w is None:
+            return scores.mean()
+        return float(np.sum(w * scores.astype(np.float64)) / np.sum(w))
+
+    def sample(self, n_samples: int = 1) -> Tuple[np.ndarray, np.ndarray]:
+        """Draws from the posterior mean mixture, as scikit-learn's ``sample``."""
+        self._fitted()
+        if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral) or n_samples < 1:
+            raise ValueError(
+                f"Invalid value for 'n_samples': {n_samples!r} . The sampling requires at "
+                "least one sample."
+            )
+        return self._sampler.sample(int(n_samples), self._seed())
+
+    def bic(self, X: Any) -> float:
+        """BIC of the posterior mean mixture."""
+        self._fitted()
+        return self._sampler.bic(self._validate_X(X, reset=False))
+
+    def aic(self, X: Any) -> float:
+        """AIC of the posterior mean mixture."""
+        self._fitted()
+        return self._sampler.aic(self._validate_X(X, reset=False))
+
+    @property
+    def counts_(self) -> np.ndarray:
+        """Each component's total responsibility (its share of the rows' weight), read back
+        from ``weight_concentration_`` (not in scikit-learn)."""
+        self._fitted()
+        if self.weight_concentration_prior_type == "dirichlet_process":
+            counts = np.asarray(self.weight_concentration_[0], dtype=np.float64) - 1.0
+        else:
+            counts = np.asarray(self.weight_concentration_, dtype=np.float64) - self.weight_concentration_prior_
+        return np.maximum(counts, 0.0)
+
+    @property
+    def n_effective_components_(self) -> int:
+        """Components whose total responsibility is at least one row's weight: the
+        components the data use (not in scikit-learn; its issue #7729)."""
+        return int(np.sum(self.counts_ >= 1.0))
+
+
+def _log_sum_exp(logs: np.ndarray) -> np.ndarray:
+    top = logs.max(axis=1, keepdims=True)
+    return (top + np.log(np.exp(logs - top).sum(axis=1, keepdims=True)))[:, 0]
+
+
+class BayesianGaussianMixture(_BayesianMixture):
     """Variational Bayesian Gaussian mixture in Rust, with scikit-learn's
     ``BayesianGaussianMixture`` interface: the same parameters, defaults, methods and fitted
     attributes, and its numbers from the same start.
@@ -94,8 +305,8 @@ class BayesianGaussianMixture(_BaseMixture):
     >>> X = np.array([[1, 2], [1, 4], [1, 0], [4, 2], [12, 4], [10, 7]])
     >>> bgm = BayesianGaussianMixture(n_components=2, random_state=42).fit(X)
     >>> bgm.means_.round(2)
-    array([[2.49, 2.29],
-           [8.45, 4.52]])
+    array([[2.5 , 2.29],
+           [8.46, 4.52]])
     """
 
     _family = "gaussian"
@@ -139,36 +350,23 @@ class BayesianGaussianMixture(_BaseMixture):
         self.verbose = verbose
         self.verbose_interval = verbose_interval
 
-    # --- checks ----------------------------------------------------------------------------
+    # --- the family's part -------------------------------------------------------------------
 
-    def _check_parameters(self) -> None:
-        owner = type(self).__name__
-        _check_int(owner, "n_components", self.n_components, 1)
-        _check_real(owner, "tol", self.tol)
+    def _check_component_parameters(self, owner: str) -> None:
         _check_real(owner, "reg_covar", self.reg_covar)
-        _check_int(owner, "max_iter", self.max_iter, 0)
-        _check_int(owner, "n_init", self.n_init, 1)
-        _check_int(owner, "verbose_interval", self.verbose_interval, 1)
         _check_choice(owner, "covariance_type", self.covariance_type, _TYPES)
-        _check_choice(owner, "init_params", self.init_params, ("kmeans", "k-means++", "random", "random_from_data", "hc"))
-        _check_choice(owner, "weight_concentration_prior_type", self.weight_concentration_prior_type, _WEIGHT_PRIORS)
-        for name in ("weight_concentration_prior", "mean_precision_prior", "degrees_of_freedom_prior"):
+        for name in ("mean_precision_prior", "degrees_of_freedom_prior"):
             _check_positive_or_none(owner, name, getattr(self, name))
         if isinstance(self.covariance_prior, numbers.Real) and not isinstance(self.covariance_prior, bool):
             _check_positive_or_none(owner, "covariance_prior", self.covariance_prior)
 
-    def _prior(self, n_features: int) -> Dict[str, Any]:
-        """The prior as the engine takes it, checked with scikit-learn's messages."""
+    def _components_prior(self, n_features: int) -> Dict[str, Any]:
+        """The Gaussian–Wishart prior in the engine's names, checked with scikit-learn's
+        messages."""
         d = n_features
-        # The components' prior in the engine's names (the Gaussian family's serde form).
         components: Dict[str, Any] = {
             "mean_precision": self.mean_precision_prior,
             "degrees_of_freedom": self.degrees_of_freedom_prior,
-        }
-        prior: Dict[str, Any] = {
-            "weight_concentration_prior_type": self.weight_concentration_prior_type,
-            "weight_concentration_prior": self.weight_concentration_prior,
-            "components": components,
         }
         if self.mean_prior is not None:
             mean = check_array(self.mean_prior, dtype=[np.float64, np.float32], ensure_2d=False)
@@ -206,47 +404,10 @@ class BayesianGaussianMixture(_BaseMixture):
                 if kind != "diag":
                     cov = 0.5 * (cov + cov.T)  # the engine wants it exactly symmetric
                 components["covariance"] = np.ravel(cov.astype(np.float64)).tolist()
-        return prior
+        return components
 
     def _family_spec(self) -> Dict[str, Any]:
         return {"covariance": self.covariance_type, "reg_covar": float(self.reg_covar)}
-
-    def _spec(self, seed: int, n_init: int) -> Dict[str, Any]:
-        return {
-            "family": {"family": self._family, **self._family_spec()},
-            "n_components": int(self.n_components),
-            "max_iter": int(self.max_iter),
-            "tol": float(self.tol),
-            "stop_rule": "loglik",
-            "init": self.init_params,
-            "seed": seed,
-            "n_init": n_init,
-            # Components the data do not need keep their prior: no degenerate policy applies.
-            "on_degenerate": "reseed",
-        }
-
-    # --- fitting ---------------------------------------------------------------------------
-
-    def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> "BayesianGaussianMixture":
-        """Estimates the posterior by variational inference: ``n_init`` runs (one with
-        ``warm_start`` after a first fit) of at most ``max_iter`` iterations, stopping when the
-        lower bound changes by less than ``tol``; the run with the best lower bound is kept.
-
-        ``sample_weight`` are frequency weights (not in scikit-learn). Warns
-        ``ConvergenceWarning`` when the best run did not converge.
-        """
-        self._check_parameters()
-        warm = bool(self.warm_start) and hasattr(self, "_model")
-        X = self._validate_X(X, reset=not warm)
-        self._check_rows(X.shape)
-        w = as_weights(sample_weight, X.shape[0])
-
-        def run(spec: Dict[str, Any], prior: Dict[str, Any], start: Any, observer: Any) -> Any:
-            return _engine.fit_variational(
-                X, spec, prior, w, start=start, observer=observer, n_threads=get_num_threads()
-            )
-
-        return self._fit_variational(run, X.shape[1], warm)
 
     def _check_rows(self, shape: Tuple[int, ...]) -> None:
         if shape[0] < 2:
@@ -258,55 +419,16 @@ class BayesianGaussianMixture(_BaseMixture):
             )
         self._check_n_samples(shape[0])
 
-    def _fit_variational(self, run: Any, n_features: int, warm: bool) -> "BayesianGaussianMixture":
-        """The prior, spec, start and observer, then ``run(spec, prior, start, observer)``
-        (which returns the engine's two models and report), then the fitted attributes."""
-        prior = self._prior(n_features)
-        n_init = 1 if warm or self.max_iter == 0 else int(self.n_init)
-        spec = self._spec(self._seed(), n_init)
-        start = self._posterior() if warm else None
-        observer = _Verbose(self.verbose, self.verbose_interval) if self.verbose else None
-        self._set_variational(*run(spec, prior, start, observer))
-        return self
-
-    def _posterior(self) -> Dict[str, Any]:
-        """The fitted posterior as the engine takes a warm start."""
-        wc = self.weight_concentration_
-        wc = np.concatenate(wc) if isinstance(wc, tuple) else wc
-        return {
-            "weight_concentration": np.asarray(wc, dtype=np.float64).tolist(),
-            "components": self._posterior_components,
-            "previous_bound": float(self.lower_bound_) if np.isfinite(self.lower_bound_) else None,
-        }
-
-    def _set_variational(self, scoring: _engine.Model, reported: _engine.Model, report: Dict[str, Any]) -> None:
-        self._model, self._sampler = scoring, reported
-        self.report_ = report
-        self._log_normaliser = float(report["log_normaliser"])
-        self.converged_ = bool(report["converged"])
-        self.n_iter_ = int(report["n_iter"])
-        best = report.get("best_run", 0)
-        self.lower_bounds_ = [h[2] for h in report["history"] if h[0] == best]
-        self.lower_bound_ = float(report["lower_bound"])
-        self.evidence_bound_ = float(report["evidence_bound"])
-        posterior, prior = report["posterior"], report["prior"]
-        # The engine's posterior as it takes it back (a warm start), exactly.
-        self._posterior_components = posterior
-        k, d = len(posterior["mean_precision"]), int(self.n_features_in_)
-        p = reported.parameters()
-        dtype = p["means"].dtype
-        self.weights_ = p["weights"].astype(dtype, copy=False)
-        # The components as the engine computes with them (in the data's dtype).
+    def _set_component_attributes(self, p: Dict[str, Any]) -> None:
         GaussianMixture._set_component_attributes(self, p)  # type: ignore[arg-type]
-        self.means_ = p["means"]
+
+    def _set_posterior(self, posterior: Dict[str, Any], prior: Dict[str, Any], dtype: np.dtype) -> None:
+        k, d = len(posterior["mean_precision"]), int(self.n_features_in_)
         shape = {"full": (k, d, d), "tied": (d, d), "diag": (k, d), "spherical": (k,)}[self.covariance_type]
         self._posterior_covariances = np.asarray(posterior["covariances"], dtype=np.float64).reshape(shape)
-        wc = np.asarray(report["weight_concentration"], dtype=dtype)
-        self.weight_concentration_ = (wc[:k], wc[k:]) if self.weight_concentration_prior_type == "dirichlet_process" else wc
         self.mean_precision_ = np.asarray(posterior["mean_precision"], dtype=dtype)
         dof = np.asarray(posterior["degrees_of_freedom"], dtype=dtype)
         self.degrees_of_freedom_ = dof[0] if self.covariance_type == "tied" else dof
-        self.weight_concentration_prior_ = float(report["weight_concentration_prior"])
         self.mean_precision_prior_ = float(prior["mean_precision"])
         self.mean_prior_ = np.asarray(prior["mean"], dtype=np.float64)
         self.degrees_of_freedom_prior_ = float(prior["degrees_of_freedom"])
@@ -317,81 +439,11 @@ class BayesianGaussianMixture(_BaseMixture):
             "diag": lambda c: c,
             "spherical": lambda c: float(c[0]),
         }[self.covariance_type](cov_prior)
-        if not self.converged_ and self.max_iter > 0:
-            warnings.warn(
-                "Best performing initialization did not converge. Try different init "
-                "parameters, or increase max_iter, tol, or check for degenerate data.",
-                ConvergenceWarning,
-                stacklevel=4,  # fit → _fit_variational → _set_variational
-            )
 
     def _kind(self) -> str:
         return self.covariance_type
 
-    @property
-    def partial_fit(self) -> Any:  # type: ignore[override]
-        # An attribute error, so that hasattr() says what scikit-learn's class says.
-        raise AttributeError("BayesianGaussianMixture has no partial_fit: use fit, or warm_start=True")
-
-    # --- using the fitted model ------------------------------------------------------------
-
-    def score_samples(self, X: Any, predictive: bool = False) -> np.ndarray:
-        """scikit-learn's ``score_samples``: ``log Σ_k exp(E[ln π_k] + E[ln N(x | μ_k, Λ_k)])``
-        under the posterior (not a normalised density). With ``predictive=True``, the log of
-        the posterior predictive density instead: a mixture of multivariate Student-t
-        densities with the posterior mean weights (not in scikit-learn)."""
-        model = self._fitted()
-        X = self._validate_X(X, reset=False)
-        if predictive:
-            return self._predictive_log_density(X).astype(X.dtype, copy=False)
-        out = model.score_samples(X)
-        return (out + out.dtype.type(self._log_normaliser)).astype(X.dtype, copy=False)
-
-    def score(self, X: Any, y: Any = None, sample_weight: Any = None) -> float:
-        """The mean of :meth:`score_samples` (weighted by ``sample_weight``)."""
-        scores = self.score_samples(X)
-        w = as_weights(sample_weight, scores.shape[0])
-        if w is None:
-            return scores.mean()
-        return float(np.sum(w * scores.astype(np.float64)) / np.sum(w))
-
-    def sample(self, n_samples: int = 1) -> Tuple[np.ndarray, np.ndarray]:
-        """Draws from the posterior mean mixture (``weights_``, ``means_``,
-        ``covariances_``), as scikit-learn's ``sample``."""
-        self._fitted()
-        if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral) or n_samples < 1:
-            raise ValueError(
-                f"Invalid value for 'n_samples': {n_samples!r} . The sampling requires at "
-                "least one sample."
-            )
-        return self._sampler.sample(int(n_samples), self._seed())
-
-    def bic(self, X: Any) -> float:
-        """BIC of the posterior mean mixture (``weights_``, ``means_``, ``covariances_``)."""
-        self._fitted()
-        return self._sampler.bic(self._validate_X(X, reset=False))
-
-    def aic(self, X: Any) -> float:
-        """AIC of the posterior mean mixture."""
-        self._fitted()
-        return self._sampler.aic(self._validate_X(X, reset=False))
-
-    @property
-    def counts_(self) -> np.ndarray:
-        """Each component's total responsibility in the last M-step (rows' weight), read back
-        from ``weight_concentration_`` (not in scikit-learn)."""
-        self._fitted()
-        if self.weight_concentration_prior_type == "dirichlet_process":
-            counts = np.asarray(self.weight_concentration_[0], dtype=np.float64) - 1.0
-        else:
-            counts = np.asarray(self.weight_concentration_, dtype=np.float64) - self.weight_concentration_prior_
-        return np.maximum(counts, 0.0)
-
-    @property
-    def n_effective_components_(self) -> int:
-        """Components whose total responsibility is at least one row's weight: the
-        components the data use (not in scikit-learn; its issue #7729)."""
-        return int(np.sum(self.counts_ >= 1.0))
+    # --- beyond scikit-learn ----------------------------------------------------------------
 
     def pruned(self, min_rows: float = 1.0) -> GaussianMixture:
         """The fitted posterior mean mixture without its switched-off components (those of
@@ -452,5 +504,249 @@ class BayesianGaussianMixture(_BaseMixture):
                 - 0.5 * log_det - 0.5 * (nu + d) * np.log1p(maha / nu)
             )
         logs += np.log(np.asarray(self.weights_, dtype=np.float64))
-        top = logs.max(axis=1, keepdims=True)
-        return (top + np.log(np.exp(logs - top).sum(axis=1, keepdims=True)))[:, 0]
+        return _log_sum_exp(logs)
+
+
+def _check_pair(owner: str, name: str, value: Any) -> Optional[Tuple[float, float]]:
+    """``None`` or two positive finite numbers, refused with a message naming ``name``."""
+    if value is None:
+        return None
+    pair = np.asarray(value, dtype=np.float64) if not isinstance(value, str) else np.array([])
+    if pair.shape != (2,) or not np.all(np.isfinite(pair) & (pair > 0)):
+        raise ValueError(f"The '{name}' parameter of {owner} must be None or two positive numbers (a, b). Got {value!r} instead.")
+    return float(pair[0]), float(pair[1])
+
+
+class BayesianBernoulliMixture(_BayesianMixture):
+    """Variational Bayesian mixture of multivariate Bernoulli distributions in Rust, with
+    ``BayesianGaussianMixture``'s interface: a Dirichlet-process or Dirichlet prior on the
+    weights and a Beta prior on every probability (not in scikit-learn).
+
+    Features are binarized as ``BernoulliMixture`` does (``binarize``). ``means_`` holds the
+    probabilities the E-step uses (``exp E[ln p]`` normalised against ``exp E[ln (1 − p)]``);
+    ``beta_posterior_`` holds the posterior's Beta parameters ``(a, b)``, K×D each, whose
+    means ``a / (a + b)`` give the posterior predictive density
+    (``score_samples(X, predictive=True)``).
+
+    Parameters
+    ----------
+    n_components : int, default=1
+    tol : float, default=1e-3
+    max_iter : int, default=100
+    n_init : int, default=1
+    init_params : {'kmeans', 'k-means++', 'random', 'random_from_data', 'hc'}, default='kmeans'
+    weight_concentration_prior_type : {'dirichlet_process', 'dirichlet_distribution'}, default='dirichlet_process'
+    weight_concentration_prior : float, default=None
+        1 / n_components when None.
+    beta_prior : (float, float), default=None
+        The Beta(a, b) prior on every probability; (1, 1), uniform, when None.
+    binarize : float or None, default=0.0
+    random_state : int, RandomState instance or None, default=None
+    warm_start : bool, default=False
+    verbose : int, default=0
+    verbose_interval : int, default=10
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mixture_em import BayesianBernoulliMixture
+    >>> X = np.array([[1, 1, 0, 0]] * 20 + [[0, 0, 1, 1]] * 20)
+    >>> bm = BayesianBernoulliMixture(n_components=5, random_state=0).fit(X)
+    >>> bm.n_effective_components_
+    2
+    """
+
+    _family = "bernoulli"
+    _transforms_data = True
+
+    def __init__(
+        self,
+        *,
+        n_components: int = 1,
+        tol: float = 1e-3,
+        max_iter: int = 100,
+        n_init: int = 1,
+        init_params: str = "kmeans",
+        weight_concentration_prior_type: str = "dirichlet_process",
+        weight_concentration_prior: Optional[float] = None,
+        beta_prior: Optional[Tuple[float, float]] = None,
+        binarize: Optional[float] = 0.0,
+        random_state: Any = None,
+        warm_start: bool = False,
+        verbose: int = 0,
+        verbose_interval: int = 10,
+    ) -> None:
+        self.n_components = n_components
+        self.tol = tol
+        self.max_iter = max_iter
+        self.n_init = n_init
+        self.init_params = init_params
+        self.weight_concentration_prior_type = weight_concentration_prior_type
+        self.weight_concentration_prior = weight_concentration_prior
+        self.beta_prior = beta_prior
+        self.binarize = binarize
+        self.random_state = random_state
+        self.warm_start = warm_start
+        self.verbose = verbose
+        self.verbose_interval = verbose_interval
+
+    _to_domain = BernoulliMixture._to_domain
+
+    def _check_component_parameters(self, owner: str) -> None:
+        _check_pair(owner, "beta_prior", self.beta_prior)
+
+    def _components_prior(self, n_features: int) -> Dict[str, Any]:
+        pair = _check_pair(type(self).__name__, "beta_prior", self.beta_prior)
+        return {} if pair is None else {"a": pair[0], "b": pair[1]}
+
+    def _family_spec(self) -> Dict[str, Any]:
+        return {}
+
+    def _set_component_attributes(self, p: Dict[str, Any]) -> None:
+        self.means_ = p["probabilities"]
+
+    def _set_posterior(self, posterior: Dict[str, Any], prior: Dict[str, Any], dtype: np.dtype) -> None:
+        k, d = int(self.n_components), int(self.n_features_in_)
+        self.beta_posterior_ = (
+            np.asarray(posterior["a"], dtype=np.float64).reshape(k, d),
+            np.asarray(posterior["b"], dtype=np.float64).reshape(k, d),
+        )
+        self.beta_prior_ = (float(prior["a"]), float(prior["b"]))
+
+    def _predictive_log_density(self, X: np.ndarray) -> np.ndarray:
+        """``ln Σ_k w_k Π_j q_kj^x (1 − q_kj)^(1−x)`` with ``q = a / (a + b)``: the Beta's
+        mean is the predictive probability of a 1."""
+        a, b = self.beta_posterior_
+        X = np.asarray(X, dtype=np.float64)
+        log_q, log_r = np.log(a) - np.log(a + b), np.log(b) - np.log(a + b)
+        logs = X @ log_q.T + (1.0 - X) @ log_r.T
+        return _log_sum_exp(logs + np.log(np.asarray(self.weights_, dtype=np.float64)))
+
+
+class BayesianExponentialMixture(_BayesianMixture):
+    """Variational Bayesian mixture of products of exponential distributions in Rust, with
+    ``BayesianGaussianMixture``'s interface: a Dirichlet-process or Dirichlet prior on the
+    weights and a Gamma prior on every rate (not in scikit-learn).
+
+    ``rates_`` holds the posterior mean rates and ``means_`` their inverses;
+    ``gamma_posterior_`` holds the posterior's Gamma shapes and rates, K×D each. The posterior
+    predictive density of a feature is a Lomax (Pareto type II) density
+    (``score_samples(X, predictive=True)``).
+
+    Parameters
+    ----------
+    n_components : int, default=1
+    tol : float, default=1e-3
+    max_iter : int, default=100
+    n_init : int, default=1
+    init_params : {'kmeans', 'k-means++', 'random', 'random_from_data', 'hc'}, default='kmeans'
+    weight_concentration_prior_type : {'dirichlet_process', 'dirichlet_distribution'}, default='dirichlet_process'
+    weight_concentration_prior : float, default=None
+        1 / n_components when None.
+    gamma_shape_prior : float, default=None
+        The Gamma prior's shape (1 when None).
+    gamma_rate_prior : array-like of shape (n_features,), default=None
+        The Gamma prior's rates; the shape times each feature's mean when None (so the
+        prior's mean rate is the inverse of the feature's mean).
+    min_mean : float, default=1e-10
+    random_state : int, RandomState instance or None, default=None
+    warm_start : bool, default=False
+    verbose : int, default=0
+    verbose_interval : int, default=10
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mixture_em import BayesianExponentialMixture
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.vstack([rng.exponential(0.1, (500, 1)), rng.exponential(10.0, (500, 1))])
+    >>> em = BayesianExponentialMixture(
+    ...     n_components=4, weight_concentration_prior=1e-3, max_iter=1000, random_state=0
+    ... ).fit(X)
+    >>> np.round(np.sort(em.means_[em.counts_ >= 1].ravel()), 1)
+    array([0.1, 9.5])
+    """
+
+    _family = "exponential"
+
+    def __init__(
+        self,
+        *,
+        n_components: int = 1,
+        tol: float = 1e-3,
+        max_iter: int = 100,
+        n_init: int = 1,
+        init_params: str = "kmeans",
+        weight_concentration_prior_type: str = "dirichlet_process",
+        weight_concentration_prior: Optional[float] = None,
+        gamma_shape_prior: Optional[float] = None,
+        gamma_rate_prior: Any = None,
+        min_mean: float = 1e-10,
+        random_state: Any = None,
+        warm_start: bool = False,
+        verbose: int = 0,
+        verbose_interval: int = 10,
+    ) -> None:
+        self.n_components = n_components
+        self.tol = tol
+        self.max_iter = max_iter
+        self.n_init = n_init
+        self.init_params = init_params
+        self.weight_concentration_prior_type = weight_concentration_prior_type
+        self.weight_concentration_prior = weight_concentration_prior
+        self.gamma_shape_prior = gamma_shape_prior
+        self.gamma_rate_prior = gamma_rate_prior
+        self.min_mean = min_mean
+        self.random_state = random_state
+        self.warm_start = warm_start
+        self.verbose = verbose
+        self.verbose_interval = verbose_interval
+
+    def __sklearn_tags__(self):  # type: ignore[no-untyped-def]
+        tags = super().__sklearn_tags__()
+        tags.input_tags.positive_only = True
+        return tags
+
+    _to_domain = ExponentialMixture._to_domain
+
+    def _check_component_parameters(self, owner: str) -> None:
+        _check_positive_or_none(owner, "gamma_shape_prior", self.gamma_shape_prior)
+        _check_real(owner, "min_mean", self.min_mean)
+
+    def _components_prior(self, n_features: int) -> Dict[str, Any]:
+        prior: Dict[str, Any] = {"shape": self.gamma_shape_prior}
+        if self.gamma_rate_prior is not None:
+            rate = np.asarray(self.gamma_rate_prior, dtype=np.float64)
+            if rate.shape != (n_features,) or not np.all(np.isfinite(rate) & (rate > 0)):
+                raise ValueError(
+                    f"The parameter 'gamma_rate_prior' should be {n_features} positive rates, "
+                    f"but got {self.gamma_rate_prior!r}"
+                )
+            prior["rate"] = rate.tolist()
+        return prior
+
+    def _family_spec(self) -> Dict[str, Any]:
+        return {"min_mean": float(self.min_mean)}
+
+    def _set_component_attributes(self, p: Dict[str, Any]) -> None:
+        self.rates_ = p["rates"]
+
+    def _set_posterior(self, posterior: Dict[str, Any], prior: Dict[str, Any], dtype: np.dtype) -> None:
+        k, d = int(self.n_components), int(self.n_features_in_)
+        self.gamma_posterior_ = (
+            np.asarray(posterior["shape"], dtype=np.float64).reshape(k, d),
+            np.asarray(posterior["rate"], dtype=np.float64).reshape(k, d),
+        )
+        self.gamma_shape_prior_ = float(prior["shape"])
+        self.gamma_rate_prior_ = np.asarray(prior["rate"], dtype=np.float64)
+
+    def _predictive_log_density(self, X: np.ndarray) -> np.ndarray:
+        """``ln Σ_k w_k Π_j a b^a / (b + x)^(a + 1)``: a Gamma(a, b) rate integrated out of an
+        exponential density is a Lomax density."""
+        a, b = self.gamma_posterior_
+        X = np.asarray(X, dtype=np.float64)
+        n, k = X.shape[0], a.shape[0]
+        logs = np.empty((n, k))
+        for c in range(k):
+            logs[:, c] = np.sum(np.log(a[c]) + a[c] * np.log(b[c]) - (a[c] + 1.0) * np.log(b[c] + X), axis=1)
+        return _log_sum_exp(logs + np.log(np.asarray(self.weights_, dtype=np.float64)))

@@ -362,10 +362,8 @@ for _name in _sklearn.__all__:
     globals()[_name] = _on_dask(getattr(_sklearn, _name))
 
 
-class BayesianGaussianMixture(_DaskMixture, _bayesian.BayesianGaussianMixture):
-    """``mixture_em.BayesianGaussianMixture`` on a Dask cluster: the same parameters, methods
-    and fitted attributes, for data in a ``dask.array`` (see the module's documentation).
-    Chunks of 256·2^m rows give the bits of the in-memory fit."""
+class _DaskBayesian(_DaskMixture):
+    """What the variational classes do on a Dask cluster (see ``BayesianGaussianMixture``)."""
 
     def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> Any:
         """Variational inference as ``mixture_em``'s ``fit`` does, on a ``dask.array`` (and
@@ -392,7 +390,7 @@ class BayesianGaussianMixture(_DaskMixture, _bayesian.BayesianGaussianMixture):
 
     @property
     def partial_fit(self) -> Any:  # type: ignore[override]
-        raise AttributeError("BayesianGaussianMixture has no partial_fit: use fit, or warm_start=True")
+        raise AttributeError(f"{type(self).__name__} has no partial_fit: use fit, or warm_start=True")
 
     def score_samples(self, X: Any, predictive: bool = False) -> da.Array:  # type: ignore[override]
         """As the in-memory ``score_samples`` (a dask array)."""
@@ -424,3 +422,17 @@ class BayesianGaussianMixture(_DaskMixture, _bayesian.BayesianGaussianMixture):
         """AIC of the posterior mean mixture: a reduction."""
         ll, n = self._sampler_log_likelihood(X)
         return _engine.information_criteria(ll, self._sampler.n_parameters, n)[1]
+
+
+def _bayesian_on_dask(cls: type) -> type:
+    """``cls`` (a variational class of ``mixture_em``) on a Dask cluster."""
+    doc = (
+        f"``mixture_em.{cls.__name__}`` on a Dask cluster: the same parameters, methods and "
+        "fitted attributes, for data in a ``dask.array`` (see the module's documentation). "
+        "Chunks of 256·2^m rows give the bits of the in-memory fit."
+    )
+    return type(cls.__name__, (_DaskBayesian, cls), {"__doc__": doc, "__module__": __name__})
+
+
+for _name in _bayesian.__all__:
+    globals()[_name] = _bayesian_on_dask(getattr(_bayesian, _name))

@@ -7,7 +7,7 @@ import pytest
 import mixture_em._sklearn
 
 
-@pytest.mark.parametrize("module", ["mixture_em._sklearn", "mixture_em.dask"])
+@pytest.mark.parametrize("module", ["mixture_em._sklearn", "mixture_em._bayesian", "mixture_em.dask"])
 def test_documentation_examples(module):
     if module == "mixture_em.dask":
         pytest.importorskip("dask.array")

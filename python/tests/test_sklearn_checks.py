@@ -4,7 +4,12 @@ import numpy as np
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from conftest import FAMILIES
-from mixture_em import BayesianGaussianMixture, PoissonMixture
+from mixture_em import (
+    BayesianBernoulliMixture,
+    BayesianExponentialMixture,
+    BayesianGaussianMixture,
+    PoissonMixture,
+)
 
 
 class CountsPoissonMixture(PoissonMixture):
@@ -23,7 +28,8 @@ CHECKED = {"poisson": CountsPoissonMixture}
 
 
 @parametrize_with_checks(
-    [CHECKED.get(name, cls)() for name, cls, _ in FAMILIES] + [BayesianGaussianMixture()],
+    [CHECKED.get(name, cls)() for name, cls, _ in FAMILIES]
+    + [BayesianGaussianMixture(), BayesianBernoulliMixture(), BayesianExponentialMixture()],
 )
 def test_sklearn_compatible(estimator, check):
     check(estimator)

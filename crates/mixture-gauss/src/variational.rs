@@ -356,6 +356,17 @@ fn wishart_terms(
     }
 }
 
+/// ln det of the row-major D×D `m`, or `None` when it is not positive definite: a default
+/// covariance prior (the data's covariance) is singular when the data are (fewer rows than
+/// features, a constant feature). The Wishart prior is then improper and the evidence bound
+/// −∞, while the fit itself goes on (its posterior adds the scatter and `reg_covar`).
+fn prior_log_det(m: &[f64], d: usize) -> Option<f64> {
+    log_dets(CovarianceType::Tied, d, m)
+        .ok()
+        .map(|v| v[0])
+        .filter(|v| v.is_finite())
+}
+
 /// A resolved prior's values: β₀, m₀, ν₀ and Ψ₀.
 fn resolved(prior: &GaussianPrior) -> Result<(f64, &[f64], f64, &[f64])> {
     match prior {
@@ -651,13 +662,9 @@ impl<T: Scalar> Conjugate<T> for Gaussian {
         let ln_2pi = (2.0 * std::f64::consts::PI).ln();
         match p.kind.layout() {
             Layout::Full => {
-                let log_det_psi0 = log_dets(CovarianceType::Tied, d, psi0).map_err(|_| {
-                    invalid(
-                        "covariance_prior",
-                        "a matrix".into(),
-                        "must be positive definite",
-                    )
-                })?[0];
+                let Some(log_det_psi0) = prior_log_det(psi0, d) else {
+                    return Ok(f64::NEG_INFINITY);
+                };
                 let mut total = 0.0;
                 for c in 0..k {
                     let cov = &p.covariances[c * d * d..(c + 1) * d * d];
@@ -682,13 +689,9 @@ impl<T: Scalar> Conjugate<T> for Gaussian {
                 // are ν₀ + N/K); the bound is taken at the exact one, one Wishart of ν₀ + N
                 // degrees of freedom and scale Ψ₀ + Σ_k (scatter_k + β₀N_k/β_k d_k d_kᵀ +
                 // N_k reg·I), with scikit-learn's means.
-                let log_det_psi0 = log_dets(CovarianceType::Tied, d, psi0).map_err(|_| {
-                    invalid(
-                        "covariance_prior",
-                        "a matrix".into(),
-                        "must be positive definite",
-                    )
-                })?[0];
+                let Some(log_det_psi0) = prior_log_det(psi0, d) else {
+                    return Ok(f64::NEG_INFINITY);
+                };
                 let n: f64 = (0..k).map(|c| stats.count(c)).sum();
                 let nu = nu0 + n;
                 let reg = self.reg_covar();
@@ -709,13 +712,9 @@ impl<T: Scalar> Conjugate<T> for Gaussian {
                         (cov[i * d + j], cov[j * d + i]) = (v / nu, v / nu);
                     }
                 }
-                let log_det_c =
-                    log_dets(CovarianceType::Tied, d, &cov).map_err(|(_, problem)| {
-                        MixtureError::ParametersNotFormed {
-                            component: 0,
-                            problem,
-                        }
-                    })?[0];
+                let Some(log_det_c) = prior_log_det(&cov, d) else {
+                    return Ok(f64::NEG_INFINITY);
+                };
                 let c_inv = inverse(&cov, d, 0)?;
                 let mut total = 0.0;
                 let mut wishart = 0.0;
