@@ -309,3 +309,66 @@ fn priors_outside_their_domain_are_typed_errors_naming_them() {
         }
     }
 }
+
+#[test]
+fn delete_moves_never_end_lower_and_keep_the_bits_streamed_and_on_any_thread_count() {
+    // Overlapping blobs in four dimensions and a generous K: runs end with redundant
+    // components, which the moves switch off.
+    let truth = mixture::datagen::GaussianMixtureGenerator::random(4, 4, 1.5, 3).unwrap();
+    let x = truth.generate::<f64>(600, 4).unwrap().data;
+    let mut moved = 0;
+    for kind in CovarianceType::SCIKIT_LEARN {
+        for weight_prior in [
+            WeightPriorType::DirichletProcess,
+            WeightPriorType::DirichletDistribution,
+        ] {
+            let p = prior(weight_prior);
+            let plain = Estimator::new(Gaussian::new(kind), 10).seed(1).n_init(2);
+            let with_moves = plain.clone().delete_moves(true);
+            let before = plain.fit_variational(&x, &p, None, &mut Silent).unwrap();
+            let after = with_moves
+                .fit_variational(&x, &p, None, &mut Silent)
+                .unwrap();
+            let (b, a) = (before.lower_bound(), after.lower_bound());
+            assert!(a >= b, "{kind:?} {weight_prior:?}: {a} < {b}");
+            if a > b + 1e-6 * b.abs() {
+                moved += 1;
+                // The run's trace goes on where the moves started: one record per iteration.
+                let history = &after.report.history;
+                assert_eq!(history.len(), after.report.n_iter);
+                assert!(
+                    history
+                        .windows(2)
+                        .all(|w| w[1].iteration == w[0].iteration + 1)
+                );
+                assert_eq!(history.last().unwrap().log_likelihood, a);
+                assert!(after.effective_components(1.0) <= before.effective_components(1.0));
+            }
+            let mut rows = MatrixSource::new(&x);
+            let streamed = with_moves
+                .fit_variational(
+                    Input::Stream {
+                        x: &mut rows,
+                        w: None,
+                    },
+                    &p,
+                    None,
+                    &mut Silent,
+                )
+                .unwrap();
+            assert_eq!(after.posterior, streamed.posterior, "{kind:?}");
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(3)
+                .build()
+                .unwrap();
+            let again = pool.install(|| {
+                with_moves
+                    .fit_variational(&x, &p, None, &mut Silent)
+                    .unwrap()
+            });
+            assert_eq!(after.posterior, again.posterior, "{kind:?}");
+            assert_eq!(after.report.history, again.report.history, "{kind:?}");
+        }
+    }
+    assert!(moved >= 4, "the moves helped in only {moved} of 8 fits");
+}

@@ -66,6 +66,11 @@ class _BayesianMixture(_BaseMixture):
         _check_real(owner, "tol", self.tol)
         _check_int(owner, "max_iter", self.max_iter, 0)
         _check_int(owner, "n_init", self.n_init, 1)
+        if not isinstance(self.delete_moves, (bool, np.bool_)):
+            raise ValueError(
+                f"The 'delete_moves' parameter of {owner} must be an instance of 'bool'. "
+                f"Got {self.delete_moves!r} instead."
+            )
         _check_int(owner, "verbose_interval", self.verbose_interval, 1)
         _check_choice(owner, "init_params", self.init_params, self._init_choices)
         _check_choice(owner, "weight_concentration_prior_type", self.weight_concentration_prior_type, _WEIGHT_PRIORS)
@@ -98,6 +103,7 @@ class _BayesianMixture(_BaseMixture):
             "n_init": n_init,
             # Components the data do not need keep their prior: no degenerate policy applies.
             "on_degenerate": "reseed",
+            "delete_moves": bool(self.delete_moves),
         }
 
     # --- fitting ---------------------------------------------------------------------------
@@ -281,6 +287,12 @@ class BayesianGaussianMixture(_BayesianMixture):
     max_iter : int, default=100
     n_init : int, default=1
         Initialisations to try; the run with the best lower bound is kept.
+    delete_moves : bool, default=False
+        After each run, switch off each component in use in turn (the smallest first) and
+        run on from there, keeping a run that ends with a higher lower bound, until none does
+        (not in scikit-learn). Climbs out of optima that hold redundant components: with it,
+        five runs reach the best of scikit-learn's twenty random states on most real data sets
+        measured (BENCHMARKS.md). Each move costs up to ``max_iter`` iterations.
     init_params : {'kmeans', 'k-means++', 'random', 'random_from_data', 'hc'}, default='kmeans'
     weight_concentration_prior_type : {'dirichlet_process', 'dirichlet_distribution'}, default='dirichlet_process'
     weight_concentration_prior : float, default=None
@@ -320,6 +332,7 @@ class BayesianGaussianMixture(_BayesianMixture):
         reg_covar: float = 1e-6,
         max_iter: int = 100,
         n_init: int = 1,
+        delete_moves: bool = False,
         init_params: str = "kmeans",
         weight_concentration_prior_type: str = "dirichlet_process",
         weight_concentration_prior: Optional[float] = None,
@@ -338,6 +351,7 @@ class BayesianGaussianMixture(_BayesianMixture):
         self.reg_covar = reg_covar
         self.max_iter = max_iter
         self.n_init = n_init
+        self.delete_moves = delete_moves
         self.init_params = init_params
         self.weight_concentration_prior_type = weight_concentration_prior_type
         self.weight_concentration_prior = weight_concentration_prior
@@ -534,6 +548,8 @@ class BayesianBernoulliMixture(_BayesianMixture):
     tol : float, default=1e-3
     max_iter : int, default=100
     n_init : int, default=1
+    delete_moves : bool, default=False
+        As ``BayesianGaussianMixture``'s.
     init_params : {'kmeans', 'k-means++', 'random', 'random_from_data', 'hc'}, default='kmeans'
     weight_concentration_prior_type : {'dirichlet_process', 'dirichlet_distribution'}, default='dirichlet_process'
     weight_concentration_prior : float, default=None
@@ -566,6 +582,7 @@ class BayesianBernoulliMixture(_BayesianMixture):
         tol: float = 1e-3,
         max_iter: int = 100,
         n_init: int = 1,
+        delete_moves: bool = False,
         init_params: str = "kmeans",
         weight_concentration_prior_type: str = "dirichlet_process",
         weight_concentration_prior: Optional[float] = None,
@@ -580,6 +597,7 @@ class BayesianBernoulliMixture(_BayesianMixture):
         self.tol = tol
         self.max_iter = max_iter
         self.n_init = n_init
+        self.delete_moves = delete_moves
         self.init_params = init_params
         self.weight_concentration_prior_type = weight_concentration_prior_type
         self.weight_concentration_prior = weight_concentration_prior
@@ -639,6 +657,8 @@ class BayesianExponentialMixture(_BayesianMixture):
     tol : float, default=1e-3
     max_iter : int, default=100
     n_init : int, default=1
+    delete_moves : bool, default=False
+        As ``BayesianGaussianMixture``'s.
     init_params : {'kmeans', 'k-means++', 'random', 'random_from_data', 'hc'}, default='kmeans'
     weight_concentration_prior_type : {'dirichlet_process', 'dirichlet_distribution'}, default='dirichlet_process'
     weight_concentration_prior : float, default=None
@@ -676,6 +696,7 @@ class BayesianExponentialMixture(_BayesianMixture):
         tol: float = 1e-3,
         max_iter: int = 100,
         n_init: int = 1,
+        delete_moves: bool = False,
         init_params: str = "kmeans",
         weight_concentration_prior_type: str = "dirichlet_process",
         weight_concentration_prior: Optional[float] = None,
@@ -691,6 +712,7 @@ class BayesianExponentialMixture(_BayesianMixture):
         self.tol = tol
         self.max_iter = max_iter
         self.n_init = n_init
+        self.delete_moves = delete_moves
         self.init_params = init_params
         self.weight_concentration_prior_type = weight_concentration_prior_type
         self.weight_concentration_prior = weight_concentration_prior

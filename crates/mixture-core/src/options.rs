@@ -395,6 +395,9 @@ pub struct EmOptions {
     pub hierarchy_merge: HierarchyMerge,
     /// The hierarchical start's coordinates.
     pub hierarchy_coordinates: HierarchyCoordinates,
+    /// Variational fits only: after each run, try deletion moves (see
+    /// [`Estimator::delete_moves`](crate::Estimator::delete_moves)).
+    pub delete_moves: bool,
 }
 
 impl Default for EmOptions {
@@ -414,6 +417,7 @@ impl Default for EmOptions {
             held: ParameterSet::NONE,
             hierarchy_merge: HierarchyMerge::default(),
             hierarchy_coordinates: HierarchyCoordinates::default(),
+            delete_moves: false,
         }
     }
 }

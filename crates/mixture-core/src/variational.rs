@@ -641,7 +641,7 @@ pub(crate) fn fit<T: Scalar, F: Conjugate<T>>(
                 (state, *previous)
             }
         };
-        let outcome = run_one(
+        let mut outcome = run_one(
             &mut engine,
             &family,
             &prior,
@@ -651,6 +651,16 @@ pub(crate) fn fit<T: Scalar, F: Conjugate<T>>(
             previous,
             observer,
         )?;
+        if options.delete_moves {
+            outcome = delete_moves(
+                &mut engine,
+                &family,
+                &prior,
+                concentration,
+                outcome,
+                observer,
+            )?;
+        }
         runs.push(outcome.summary);
         if best
             .as_ref()
@@ -690,6 +700,99 @@ pub(crate) fn fit<T: Scalar, F: Conjugate<T>>(
         evidence_bound: best.evidence,
         report,
     })
+}
+
+/// Passes on only whether to keep going: the iterations of a move's trial run are not the
+/// run's trace.
+struct Quiet<'o>(&'o mut dyn FitObserver);
+
+impl FitObserver for Quiet<'_> {
+    fn on_iteration(&mut self, _: &IterationRecord) {}
+
+    fn keep_going(&mut self) -> bool {
+        self.0.keep_going()
+    }
+}
+
+/// Deletion moves from a finished run (see [`Estimator::delete_moves`]): each component in
+/// use (at least one row's weight), the smallest first, is switched off in the E-step's
+/// mixture and the fit runs on from that E-step; the first trial that ends above the run's
+/// bound replaces it (its iterations added to the run's), and the moves start again from it.
+fn delete_moves<T: Scalar, F: Conjugate<T>>(
+    engine: &mut Engine<'_, T, F>,
+    family: &F,
+    prior: &VariationalPrior<F::Prior>,
+    concentration: f64,
+    mut best: VariationalRun<F::Posterior>,
+    observer: &mut dyn FitObserver,
+) -> Result<VariationalRun<F::Posterior>> {
+    let run = best.summary.run;
+    loop {
+        let counts = best.state.weights.counts();
+        let mut in_use: Vec<usize> = (0..counts.len()).filter(|&c| counts[c] >= 1.0).collect();
+        if in_use.len() < 2 {
+            return Ok(best);
+        }
+        in_use.sort_by(|&a, &b| counts[a].total_cmp(&counts[b]));
+        let (scoring, _) = best.state.scoring(family)?;
+        let mut moved = false;
+        for &k in &in_use {
+            // Component k's weight to (almost) nothing: its rows go elsewhere. The weights
+            // still sum to one within rounding, as chunks expect.
+            let rest: f64 = (0..counts.len())
+                .filter(|&c| c != k)
+                .map(|c| scoring.weights()[c])
+                .sum();
+            let weights: Vec<f64> = (0..counts.len())
+                .map(|c| {
+                    if c == k {
+                        f64::MIN_POSITIVE
+                    } else {
+                        scoring.weights()[c] / rest
+                    }
+                })
+                .collect();
+            let start = Mixture::from_normalised_weights(weights, scoring.components().clone());
+            let stats = engine.statistics(&start)?;
+            let first = first_state(family, prior, concentration, stats)?;
+            let trial = run_one(
+                engine,
+                family,
+                prior,
+                concentration,
+                first,
+                run,
+                None,
+                &mut Quiet(&mut *observer),
+            )?;
+            let (old, new) = (best.summary.log_likelihood, trial.summary.log_likelihood);
+            if new > old + 1e-9 * old.abs().max(1.0) {
+                let done = best.summary.n_iter;
+                let mut history = best.history;
+                history.extend(trial.history.into_iter().map(|mut r| {
+                    r.iteration += done;
+                    r
+                }));
+                if history.len() > MAX_HISTORY {
+                    history.drain(..history.len() - MAX_HISTORY);
+                }
+                best = VariationalRun {
+                    state: trial.state,
+                    evidence: trial.evidence,
+                    summary: RunSummary {
+                        n_iter: done + trial.summary.n_iter,
+                        ..trial.summary
+                    },
+                    history,
+                };
+                moved = true;
+                break;
+            }
+        }
+        if !moved {
+            return Ok(best);
+        }
+    }
 }
 
 /// Variational iterations from `state` until the stop rule or `max_iter`.

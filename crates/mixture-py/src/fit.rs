@@ -57,6 +57,9 @@ pub(crate) struct Spec {
     /// blocks of `b` rows gives the bits of a fit over chunks of `b` rows.
     #[pyo3(default)]
     block_rows: Option<usize>,
+    /// Variational fits: deletion moves after each run (off when absent).
+    #[pyo3(default)]
+    delete_moves: Option<bool>,
 }
 
 /// A family and its settings as a dict of JSON values, read through Python's `json` so that
@@ -136,6 +139,7 @@ impl Spec {
             .init(init)
             .seed(self.seed)
             .n_init(self.n_init)
+            .delete_moves(self.delete_moves.unwrap_or(false))
             .on_degenerate(policy)
             .on_spurious(spurious)
             .hold(groups::<T, F::Components>("fix", self.fix.as_deref())?.unwrap_or_default()))

@@ -86,6 +86,7 @@ pub(super) fn run(a: &SelectArgs) -> Result<(), CliError> {
     options.max_iter = a.max_iter;
     options.tol = a.tol;
     options.n_init = a.n_init;
+    options.delete_moves = a.delete_moves;
     options.seed = a.seed;
     options.init = a.init;
     options.hierarchy_merge = a.hc_model;

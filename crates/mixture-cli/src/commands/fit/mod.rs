@@ -61,6 +61,9 @@ pub(super) fn options_record(
         }),
     );
     o.insert("n_init".into(), json!(a.n_init));
+    if a.delete_moves {
+        o.insert("delete_moves".into(), json!(true));
+    }
     if let Some(parts) = groups.taking {
         o.insert("init_parts".into(), json!(parts.to_string()));
     }
@@ -295,6 +298,7 @@ pub(super) fn estimator<F>(a: &FitArgs, family: F, held: ParameterSet) -> Estima
         .init(a.init)
         .hierarchy(a.hc_model, a.hc_use)
         .n_init(a.n_init)
+        .delete_moves(a.delete_moves)
         .seed(a.seed)
         .on_degenerate(a.on_degenerate)
         .on_spurious(a.on_spurious)
