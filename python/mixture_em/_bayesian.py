@@ -15,7 +15,7 @@ import warnings
 from typing import Any, Dict, Optional, Tuple
 
 import numpy as np
-from scipy.special import gammaln
+from scipy.special import gammaln, logsumexp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_array
 
@@ -255,11 +255,6 @@ class _BayesianMixture(_BaseMixture):
         """Components whose total responsibility is at least one row's weight: the
         components the data use (not in scikit-learn; its issue #7729)."""
         return int(np.sum(self.counts_ >= 1.0))
-
-
-def _log_sum_exp(logs: np.ndarray) -> np.ndarray:
-    top = logs.max(axis=1, keepdims=True)
-    return (top + np.log(np.exp(logs - top).sum(axis=1, keepdims=True)))[:, 0]
 
 
 class BayesianGaussianMixture(_BayesianMixture):
@@ -518,7 +513,7 @@ class BayesianGaussianMixture(_BayesianMixture):
                 - 0.5 * log_det - 0.5 * (nu + d) * np.log1p(maha / nu)
             )
         logs += np.log(np.asarray(self.weights_, dtype=np.float64))
-        return _log_sum_exp(logs)
+        return logsumexp(logs, axis=1)
 
 
 def _check_pair(owner: str, name: str, value: Any) -> Optional[Tuple[float, float]]:
@@ -638,7 +633,7 @@ class BayesianBernoulliMixture(_BayesianMixture):
         X = np.asarray(X, dtype=np.float64)
         log_q, log_r = np.log(a) - np.log(a + b), np.log(b) - np.log(a + b)
         logs = X @ log_q.T + (1.0 - X) @ log_r.T
-        return _log_sum_exp(logs + np.log(np.asarray(self.weights_, dtype=np.float64)))
+        return logsumexp(logs + np.log(np.asarray(self.weights_, dtype=np.float64)), axis=1)
 
 
 class BayesianExponentialMixture(_BayesianMixture):
@@ -771,4 +766,4 @@ class BayesianExponentialMixture(_BayesianMixture):
         logs = np.empty((n, k))
         for c in range(k):
             logs[:, c] = np.sum(np.log(a[c]) + a[c] * np.log(b[c]) - (a[c] + 1.0) * np.log(b[c] + X), axis=1)
-        return _log_sum_exp(logs + np.log(np.asarray(self.weights_, dtype=np.float64)))
+        return logsumexp(logs + np.log(np.asarray(self.weights_, dtype=np.float64)), axis=1)

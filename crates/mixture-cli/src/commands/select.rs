@@ -50,10 +50,12 @@ fn parse_components(text: &str) -> Result<Vec<usize>, CliError> {
 pub(super) fn run(a: &SelectArgs) -> Result<(), CliError> {
     // Every option is checked before the data are read.
     let components = parse_components(&a.components)?;
-    // Variational fits take scikit-learn's four covariance types.
+    // Variational fits take scikit-learn's four covariance types (`all` is those four).
     let variational_types = ["full", "diag", "spherical", "tied"].map(String::from);
+    let every = |list: &Vec<String>| list.iter().any(|c| c.eq_ignore_ascii_case("all"));
     let covariance = match (&a.covariance, a.variational) {
         (None, Some(_)) => Some(&variational_types[..]),
+        (Some(list), Some(_)) if every(list) => Some(&variational_types[..]),
         (given, _) => given.as_deref(),
     };
     let structures = crate::family::structures(&a.family, covariance, &a.settings)?;
