@@ -294,17 +294,18 @@ fn ln_multigamma(a: f64, d: usize) -> f64 {
         + (0..d).map(|j| ln_gamma(a - 0.5 * j as f64)).sum::<f64>()
 }
 
-/// The inverse of the symmetric positive-definite row-major `m` (D×D), through its Cholesky
-/// factor, or the component's error.
-fn inverse(m: &[f64], d: usize, component: usize) -> Result<Mat<f64>> {
+/// The inverse of the symmetric positive-definite row-major `m` (D×D) and its ln det, from
+/// one Cholesky factor, or the component's error.
+fn inverse(m: &[f64], d: usize, component: usize) -> Result<(Mat<f64>, f64)> {
     let l = cholesky_lower(MatRef::from_row_major_slice(m, d, d)).map_err(|pivot| {
         MixtureError::ParametersNotFormed {
             component,
             problem: format!("its posterior covariance is not positive definite (pivot {pivot})"),
         }
     })?;
+    let log_det = (0..d).map(|i| 2.0 * l[(i, i)].ln()).sum();
     let l_inv = invert_lower(l.as_ref());
-    Ok(l_inv.transpose() * &l_inv)
+    Ok((l_inv.transpose() * &l_inv, log_det))
 }
 
 /// A Gaussian–Wishart component's evidence terms with its precision's expectation `E[Λ] =
@@ -671,7 +672,7 @@ impl<T: Scalar> Conjugate<T> for Gaussian {
                     let t = wishart_terms(
                         d,
                         (
-                            &inverse(cov, d, c)?,
+                            &inverse(cov, d, c)?.0,
                             p.log_dets[c],
                             p.degrees_of_freedom[c],
                             p.mean_precision[c],
@@ -712,10 +713,9 @@ impl<T: Scalar> Conjugate<T> for Gaussian {
                         (cov[i * d + j], cov[j * d + i]) = (v / nu, v / nu);
                     }
                 }
-                let Some(log_det_c) = prior_log_det(&cov, d) else {
+                let Ok((c_inv, log_det_c)) = inverse(&cov, d, 0) else {
                     return Ok(f64::NEG_INFINITY);
                 };
-                let c_inv = inverse(&cov, d, 0)?;
                 let mut total = 0.0;
                 let mut wishart = 0.0;
                 for c in 0..k {
