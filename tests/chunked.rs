@@ -451,3 +451,31 @@ fn variational_fits_over_chunks_give_the_bits_in_memory() {
         }
     }
 }
+
+#[test]
+fn variational_moves_over_chunks_give_the_bits_in_memory() {
+    use mixture::core::variational::VariationalPrior;
+    let truth = mixture::datagen::GaussianMixtureGenerator::random(6, 3, 1.5, 2).unwrap();
+    let x = truth.generate::<f64>(700, 4).unwrap().data;
+    for (k, kind) in [(8, CovarianceType::Full), (3, CovarianceType::Diagonal)] {
+        let est = Estimator::new(Gaussian::new(kind), k)
+            .block_rows(64)
+            .seed(3)
+            .delete_moves(true)
+            .split_merge_moves(true);
+        let prior = VariationalPrior::default();
+        let memory = est.fit_variational(&x, &prior, None, &mut Silent).unwrap();
+        let mut chunks = Chunks::new(&est, Data::from(&x), &[4 * 64]);
+        let chunked = est
+            .fit_variational(Input::Chunked(&mut chunks), &prior, None, &mut Silent)
+            .unwrap();
+        assert_eq!(memory.report.history, chunked.report.history, "{kind:?}");
+        assert_eq!(memory.posterior, chunked.posterior, "{kind:?}");
+        assert_eq!(memory.weights, chunked.weights, "{kind:?}");
+        // The moves' passes went to the chunks as moves.
+        assert!(
+            chunks.requests.iter().any(|r| r.contains("Moved")),
+            "{kind:?}"
+        );
+    }
+}

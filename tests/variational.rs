@@ -372,3 +372,64 @@ fn delete_moves_never_end_lower_and_keep_the_bits_streamed_and_on_any_thread_cou
     }
     assert!(moved >= 4, "the moves helped in only {moved} of 8 fits");
 }
+
+#[test]
+fn split_merge_moves_never_end_lower_and_keep_the_bits_streamed_and_on_any_thread_count() {
+    // Eight overlapping blobs in four dimensions. With K = 10 runs end with free components
+    // (splits into them); with K = 4 every component is in use (merge a pair, split another).
+    let truth = mixture::datagen::GaussianMixtureGenerator::random(8, 4, 1.5, 5).unwrap();
+    let x = truth.generate::<f64>(800, 6).unwrap().data;
+    let mut moved = [0, 0];
+    for (slot, k) in [(0, 10), (1, 4)] {
+        for kind in CovarianceType::SCIKIT_LEARN {
+            let p = prior(WeightPriorType::DirichletProcess);
+            let plain = Estimator::new(Gaussian::new(kind), k).seed(1).n_init(2);
+            let with_moves = plain.clone().split_merge_moves(true);
+            let before = plain.fit_variational(&x, &p, None, &mut Silent).unwrap();
+            let after = with_moves
+                .fit_variational(&x, &p, None, &mut Silent)
+                .unwrap();
+            let (b, a) = (before.lower_bound(), after.lower_bound());
+            assert!(a >= b, "K = {k} {kind:?}: {a} < {b}");
+            if a > b + 1e-6 * b.abs() {
+                moved[slot] += 1;
+                let history = &after.report.history;
+                assert_eq!(history.len(), after.report.n_iter);
+                assert_eq!(history.last().unwrap().log_likelihood, a);
+            }
+            let mut rows = MatrixSource::new(&x);
+            let streamed = with_moves
+                .fit_variational(
+                    Input::Stream {
+                        x: &mut rows,
+                        w: None,
+                    },
+                    &p,
+                    None,
+                    &mut Silent,
+                )
+                .unwrap();
+            assert_eq!(after.posterior, streamed.posterior, "K = {k} {kind:?}");
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(3)
+                .build()
+                .unwrap();
+            let again = pool.install(|| {
+                with_moves
+                    .fit_variational(&x, &p, None, &mut Silent)
+                    .unwrap()
+            });
+            assert_eq!(after.posterior, again.posterior, "K = {k} {kind:?}");
+            assert_eq!(
+                after.report.history, again.report.history,
+                "K = {k} {kind:?}"
+            );
+        }
+    }
+    assert!(
+        moved[0] >= 2 && moved[1] >= 2,
+        "splits helped {} of 4 fits with free components and merge-splits {} of 4 without",
+        moved[0],
+        moved[1]
+    );
+}

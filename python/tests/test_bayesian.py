@@ -145,14 +145,15 @@ def test_priors_outside_their_domain_are_refused_with_scikit_learns_messages(par
         BayesianGaussianMixture(**params).fit(blobs(n_per=10))
 
 
-def test_the_dask_twin_has_the_bits_of_the_in_memory_fit():
+@pytest.mark.parametrize("moves", [{}, dict(delete_moves=True, split_merge_moves=True)])
+def test_the_dask_twin_has_the_bits_of_the_in_memory_fit(moves):
     da = pytest.importorskip("dask.array")
     dask = pytest.importorskip("dask")
     from mixture_em import dask as mdask
 
     X = blobs(n_per=700, seed=6)  # 2100 rows: chunks of 512 (2 blocks of 256), the last shorter
     w = np.linspace(0.0, 2.0, len(X))
-    params = dict(n_components=4, n_init=2, max_iter=30, random_state=2)
+    params = dict(n_components=4, n_init=2, max_iter=30, random_state=2, **moves)
     with dask.config.set(scheduler="threads"), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         on_dask = mdask.BayesianGaussianMixture(**params).fit(da.from_array(X, chunks=(512, 2)), sample_weight=w)
@@ -212,3 +213,24 @@ def test_delete_moves_climb_out_of_redundant_components():
     assert gained >= 2
     with pytest.raises(ValueError, match="delete_moves"):
         BayesianGaussianMixture(delete_moves="yes").fit(X)
+
+
+def test_split_merge_moves_climb_out_where_every_component_is_in_use():
+    # Six overlapping blobs and K = 4: every component holds rows, so no deletion frees one;
+    # merging an overlapping pair and splitting a large component ends higher, never lower.
+    rng = np.random.default_rng(7)
+    centres = rng.normal(0.0, 2.0, (6, 3))
+    X = np.vstack([rng.normal(c, 1.0, (120, 3)) for c in centres])
+    gained = 0
+    for kind in TYPES:
+        params = dict(n_components=4, covariance_type=kind, random_state=1, max_iter=300)
+        plain = BayesianGaussianMixture(**params).fit(X)
+        moved = BayesianGaussianMixture(**params, split_merge_moves=True).fit(X)
+        assert moved.lower_bound_ >= plain.lower_bound_
+        if moved.lower_bound_ > plain.lower_bound_ + 1e-6:
+            gained += 1
+            # The moves' iterations count: the run went on from where it had stopped.
+            assert moved.n_iter_ > plain.n_iter_
+    assert gained >= 1
+    with pytest.raises(ValueError, match="split_merge_moves"):
+        BayesianGaussianMixture(split_merge_moves=1).fit(X)

@@ -331,6 +331,12 @@ pub struct FitArgs {
     /// iterations.
     #[arg(long, requires = "variational")]
     pub delete_moves: bool,
+    /// With --variational: after each run (and its deletion moves), split a large component
+    /// along its principal axis into a free one (or into one freed by merging the most
+    /// overlapping pair) and run on, keeping a run that ends with a higher lower bound, until
+    /// none does. Each move costs up to --max-iter iterations.
+    #[arg(long, requires = "variational")]
+    pub split_merge_moves: bool,
 }
 
 /// Options of `mixture score`.
@@ -487,6 +493,10 @@ pub struct SelectArgs {
     /// With --variational: deletion moves after each cell's runs (as fit's --delete-moves).
     #[arg(long, requires = "variational")]
     pub delete_moves: bool,
+    /// With --variational: split-and-merge moves after each cell's runs (as fit's
+    /// --split-merge-moves).
+    #[arg(long, requires = "variational")]
+    pub split_merge_moves: bool,
     /// Initialisations per cell; the best log-likelihood wins.
     #[arg(long, allow_negative_numbers = true, default_value_t = 1)]
     pub n_init: usize,

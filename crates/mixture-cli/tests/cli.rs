@@ -2337,3 +2337,65 @@ fn a_variational_fit_records_its_posterior_and_matches_the_library() {
         "--variational",
     );
 }
+
+#[test]
+fn variational_moves_in_the_command_are_the_librarys_and_stream() {
+    use mixture::core::Silent;
+    use mixture::core::variational::{VariationalPrior, WeightPriorType};
+    let dir = workdir("variational-moves");
+    ok(
+        &dir,
+        &["generate", "lesson", "--seed", "5", "--output", "x.csv"],
+    );
+    let args = [
+        "fit",
+        "-i",
+        "x.csv",
+        "-k",
+        "6",
+        "--variational",
+        "dirichlet",
+        "--delete-moves",
+        "--split-merge-moves",
+        "--init",
+        "k-means++",
+        "--seed",
+        "5",
+        "--json",
+    ];
+    let fit = json(&ok(&dir, &args));
+    let streamed = json(&ok(
+        &dir,
+        &[&args[..args.len() - 1], &["--stream", "--json"]].concat(),
+    ));
+    for key in ["lower_bound", "log_likelihood", "weights", "n_iter"] {
+        assert_eq!(fit[key], streamed[key], "{key}");
+    }
+    let blobs = mixture::datagen::lesson_blobs::<f64>(200, 5).unwrap();
+    let prior = VariationalPrior {
+        weight_prior: WeightPriorType::DirichletDistribution,
+        ..VariationalPrior::default()
+    };
+    let est = Estimator::new(Gaussian::full(), 6)
+        .init(Init::KMeansPlusPlus)
+        .seed(5)
+        .max_iter(1000)
+        .tol(1e-5);
+    let plain = est
+        .clone()
+        .fit_variational(&blobs.data, &prior, None, &mut Silent)
+        .unwrap();
+    let lib = est
+        .delete_moves(true)
+        .split_merge_moves(true)
+        .fit_variational(&blobs.data, &prior, None, &mut Silent)
+        .unwrap();
+    assert_eq!(fit["lower_bound"].as_f64().unwrap(), lib.lower_bound());
+    assert!(lib.lower_bound() >= plain.lower_bound());
+    fails(
+        &dir,
+        &["fit", "-i", "x.csv", "-k", "3", "--split-merge-moves"],
+        2,
+        "--variational",
+    );
+}

@@ -17,6 +17,8 @@ use crate::error::{MixtureError, Result};
 use crate::family::{Components, Family};
 pub use crate::m_step::{MStep, m_step};
 use crate::mixture::Mixture;
+pub use crate::moves::Reassignment;
+use crate::moves::invalid_move;
 pub use crate::sample::{
     KEY_EXPONENTS, KeyCounts, RowSample, SAMPLE_MAX_ROWS, SAMPLE_VALUES, sample_rows,
 };
@@ -40,6 +42,14 @@ pub enum Responsibilities<T, C> {
     /// The variational E-step of this mixture: as `Model`, adding up the responsibilities'
     /// entropy ([`Statistics::entropy`]).
     Variational(Mixture<T, C>),
+    /// The E-step of this mixture, then this split-and-merge move on each row's
+    /// responsibilities (variational fits' moves).
+    Moved {
+        /// The mixture.
+        model: Mixture<T, C>,
+        /// The move.
+        moved: Reassignment,
+    },
     /// One-hot responsibilities for the nearest of these centres (K rows of D values,
     /// row-major): the initialisation's pass.
     Centres(Vec<f64>),
@@ -186,6 +196,10 @@ impl<T: Scalar, C: Components<T>> Responsibilities<T, C> {
         match source {
             Source::Model(m) => Self::Model(m.clone()),
             Source::Variational(m) => Self::Variational(m.clone()),
+            Source::Moved { model, moved } => Self::Moved {
+                model: model.clone(),
+                moved: moved.clone(),
+            },
             Source::Centres {
                 centres,
                 labelled: [],
@@ -222,6 +236,18 @@ impl<T: Scalar, C: Components<T>> Responsibilities<T, C> {
                     _ => Source::Model(m),
                 };
                 (source, m.n_components())
+            }
+            Self::Moved { model, moved } => {
+                if model.n_features() != n_features {
+                    return Err(bad(
+                        format!("a model of {} features", model.n_features()),
+                        "the request's model must have the request's dimension",
+                    ));
+                }
+                if let Some(reason) = moved.invalid(model.n_components(), n_features) {
+                    return Err(invalid_move(reason));
+                }
+                (Source::Moved { model, moved }, model.n_components())
             }
             Self::Centres(c) => {
                 let k = check_centres(c, n_features).map_err(|v| bad(v, CENTRES))?;

@@ -6,6 +6,7 @@ use crate::error::{MixtureError, Result};
 use crate::family::{Components, Family};
 use crate::init::{nearest_centre, random_responsibility};
 use crate::mixture::Mixture;
+use crate::moves::Reassignment;
 use crate::numeric::{normalise_rows, unit_scale};
 use crate::rows::Data;
 use crate::scalar::Scalar;
@@ -18,6 +19,14 @@ pub(crate) enum Source<'m, T, C> {
     /// The variational E-step whose responsibilities are this mixture's (see
     /// [`crate::variational`]), also adding up their entropy for the lower bound.
     Variational(&'m Mixture<T, C>),
+    /// The E-step of a mixture, then a split-and-merge move on each row's responsibilities
+    /// (see [`crate::moves`]).
+    Moved {
+        /// The mixture whose E-step the move starts from.
+        model: &'m Mixture<T, C>,
+        /// The move.
+        moved: &'m Reassignment,
+    },
     /// One-hot responsibilities for the nearest of these centres (K×D, initialisation), with
     /// each row's squared distance to it as its badness; the `labelled` rows (data row,
     /// component; increasing rows) go to their component instead.
@@ -92,7 +101,7 @@ pub(crate) fn accumulate_block<T: Scalar, F: Family<T>>(
     ws.worst.clear();
     let weight_of = |i: usize| weights.map_or(1.0, |w| w[i]);
     match source {
-        Source::Model(model) | Source::Variational(model) => {
+        Source::Model(model) | Source::Variational(model) | Source::Moved { model, .. } => {
             let variational = matches!(source, Source::Variational(_));
             model
                 .components()
@@ -136,6 +145,11 @@ pub(crate) fn accumulate_block<T: Scalar, F: Family<T>>(
                     out.entropy -= w * sum;
                 }
                 keep_worst(&mut ws.worst, k, (-lse.as_f64(), i), || (-lse.as_f64(), i));
+            }
+            if let Source::Moved { moved, .. } = source {
+                for (row, x) in joint.chunks_exact_mut(k).zip(block.iter()) {
+                    moved.apply(x, row);
+                }
             }
         }
         Source::Centres { centres, labelled } => {

@@ -16,6 +16,7 @@ use crate::hierarchy::Hierarchy;
 use crate::init::{Init, Start, initial_centres};
 use crate::m_step::{Hold, MStep, m_step_checked};
 use crate::mixture::Mixture;
+use crate::moves::{Reassignment, invalid_move};
 use crate::options::{DegeneratePolicy, EmOptions, SpuriousPolicy, StopRule};
 use crate::report::{
     DegenerateEvent, FitObserver, IterationRecord, MAX_HISTORY, RunSummary, SuspectComponent,
@@ -550,6 +551,21 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
     ) -> Result<&Statistics<F::Stats>> {
         self.set_components(model.n_components());
         self.pass(Source::Model(model), true)?;
+        Ok(&self.total)
+    }
+
+    /// The statistics of every row under `model` after `moved` (one pass; see
+    /// [`crate::moves`]).
+    pub(crate) fn moved_statistics(
+        &mut self,
+        model: &Mixture<T, F::Components>,
+        moved: &Reassignment,
+    ) -> Result<&Statistics<F::Stats>> {
+        if let Some(reason) = moved.invalid(model.n_components(), self.n_cols) {
+            return Err(invalid_move(reason));
+        }
+        self.set_components(model.n_components());
+        self.pass(Source::Moved { model, moved }, true)?;
         Ok(&self.total)
     }
 

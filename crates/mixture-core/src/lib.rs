@@ -34,6 +34,7 @@ mod init;
 mod m_step;
 mod mixture;
 mod moments;
+mod moves;
 mod numeric;
 mod online;
 mod options;

@@ -398,6 +398,10 @@ pub struct EmOptions {
     /// Variational fits only: after each run, try deletion moves (see
     /// [`Estimator::delete_moves`](crate::Estimator::delete_moves)).
     pub delete_moves: bool,
+    /// Variational fits only: after each run (and its deletion moves), try split-and-merge
+    /// moves (see
+    /// [`Estimator::split_merge_moves`](crate::Estimator::split_merge_moves)).
+    pub split_merge_moves: bool,
 }
 
 impl Default for EmOptions {
@@ -418,6 +422,7 @@ impl Default for EmOptions {
             hierarchy_merge: HierarchyMerge::default(),
             hierarchy_coordinates: HierarchyCoordinates::default(),
             delete_moves: false,
+            split_merge_moves: false,
         }
     }
 }

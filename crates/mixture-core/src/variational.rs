@@ -16,8 +16,10 @@ use crate::error::{MixtureError, Result};
 use crate::estimator::{Estimator, report};
 use crate::family::{Components, Family};
 use crate::mixture::Mixture;
+use crate::moves;
 use crate::options::{Choice, StopRule};
 use crate::report::{FitObserver, FitReport, IterationRecord, MAX_HISTORY, RunSummary};
+use crate::sample::Sampled;
 use crate::scalar::Scalar;
 use crate::source::Input;
 use crate::special::{beta_divergence, digamma, ln_beta, ln_gamma};
@@ -661,6 +663,17 @@ pub(crate) fn fit<T: Scalar, F: Conjugate<T>>(
                 observer,
             )?;
         }
+        if options.split_merge_moves {
+            outcome = split_merge_moves(
+                &mut engine,
+                &family,
+                &prior,
+                concentration,
+                &sample,
+                outcome,
+                observer,
+            )?;
+        }
         runs.push(outcome.summary);
         if best
             .as_ref()
@@ -765,26 +778,79 @@ fn delete_moves<T: Scalar, F: Conjugate<T>>(
                 None,
                 &mut Quiet(&mut *observer),
             )?;
-            let (old, new) = (best.summary.log_likelihood, trial.summary.log_likelihood);
-            if new > old + 1e-9 * old.abs().max(1.0) {
-                let done = best.summary.n_iter;
-                let mut history = best.history;
-                history.extend(trial.history.into_iter().map(|mut r| {
-                    r.iteration += done;
-                    r
-                }));
-                if history.len() > MAX_HISTORY {
-                    history.drain(..history.len() - MAX_HISTORY);
-                }
-                best = VariationalRun {
-                    state: trial.state,
-                    evidence: trial.evidence,
-                    summary: RunSummary {
-                        n_iter: done + trial.summary.n_iter,
-                        ..trial.summary
-                    },
-                    history,
-                };
+            if improves(&best, &trial) {
+                best = continued(best, trial);
+                moved = true;
+                break;
+            }
+        }
+        if !moved {
+            return Ok(best);
+        }
+    }
+}
+
+/// Whether a move's `trial` ends above the run it started from.
+fn improves<P>(best: &VariationalRun<P>, trial: &VariationalRun<P>) -> bool {
+    let (old, new) = (best.summary.log_likelihood, trial.summary.log_likelihood);
+    new > old + 1e-9 * old.abs().max(1.0)
+}
+
+/// The run `best` continued by a move's `trial`: the trial's end, both runs' iterations.
+fn continued<P>(best: VariationalRun<P>, trial: VariationalRun<P>) -> VariationalRun<P> {
+    let done = best.summary.n_iter;
+    let mut history = best.history;
+    history.extend(trial.history.into_iter().map(|mut r| {
+        r.iteration += done;
+        r
+    }));
+    if history.len() > MAX_HISTORY {
+        history.drain(..history.len() - MAX_HISTORY);
+    }
+    VariationalRun {
+        state: trial.state,
+        evidence: trial.evidence,
+        summary: RunSummary {
+            n_iter: done + trial.summary.n_iter,
+            ..trial.summary
+        },
+        history,
+    }
+}
+
+/// Split-and-merge moves from a finished run (see [`Estimator::split_merge_moves`]): each
+/// candidate of [`moves::candidates`], best first, moves the responsibilities of the run's
+/// last E-step and the fit runs on from their statistics; the first trial that ends above
+/// the run's bound replaces it, and the moves start again from it.
+fn split_merge_moves<T: Scalar, F: Conjugate<T>>(
+    engine: &mut Engine<'_, T, F>,
+    family: &F,
+    prior: &VariationalPrior<F::Prior>,
+    concentration: f64,
+    sample: &Sampled<T>,
+    mut best: VariationalRun<F::Posterior>,
+    observer: &mut dyn FitObserver,
+) -> Result<VariationalRun<F::Posterior>> {
+    let run = best.summary.run;
+    loop {
+        let counts = best.state.weights.counts();
+        let (scoring, _) = best.state.scoring(family)?;
+        let mut moved = false;
+        for candidate in moves::candidates(&scoring, &counts, sample) {
+            let stats = engine.moved_statistics(&scoring, &candidate)?;
+            let first = first_state(family, prior, concentration, stats)?;
+            let trial = run_one(
+                engine,
+                family,
+                prior,
+                concentration,
+                first,
+                run,
+                None,
+                &mut Quiet(&mut *observer),
+            )?;
+            if improves(&best, &trial) {
+                best = continued(best, trial);
                 moved = true;
                 break;
             }

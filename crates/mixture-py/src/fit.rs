@@ -60,6 +60,9 @@ pub(crate) struct Spec {
     /// Variational fits: deletion moves after each run (off when absent).
     #[pyo3(default)]
     delete_moves: Option<bool>,
+    /// Variational fits: split-and-merge moves after each run (off when absent).
+    #[pyo3(default)]
+    split_merge_moves: Option<bool>,
 }
 
 /// A family and its settings as a dict of JSON values, read through Python's `json` so that
@@ -140,6 +143,7 @@ impl Spec {
             .seed(self.seed)
             .n_init(self.n_init)
             .delete_moves(self.delete_moves.unwrap_or(false))
+            .split_merge_moves(self.split_merge_moves.unwrap_or(false))
             .on_degenerate(policy)
             .on_spurious(spurious)
             .hold(groups::<T, F::Components>("fix", self.fix.as_deref())?.unwrap_or_default()))

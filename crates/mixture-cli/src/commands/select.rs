@@ -89,6 +89,7 @@ pub(super) fn run(a: &SelectArgs) -> Result<(), CliError> {
     options.tol = a.tol;
     options.n_init = a.n_init;
     options.delete_moves = a.delete_moves;
+    options.split_merge_moves = a.split_merge_moves;
     options.seed = a.seed;
     options.init = a.init;
     options.hierarchy_merge = a.hc_model;

@@ -64,6 +64,9 @@ pub(super) fn options_record(
     if a.delete_moves {
         o.insert("delete_moves".into(), json!(true));
     }
+    if a.split_merge_moves {
+        o.insert("split_merge_moves".into(), json!(true));
+    }
     if let Some(parts) = groups.taking {
         o.insert("init_parts".into(), json!(parts.to_string()));
     }
@@ -299,6 +302,7 @@ pub(super) fn estimator<F>(a: &FitArgs, family: F, held: ParameterSet) -> Estima
         .hierarchy(a.hc_model, a.hc_use)
         .n_init(a.n_init)
         .delete_moves(a.delete_moves)
+        .split_merge_moves(a.split_merge_moves)
         .seed(a.seed)
         .on_degenerate(a.on_degenerate)
         .on_spurious(a.on_spurious)
