@@ -131,3 +131,15 @@ def test_the_dask_twins_give_the_in_memory_bits():
         assert remote.lower_bound_ == local.lower_bound_
         assert remote.evidence_bound_ == local.evidence_bound_
         np.testing.assert_array_equal(remote.weights_, local.weights_)
+
+
+@pytest.mark.parametrize("cls, X", [(BayesianBernoulliMixture, binary_rows(600, 3)),
+                                    (BayesianExponentialMixture, positive_rows(600, 3))])
+def test_the_moves_serve_every_family_and_never_end_lower(cls, X):
+    # The moves act on responsibilities and rows, so they need nothing of the family.
+    for k in (2, 6):
+        params = dict(n_components=k, n_init=2, random_state=4, max_iter=300)
+        plain = quiet(cls(**params), X)
+        moved = quiet(cls(**params, delete_moves=True, split_merge_moves=True), X)
+        assert moved.lower_bound_ >= plain.lower_bound_
+        assert moved.n_iter_ >= plain.n_iter_

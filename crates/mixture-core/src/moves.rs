@@ -8,7 +8,8 @@ use crate::error::MixtureError;
 use crate::family::Components;
 use crate::mixture::Mixture;
 use crate::numeric::normalise_rows;
-use crate::sample::Sampled;
+use crate::rows::Rows;
+use crate::sample::{SAMPLE_VALUES, Sampled};
 use crate::scalar::Scalar;
 
 /// One split-and-merge move on a pass's responsibilities, applied to each row after its
@@ -106,11 +107,24 @@ pub(crate) fn candidates<T: Scalar, C: Components<T>>(
     if n == 0 || k < 2 {
         return Vec::new();
     }
-    let mut resp = vec![T::zero(); n * k];
+    // Every stride-th row of the sample, so that K responsibilities per row stay within the
+    // sample's own budget of values.
+    let stride = (n * k).div_ceil(SAMPLE_VALUES).max(1);
+    let picked: Vec<usize> = (0..n).step_by(stride).collect();
+    let values: Vec<T> = picked
+        .iter()
+        .flat_map(|&i| rows.row(i).iter().copied())
+        .collect();
+    let weights: Vec<f64> = picked
+        .iter()
+        .map(|&i| sample.weights.as_ref().map_or(1.0, |w| w[i]))
+        .collect();
+    let view = Rows::new(&values, d).expect("whole rows");
+    let mut resp = vec![T::zero(); picked.len() * k];
     let mut scratch = Vec::new();
     model
         .components()
-        .log_densities(rows, &mut resp, &mut scratch);
+        .log_densities(view, &mut resp, &mut scratch);
     for row in resp.chunks_exact_mut(k) {
         for (v, &lw) in row.iter_mut().zip(model.log_weights()) {
             *v += lw;
@@ -118,7 +132,7 @@ pub(crate) fn candidates<T: Scalar, C: Components<T>>(
     }
     let mut lse = Vec::new();
     normalise_rows(&mut resp, k, &mut lse);
-    let weight = |i: usize| sample.weights.as_ref().map_or(1.0, |w| w[i]);
+    let weight = |i: usize| weights[i];
     let mut in_use: Vec<usize> = (0..k).filter(|&c| counts[c] >= 1.0).collect();
     in_use.sort_by(|&a, &b| counts[b].total_cmp(&counts[a]).then(a.cmp(&b)));
     let free = (0..k).find(|&c| counts[c] < 1.0);
@@ -168,7 +182,11 @@ pub(crate) fn candidates<T: Scalar, C: Components<T>>(
             }
         }
     }
-    let rows = rows_of(sample);
+    let rows: Vec<(f64, Vec<f64>)> = weights
+        .iter()
+        .enumerate()
+        .map(|(i, &w)| (w, view.row(i).iter().map(|v| v.as_f64()).collect()))
+        .collect();
     plans
         .into_iter()
         .filter_map(|(merge, split)| {
@@ -181,17 +199,6 @@ pub(crate) fn candidates<T: Scalar, C: Components<T>>(
                 centre,
                 direction,
             })
-        })
-        .collect()
-}
-
-/// The sample's rows as f64 with their weights.
-fn rows_of<T: Scalar>(sample: &Sampled<T>) -> Vec<(f64, Vec<f64>)> {
-    let rows = sample.rows.view();
-    (0..rows.n_rows())
-        .map(|i| {
-            let w = sample.weights.as_ref().map_or(1.0, |w| w[i]);
-            (w, rows.row(i).iter().map(|v| v.as_f64()).collect())
         })
         .collect()
 }
