@@ -1,6 +1,8 @@
 //! Data files read block by block, pass after pass ([`BlockSource`]s): CSV parsed in chunks,
 //! NPY read by seeking to each block (C or Fortran order), never the whole file at once. A file
-//! that changes between passes (size or modification time) is an error, not other numbers.
+//! that changes between passes is an error, not other numbers: its size or modification time,
+//! checked when it is reopened, or the values a whole pass read, checked at the pass's end
+//! against the first whole pass (a change that keeps both size and time).
 //!
 //! An input that is not a regular file (a FIFO, a device) cannot be seeked or read twice: it
 //! is read once into memory, within a limit (`--memory-limit` for `fit`, else
@@ -182,6 +184,63 @@ fn reopen(path: &Path, print: Fingerprint) -> Result<File> {
     Ok(file)
 }
 
+/// A checksum of the values each whole pass over a regular file reads, in row order (so the
+/// same for any block sizes), compared with the first whole pass's when a pass ends.
+#[derive(Debug, Default)]
+struct PassCheck {
+    /// The first whole pass's checksum and count of values.
+    first: Option<(u64, u64)>,
+    /// This pass's so far.
+    hash: u64,
+    values: u64,
+    passes: usize,
+    /// This pass has ended (a reader asking again past the end changes nothing).
+    ended: bool,
+}
+
+impl PassCheck {
+    /// Adds a block's values (in row order).
+    fn add<T: Value>(&mut self, block: &[T]) {
+        for v in block {
+            // A multiply-xorshift mix per value: cheap beside parsing or reading, and any
+            // change of a value or of the order changes the sum with near certainty.
+            let x = (self.hash ^ v.as_f64().to_bits()).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            self.hash = x ^ (x >> 29);
+        }
+        self.values += block.len() as u64;
+    }
+
+    /// A pass starts over (whole or not, the last one is forgotten).
+    fn restart(&mut self) {
+        (self.hash, self.values, self.ended) = (0, 0, false);
+    }
+
+    /// A pass reached the end: the first one's sum is kept, a later one must equal it.
+    fn end_of_pass(&mut self, path: &Path) -> Result<()> {
+        if self.ended {
+            return Ok(());
+        }
+        self.passes += 1;
+        let now = (self.hash, self.values);
+        self.restart();
+        self.ended = true;
+        match self.first {
+            None => {
+                self.first = Some(now);
+                Ok(())
+            }
+            Some(first) if first == now => Ok(()),
+            Some(_) => Err(source_error(
+                path,
+                format!(
+                    "the file changed while it was being read (pass {} read other values than the first, though its size and modification time were kept); fit a file that stays the same",
+                    self.passes
+                ),
+            )),
+        }
+    }
+}
+
 /// A data file of either format, by extension (`.npy`, else CSV).
 pub enum FileSource<T> {
     /// A CSV file.
@@ -296,6 +355,8 @@ pub struct CsvSource<T> {
     rows: CsvRows<T, Box<dyn Read + Send>>,
     /// Rows handed out since the file was (re)opened.
     read: usize,
+    /// Whole passes' checksums (regular files only).
+    check: PassCheck,
 }
 
 impl<T: Value> CsvSource<T> {
@@ -338,6 +399,7 @@ impl<T: Value> CsvSource<T> {
             size,
             rows,
             read: 0,
+            check: PassCheck::default(),
         })
     }
 }
@@ -362,6 +424,7 @@ impl<T: Value> BlockSource<T> for CsvSource<T> {
         self.backing = Some(backing);
         self.rows = CsvRows::new(reader, self.header).map_err(|e| source_error(&self.path, e))?;
         self.read = 0;
+        self.check.restart();
         Ok(())
     }
 
@@ -371,6 +434,13 @@ impl<T: Value> BlockSource<T> for CsvSource<T> {
             .next_rows(buf, max_rows)
             .map_err(|e| source_error(&self.path, e))?;
         self.read += n;
+        if matches!(self.backing, Some(Backing::File(..))) {
+            if n == 0 {
+                self.check.end_of_pass(&self.path)?;
+            } else {
+                self.check.add(buf);
+            }
+        }
         Ok(n)
     }
 }
@@ -397,6 +467,8 @@ pub struct NpySource<T> {
     offset: u64,
     next: usize,
     bytes: Vec<u8>,
+    /// Whole passes' checksums (regular files only).
+    check: PassCheck,
     _values: std::marker::PhantomData<T>,
 }
 
@@ -476,6 +548,7 @@ impl<T: Value> NpySource<T> {
             offset,
             next: 0,
             bytes: Vec::new(),
+            check: PassCheck::default(),
             _values: std::marker::PhantomData,
         })
     }
@@ -533,6 +606,7 @@ impl<T: Value> BlockSource<T> for NpySource<T> {
             }
             self.next = 0;
         }
+        self.check.restart();
         Ok(())
     }
 
@@ -540,7 +614,11 @@ impl<T: Value> BlockSource<T> for NpySource<T> {
         let NpyLayout { n, d, elem, .. } = self.layout;
         let rows = max_rows.min(n - self.next);
         buf.clear();
+        let regular = matches!(self.backing, Backing::File(..));
         if rows == 0 {
+            if regular && self.next == n {
+                self.check.end_of_pass(&self.path)?;
+            }
             return Ok(0);
         }
         if self.layout.fortran {
@@ -562,6 +640,9 @@ impl<T: Value> BlockSource<T> for NpySource<T> {
             self.decode(buf);
         }
         self.next += rows;
+        if regular {
+            self.check.add(buf);
+        }
         Ok(rows)
     }
 }

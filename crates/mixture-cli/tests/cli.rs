@@ -1500,6 +1500,69 @@ fn a_file_that_changes_between_passes_is_an_error() {
 }
 
 #[test]
+fn a_file_that_changes_under_a_pass_keeping_its_size_and_time_is_an_error() {
+    use mixture_cli::files::Header;
+    use mixture_cli::sources::FileSource;
+    use mixture_core::BlockSource;
+    let dir = workdir("changes-kept");
+    ok(
+        &dir,
+        &["generate", "lesson", "--seed", "8", "--output", "x.csv"],
+    );
+    let values: Vec<f64> = (0..40).map(f64::from).collect();
+    std::fs::write(
+        dir.join("x.npy"),
+        npy_bytes("<f8", "(20, 2)", false, &values),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("f.npy"),
+        npy_bytes("<f8", "(20, 2)", true, &values),
+    )
+    .unwrap();
+    let whole_pass = |source: &mut FileSource<f64>, block: usize| {
+        let mut buf = Vec::new();
+        let mut rows = 0;
+        loop {
+            match source.read_block(&mut buf, block) {
+                Ok(0) => return Ok(rows),
+                Ok(n) => rows += n,
+                Err(e) => return Err(e),
+            }
+        }
+    };
+    for name in ["x.csv", "x.npy", "f.npy"] {
+        let path = dir.join(name);
+        let mut source = FileSource::<f64>::open(&path, Header::Detect).unwrap();
+        let rows = whole_pass(&mut source, 8).unwrap();
+        // Unchanged, in other blocks, and asked again past the end: the same values.
+        source.rewind().unwrap();
+        assert_eq!(whole_pass(&mut source, 3).unwrap(), rows);
+        assert_eq!(whole_pass(&mut source, 3).unwrap(), 0);
+        // One byte of a value changed in place; the size and modification time put back.
+        let when = std::fs::metadata(&path).unwrap().modified().unwrap();
+        let mut bytes = std::fs::read(&path).unwrap();
+        let at = bytes.len() - 3;
+        bytes[at] = if bytes[at] == b'1' { b'2' } else { b'1' };
+        std::fs::write(&path, &bytes).unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(when)
+            .unwrap();
+        source.rewind().unwrap();
+        let err = whole_pass(&mut source, 8).unwrap_err().to_string();
+        assert!(
+            err.contains("changed while it was being read"),
+            "{name}: {err}"
+        );
+        assert!(err.contains("pass 3"), "{name}: {err}");
+        assert!(err.contains(name), "{err}");
+    }
+}
+
+#[test]
 fn select_ranks_a_grid_saves_the_best_model_and_draws_the_criterion() {
     let dir = workdir("select");
     ok(
