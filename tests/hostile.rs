@@ -169,3 +169,35 @@ fn a_fit_of_endless_iterations_keeps_a_bounded_history() {
     assert_eq!(fit.report.history.len(), MAX_HISTORY);
     assert_eq!(fit.report.history.last().unwrap().iteration, max_iter - 1);
 }
+
+#[test]
+fn a_model_of_a_million_components_scores_rows_without_gigabytes_per_block() {
+    // 2^20 one-dimensional components: the default blocks of 256 rows would hold 2^28 log-joint
+    // values (2 GiB) per thread; blocks shrink to keep a few MiB, and the numbers are the naive
+    // formula's.
+    let k = 1 << 20;
+    let means: Vec<f64> = (0..k).map(|c| c as f64 / k as f64).collect();
+    let weights = vec![1.0 / k as f64; k];
+    let model = gaussian_mixture(&weights, Rows::new(&means, 1).unwrap(), &vec![1.0; k]).unwrap();
+    let x = [0.25, -1.0, 3.5];
+    let per_row = model
+        .log_likelihood_per_row(Rows::new(&x, 1).unwrap())
+        .unwrap();
+    for (v, &xi) in per_row.iter().zip(&x) {
+        let terms: Vec<f64> = means
+            .iter()
+            .map(|m| -0.5 * (2.0 * std::f64::consts::PI).ln() - 0.5 * (xi - m).powi(2))
+            .collect();
+        let top = terms.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+        let naive = top + (terms.iter().map(|t| (t - top).exp()).sum::<f64>() / k as f64).ln();
+        assert!(
+            (v - naive).abs() < 1e-9 * naive.abs(),
+            "{v} against {naive}"
+        );
+    }
+    let proba = model.predict_proba(Rows::new(&x, 1).unwrap()).unwrap();
+    for i in 0..x.len() {
+        let total: f64 = proba.row(i).iter().sum();
+        assert!((total - 1.0).abs() < 1e-9, "{total}");
+    }
+}

@@ -63,7 +63,7 @@ fn sizes_from_input_are_checked_before_anything_is_allocated() {
     refused(
         &dir,
         &["fit", "-i", "wide.csv", "-k", "1", "-m", "m2.json"],
-        "the statistics of 1 components of 1000000 features",
+        "a fit of 1 component of 1000000 features",
     );
 }
 
@@ -322,4 +322,51 @@ fn a_broken_model_file_is_bad_input_about_the_file() {
             "notpd.json: malformed gaussian model file: component 0",
         );
     }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fit_beyond_the_address_space_limit_is_refused_up_front_not_aborted() {
+    // 20 rows of 10 000 features: a full (or tied) covariance fit would peak at gigabytes of
+    // D×D matrices, past a 4 GB limit on the process's address space; it is refused before
+    // anything is allocated, in one line that says what needs less. The diagonal fit runs.
+    let dir = workdir("address-space");
+    let mut csv = String::new();
+    for i in 0..20u32 {
+        let row: Vec<String> = (0..10_000u32)
+            .map(|j| format!("{}", ((i * 7919 + j * 104_729) % 1000) as f64 / 100.0))
+            .collect();
+        csv.push_str(&row.join(","));
+        csv.push('\n');
+    }
+    std::fs::write(dir.join("wide.csv"), csv).unwrap();
+    let limited = |covariance: &str| {
+        std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "ulimit -v 4000000 && exec \"$0\" fit -i wide.csv -k 1 --covariance {covariance}"
+            ))
+            .arg(env!("CARGO_BIN_EXE_mixture"))
+            .current_dir(&dir)
+            .output()
+            .unwrap()
+    };
+    for covariance in ["full", "tied"] {
+        let out = limited(covariance);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{covariance}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains("10000 features"), "{stderr}");
+        assert!(
+            stderr.contains("diagonal or spherical covariance"),
+            "{stderr}"
+        );
+    }
+    let out = limited("diag");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

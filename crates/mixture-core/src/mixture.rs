@@ -13,6 +13,10 @@ use rand::distr::Distribution;
 use rand::distr::weighted::WeightedIndex;
 use rayon::prelude::*;
 
+/// The most log-joint values a block of [`Mixture`]'s scoring holds per thread (8 MiB in
+/// f64): the default blocks for K up to 4096.
+const JOINT_VALUES: usize = 1 << 20;
+
 /// A finite mixture: `p(x) = Σ_k w_k p_k(x)`.
 ///
 /// Every method that takes data validates it first (finite values, the model's dimension, the
@@ -153,7 +157,10 @@ impl<T: Scalar, C: Components<T>> Mixture<T, C> {
     }
 
     /// Runs `f` on the log-joint values `ln w_k + ln p_k(x_i)` of each block of rows, in
-    /// parallel; `f` fills that block's part of `out` (`width` values per row).
+    /// parallel; `f` fills that block's part of `out` (`width` values per row). Blocks are
+    /// [`DEFAULT_BLOCK_ROWS`] rows, fewer when K is so large that a block's K values per row
+    /// would pass [`JOINT_VALUES`] (a model of millions of components scores a row at a time
+    /// rather than asking for gigabytes per thread).
     fn map_blocks<U: Send>(
         &self,
         x: Rows<'_, T>,
@@ -162,7 +169,7 @@ impl<T: Scalar, C: Components<T>> Mixture<T, C> {
         f: impl Fn(&mut [T], &mut [U]) + Sync,
     ) {
         let k = self.n_components();
-        let b = DEFAULT_BLOCK_ROWS;
+        let b = (JOINT_VALUES / k.max(1)).clamp(1, DEFAULT_BLOCK_ROWS);
         out.par_chunks_mut(b * width).enumerate().for_each_init(
             || (Vec::new(), Vec::new()),
             |(joint, scratch), (i, out_block)| {
@@ -268,7 +275,11 @@ impl<T: Scalar, C: Components<T>> Mixture<T, C> {
         let x = x.into();
         self.check(x)?;
         let k = self.n_components();
-        let mut out = vec![T::zero(); x.n_rows() * k];
+        let what = format!(
+            "the responsibilities of {} rows for {k} components",
+            x.n_rows()
+        );
+        let mut out = crate::rows::try_filled(x.n_rows().checked_mul(k), T::zero(), &what)?;
         self.map_blocks(x, k, &mut out, |joint, out| {
             out.copy_from_slice(joint);
             let mut lse = Vec::with_capacity(out.len() / k);
