@@ -89,6 +89,9 @@ const AXIS_ITERATIONS: usize = 30;
 /// overlap most.
 const MERGE_CANDIDATES: usize = 3;
 
+/// The most components (the largest) whose pairs are weighed for a merge.
+const MERGE_POOL: usize = 1024;
+
 /// Components tried for splitting per round (the largest first).
 const SPLIT_CANDIDATES: usize = 4;
 
@@ -140,27 +143,31 @@ pub(crate) fn candidates<T: Scalar, C: Components<T>>(
     match free {
         Some(_) => plans.extend(in_use.iter().take(SPLIT_CANDIDATES).map(|&s| (None, s))),
         None => {
-            // Overlap of components a and b: Σ r_a r_b / √(Σ r_a² Σ r_b²) over the sample.
-            let mut gram = vec![0.0; k * k];
+            // Overlap of components a and b: Σ r_a r_b / √(Σ r_a² Σ r_b²) over the sample,
+            // among the largest MERGE_POOL components (all of them unless K is huge: the
+            // pool's Gram matrix is its size squared).
+            let mut pool = in_use[..in_use.len().min(MERGE_POOL)].to_vec();
+            pool.sort_unstable();
+            let m = pool.len();
+            let mut gram = vec![0.0; m * m];
             for (i, row) in resp.chunks_exact(k).enumerate() {
                 let w = weight(i);
-                for a in 0..k {
+                for (x, &a) in pool.iter().enumerate() {
                     let ra = row[a].as_f64() * w;
                     if ra == 0.0 {
                         continue;
                     }
-                    for b in a..k {
-                        gram[a * k + b] += ra * row[b].as_f64();
+                    for (y, &b) in pool.iter().enumerate().skip(x) {
+                        gram[x * m + y] += ra * row[b].as_f64();
                     }
                 }
             }
             let mut pairs: Vec<(f64, usize, usize)> = Vec::new();
-            for (x, &a) in in_use.iter().enumerate() {
-                for &b in &in_use[x + 1..] {
-                    let (a, b) = (a.min(b), a.max(b));
-                    let scale = (gram[a * k + a] * gram[b * k + b]).sqrt();
+            for x in 0..m {
+                for y in x + 1..m {
+                    let scale = (gram[x * m + x] * gram[y * m + y]).sqrt();
                     if scale > 0.0 {
-                        pairs.push((gram[a * k + b] / scale, a, b));
+                        pairs.push((gram[x * m + y] / scale, pool[x], pool[y]));
                     }
                 }
             }
