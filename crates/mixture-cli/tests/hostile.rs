@@ -370,3 +370,35 @@ fn a_fit_beyond_the_address_space_limit_is_refused_up_front_not_aborted() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn weights_whose_total_overflows_are_named_as_a_total_not_one_rows_fault() {
+    let dir = workdir("weight-total");
+    ok(&dir, &["generate", "lesson", "-o", "x.csv"]);
+    ok(&dir, &["fit", "-i", "x.csv", "-k", "2", "-m", "m.json"]);
+    std::fs::write(dir.join("w.csv"), "1e308\n".repeat(600)).unwrap();
+    for args in [
+        &["fit", "-i", "x.csv", "-k", "2", "--weights", "w.csv"][..],
+        &[
+            "fit",
+            "-i",
+            "x.csv",
+            "-k",
+            "2",
+            "--weights",
+            "w.csv",
+            "--stream",
+        ],
+        &["score", "-m", "m.json", "-i", "x.csv", "--weights", "w.csv"],
+    ] {
+        let out = mixture(&dir, args);
+        assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
+        let last = out.stderr.lines().last().unwrap_or_default();
+        assert!(last.starts_with("mixture: w.csv: the weights of"), "{last}");
+        assert!(
+            last.contains("divide every weight by the same constant"),
+            "{last}"
+        );
+        assert!(!last.contains("row 599"), "{last}");
+    }
+}

@@ -391,10 +391,7 @@ impl<'x, T: Scalar, F: Family<T>> Engine<'x, T, F> {
             return Err(MixtureError::ZeroTotalWeight { n_rows });
         }
         if !total.is_finite() {
-            return Err(MixtureError::InvalidWeight {
-                row: n_rows - 1,
-                value: total,
-            });
+            return Err(MixtureError::WeightTotalOverflow { n_rows });
         }
         check_n_components(k, sample.positive_rows())?;
         let weighted = sample.weighted;

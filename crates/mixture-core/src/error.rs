@@ -187,6 +187,14 @@ pub enum MixtureError {
         /// The weight.
         value: f64,
     },
+    /// Finite weights whose total overflows `f64`.
+    #[error(
+        "the weights of {n_rows} rows add up to more than a 64-bit float holds (about 1.8e308); divide every weight by the same constant (for E-M that changes no parameter)"
+    )]
+    WeightTotalOverflow {
+        /// Number of rows whose weights were added.
+        n_rows: usize,
+    },
     /// Weights that are all zero.
     #[error("all {n_rows} weights are zero; give at least one row a positive weight")]
     ZeroTotalWeight {

@@ -172,8 +172,9 @@ pub fn check_parameters<T: Scalar>(
 ///
 /// # Errors
 /// [`MixtureError::WeightCount`] when there are not `n_rows` of them,
-/// [`MixtureError::InvalidWeight`] naming the first negative, NaN or infinite one, and
-/// [`MixtureError::ZeroTotalWeight`] when all are 0.
+/// [`MixtureError::InvalidWeight`] naming the first negative, NaN or infinite one,
+/// [`MixtureError::ZeroTotalWeight`] when all are 0, and
+/// [`MixtureError::WeightTotalOverflow`] when their total overflows.
 pub fn check_weights(weights: Option<&[f64]>, n_rows: usize) -> Result<f64> {
     let Some(w) = weights else {
         return Ok(n_rows as f64);
@@ -190,11 +191,8 @@ pub fn check_weights(weights: Option<&[f64]>, n_rows: usize) -> Result<f64> {
         return Err(MixtureError::ZeroTotalWeight { n_rows });
     }
     if !total.is_finite() {
-        // Each weight is finite but their sum overflows: the row holding the largest is named.
-        let row = (0..n_rows)
-            .max_by(|&a, &b| w[a].total_cmp(&w[b]))
-            .unwrap_or(0);
-        return Err(MixtureError::InvalidWeight { row, value: w[row] });
+        // Each weight is finite (checked above): their sum overflows, which no one row causes.
+        return Err(MixtureError::WeightTotalOverflow { n_rows });
     }
     Ok(total)
 }

@@ -6,8 +6,9 @@
 use mixture_core::rand::rngs::ChaCha8Rng;
 use mixture_core::rand::{Rng, SeedableRng};
 use mixture_core::{
-    Components, Data, DegeneratePolicy, Estimator, Family, Init, Mixture, MixtureError, Parameter,
-    ParameterSet, Result, RowMatrix, Rows, Scalar, StopRule,
+    Components, Data, DegeneratePolicy, Estimator, Family, Init, Input, MatrixSource, Mixture,
+    MixtureError, Parameter, ParameterSet, Result, RowMatrix, Rows, Scalar, Silent, SliceSource,
+    StopRule,
     chunked::{DegenerateAction, DegenerateReason, MergeTree},
     family::{FirstMoments, check_parameters},
 };
@@ -545,6 +546,35 @@ fn bad_weights_are_typed_errors_naming_the_row() {
     assert_eq!(
         fit(&[0.0; 30]),
         Err(MixtureError::ZeroTotalWeight { n_rows: 30 })
+    );
+    // Finite weights whose total overflows: no row is to blame, in memory, streamed or scored.
+    let huge = [1e308; 30];
+    assert_eq!(
+        fit(&huge),
+        Err(MixtureError::WeightTotalOverflow { n_rows: 30 })
+    );
+    let mut rows = MatrixSource::new(&x);
+    let mut weights = SliceSource::new(&huge);
+    let streamed = est.fit_with(
+        Input::Stream {
+            x: &mut rows,
+            w: Some(&mut weights),
+        },
+        None,
+        &mut Silent,
+    );
+    assert_eq!(
+        streamed.map(|_| ()),
+        Err(MixtureError::WeightTotalOverflow { n_rows: 30 })
+    );
+    assert_eq!(
+        s.score(x.weighted(&huge)),
+        Err(MixtureError::WeightTotalOverflow { n_rows: 30 })
+    );
+    assert!(
+        MixtureError::WeightTotalOverflow { n_rows: 30 }
+            .to_string()
+            .contains("divide every weight by the same constant")
     );
     assert_eq!(
         fit(&[1.0; 29]),

@@ -156,9 +156,13 @@ pub(crate) fn data_error(
     match (&e, weights) {
         // A source's message names its file already.
         (E::Source { .. }, _) => CliError::from(e),
-        (E::WeightCount { .. } | E::InvalidWeight { .. } | E::ZeroTotalWeight { .. }, Some(w)) => {
-            CliError::from(e).context(shown(w))
-        }
+        (
+            E::WeightCount { .. }
+            | E::InvalidWeight { .. }
+            | E::ZeroTotalWeight { .. }
+            | E::WeightTotalOverflow { .. },
+            Some(w),
+        ) => CliError::from(e).context(shown(w)),
         _ => CliError::from(e).context(shown(input)),
     }
 }
