@@ -3,7 +3,9 @@
 //! weights as repeated rows, float32, switched-off components, warm starts, and typed errors
 //! for priors outside their domain.
 
-use mixture::core::variational::{VariationalPrior, VariationalStart, WeightPriorType};
+use mixture::core::variational::{
+    VariationalFit, VariationalPrior, VariationalStart, WeightPriorType,
+};
 use mixture::core::{Estimator, Input, MatrixSource, MixtureError, RowMatrix, Silent};
 use mixture::gauss::{CovarianceType, Gaussian, GaussianPrior};
 
@@ -310,6 +312,36 @@ fn priors_outside_their_domain_are_typed_errors_naming_them() {
     }
 }
 
+/// `est`'s variational fit of `x` streamed and on three threads gives `fit`'s bits.
+fn same_bits_streamed_and_on_three_threads(
+    est: &Estimator<Gaussian>,
+    x: &RowMatrix<f64>,
+    p: &VariationalPrior<GaussianPrior>,
+    fit: &VariationalFit<f64, Gaussian>,
+    what: &str,
+) {
+    let mut rows = MatrixSource::new(x);
+    let streamed = est
+        .fit_variational(
+            Input::Stream {
+                x: &mut rows,
+                w: None,
+            },
+            p,
+            None,
+            &mut Silent,
+        )
+        .unwrap();
+    assert_eq!(fit.posterior, streamed.posterior, "{what}");
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(3)
+        .build()
+        .unwrap();
+    let again = pool.install(|| est.fit_variational(x, p, None, &mut Silent).unwrap());
+    assert_eq!(fit.posterior, again.posterior, "{what}");
+    assert_eq!(fit.report.history, again.report.history, "{what}");
+}
+
 #[test]
 fn delete_moves_never_end_lower_and_keep_the_bits_streamed_and_on_any_thread_count() {
     // Overlapping blobs in four dimensions and a generous K: runs end with redundant
@@ -344,30 +376,13 @@ fn delete_moves_never_end_lower_and_keep_the_bits_streamed_and_on_any_thread_cou
                 assert_eq!(history.last().unwrap().log_likelihood, a);
                 assert!(after.effective_components(1.0) <= before.effective_components(1.0));
             }
-            let mut rows = MatrixSource::new(&x);
-            let streamed = with_moves
-                .fit_variational(
-                    Input::Stream {
-                        x: &mut rows,
-                        w: None,
-                    },
-                    &p,
-                    None,
-                    &mut Silent,
-                )
-                .unwrap();
-            assert_eq!(after.posterior, streamed.posterior, "{kind:?}");
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(3)
-                .build()
-                .unwrap();
-            let again = pool.install(|| {
-                with_moves
-                    .fit_variational(&x, &p, None, &mut Silent)
-                    .unwrap()
-            });
-            assert_eq!(after.posterior, again.posterior, "{kind:?}");
-            assert_eq!(after.report.history, again.report.history, "{kind:?}");
+            same_bits_streamed_and_on_three_threads(
+                &with_moves,
+                &x,
+                &p,
+                &after,
+                &format!("{kind:?}"),
+            );
         }
     }
     assert!(moved >= 4, "the moves helped in only {moved} of 8 fits");
@@ -397,32 +412,12 @@ fn split_merge_moves_never_end_lower_and_keep_the_bits_streamed_and_on_any_threa
                 assert_eq!(history.len(), after.report.n_iter);
                 assert_eq!(history.last().unwrap().log_likelihood, a);
             }
-            let mut rows = MatrixSource::new(&x);
-            let streamed = with_moves
-                .fit_variational(
-                    Input::Stream {
-                        x: &mut rows,
-                        w: None,
-                    },
-                    &p,
-                    None,
-                    &mut Silent,
-                )
-                .unwrap();
-            assert_eq!(after.posterior, streamed.posterior, "K = {k} {kind:?}");
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(3)
-                .build()
-                .unwrap();
-            let again = pool.install(|| {
-                with_moves
-                    .fit_variational(&x, &p, None, &mut Silent)
-                    .unwrap()
-            });
-            assert_eq!(after.posterior, again.posterior, "K = {k} {kind:?}");
-            assert_eq!(
-                after.report.history, again.report.history,
-                "K = {k} {kind:?}"
+            same_bits_streamed_and_on_three_threads(
+                &with_moves,
+                &x,
+                &p,
+                &after,
+                &format!("K = {k} {kind:?}"),
             );
         }
     }

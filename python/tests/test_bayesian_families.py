@@ -143,3 +143,6 @@ def test_the_moves_serve_every_family_and_never_end_lower(cls, X):
         moved = quiet(cls(**params, delete_moves=True, split_merge_moves=True), X)
         assert moved.lower_bound_ >= plain.lower_bound_
         assert moved.n_iter_ >= plain.n_iter_
+        if k == 6:
+            # A generous K leaves room to climb: the moves end higher here for both families.
+            assert moved.lower_bound_ > plain.lower_bound_ + 1e-6

@@ -1464,22 +1464,31 @@ fn score_and_predict_stream_their_input_with_the_same_results() {
     assert_eq!(p, model.predict_proba(&x).unwrap());
 }
 
-#[test]
-fn a_file_that_changes_between_passes_is_an_error() {
-    use mixture_cli::files::Header;
-    use mixture_cli::sources::FileSource;
-    use mixture_core::BlockSource;
-    let dir = workdir("changes");
+/// A directory holding the same kind of data as x.csv, x.npy (C order) and f.npy (Fortran
+/// order), for tests that change files under a reader.
+fn files_to_change(name: &str) -> std::path::PathBuf {
+    let dir = workdir(name);
     ok(
         &dir,
         &["generate", "lesson", "--seed", "8", "--output", "x.csv"],
     );
     let values: Vec<f64> = (0..40).map(f64::from).collect();
-    std::fs::write(
-        dir.join("x.npy"),
-        npy_bytes("<f8", "(20, 2)", false, &values),
-    )
-    .unwrap();
+    for (file, fortran) in [("x.npy", false), ("f.npy", true)] {
+        std::fs::write(
+            dir.join(file),
+            npy_bytes("<f8", "(20, 2)", fortran, &values),
+        )
+        .unwrap();
+    }
+    dir
+}
+
+#[test]
+fn a_file_that_changes_between_passes_is_an_error() {
+    use mixture_cli::files::Header;
+    use mixture_cli::sources::FileSource;
+    use mixture_core::BlockSource;
+    let dir = files_to_change("changes");
     for name in ["x.csv", "x.npy"] {
         let path = dir.join(name);
         let mut source = FileSource::<f64>::open(&path, Header::Detect).unwrap();
@@ -1504,22 +1513,7 @@ fn a_file_that_changes_under_a_pass_keeping_its_size_and_time_is_an_error() {
     use mixture_cli::files::Header;
     use mixture_cli::sources::FileSource;
     use mixture_core::BlockSource;
-    let dir = workdir("changes-kept");
-    ok(
-        &dir,
-        &["generate", "lesson", "--seed", "8", "--output", "x.csv"],
-    );
-    let values: Vec<f64> = (0..40).map(f64::from).collect();
-    std::fs::write(
-        dir.join("x.npy"),
-        npy_bytes("<f8", "(20, 2)", false, &values),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("f.npy"),
-        npy_bytes("<f8", "(20, 2)", true, &values),
-    )
-    .unwrap();
+    let dir = files_to_change("changes-kept");
     let whole_pass = |source: &mut FileSource<f64>, block: usize| {
         let mut buf = Vec::new();
         let mut rows = 0;

@@ -189,16 +189,11 @@ pub(crate) fn candidates<T: Scalar, C: Components<T>>(
             }
         }
     }
-    let rows: Vec<(f64, Vec<f64>)> = weights
-        .iter()
-        .enumerate()
-        .map(|(i, &w)| (w, view.row(i).iter().map(|v| v.as_f64()).collect()))
-        .collect();
     plans
         .into_iter()
         .filter_map(|(merge, split)| {
             let into = merge.map_or_else(|| free.expect("a free component"), |m| m.1);
-            let (centre, direction) = principal_axis(&resp, k, split, &rows, d)?;
+            let (centre, direction) = principal_axis(&resp, k, split, view, &weights)?;
             Some(Reassignment {
                 merge,
                 split,
@@ -216,29 +211,30 @@ fn principal_axis<T: Scalar>(
     resp: &[T],
     k: usize,
     c: usize,
-    rows: &[(f64, Vec<f64>)],
-    d: usize,
+    rows: Rows<'_, T>,
+    weights: &[f64],
 ) -> Option<(Vec<f64>, Vec<f64>)> {
-    let mass: Vec<f64> = rows
+    let d = rows.n_cols();
+    let mass: Vec<f64> = weights
         .iter()
         .enumerate()
-        .map(|(i, (w, _))| w * resp[i * k + c].as_f64())
+        .map(|(i, w)| w * resp[i * k + c].as_f64())
         .collect();
     let total: f64 = mass.iter().sum();
     if total <= 0.0 {
         return None;
     }
     let mut centre = vec![0.0; d];
-    for (m, (_, x)) in mass.iter().zip(rows) {
+    for (m, x) in mass.iter().zip(rows.iter()) {
         for (a, v) in centre.iter_mut().zip(x) {
-            *a += m * v;
+            *a += m * v.as_f64();
         }
     }
     centre.iter_mut().for_each(|a| *a /= total);
-    let offset = |x: &[f64], j: usize| x[j] - centre[j];
-    let (far, _) = mass.iter().zip(rows).enumerate().fold(
+    let offset = |x: &[T], j: usize| x[j].as_f64() - centre[j];
+    let (far, _) = mass.iter().zip(rows.iter()).enumerate().fold(
         (0, f64::NEG_INFINITY),
-        |(best, value), (i, (m, (_, x)))| {
+        |(best, value), (i, (m, x))| {
             let spread = m * (0..d).map(|j| offset(x, j).powi(2)).sum::<f64>();
             if spread > value {
                 (i, spread)
@@ -247,7 +243,7 @@ fn principal_axis<T: Scalar>(
             }
         },
     );
-    let mut axis: Vec<f64> = (0..d).map(|j| offset(&rows[far].1, j)).collect();
+    let mut axis: Vec<f64> = (0..d).map(|j| offset(rows.row(far), j)).collect();
     for _ in 0..AXIS_ITERATIONS {
         let norm = axis.iter().map(|v| v * v).sum::<f64>().sqrt();
         if !(norm > 0.0 && norm.is_finite()) {
@@ -255,7 +251,7 @@ fn principal_axis<T: Scalar>(
         }
         axis.iter_mut().for_each(|v| *v /= norm);
         let mut next = vec![0.0; d];
-        for (m, (_, x)) in mass.iter().zip(rows) {
+        for (m, x) in mass.iter().zip(rows.iter()) {
             if *m == 0.0 {
                 continue;
             }
@@ -344,24 +340,25 @@ mod tests {
     fn the_principal_axis_is_the_long_axis_of_the_components_rows() {
         // An elongated cloud along (1, 2)/√5 around (3, −1) held by component 1 of 2, and
         // rows of component 0 elsewhere that must not count.
-        let mut rows = Vec::new();
-        let mut resp = Vec::new();
+        let (mut values, mut resp) = (Vec::new(), Vec::new());
         for i in 0..200 {
             let t = (i as f64 - 99.5) / 10.0;
             for s in [0.3, -0.3] {
-                rows.push((1.0, vec![3.0 + t - 2.0 * s, -1.0 + 2.0 * t + s]));
+                values.extend([3.0 + t - 2.0 * s, -1.0 + 2.0 * t + s]);
                 resp.extend([0.0, 1.0]);
-                rows.push((1.0, vec![50.0 + s, 50.0 - t]));
+                values.extend([50.0 + s, 50.0 - t]);
                 resp.extend([1.0, 0.0]);
             }
         }
-        let (centre, axis) = principal_axis(&resp, 2, 1, &rows, 2).unwrap();
+        let rows = Rows::new(&values, 2).unwrap();
+        let weights = vec![1.0; rows.n_rows()];
+        let (centre, axis) = principal_axis(&resp, 2, 1, rows, &weights).unwrap();
         assert!((centre[0] - 3.0).abs() < 1e-12 && (centre[1] + 1.0).abs() < 1e-12);
         let along = (axis[0] + 2.0 * axis[1]).abs() / 5f64.sqrt();
         assert!(along > 1.0 - 1e-9, "{axis:?}");
         // A component of no weight, or of one point, has no axis.
-        assert!(principal_axis(&vec![0.0; 1600], 2, 1, &rows, 2).is_none());
-        let one = [(1.0, vec![1.0, 1.0])];
-        assert!(principal_axis(&[0.0, 1.0], 2, 1, &one, 2).is_none());
+        assert!(principal_axis(&vec![0.0; 1600], 2, 1, rows, &weights).is_none());
+        let one = Rows::new(&[1.0, 1.0], 2).unwrap();
+        assert!(principal_axis(&[0.0, 1.0], 2, 1, one, &[1.0]).is_none());
     }
 }

@@ -727,46 +727,95 @@ impl FitObserver for Quiet<'_> {
     }
 }
 
+/// A move from a finished run: where the trial run starts.
+enum Move {
+    /// Component k switched off in the E-step's mixture (a deletion).
+    SwitchOff(usize),
+    /// The E-step's responsibilities moved (a split and merge, see [`moves`]).
+    Reassign(moves::Reassignment),
+}
+
 /// Deletion moves from a finished run (see [`Estimator::delete_moves`]): each component in
 /// use (at least one row's weight), the smallest first, is switched off in the E-step's
-/// mixture and the fit runs on from that E-step; the first trial that ends above the run's
-/// bound replaces it (its iterations added to the run's), and the moves start again from it.
+/// mixture and the fit runs on from that E-step (see [`climb`]).
 fn delete_moves<T: Scalar, F: Conjugate<T>>(
+    engine: &mut Engine<'_, T, F>,
+    family: &F,
+    prior: &VariationalPrior<F::Prior>,
+    concentration: f64,
+    best: VariationalRun<F::Posterior>,
+    observer: &mut dyn FitObserver,
+) -> Result<VariationalRun<F::Posterior>> {
+    let propose = |_: &Mixture<T, F::Components>, counts: &[f64]| {
+        let mut in_use: Vec<usize> = (0..counts.len()).filter(|&c| counts[c] >= 1.0).collect();
+        if in_use.len() < 2 {
+            return Vec::new();
+        }
+        in_use.sort_by(|&a, &b| counts[a].total_cmp(&counts[b]));
+        in_use.into_iter().map(Move::SwitchOff).collect()
+    };
+    climb(
+        engine,
+        family,
+        prior,
+        concentration,
+        best,
+        observer,
+        propose,
+    )
+}
+
+/// Split-and-merge moves from a finished run (see [`Estimator::split_merge_moves`]): each
+/// candidate of [`moves::candidates`], best first, moves the responsibilities of the run's
+/// last E-step and the fit runs on from their statistics (see [`climb`]).
+fn split_merge_moves<T: Scalar, F: Conjugate<T>>(
+    engine: &mut Engine<'_, T, F>,
+    family: &F,
+    prior: &VariationalPrior<F::Prior>,
+    concentration: f64,
+    sample: &Sampled<T>,
+    best: VariationalRun<F::Posterior>,
+    observer: &mut dyn FitObserver,
+) -> Result<VariationalRun<F::Posterior>> {
+    let propose = |scoring: &Mixture<T, F::Components>, counts: &[f64]| {
+        moves::candidates(scoring, counts, sample)
+            .into_iter()
+            .map(Move::Reassign)
+            .collect()
+    };
+    climb(
+        engine,
+        family,
+        prior,
+        concentration,
+        best,
+        observer,
+        propose,
+    )
+}
+
+/// Tries the moves `propose` gives for the run's end (its E-step's mixture and the weights'
+/// counts), in order: the first trial that ends above the run's bound replaces it (its
+/// iterations added to the run's), and the moves start again from it, until none helps.
+fn climb<T: Scalar, F: Conjugate<T>>(
     engine: &mut Engine<'_, T, F>,
     family: &F,
     prior: &VariationalPrior<F::Prior>,
     concentration: f64,
     mut best: VariationalRun<F::Posterior>,
     observer: &mut dyn FitObserver,
+    propose: impl Fn(&Mixture<T, F::Components>, &[f64]) -> Vec<Move>,
 ) -> Result<VariationalRun<F::Posterior>> {
     let run = best.summary.run;
     loop {
         let counts = best.state.weights.counts();
-        let mut in_use: Vec<usize> = (0..counts.len()).filter(|&c| counts[c] >= 1.0).collect();
-        if in_use.len() < 2 {
-            return Ok(best);
-        }
-        in_use.sort_by(|&a, &b| counts[a].total_cmp(&counts[b]));
         let (scoring, _) = best.state.scoring(family)?;
         let mut moved = false;
-        for &k in &in_use {
-            // Component k's weight to (almost) nothing: its rows go elsewhere. The weights
-            // still sum to one within rounding, as chunks expect.
-            let rest: f64 = (0..counts.len())
-                .filter(|&c| c != k)
-                .map(|c| scoring.weights()[c])
-                .sum();
-            let weights: Vec<f64> = (0..counts.len())
-                .map(|c| {
-                    if c == k {
-                        f64::MIN_POSITIVE
-                    } else {
-                        scoring.weights()[c] / rest
-                    }
-                })
-                .collect();
-            let start = Mixture::from_normalised_weights(weights, scoring.components().clone());
-            let stats = engine.statistics(&start)?;
+        for candidate in propose(&scoring, &counts) {
+            let stats = match candidate {
+                Move::SwitchOff(k) => engine.statistics(&switched_off(&scoring, k))?,
+                Move::Reassign(moved) => engine.moved_statistics(&scoring, &moved)?,
+            };
             let first = first_state(family, prior, concentration, stats)?;
             let trial = run_one(
                 engine,
@@ -788,6 +837,26 @@ fn delete_moves<T: Scalar, F: Conjugate<T>>(
             return Ok(best);
         }
     }
+}
+
+/// `scoring` with component k's weight at (almost) nothing: its rows go elsewhere. The
+/// weights still sum to one within rounding, as chunks expect.
+fn switched_off<T: Scalar, C: Components<T>>(scoring: &Mixture<T, C>, k: usize) -> Mixture<T, C> {
+    let n = scoring.n_components();
+    let rest: f64 = (0..n)
+        .filter(|&c| c != k)
+        .map(|c| scoring.weights()[c])
+        .sum();
+    let weights: Vec<f64> = (0..n)
+        .map(|c| {
+            if c == k {
+                f64::MIN_POSITIVE
+            } else {
+                scoring.weights()[c] / rest
+            }
+        })
+        .collect();
+    Mixture::from_normalised_weights(weights, scoring.components().clone())
 }
 
 /// Whether a move's `trial` ends above the run it started from.
@@ -815,49 +884,6 @@ fn continued<P>(best: VariationalRun<P>, trial: VariationalRun<P>) -> Variationa
             ..trial.summary
         },
         history,
-    }
-}
-
-/// Split-and-merge moves from a finished run (see [`Estimator::split_merge_moves`]): each
-/// candidate of [`moves::candidates`], best first, moves the responsibilities of the run's
-/// last E-step and the fit runs on from their statistics; the first trial that ends above
-/// the run's bound replaces it, and the moves start again from it.
-fn split_merge_moves<T: Scalar, F: Conjugate<T>>(
-    engine: &mut Engine<'_, T, F>,
-    family: &F,
-    prior: &VariationalPrior<F::Prior>,
-    concentration: f64,
-    sample: &Sampled<T>,
-    mut best: VariationalRun<F::Posterior>,
-    observer: &mut dyn FitObserver,
-) -> Result<VariationalRun<F::Posterior>> {
-    let run = best.summary.run;
-    loop {
-        let counts = best.state.weights.counts();
-        let (scoring, _) = best.state.scoring(family)?;
-        let mut moved = false;
-        for candidate in moves::candidates(&scoring, &counts, sample) {
-            let stats = engine.moved_statistics(&scoring, &candidate)?;
-            let first = first_state(family, prior, concentration, stats)?;
-            let trial = run_one(
-                engine,
-                family,
-                prior,
-                concentration,
-                first,
-                run,
-                None,
-                &mut Quiet(&mut *observer),
-            )?;
-            if improves(&best, &trial) {
-                best = continued(best, trial);
-                moved = true;
-                break;
-            }
-        }
-        if !moved {
-            return Ok(best);
-        }
     }
 }
 
